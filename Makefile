@@ -1,0 +1,48 @@
+# Einzelfall: `make run` serves the site locally, `make test` runs every check.
+# Needs only Python 3.11+ (python3.11 is preferred when present).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# make run is the local development server: DEBUG on unless the environment says otherwise.
+RUN_ENV := DEBUG=$${DEBUG:-true}
+
+.PHONY: run test lint install messages compilemessages clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(RUN_ENV) $(PY) manage.py migrate --no-input
+	$(RUN_ENV) $(PY) manage.py seed_demo --if-empty --count 3000
+	@$(RUN_ENV) $(PY) manage.py dev_superuser || true
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(PY) manage.py makemigrations --check --dry-run --settings=einzelfall.settings_test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Regenerate the translation catalogues (needs GNU gettext; only for developers who change
+# strings). The compiled .mo files are committed so that the site runs without gettext.
+messages: $(STAMP)
+	DEBUG=true $(PY) manage.py makemessages --locale de --locale en --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*'
+	DEBUG=true $(PY) manage.py compilemessages --ignore '.venv/*'
+
+compilemessages: $(STAMP)
+	DEBUG=true $(PY) manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,212 @@
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from . import services
+from .models import Complaint, ProblemType, Status
+
+# How many of the most reported cities the city filter offers. Until places are normalized a
+# campaign has thousands of spellings; the search box finds the rest.
+CITY_FILTER_SIZE = 25
+
+MODERATION_MESSAGES = {
+    Status.PUBLISHED: ngettext_lazy(
+        "%(count)d complaint published.", "%(count)d complaints published.", "count"
+    ),
+    Status.REJECTED: ngettext_lazy(
+        "%(count)d complaint rejected.", "%(count)d complaints rejected.", "count"
+    ),
+    Status.SPAM: ngettext_lazy(
+        "%(count)d complaint marked as spam.", "%(count)d complaints marked as spam.", "count"
+    ),
+}
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Status filter whose default is the moderation queue (pending), with an explicit "All"."""
+
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def value(self):
+        return super().value() or Status.PENDING
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.ALL:
+            return queryset
+        if value in Status.values:
+            return queryset.filter(status=value)
+        return queryset.none()
+
+    def choices(self, changelist):
+        current = self.value()
+        yield {
+            "selected": current == self.ALL,
+            "query_string": changelist.get_query_string({self.parameter_name: self.ALL}),
+            "display": _("All"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class CarrierFilter(admin.SimpleListFilter):
+    title = _("carrier")
+    parameter_name = "carrier"
+
+    def lookups(self, request, model_admin):
+        return list(settings.EINZELFALL_CARRIERS.items())
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(carrier=self.value())
+        return queryset
+
+
+class CityFilter(admin.SimpleListFilter):
+    """The most reported cities, as typed, with their counts (one GROUP BY query)."""
+
+    title = _("city")
+    parameter_name = "city"
+
+    def lookups(self, request, model_admin):
+        rows = (
+            Complaint.objects.values("city")
+            .annotate(n=Count("id"))
+            .order_by("-n", "city")[:CITY_FILTER_SIZE]
+        )
+        return [(row["city"], f"{row['city']} ({row['n']})") for row in rows]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(city=self.value())
+        return queryset
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "submitted_at",
+        "status",
+        "city",
+        "district",
+        "problem_list",
+        "technology",
+        "frequency",
+        "carrier",
+        "moderated_by",
+    ]
+    list_display_links = ["id", "submitted_at"]
+    list_filter = [
+        StatusFilter,
+        "problems",
+        CarrierFilter,
+        "technology",
+        CityFilter,
+        ("submitted_at", admin.DateFieldListFilter),
+    ]
+    list_select_related = ["moderated_by"]
+    list_per_page = 100
+    search_fields = ["city", "district", "description", "email"]
+    date_hierarchy = "submitted_at"
+    # COUNT(*) over the whole table on every page view does not scale to a viral campaign.
+    show_full_result_count = False
+    actions = ["publish", "reject", "mark_spam"]
+    readonly_fields = [
+        "reference",
+        "pseudonym",
+        "submitted_at",
+        "language",
+        "consent_at",
+        "privacy_policy_version",
+        "moderated_by",
+        "moderated_at",
+    ]
+    fieldsets = [
+        (
+            _("Moderation"),
+            {"fields": ["status", "moderation_note", "moderated_by", "moderated_at"]},
+        ),
+        (
+            _("Report"),
+            {
+                "fields": [
+                    "carrier",
+                    "problems",
+                    ("city", "district", "postal_code"),
+                    ("technology", "frequency", "location"),
+                    "since",
+                    "description",
+                ]
+            },
+        ),
+        (
+            _("Submitter (personal data)"),
+            {"fields": ["email", "language", "consent_at", "privacy_policy_version"]},
+        ),
+        (_("Identifiers"), {"classes": ["collapse"], "fields": ["reference", "pseudonym"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("problems")
+
+    @admin.display(description=_("problems"))
+    def problem_list(self, obj):
+        return ", ".join(problem.name for problem in obj.problems.all())
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "carrier":
+            return forms.ChoiceField(
+                label=db_field.verbose_name,
+                choices=list(settings.EINZELFALL_CARRIERS.items()),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "problems":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if "status" in form.changed_data:
+            services.complaint_record_moderation(complaint=obj, moderator=request.user)
+        super().save_model(request, obj, form, change)
+
+    def _moderate(self, request, queryset, status):
+        changed = services.complaints_moderate(
+            complaints=queryset, status=status, moderator=request.user
+        )
+        self.message_user(
+            request, MODERATION_MESSAGES[status] % {"count": changed}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Publish selected complaints"), permissions=["change"])
+    def publish(self, request, queryset):
+        self._moderate(request, queryset, Status.PUBLISHED)
+
+    @admin.action(description=_("Reject selected complaints"), permissions=["change"])
+    def reject(self, request, queryset):
+        self._moderate(request, queryset, Status.REJECTED)
+
+    @admin.action(description=_("Mark selected complaints as spam"), permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._moderate(request, queryset, Status.SPAM)
+
+
+@admin.register(ProblemType)
+class ProblemTypeAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name_de", "name_en", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    prepopulated_fields = {"slug": ["name_en"]}

@@ -1,0 +1,146 @@
+"""Realistic ingredients for demo complaints (used by manage.py seed_demo).
+
+Populations are rounded official figures; districts are real Stadtteile/Bezirke. Some
+spellings are deliberately messy, as real submitters type them, so that place
+normalization has something to do.
+"""
+
+# city, population, districts (empty: the form's district is usually left blank there)
+CITIES = [
+    ("Berlin", 3_755_000, [
+        "Mitte", "Kreuzberg", "Friedrichshain", "Prenzlauer Berg", "Neukölln", "Charlottenburg",
+        "Wedding", "Moabit", "Schöneberg", "Tempelhof", "Spandau", "Pankow", "Lichtenberg",
+        "Marzahn", "Steglitz", "Zehlendorf", "Köpenick", "Treptow", "Reinickendorf", "Wilmersdorf",
+    ]),
+    ("Hamburg", 1_892_000, [
+        "Altona", "Eimsbüttel", "St. Pauli", "Ottensen", "Barmbek", "Winterhude", "Eppendorf",
+        "Harburg", "Wandsbek", "Bergedorf", "Blankenese", "Wilhelmsburg", "Sternschanze",
+        "HafenCity", "Rahlstedt", "Billstedt",
+    ]),
+    ("München", 1_512_000, [
+        "Schwabing", "Maxvorstadt", "Sendling", "Pasing", "Giesing", "Haidhausen", "Bogenhausen",
+        "Neuhausen", "Laim", "Moosach", "Trudering", "Ludwigsvorstadt", "Au",
+    ]),
+    ("Köln", 1_084_000, [
+        "Ehrenfeld", "Nippes", "Deutz", "Kalk", "Lindenthal", "Sülz", "Porz", "Mülheim",
+        "Chorweiler", "Rodenkirchen", "Altstadt-Nord", "Altstadt-Süd",
+    ]),
+    ("Frankfurt am Main", 773_000, [
+        "Sachsenhausen", "Bornheim", "Nordend", "Bockenheim", "Gallus", "Höchst", "Westend",
+        "Ostend", "Rödelheim",
+    ]),
+    ("Stuttgart", 633_000, ["Bad Cannstatt", "Vaihingen", "Degerloch", "Feuerbach", "Zuffenhausen"]),
+    ("Düsseldorf", 629_000, ["Bilk", "Oberkassel", "Pempelfort", "Flingern", "Benrath", "Gerresheim"]),
+    ("Leipzig", 616_000, ["Connewitz", "Plagwitz", "Gohlis", "Lindenau", "Reudnitz", "Grünau"]),
+    ("Dortmund", 595_000, ["Hörde", "Aplerbeck", "Innenstadt-Nord", "Hombruch", "Eving"]),
+    ("Essen", 584_000, ["Rüttenscheid", "Altenessen", "Steele", "Werden", "Kettwig"]),
+    ("Bremen", 569_000, ["Vegesack", "Findorff", "Schwachhausen", "Neustadt", "Walle"]),
+    ("Dresden", 564_000, ["Neustadt", "Pieschen", "Blasewitz", "Striesen", "Plauen"]),
+    ("Hannover", 548_000, ["Linden", "List", "Südstadt", "Döhren", "Vahrenwald"]),
+    ("Nürnberg", 526_000, ["Gostenhof", "St. Johannis", "Langwasser", "Südstadt"]),
+    ("Duisburg", 503_000, ["Marxloh", "Hamborn", "Rheinhausen", "Meiderich"]),
+    ("Bochum", 365_000, ["Wattenscheid", "Langendreer", "Ehrenfeld"]),
+    ("Wuppertal", 358_000, ["Elberfeld", "Barmen", "Vohwinkel"]),
+    ("Bielefeld", 336_000, ["Brackwede", "Sennestadt", "Schildesche"]),
+    ("Bonn", 336_000, ["Bad Godesberg", "Beuel", "Duisdorf"]),
+    ("Münster", 320_000, ["Hiltrup", "Gievenbeck", "Kinderhaus"]),
+    ("Mannheim", 316_000, ["Neckarstadt", "Lindenhof", "Käfertal"]),
+    ("Karlsruhe", 309_000, ["Durlach", "Oststadt", "Mühlburg"]),
+    ("Augsburg", 301_000, ["Lechhausen", "Haunstetten", "Pfersee"]),
+    ("Wiesbaden", 283_000, ["Biebrich", "Dotzheim"]),
+    ("Mönchengladbach", 268_000, ["Rheydt", "Giesenkirchen"]),
+    ("Gelsenkirchen", 263_000, ["Buer", "Horst"]),
+    ("Aachen", 252_000, ["Burtscheid", "Brand"]),
+    ("Braunschweig", 251_000, ["Weststadt", "Östliches Ringgebiet"]),
+    ("Kiel", 248_000, ["Gaarden", "Holtenau"]),
+    ("Chemnitz", 248_000, ["Kaßberg", "Sonnenberg"]),
+    ("Halle (Saale)", 242_000, ["Neustadt", "Giebichenstein"]),
+    ("Magdeburg", 240_000, ["Stadtfeld", "Sudenburg"]),
+    ("Freiburg im Breisgau", 237_000, ["Wiehre", "Stühlinger", "Vauban"]),
+    ("Krefeld", 229_000, ["Uerdingen"]),
+    ("Mainz", 220_000, ["Gonsenheim", "Neustadt"]),
+    ("Lübeck", 219_000, ["Travemünde", "St. Lorenz"]),
+    ("Erfurt", 216_000, ["Altstadt"]),
+    ("Rostock", 210_000, ["Warnemünde", "Lütten Klein"]),
+    ("Kassel", 202_000, ["Wilhelmshöhe"]),
+    ("Potsdam", 185_000, ["Babelsberg", "Bornstedt"]),
+    ("Saarbrücken", 181_000, []),
+    ("Oldenburg", 172_000, []),
+    ("Osnabrück", 166_000, []),
+    ("Heidelberg", 160_000, ["Neuenheim", "Handschuhsheim"]),
+    ("Regensburg", 155_000, []),
+    ("Ingolstadt", 142_000, []),
+    ("Würzburg", 128_000, []),
+    ("Ulm", 128_000, []),
+    ("Göttingen", 118_000, []),
+    ("Jena", 111_000, []),
+    ("Trier", 111_000, []),
+    ("Cottbus", 98_000, []),
+    ("Greifswald", 59_000, []),
+    ("Passau", 53_000, []),
+    ("Garmisch-Partenkirchen", 27_000, []),
+    ("Sylt", 18_000, []),
+    ("Uckerland", 2_500, []),
+]
+
+# Spellings real people type for a city, with the share of submissions that use them.
+MESSY_SPELLINGS = {
+    "Hamburg": ["hamburg", "HAMBURG", "Hamburg ", "HH"],
+    "München": ["Muenchen", "münchen", "Munich"],
+    "Köln": ["Koeln", "köln", "Cologne"],
+    "Frankfurt am Main": ["Frankfurt", "Frankfurt a.M.", "Frankfurt/Main", "FFM"],
+    "Berlin": ["berlin", "BERLIN", "Berlin "],
+    "Freiburg im Breisgau": ["Freiburg"],
+    "Halle (Saale)": ["Halle", "Halle/Saale"],
+    "Düsseldorf": ["Duesseldorf", "düsseldorf"],
+}
+MESSY_SHARE = 0.12
+
+# First digits of the postal codes of the big cities (the rest is drawn at random).
+POSTAL_PREFIXES = {
+    "Berlin": "1",
+    "Hamburg": "2",
+    "München": "8",
+    "Köln": "5",
+    "Frankfurt am Main": "6",
+    "Stuttgart": "7",
+    "Düsseldorf": "4",
+    "Leipzig": "04",
+    "Dresden": "01",
+}
+
+# problem slug -> relative weight (data problems dominated the 2011 campaign)
+PROBLEM_WEIGHTS = {
+    "no-data": 30,
+    "slow-data": 34,
+    "dropped-calls": 18,
+    "no-signal": 12,
+    "calls-fail": 8,
+    "sms": 5,
+    "other": 3,
+}
+
+TECHNOLOGY_WEIGHTS = {"2g": 4, "3g": 8, "4g": 45, "5g": 20, "unknown": 23}
+FREQUENCY_WEIGHTS = {"always": 20, "daily": 45, "weekly": 25, "rarely": 10}
+LOCATION_WEIGHTS = {"": 30, "indoor": 30, "outdoor": 10, "both": 20, "moving": 10}
+STATUS_WEIGHTS = {"published": 70, "pending": 18, "rejected": 8, "spam": 4}
+
+DESCRIPTIONS = [
+    "",
+    "",
+    "",
+    "Seit Wochen bricht abends die Datenverbindung ständig ab.",
+    "Zuhause kein Empfang, nur am Fenster ein Balken.",
+    "Im Büro ist mobiles Internet praktisch unbenutzbar, Seiten laden nicht.",
+    "Telefonate brechen nach wenigen Minuten ab, besonders in der Bahn.",
+    "Das Netz zeigt 5G an, aber es kommen keine Daten durch.",
+    "Hotline sagt, es sei ein Einzelfall. Meine Nachbarn haben das gleiche Problem.",
+    "Zwischen 18 und 22 Uhr ist das Internet extrem langsam.",
+    "SMS kommen teilweise erst Stunden später an.",
+    "Anrufe gehen direkt auf die Mailbox, obwohl ich Empfang habe.",
+    "In der U-Bahn überhaupt keine Verbindung mehr.",
+    "Seit dem Netzumbau kaum noch LTE, nur noch EDGE.",
+    "Video-Calls frieren ständig ein, Speedtest unter 1 Mbit/s.",
+    "Dropped calls every evening, the hotline keeps telling me it is an isolated case.",
+    "Mobile data stops working several times a day.",
+]

@@ -1,0 +1,211 @@
+import datetime
+import re
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Frequency, Location, ProblemType, Technology, postal_code_validator
+
+DESCRIPTION_MAX_LENGTH = 2000
+EARLIEST_SINCE = datetime.date(1990, 1, 1)
+
+# Accepted spellings of a month: the ISO form a month picker sends, and what people type
+# where the browser shows a plain text box instead (Firefox and Safari on the desktop).
+_MONTH_FORMATS = [
+    re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})$"),
+    re.compile(r"^(?P<month>\d{1,2})[./](?P<year>\d{4})$"),
+]
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m")
+
+
+class MonthField(forms.Field):
+    """A month, stored as the first day of that month."""
+
+    widget = MonthInput
+    default_error_messages = {
+        "invalid": _("Enter a month like 2026-03 or 03.2026."),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value.replace(day=1)
+        text = str(value).strip()
+        for pattern in _MONTH_FORMATS:
+            match = pattern.match(text)
+            if match:
+                try:
+                    return datetime.date(int(match["year"]), int(match["month"]), 1)
+                except ValueError:
+                    break
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class DescriptionField(forms.CharField):
+    """Free text whose line breaks count once, as the browser's maxlength counts them."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class PostalCodeField(forms.CharField):
+    """Five digits; spaces people type inside ("10 115") are dropped before validation."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace(" ", "")
+
+
+def _privacy_help_text():
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        _("Your report is stored as described in the"),
+        reverse_lazy("privacy"),
+        _("privacy policy"),
+    )
+
+
+class ComplaintForm(forms.Form):
+    """The public report form. Field names are part of the interface contract (SPEC.md)."""
+
+    carrier = forms.ChoiceField(label=_("Carrier"), required=False)
+    problems = forms.ModelMultipleChoiceField(
+        label=_("What goes wrong?"),
+        queryset=ProblemType.objects.filter(is_active=True),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose everything that applies."),
+        error_messages={
+            "required": _("Choose at least one problem."),
+            "invalid_choice": _("%(value)s is not a problem type this form knows."),
+            "invalid_pk_value": _("%(pk)s is not a problem type this form knows."),
+        },
+    )
+    city = forms.CharField(
+        label=_("City or municipality"),
+        max_length=100,
+        error_messages={"required": _("Tell us the city or municipality.")},
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    district = forms.CharField(
+        label=_("District"),
+        max_length=100,
+        required=False,
+        help_text=_("Stadtteil or neighbourhood, if you know it."),
+    )
+    postal_code = PostalCodeField(
+        label=_("Postal code"),
+        max_length=10,
+        required=False,
+        validators=[postal_code_validator],
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "postal-code", "pattern": "[0-9]{5}"}
+        ),
+    )
+    technology = forms.ChoiceField(
+        label=_("Network technology"),
+        choices=Technology.choices,
+        initial=Technology.UNKNOWN,
+        widget=forms.RadioSelect,
+        help_text=_("What your phone shows next to the signal bars."),
+    )
+    frequency = forms.ChoiceField(
+        label=_("How often?"),
+        choices=Frequency.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Tell us how often the problem occurs.")},
+    )
+    since = MonthField(label=_("Since when?"), required=False, help_text=_("Month and year."))
+    location = forms.ChoiceField(
+        label=_("Where?"),
+        choices=[("", _("not specified")), *Location.choices],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    description = DescriptionField(
+        label=_("Description"),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Optional. Please do not enter phone numbers, customer numbers or other personal data."
+        ),
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        help_text=_(
+            "Optional, for questions about your report. Never published, never passed to the "
+            "carrier."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    consent = forms.BooleanField(
+        label=_("I agree that my report is stored and evaluated anonymously."),
+        help_text=lazy(_privacy_help_text, str)(),
+        error_messages={"required": _("Please agree so that your report can be counted.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        carriers = list(settings.EINZELFALL_CARRIERS.items())
+        self.fields["carrier"].choices = carriers
+        self.fields["carrier"].initial = carriers[0][0]
+        if len(carriers) == 1:
+            self.fields["carrier"].widget = forms.HiddenInput()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "carrier",
+            "problems",
+            Div(
+                Div(Field("city"), css_class="col-md-6"),
+                Div(Field("district"), css_class="col-md-6"),
+                css_class="row",
+            ),
+            Div(
+                Div(Field("postal_code"), css_class="col-6 col-md-4"),
+                Div(Field("since"), css_class="col-6 col-md-4"),
+                css_class="row",
+            ),
+            "technology",
+            "frequency",
+            "location",
+            "description",
+            "email",
+            "consent",
+            Submit("submit", _("Send report"), css_class="btn-lg w-100 mt-2"),
+        )
+
+    def clean_carrier(self):
+        return self.cleaned_data["carrier"] or next(iter(settings.EINZELFALL_CARRIERS))
+
+    def clean_since(self):
+        since = self.cleaned_data["since"]
+        if since is None:
+            return None
+        this_month = timezone.localdate().replace(day=1)
+        if since > this_month:
+            raise ValidationError(_("The month cannot be in the future."), code="future")
+        if since < EARLIEST_SINCE:
+            raise ValidationError(
+                _("Enter a month from %(year)s on."),
+                code="too_early",
+                params={"year": EARLIEST_SINCE.year},
+            )
+        return since

@@ -1,0 +1,164 @@
+import datetime
+import math
+import random
+import secrets
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from complaints import demo_data
+from complaints.models import Complaint, ProblemType, Status
+from complaints.services import counter_invalidate
+
+BATCH_SIZE = 5000
+
+
+class Command(BaseCommand):
+    help = (
+        "Create realistic demo complaints: German cities weighted by population, real "
+        "districts, a viral rise over several weeks, and a mix of moderation states."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, default=2000, help="How many complaints.")
+        parser.add_argument(
+            "--days", type=int, default=42, help="Spread submissions over this many days."
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already has complaints (used by make run).",
+        )
+        parser.add_argument("--seed", type=int, default=None, help="Random seed, for repeats.")
+
+    def handle(self, *args, count, days, if_empty, seed, **options):
+        if count < 0:
+            raise CommandError("--count must not be negative.")
+        if days < 1:
+            raise CommandError("--days must be at least 1.")
+        if if_empty and Complaint.objects.exists():
+            self.stdout.write("Demo data skipped: the database already has complaints.")
+            return
+        problems = {p.slug: p.pk for p in ProblemType.objects.all()}
+        missing = set(demo_data.PROBLEM_WEIGHTS) - set(problems)
+        if missing:
+            raise CommandError(f"Problem types missing (run migrate): {', '.join(sorted(missing))}")
+
+        started = time.monotonic()
+        generator = DemoGenerator(random.Random(seed), problems, days=days)
+        through = Complaint.problems.through
+        created = 0
+        with transaction.atomic():
+            while created < count:
+                size = min(BATCH_SIZE, count - created)
+                rows = [generator.complaint() for _ in range(size)]
+                complaints = Complaint.objects.bulk_create([c for c, _ in rows])
+                through.objects.bulk_create(
+                    [
+                        through(complaint_id=complaint.pk, problemtype_id=problem_id)
+                        for complaint, (_, problem_ids) in zip(complaints, rows, strict=True)
+                        for problem_id in problem_ids
+                    ]
+                )
+                created += size
+                if count >= 20_000:
+                    self.stderr.write(f"  {created:,} / {count:,}")
+            transaction.on_commit(counter_invalidate)
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(f"Created {created:,} demo complaints in {elapsed:.1f} s.")
+        )
+
+
+class DemoGenerator:
+    """Draws one plausible complaint at a time from the demo data's distributions."""
+
+    def __init__(self, rng: random.Random, problems: dict[str, int], *, days: int):
+        self.rng = rng
+        self.problems = problems
+        self.now = timezone.now()
+        self.start = self.now - datetime.timedelta(days=days)
+        self.days = days
+        self.carriers = list(settings.EINZELFALL_CARRIERS)
+        self.cities = demo_data.CITIES
+        # Big cities report more than their size alone explains: denser use, and that is
+        # where a campaign spreads first (in 2011 most reports came from Hamburg and Berlin).
+        self.city_weights = [pop**1.1 for _, pop, _ in self.cities]
+        self.day_weights = [self._virality(day) for day in range(days)]
+        # Evenings are when people are home, online and annoyed.
+        self.hour_weights = [1, 1, 1, 1, 1, 1, 2, 4, 6, 6, 6, 6, 7, 6, 6, 6, 7, 8, 9, 10, 11, 10, 7, 3]
+
+    def _virality(self, day: int) -> float:
+        """Quiet start, a press-driven spike about a quarter in, then a long tail."""
+        peak = max(1, self.days // 4)
+        if day < peak:
+            return 1 + 20 / (1 + math.exp(-(day - peak + 2)))
+        return 3 + 60 * math.exp(-(day - peak) / (self.days / 6))
+
+    def _pick(self, weights: dict[str, int]) -> str:
+        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+
+    def _submitted_at(self) -> datetime.datetime:
+        day = self.rng.choices(range(self.days), weights=self.day_weights)[0]
+        hour = self.rng.choices(range(24), weights=self.hour_weights)[0]
+        moment = self.start + datetime.timedelta(
+            days=day, hours=hour, minutes=self.rng.randrange(60), seconds=self.rng.randrange(60)
+        )
+        return min(moment, self.now)
+
+    def complaint(self) -> tuple[Complaint, list[int]]:
+        rng = self.rng
+        city, _, districts = rng.choices(self.cities, weights=self.city_weights)[0]
+        district = rng.choice(districts) if districts and rng.random() < 0.75 else ""
+        typed_city = city
+        if city in demo_data.MESSY_SPELLINGS and rng.random() < demo_data.MESSY_SHARE:
+            typed_city = rng.choice(demo_data.MESSY_SPELLINGS[city])
+        postal_code = ""
+        if rng.random() < 0.4:
+            prefix = demo_data.POSTAL_PREFIXES.get(city, str(rng.randrange(1, 10)))
+            postal_code = prefix + "".join(str(rng.randrange(10)) for _ in range(5 - len(prefix)))
+
+        slugs = {self._pick(demo_data.PROBLEM_WEIGHTS)}
+        while rng.random() < 0.35 and len(slugs) < 4:
+            slugs.add(self._pick(demo_data.PROBLEM_WEIGHTS))
+
+        submitted_at = self._submitted_at()
+        status = self._pick(demo_data.STATUS_WEIGHTS)
+        moderated_at = None
+        if status != Status.PENDING:
+            moderated_at = min(
+                submitted_at + datetime.timedelta(hours=rng.uniform(0.2, 48)), self.now
+            )
+        since = None
+        if rng.random() < 0.6:
+            months_back = rng.randrange(0, 24)
+            first = submitted_at.date().replace(day=1)
+            year, month = divmod(first.year * 12 + first.month - 1 - months_back, 12)
+            since = datetime.date(year, month + 1, 1)
+        language = "en" if rng.random() < 0.08 else "de"
+
+        complaint = Complaint(
+            reference=secrets.token_urlsafe(24),
+            pseudonym=secrets.token_hex(8),
+            carrier=self.carriers[0] if rng.random() < 0.8 else rng.choice(self.carriers),
+            city=typed_city.strip() or city,
+            district=district,
+            postal_code=postal_code,
+            technology=self._pick(demo_data.TECHNOLOGY_WEIGHTS),
+            frequency=self._pick(demo_data.FREQUENCY_WEIGHTS),
+            since=since,
+            location=self._pick(demo_data.LOCATION_WEIGHTS),
+            description=rng.choice(demo_data.DESCRIPTIONS),
+            # Demo addresses only ever use the reserved example.org domain.
+            email=f"demo{rng.randrange(10**9)}@example.org" if rng.random() < 0.35 else "",
+            language=language,
+            consent_at=submitted_at,
+            privacy_policy_version=settings.PRIVACY_POLICY_VERSION,
+            submitted_at=submitted_at,
+            status=status,
+            moderated_at=moderated_at,
+        )
+        return complaint, [self.problems[slug] for slug in sorted(slugs)]

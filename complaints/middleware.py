@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.shortcuts import render
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse oversized public requests with a friendly 413 before the body is read.
+
+    The public form posts a few kilobytes. Django's own DATA_UPLOAD_MAX_MEMORY_SIZE only
+    trips once the body is parsed; this answers from the Content-Length header alone. The
+    admin is exempt because imports upload files.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.admin_prefix = "/" + settings.ADMIN_URL
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_PUBLIC_REQUEST_BYTES and not request.path.startswith(
+            self.admin_prefix
+        ):
+            return render(request, "413.html", status=413)
+        return self.get_response(request)

@@ -1,0 +1,196 @@
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+postal_code_validator = RegexValidator(
+    r"^[0-9]{5}\Z",
+    message=_("Enter a postal code of five digits, e.g. 10115."),
+    code="invalid_postal_code",
+)
+
+
+def new_reference() -> str:
+    """The submitter's private link token: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def new_pseudonym() -> str:
+    """The export identifier: random and independent of the reference, so an export row
+    cannot be linked back to the private link."""
+    return secrets.token_hex(8)
+
+
+class ProblemType(models.Model):
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    name_de = models.CharField(_("name (German)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive problem types are not offered in the form."),
+    )
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("problem type")
+        verbose_name_plural = _("problem types")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (German unless English is active)."""
+        return self.name_en if (get_language() or "de").startswith("en") else self.name_de
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("pending")
+    PUBLISHED = "published", _("published")
+    REJECTED = "rejected", _("rejected")
+    SPAM = "spam", _("spam")
+
+
+class Technology(models.TextChoices):
+    G2 = "2g", _("2G (GSM/EDGE)")
+    G3 = "3g", _("3G (UMTS)")
+    G4 = "4g", _("4G (LTE)")
+    G5 = "5g", _("5G")
+    UNKNOWN = "unknown", _("I don't know")
+
+
+class Frequency(models.TextChoices):
+    ALWAYS = "always", _("always")
+    DAILY = "daily", _("daily")
+    WEEKLY = "weekly", _("weekly")
+    RARELY = "rarely", _("rarely")
+
+
+class Location(models.TextChoices):
+    INDOOR = "indoor", _("indoors")
+    OUTDOOR = "outdoor", _("outdoors")
+    BOTH = "both", _("indoors and outdoors")
+    MOVING = "moving", _("on the move (train, car)")
+
+
+# Statuses that the public counter does not count.
+NOT_COUNTED = (Status.REJECTED, Status.SPAM)
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def counted(self):
+        """Complaints the public counter counts: everything not rejected or spam."""
+        return self.exclude(status__in=NOT_COUNTED)
+
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class Complaint(models.Model):
+    reference = models.CharField(
+        _("private reference"), max_length=64, unique=True, default=new_reference, editable=False
+    )
+    pseudonym = models.CharField(
+        _("pseudonym"), max_length=32, unique=True, default=new_pseudonym, editable=False
+    )
+    carrier = models.CharField(_("carrier"), max_length=40)
+    problems = models.ManyToManyField(ProblemType, verbose_name=_("problems"), related_name="+")
+    # City and district exactly as typed (trimmed). Normalized places are separate fields, so
+    # matching can be added and re-run without ever losing what the submitter wrote.
+    city = models.CharField(_("city"), max_length=100)
+    district = models.CharField(_("district"), max_length=100, blank=True)
+    postal_code = models.CharField(
+        _("postal code"), max_length=5, blank=True, validators=[postal_code_validator]
+    )
+    technology = models.CharField(
+        _("technology"), max_length=10, choices=Technology.choices, default=Technology.UNKNOWN
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    since = models.DateField(
+        _("since"), null=True, blank=True, help_text=_("First day of the month the problem began.")
+    )
+    location = models.CharField(_("location"), max_length=10, choices=Location.choices, blank=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, default="de", help_text=_("Language of the form.")
+    )
+    consent_at = models.DateTimeField(_("consent given at"))
+    privacy_policy_version = models.CharField(_("privacy policy version"), max_length=40)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True, editable=False)
+    moderation_note = models.TextField(
+        _("moderation note"),
+        blank=True,
+        help_text=_("Internal; never shown publicly or exported."),
+    )
+
+    objects = ComplaintQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            # The moderation queue: one status, newest first.
+            models.Index(fields=["status", "-submitted_at"], name="complaint_queue_idx"),
+            models.Index(fields=["submitted_at"], name="complaint_submitted_idx"),
+            # Per-city counts only ever look at published complaints.
+            models.Index(
+                fields=["city", "district"],
+                name="complaint_pub_city_idx",
+                condition=Q(status="published"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="complaint_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(technology__in=Technology.values), name="complaint_technology_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=Frequency.values), name="complaint_frequency_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(location__in=[*Location.values, ""]), name="complaint_location_valid"
+            ),
+            models.CheckConstraint(condition=~Q(city=""), name="complaint_city_not_empty"),
+            # A moderated complaint always says who moderated it and when.
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(moderated_at__isnull=False),
+                name="complaint_moderation_recorded",
+            ),
+        ]
+
+    def __str__(self):
+        place = f"{self.city} - {self.district}" if self.district else self.city
+        return f"#{self.pk} {place}"
+
+    def get_absolute_url(self):
+        return reverse("complaints:thanks", args=[self.reference])
+
+    @property
+    def carrier_name(self) -> str:
+        return settings.EINZELFALL_CARRIERS.get(self.carrier, self.carrier)

@@ -1,0 +1,21 @@
+"""Read operations for the public pages of the complaints app."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+from .models import Complaint
+from .services import COUNTER_CACHE_KEY
+
+
+def public_counter() -> int:
+    """How many complaints the campaign has counted (all but rejected and spam).
+
+    Cached briefly: the landing page is the page a viral spike hits, and a COUNT over a
+    large table on every view would be its most expensive part. Submissions and moderation
+    drop the cached value, so the count a submitter sees includes their own report.
+    """
+    return cache.get_or_set(
+        COUNTER_CACHE_KEY,
+        lambda: Complaint.objects.counted().count(),
+        settings.COUNTER_CACHE_SECONDS,
+    )

@@ -1,0 +1,58 @@
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .forms import ComplaintForm
+from .models import Complaint
+
+
+def landing(request):
+    return render(request, "complaints/landing.html", {"counter": selectors.public_counter()})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def report(request):
+    form = ComplaintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        complaint = services.complaint_submit(
+            carrier=data["carrier"],
+            problems=data["problems"],
+            city=data["city"],
+            district=data["district"],
+            postal_code=data["postal_code"],
+            technology=data["technology"],
+            frequency=data["frequency"],
+            since=data["since"],
+            location=data["location"],
+            description=data["description"],
+            email=data["email"],
+            language=get_language() or "de",
+        )
+        return redirect(complaint)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "complaints/report.html", {"form": form}, status=status)
+
+
+@never_cache
+def thanks(request, reference):
+    # The URL is the submitter's private link: never cached, never indexed.
+    complaint = get_object_or_404(
+        Complaint.objects.prefetch_related("problems"), reference=reference
+    )
+    context = {
+        "complaint": complaint,
+        "private_link": request.build_absolute_uri(complaint.get_absolute_url()),
+        "counter": selectors.public_counter(),
+    }
+    response = render(request, "complaints/thanks.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def csrf_failure(request, reason=""):
+    """The friendly 403 page for a form sent without a valid CSRF token."""
+    return render(request, "403_csrf.html", status=403)

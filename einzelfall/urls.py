@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.flatpages import views as flatpage_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = "Einzelfall"
+admin.site.site_title = "Einzelfall"
+admin.site.index_title = _("Back office")
+
+urlpatterns = [
+    path("", include("complaints.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("privacy/", flatpage_views.flatpage, {"url": "/privacy/"}, name="privacy"),
+    path("imprint/", flatpage_views.flatpage, {"url": "/imprint/"}, name="imprint"),
+    path(settings.ADMIN_URL, admin.site.urls),
+]
