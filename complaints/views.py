@@ -14,7 +14,7 @@ def landing(request):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def report(request):
-    form = ComplaintForm(request.POST or None)
+    form = ComplaintForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         complaint = services.complaint_submit(
@@ -32,8 +32,7 @@ def report(request):
             language=get_language() or "de",
         )
         return redirect(complaint)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "complaints/report.html", {"form": form}, status=status)
+    return render(request, "complaints/report.html", {"form": form})
 
 
 @never_cache

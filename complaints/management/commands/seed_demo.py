@@ -89,7 +89,32 @@ class DemoGenerator:
         self.city_weights = [pop**1.1 for _, pop, _ in self.cities]
         self.day_weights = [self._virality(day) for day in range(days)]
         # Evenings are when people are home, online and annoyed.
-        self.hour_weights = [1, 1, 1, 1, 1, 1, 2, 4, 6, 6, 6, 6, 7, 6, 6, 6, 7, 8, 9, 10, 11, 10, 7, 3]
+        self.hour_weights = [
+            1,
+            1,
+            1,
+            1,
+            1,
+            1,
+            2,
+            4,
+            6,
+            6,
+            6,
+            6,
+            7,
+            6,
+            6,
+            6,
+            7,
+            8,
+            9,
+            10,
+            11,
+            10,
+            7,
+            3,
+        ]
 
     def _virality(self, day: int) -> float:
         """Quiet start, a press-driven spike about a quarter in, then a long tail."""

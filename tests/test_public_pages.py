@@ -1,0 +1,222 @@
+"""The public site as a submitter sees it: landing page, submit flow, thanks page, errors."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from complaints.models import Complaint, Status
+
+from .factories import ComplaintFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def counter_on(html: str) -> int:
+    match = re.search(r'data-testid="counter">([\d.,]+)<', html)
+    assert match, "no counter on the page"
+    return int(match.group(1).replace(".", "").replace(",", ""))
+
+
+def test_landing_page_counts_everything_but_rejected_and_spam(client):
+    for status in [
+        Status.PENDING,
+        Status.PUBLISHED,
+        Status.PUBLISHED,
+        Status.REJECTED,
+        Status.SPAM,
+    ]:
+        ComplaintFactory(status=status)
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert counter_on(html) == 3
+    assert 'href="/report/"' in html
+
+
+def test_counter_is_localized(client):
+    ComplaintFactory.create_batch(3)
+    from django.core.cache import cache
+
+    cache.set("complaints:counter", 8123)
+    assert ">8.123<" in client.get("/").content.decode()
+    client.cookies["django_language"] = "en"
+    assert ">8,123<" in client.get("/").content.decode()
+
+
+def test_submit_flow_counts_the_report_and_shows_the_private_link(
+    client, valid_report, django_capture_on_commit_callbacks
+):
+    ComplaintFactory(status=Status.PUBLISHED)
+    assert counter_on(client.get("/").content.decode()) == 1  # now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/report/", valid_report)
+
+    complaint = Complaint.objects.get(city="Hamburg", email="hamlet@example.org")
+    assert response.status_code == 302
+    assert response["Location"] == f"/report/thanks/{complaint.reference}/"
+    thanks = client.get(response["Location"])
+    html = thanks.content.decode()
+    assert "Danke, Ihre Meldung wurde gezählt." in html
+    assert f"http://testserver/report/thanks/{complaint.reference}/" in html
+    assert "Keine Datenverbindung" in html and "Gesprächsabbrüche" in html
+    # The counter includes the new report at once, cache or not.
+    assert counter_on(client.get("/").content.decode()) == 2
+
+
+def test_submission_stores_every_field_and_the_consent(client, valid_report, settings):
+    client.post("/report/", valid_report)
+    complaint = Complaint.objects.get()
+    assert complaint.status == Status.PENDING
+    assert sorted(complaint.problems.values_list("slug", flat=True)) == ["dropped-calls", "no-data"]
+    assert (complaint.city, complaint.district, complaint.postal_code) == (
+        "Hamburg",
+        "Altona",
+        "22765",
+    )
+    assert (complaint.technology, complaint.frequency, complaint.location) == (
+        "4g",
+        "daily",
+        "indoor",
+    )
+    assert complaint.since.isoformat() == "2026-03-01"
+    assert complaint.consent_at == complaint.submitted_at
+    assert complaint.privacy_policy_version == settings.PRIVACY_POLICY_VERSION
+    assert complaint.language == "de"
+    assert complaint.moderated_at is None and complaint.moderated_by is None
+
+
+def test_city_and_district_are_kept_as_typed(client, valid_report):
+    client.post("/report/", {**valid_report, "city": "  hamburg ", "district": "HH-Altona"})
+    complaint = Complaint.objects.get()
+    assert (complaint.city, complaint.district) == ("hamburg", "HH-Altona")
+
+
+def test_reference_and_pseudonym_are_random_and_unrelated(client, valid_report):
+    client.post("/report/", valid_report)
+    client.post("/report/", valid_report)
+    first, second = Complaint.objects.order_by("pk")
+    assert len(first.reference) >= 32
+    assert first.reference != second.reference
+    assert first.pseudonym != second.pseudonym
+    assert first.pseudonym not in first.reference and first.reference not in first.pseudonym
+
+
+def test_english_submitter_is_remembered(client, valid_report):
+    client.cookies["django_language"] = "en"
+    response = client.post("/report/", valid_report, follow=True)
+    assert "Thank you, your report has been counted." in response.content.decode()
+    assert Complaint.objects.get().language == "en"
+
+
+def test_thanks_page_is_private(client):
+    complaint = ComplaintFactory()
+    response = client.get(f"/report/thanks/{complaint.reference}/")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_wrong_reference_gets_the_friendly_404(client):
+    ComplaintFactory()
+    response = client.get("/report/thanks/not-a-real-token/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Seite nicht gefunden" in html
+    assert "Hamburg" not in html
+
+
+def test_unknown_page_gets_the_friendly_404_in_the_site_look(client):
+    response = client.get("/nowhere/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Seite nicht gefunden" in html
+    assert "/static/css/site.css" in html
+
+
+def test_post_without_csrf_token_gets_the_friendly_403(valid_report):
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/report/", valid_report)
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Ihr Formular konnte nicht gesendet werden" in html
+    assert "Es wurde nichts gespeichert." in html
+    assert Complaint.objects.count() == 0
+
+
+def test_post_with_csrf_token_from_the_form_works(valid_report):
+    browser = Client(enforce_csrf_checks=True)
+    form = browser.get("/report/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    response = browser.post("/report/", {**valid_report, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert Complaint.objects.count() == 1
+
+
+def test_oversized_body_gets_413_and_stores_nothing(client, valid_report):
+    response = client.post("/report/", {**valid_report, "description": "x" * 200_000})
+    assert response.status_code == 413
+    assert "Zu viele Daten" in response.content.decode()
+    assert Complaint.objects.count() == 0
+
+
+def test_oversized_body_without_length_header_gets_400(client, settings, valid_report):
+    # Django's own limit catches what the header check cannot see.
+    settings.MAX_PUBLIC_REQUEST_BYTES = 10**9
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = client.post("/report/", {**valid_report, "description": "x" * 20_000})
+    assert response.status_code == 400
+    assert "Ungültige Anfrage" in response.content.decode()
+    assert Complaint.objects.count() == 0
+
+
+def test_wrong_method_is_refused(client):
+    assert client.put("/report/", "x").status_code == 405
+    assert client.delete("/report/").status_code == 405
+
+
+@pytest.mark.urls("tests.urls_crash")
+def test_server_error_page_is_friendly_and_reveals_nothing(client):
+    client.raise_request_exception = False
+    response = client.get("/crash/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Etwas ist schiefgegangen" in html
+    assert "boom" not in html and "Traceback" not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "title"), [("/privacy/", "Datenschutzerklärung"), ("/imprint/", "Impressum")]
+)
+def test_legal_pages_have_german_defaults(client, path, title):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert f'<h1 class="h2">{title}</h1>' in response.content.decode()
+
+
+def test_legal_pages_are_editable_by_the_organizer(organizer_client, client):
+    from django.contrib.flatpages.models import FlatPage
+
+    page = FlatPage.objects.get(url="/imprint/")
+    response = organizer_client.post(
+        f"/admin/flatpages/flatpage/{page.pk}/change/",
+        {
+            "url": "/imprint/",
+            "title": "Impressum",
+            "content": "<p>Erika Mustermann, Berlin</p>",
+            "sites": [1],
+            "template_name": "",
+            "registration_required": "",
+        },
+    )
+    assert response.status_code == 302
+    assert "Erika Mustermann, Berlin" in client.get("/imprint/").content.decode()
+
+
+def test_no_page_loads_anything_from_another_host(client):
+    ComplaintFactory()
+    for path in ["/", "/report/", "/privacy/", "/imprint/", "/nowhere/"]:
+        html = client.get(path).content.decode()
+        assert not re.search(r'(?:src|href)="(?:https?:)?//', html), path
