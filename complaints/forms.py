@@ -12,9 +12,15 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Frequency, Location, ProblemType, Technology, postal_code_validator
+from .models import (
+    DESCRIPTION_MAX_LENGTH,
+    Frequency,
+    Location,
+    ProblemType,
+    Technology,
+    postal_code_validator,
+)
 
-DESCRIPTION_MAX_LENGTH = 2000
 EARLIEST_SINCE = datetime.date(1990, 1, 1)
 
 # Accepted spellings of a month: the ISO form a month picker sends, and what people type

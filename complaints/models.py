@@ -1,9 +1,11 @@
 import secrets
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -14,6 +16,9 @@ postal_code_validator = RegexValidator(
     message=_("Enter a postal code of five digits, e.g. 10115."),
     code="invalid_postal_code",
 )
+
+
+DESCRIPTION_MAX_LENGTH = 2000
 
 
 def new_reference() -> str:
@@ -118,7 +123,13 @@ class Complaint(models.Model):
         _("since"), null=True, blank=True, help_text=_("First day of the month the problem began.")
     )
     location = models.CharField(_("location"), max_length=10, choices=Location.choices, blank=True)
-    description = models.TextField(_("description"), max_length=2000, blank=True)
+    # TextField's max_length is only a widget hint: the validator and the constraint enforce it.
+    description = models.TextField(
+        _("description"),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)],
+    )
     email = models.EmailField(_("email"), blank=True)
     language = models.CharField(
         _("language"), max_length=10, default="de", help_text=_("Language of the form.")
@@ -177,6 +188,10 @@ class Complaint(models.Model):
                 condition=Q(location__in=[*Location.values, ""]), name="complaint_location_valid"
             ),
             models.CheckConstraint(condition=~Q(city=""), name="complaint_city_not_empty"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX_LENGTH),
+                name="complaint_description_max_length",
+            ),
             # A moderated complaint always says who moderated it and when.
             models.CheckConstraint(
                 condition=Q(status="pending") | Q(moderated_at__isnull=False),

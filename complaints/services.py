@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -37,7 +38,15 @@ def complaint_submit(
     email: str = "",
     language: str = "de",
 ) -> Complaint:
-    """Store one complaint from the public form, with consent recorded now."""
+    """Store one complaint from the public form, with consent recorded now.
+
+    Raises ValidationError for anything the model does not accept; nothing is stored then.
+    """
+    if carrier and carrier not in settings.EINZELFALL_CARRIERS:
+        raise ValidationError({"carrier": f"Unknown carrier {carrier!r}"}, code="invalid_choice")
+    problems = list(problems)
+    if not problems:
+        raise ValidationError({"problems": "At least one problem is required."}, code="required")
     now = timezone.now()
     complaint = Complaint(
         carrier=carrier or next(iter(settings.EINZELFALL_CARRIERS)),

@@ -58,3 +58,32 @@ def test_counted_excludes_rejected_and_spam():
         "pending",
         "published",
     }
+
+
+def test_database_refuses_a_description_over_2000_characters():
+    complaint = ComplaintFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Complaint.objects.filter(pk=complaint.pk).update(description="ü" * 2001)
+    Complaint.objects.filter(pk=complaint.pk).update(description="ü" * 2000)
+
+
+def test_service_validates_what_the_form_would(valid_report):
+    from django.core.exceptions import ValidationError
+
+    from complaints.services import complaint_submit
+
+    problems = ProblemType.objects.filter(slug="no-data")
+    base = {"problems": problems, "city": "Hamburg", "frequency": "daily"}
+    for changes in [
+        {"description": "x" * 2001},
+        {"postal_code": "1234"},
+        {"carrier": "acme"},
+        {"city": "  "},
+        {"problems": []},
+        {"technology": "6g"},
+    ]:
+        with pytest.raises(ValidationError):
+            complaint_submit(**{**base, **changes})
+    assert Complaint.objects.count() == 0
+    complaint_submit(**base)
+    assert Complaint.objects.count() == 1
