@@ -129,6 +129,8 @@ class ComplaintAdmin(admin.ModelAdmin):
     list_per_page = 100
     search_fields = ["city", "district", "description", "email"]
     date_hierarchy = "submitted_at"
+    # "View on site" would open the submitter's private link.
+    view_on_site = False
     # COUNT(*) over the whole table on every page view does not scale to a viral campaign.
     show_full_result_count = False
     actions = ["publish", "reject", "mark_spam"]

@@ -78,11 +78,10 @@ class PostalCodeField(forms.CharField):
 
 
 def _privacy_help_text():
+    link = format_html('<a href="{}">{}</a>', reverse_lazy("privacy"), _("privacy policy"))
     return format_html(
-        '{} <a href="{}">{}</a>',
-        _("Your report is stored as described in the"),
-        reverse_lazy("privacy"),
-        _("privacy policy"),
+        _("Read how your report is stored and used in the {privacy_policy}."),
+        privacy_policy=link,
     )
 
 

@@ -220,3 +220,11 @@ def test_no_page_loads_anything_from_another_host(client):
     for path in ["/", "/report/", "/privacy/", "/imprint/", "/nowhere/"]:
         html = client.get(path).content.decode()
         assert not re.search(r'(?:src|href)="(?:https?:)?//', html), path
+
+
+def test_consent_links_to_the_privacy_policy(client):
+    html = client.get("/report/").content.decode()
+    assert (
+        "Wie Ihre Meldung gespeichert und verwendet wird, lesen Sie in der "
+        '<a href="/privacy/">Datenschutzerklärung</a>.'
+    ) in html
