@@ -12,6 +12,7 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from . import text
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     Frequency,
@@ -66,8 +67,22 @@ class DescriptionField(forms.CharField):
     """Free text whose line breaks count once, as the browser's maxlength counts them."""
 
     def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n")
+        return text.multi_line(super().to_python(value))
+
+
+class PlaceNameField(forms.CharField):
+    """A city or district name: invisible characters dropped, white space collapsed, and at
+    least one letter (so that "???" or a stray emoji is not counted as a place)."""
+
+    default_error_messages = {"no_letter": _("Enter a place name with letters.")}
+
+    def to_python(self, value):
+        return text.single_line(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not text.has_letter(value):
+            raise ValidationError(self.error_messages["no_letter"], code="no_letter")
 
 
 class PostalCodeField(forms.CharField):
@@ -101,13 +116,13 @@ class ComplaintForm(forms.Form):
             "invalid_pk_value": _("%(pk)s is not a problem type this form knows."),
         },
     )
-    city = forms.CharField(
+    city = PlaceNameField(
         label=_("City or municipality"),
         max_length=100,
         error_messages={"required": _("Tell us the city or municipality.")},
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
-    district = forms.CharField(
+    district = PlaceNameField(
         label=_("District"),
         max_length=100,
         required=False,

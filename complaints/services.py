@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from . import text
 from .models import Complaint, ProblemType, Status
 
 COUNTER_CACHE_KEY = "complaints:counter"
@@ -44,20 +45,22 @@ def complaint_submit(
     """
     if carrier and carrier not in settings.EINZELFALL_CARRIERS:
         raise ValidationError({"carrier": f"Unknown carrier {carrier!r}"}, code="invalid_choice")
+    if city.strip() and not text.has_letter(city):
+        raise ValidationError({"city": "A place name needs letters."}, code="no_letter")
     problems = list(problems)
     if not problems:
         raise ValidationError({"problems": "At least one problem is required."}, code="required")
     now = timezone.now()
     complaint = Complaint(
         carrier=carrier or next(iter(settings.EINZELFALL_CARRIERS)),
-        city=city.strip(),
-        district=district.strip(),
+        city=text.single_line(city),
+        district=text.single_line(district),
         postal_code=postal_code.strip(),
         technology=technology,
         frequency=frequency,
         since=since,
         location=location,
-        description=description.strip(),
+        description=text.multi_line(description),
         email=email.strip(),
         language=language,
         consent_at=now,

@@ -79,6 +79,7 @@ def test_service_validates_what_the_form_would(valid_report):
         {"postal_code": "1234"},
         {"carrier": "acme"},
         {"city": "  "},
+        {"city": "10115"},
         {"problems": []},
         {"technology": "6g"},
     ]:

@@ -30,6 +30,10 @@ def next_month() -> str:
         ({"city": ""}, "city", "Bitte die Stadt oder Gemeinde angeben."),
         ({"city": "   "}, "city", "Bitte die Stadt oder Gemeinde angeben."),
         ({"city": "x" * 101}, "city", "höchstens 100 Zeichen"),
+        ({"city": "\ufffd\ufffd"}, "city", "Bitte einen Ortsnamen mit Buchstaben angeben."),
+        ({"city": "12345"}, "city", "Bitte einen Ortsnamen mit Buchstaben angeben."),
+        ({"city": "\u200b\u200b"}, "city", "Bitte die Stadt oder Gemeinde angeben."),
+        ({"district": "???"}, "district", "Bitte einen Ortsnamen mit Buchstaben angeben."),
         ({"postal_code": "1234"}, "postal_code", "fünfstellige Postleitzahl"),
         ({"postal_code": "123456"}, "postal_code", "fünfstellige Postleitzahl"),
         ({"postal_code": "2O765"}, "postal_code", "fünfstellige Postleitzahl"),
@@ -105,6 +109,24 @@ def test_accepts_month_as_picker_or_typed(client, valid_report, typed, stored):
 def test_accepts_the_current_month(client, valid_report):
     this_month = timezone.localdate().strftime("%Y-%m")
     assert post(client, {**valid_report, "since": this_month}).status_code == 302
+
+
+def test_invisible_characters_and_runs_of_spaces_are_dropped(client, valid_report):
+    typed = {"city": " Frankfurt\u200b  am\tMain ", "district": "Sachsen\u00adhausen\u202e"}
+    post(client, {**valid_report, **typed})
+    complaint = Complaint.objects.get()
+    assert (complaint.city, complaint.district) == ("Frankfurt am Main", "Sachsenhausen")
+
+
+def test_invalid_utf8_is_not_stored_as_a_place(client, valid_report):
+    body = "&".join(
+        [f"{key}={value}" for key, value in valid_report.items() if key not in {"city", "problems"}]
+        + ["problems=no-data", "city=%FF%FE"]
+    )
+    response = client.post("/report/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert field_errors(response.content.decode(), "city")
+    assert Complaint.objects.count() == 0
 
 
 def test_postal_code_with_a_space_is_accepted(client, valid_report):

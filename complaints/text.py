@@ -1,0 +1,37 @@
+"""Clean-up of what people type, shared by the form, the services and (later) imports."""
+
+import unicodedata
+
+# Unicode categories never wanted in a name: control characters (Cc), invisible format
+# characters such as zero-width spaces and direction marks (Cf), unassigned and private-use
+# code points (Cn, Co), and lone surrogates (Cs).
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Cn", "Co", "Cs"}
+
+
+def single_line(value: str) -> str:
+    """NFC-normalize, drop invisible and control characters, collapse white space."""
+    value = unicodedata.normalize("NFC", value)
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in value
+        if ch.isspace() or unicodedata.category(ch) not in _DROPPED_CATEGORIES
+    )
+    return " ".join(kept.split())
+
+
+def multi_line(value: str) -> str:
+    """Like single_line, but keeps line breaks (as \\n) and trims each line's end."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_keep_visible(line).rstrip() for line in value.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def _keep_visible(line: str) -> str:
+    line = unicodedata.normalize("NFC", line)
+    return "".join(
+        ch for ch in line if ch == "\t" or unicodedata.category(ch) not in _DROPPED_CATEGORIES
+    )
+
+
+def has_letter(value: str) -> bool:
+    return any(ch.isalpha() for ch in value)
