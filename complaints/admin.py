@@ -169,6 +169,10 @@ class ComplaintAdmin(admin.ModelAdmin):
         (_("Identifiers"), {"classes": ["collapse"], "fields": ["reference", "pseudonym"]}),
     ]
 
+    def has_add_permission(self, request):
+        # Complaints come from the public form (and imports), with consent recorded.
+        return False
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("problems")
 

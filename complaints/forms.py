@@ -168,6 +168,7 @@ class ComplaintForm(forms.Form):
     )
     email = forms.EmailField(
         label=_("Email"),
+        max_length=254,  # the model's limit (RFC 5321); Django's form default allows 320
         required=False,
         help_text=_(
             "Optional, for questions about your report. Never published, never passed to the "

@@ -24,3 +24,22 @@ class RequestSizeLimitMiddleware:
         ):
             return render(request, "413.html", status=413)
         return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """Answer 400 to a NUL character in the path or query string.
+
+    No legitimate link contains one, and PostgreSQL refuses NUL in text, so a lookup or a
+    search with it would otherwise end in a 500. Form fields reject NUL on their own.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)

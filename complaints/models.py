@@ -207,5 +207,9 @@ class Complaint(models.Model):
         return reverse("complaints:thanks", args=[self.reference])
 
     @property
+    def is_counted(self) -> bool:
+        return self.status not in NOT_COUNTED
+
+    @property
     def carrier_name(self) -> str:
         return settings.EINZELFALL_CARRIERS.get(self.carrier, self.carrier)

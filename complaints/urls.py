@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -7,5 +7,6 @@ app_name = "complaints"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("report/", views.report, name="report"),
-    path("report/thanks/<str:reference>/", views.thanks, name="thanks"),
+    # Only what new_reference() can produce; anything else is a 404 without a database query.
+    re_path(r"^report/thanks/(?P<reference>[A-Za-z0-9_-]{16,64})/$", views.thanks, name="thanks"),
 ]

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -17,21 +18,27 @@ def report(request):
     form = ComplaintForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        complaint = services.complaint_submit(
-            carrier=data["carrier"],
-            problems=data["problems"],
-            city=data["city"],
-            district=data["district"],
-            postal_code=data["postal_code"],
-            technology=data["technology"],
-            frequency=data["frequency"],
-            since=data["since"],
-            location=data["location"],
-            description=data["description"],
-            email=data["email"],
-            language=get_language() or "de",
-        )
-        return redirect(complaint)
+        try:
+            complaint = services.complaint_submit(
+                carrier=data["carrier"],
+                problems=data["problems"],
+                city=data["city"],
+                district=data["district"],
+                postal_code=data["postal_code"],
+                technology=data["technology"],
+                frequency=data["frequency"],
+                since=data["since"],
+                location=data["location"],
+                description=data["description"],
+                email=data["email"],
+                language=get_language() or "de",
+            )
+        except ValidationError as error:
+            # The form checks everything the model does; this is the safety net for a rule
+            # added to one and not the other: a message instead of a 500.
+            form.add_error(None, error.messages)
+        else:
+            return redirect(complaint)
     return render(request, "complaints/report.html", {"form": form})
 
 

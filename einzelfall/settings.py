@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # After the language is known (the 413 page is localized), before anything reads a body.
     "complaints.middleware.RequestSizeLimitMiddleware",
+    "complaints.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -152,6 +153,13 @@ MAX_PUBLIC_REQUEST_BYTES = env.int("MAX_PUBLIC_REQUEST_BYTES", default=64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
 CSRF_FAILURE_VIEW = "complaints.views.csrf_failure"
+
+# Behind a TLS-terminating proxy: which header says the original request was HTTPS, e.g.
+# SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto. Only set it when the proxy always sets (and
+# strips) that header, or clients could claim HTTPS themselves.
+if _proxy_header := env.str("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

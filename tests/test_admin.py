@@ -135,10 +135,13 @@ def test_bulk_action_leaves_complaints_already_in_that_status_alone(organizer_cl
     moderator = UserFactory(username="gertrude", is_staff=True, is_superuser=True)
     earlier = ComplaintFactory(status=Status.PUBLISHED, moderated_by=moderator)
     fresh = ComplaintFactory()
-    organizer_client.post(
-        CHANGELIST,
-        {"action": "publish", "_selected_action": [earlier.pk, fresh.pk], "status": "all"},
+    # The action runs on the queue the moderator is looking at: here, all statuses.
+    response = organizer_client.post(
+        CHANGELIST + "?status=all",
+        {"action": "publish", "_selected_action": [earlier.pk, fresh.pk]},
+        follow=True,
     )
+    assert [str(m) for m in response.context["messages"]] == ["1 Meldung veröffentlicht."]
     earlier.refresh_from_db()
     assert earlier.moderated_by == moderator
     assert Complaint.objects.get(pk=fresh.pk).moderated_by == organizer
@@ -209,6 +212,15 @@ def test_moderation_needs_change_permission(client):
     client.post(CHANGELIST, {"action": "publish", "_selected_action": [complaint.pk]})
     complaint.refresh_from_db()
     assert complaint.status == Status.PENDING
+
+
+def test_complaints_cannot_be_added_in_the_admin(organizer_client):
+    # They come from the public form, with consent; an admin-made one would have none.
+    assert organizer_client.get(f"{CHANGELIST}add/").status_code == 403
+    assert (
+        'href="/admin/complaints/complaint/add/"'
+        not in organizer_client.get(CHANGELIST).content.decode()
+    )
 
 
 def test_problem_types_are_listed_in_the_admin(organizer_client):

@@ -54,7 +54,10 @@ def test_seed_demo_makes_realistic_complaints():
     ]
     assert max(weeks) > 3 * weeks[0]
     # Moderated ones record when; personal data only ever uses the reserved demo domain.
-    assert not complaints.exclude(status="pending").filter(moderated_at__isnull=True).exists()
+    moderated = complaints.exclude(status="pending")
+    assert not moderated.filter(moderated_at__isnull=True).exists()
+    assert set(moderated.values_list("moderated_by__username", flat=True)) == {"demo-moderator"}
+    assert not complaints.filter(status="pending", moderated_by__isnull=False).exists()
     emails = complaints.exclude(email="").values_list("email", flat=True)
     assert emails and all(email.endswith("@example.org") for email in emails)
 
@@ -89,16 +92,37 @@ def test_dev_superuser_prints_a_login_that_works(settings, tmp_path, client):
     assert f"password: {password}" in again.getvalue()
 
 
-def test_production_refuses_to_start_without_secret_key():
+def settings_in_subprocess(code: str, **environment) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
-    env.update(DJANGO_SETTINGS_MODULE="einzelfall.settings", DEBUG="false", ENV_FILE=os.devnull)
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+    env.update(DJANGO_SETTINGS_MODULE="einzelfall.settings", ENV_FILE=os.devnull, **environment)
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=Path(settings.BASE_DIR),
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_proxy_header_and_trusted_origins_come_from_the_environment():
+    result = settings_in_subprocess(
+        "from django.conf import settings as s; "
+        "print(s.SECURE_PROXY_SSL_HEADER, s.CSRF_TRUSTED_ORIGINS, s.EINZELFALL_CARRIERS)",
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+        SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto",
+        CSRF_TRUSTED_ORIGINS="https://a.example,https://b.example",
+        EINZELFALL_CARRIERS="o2=O2 Telefónica,telekom=Telekom",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "('HTTP_X_FORWARDED_PROTO', 'https') ['https://a.example', 'https://b.example'] "
+        "{'o2': 'O2 Telefónica', 'telekom': 'Telekom'}"
+    )
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = settings_in_subprocess("", DEBUG="false")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr

@@ -79,10 +79,13 @@ def test_every_template_string_is_in_the_catalogue():
     known = {e.msgid for e in po}
     missing = []
     for template in (Path(settings.BASE_DIR) / "templates").rglob("*.html"):
-        for msgid in re.findall(r'{%\s*translate\s+"([^"]+)"', template.read_text()):
-            if msgid not in known:
-                missing.append((template.name, msgid))
-        for msgid in re.findall(r"{%\s*translate\s+'([^']+)'", template.read_text()):
-            if msgid not in known:
-                missing.append((template.name, msgid))
+        source = template.read_text()
+        found = re.findall(r"""{%\s*translate\s+(?:"([^"]+)"|'([^']+)')""", source)
+        msgids = [double or single for double, single in found]
+        # {% blocktranslate trimmed %}: the text up to {% plural %} or the end, one line.
+        for block in re.findall(
+            r"{%\s*blocktranslate\b[^%]*%}(.*?){%\s*(?:plural|endblocktranslate)\s*%}", source, re.S
+        ):
+            msgids.append(" ".join(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", block).split()))
+        missing += [(template.name, msgid) for msgid in msgids if msgid not in known]
     assert missing == []

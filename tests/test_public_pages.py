@@ -8,6 +8,7 @@ from django.test import Client
 from complaints.models import Complaint, Status
 
 from .factories import ComplaintFactory
+from .helpers import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -162,8 +163,9 @@ def test_oversized_body_gets_413_and_stores_nothing(client, valid_report):
     assert Complaint.objects.count() == 0
 
 
-def test_oversized_body_without_length_header_gets_400(client, settings, valid_report):
-    # Django's own limit catches what the header check cannot see.
+def test_oversized_body_past_djangos_own_limit_gets_400(client, settings, valid_report):
+    # Django's own limit is the second line of defence, for bodies the header check misses
+    # (chunked uploads, a proxy that drops Content-Length).
     settings.MAX_PUBLIC_REQUEST_BYTES = 10**9
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     response = client.post("/report/", {**valid_report, "description": "x" * 20_000})
@@ -185,6 +187,8 @@ def test_server_error_page_is_friendly_and_reveals_nothing(client):
     html = response.content.decode()
     assert "Etwas ist schiefgegangen" in html
     assert "boom" not in html and "Traceback" not in html
+    # No language switch there: without a request there is no CSRF token to post it with.
+    assert "/i18n/setlang/" not in html
 
 
 @pytest.mark.parametrize(
@@ -228,3 +232,85 @@ def test_consent_links_to_the_privacy_policy(client):
         "Wie Ihre Meldung gespeichert und verwendet wird, lesen Sie in der "
         '<a href="/privacy/">Datenschutzerklärung</a>.'
     ) in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/report/thanks/%00/",
+        "/report/thanks/abc%00defghijklmnopqrstu/",
+        "/?q=%00",
+        "/admin/complaints/complaint/?city=%00",
+    ],
+)
+def test_nul_in_the_url_gets_400_not_500(organizer_client, path):
+    organizer_client.raise_request_exception = False
+    response = organizer_client.get(path)
+    assert response.status_code == 400
+    assert "Ungültige Anfrage" in response.content.decode()
+
+
+@pytest.mark.parametrize("reference", ["short", "x" * 65, "has.dot.in.it.abcdefgh", "a" * 5000])
+def test_malformed_reference_is_a_404_without_asking_the_database(
+    client, reference, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get(f"/report/thanks/{reference}/")
+    assert response.status_code == 404
+
+
+def test_email_longer_than_the_database_holds_gets_a_message(client, valid_report):
+    email = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 60 + ".de"
+    assert len(email) == 256
+    response = client.post("/report/", {**valid_report, "email": email})
+    assert response.status_code == 200
+    assert field_errors(response.content.decode(), "email")
+    assert Complaint.objects.count() == 0
+
+
+def test_thanks_page_of_a_rejected_report_does_not_claim_it_was_counted(client):
+    complaint = ComplaintFactory(status=Status.SPAM)
+    html = client.get(complaint.get_absolute_url()).content.decode()
+    assert "wurde gezählt" not in html
+    assert "wird in der Auswertung nicht gezählt" in html
+
+
+def test_thanks_page_counts_reports_in_singular_and_plural(client, valid_report):
+    first = client.post("/report/", valid_report, follow=True).content.decode()
+    assert "1 Meldung bisher, Ihre eingeschlossen." in first
+    ComplaintFactory()
+    from django.core.cache import cache
+
+    cache.clear()
+    complaint = Complaint.objects.order_by("pk").first()
+    assert (
+        "2 Meldungen bisher, Ihre eingeschlossen."
+        in client.get(complaint.get_absolute_url()).content.decode()
+    )
+
+
+def test_behind_a_tls_proxy_forms_work_and_links_are_https(settings, valid_report):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # As a proxy forwards it: the original Host header and the scheme it was asked on.
+    browser = Client(
+        enforce_csrf_checks=True, HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="testserver"
+    )
+    form = browser.get("/report/", secure=False).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    response = browser.post(
+        "/report/",
+        {**valid_report, "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="https://testserver",
+        HTTP_REFERER="https://testserver/report/",
+    )
+    assert response.status_code == 302
+    thanks = browser.get(response["Location"]).content.decode()
+    assert "https://testserver/report/thanks/" in thanks
+
+
+def test_legal_pages_are_marked_as_german_on_the_english_site(client):
+    html = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        '<html lang="en">' in html
+        and '<article class="mx-auto report-form flatpage" lang="de">' in html
+    )

@@ -5,6 +5,7 @@ import secrets
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +15,8 @@ from complaints.models import Complaint, ProblemType, Status
 from complaints.services import counter_invalidate
 
 BATCH_SIZE = 5000
+# Who the demo's moderated complaints were moderated by. It cannot log in.
+DEMO_MODERATOR = "demo-moderator"
 
 
 class Command(BaseCommand):
@@ -48,7 +51,13 @@ class Command(BaseCommand):
             raise CommandError(f"Problem types missing (run migrate): {', '.join(sorted(missing))}")
 
         started = time.monotonic()
-        generator = DemoGenerator(random.Random(seed), problems, days=days)
+        moderator, created = get_user_model().objects.get_or_create(
+            username=DEMO_MODERATOR, defaults={"first_name": "Demo", "last_name": "Moderator"}
+        )
+        if created:
+            moderator.set_unusable_password()
+            moderator.save(update_fields=["password"])
+        generator = DemoGenerator(random.Random(seed), problems, days=days, moderator=moderator)
         through = Complaint.problems.through
         created = 0
         with transaction.atomic():
@@ -76,8 +85,9 @@ class Command(BaseCommand):
 class DemoGenerator:
     """Draws one plausible complaint at a time from the demo data's distributions."""
 
-    def __init__(self, rng: random.Random, problems: dict[str, int], *, days: int):
+    def __init__(self, rng: random.Random, problems: dict[str, int], *, days: int, moderator):
         self.rng = rng
+        self.moderator = moderator
         self.problems = problems
         self.now = timezone.now()
         self.start = self.now - datetime.timedelta(days=days)
@@ -185,5 +195,6 @@ class DemoGenerator:
             submitted_at=submitted_at,
             status=status,
             moderated_at=moderated_at,
+            moderated_by=self.moderator if moderated_at else None,
         )
         return complaint, [self.problems[slug] for slug in sorted(slugs)]
