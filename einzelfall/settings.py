@@ -18,12 +18,13 @@ environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
-# Production refuses to start without a real key; the development default is only for DEBUG.
+# The development default is only for DEBUG. Without DEBUG and without a key the setting stays
+# empty: commands that need no key (makemigrations, check) still run, while the WSGI/ASGI
+# application refuses to start (einzelfall/startup.py) and anything that signs raises.
 SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
+
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []

@@ -122,7 +122,22 @@ def test_proxy_header_and_trusted_origins_come_from_the_environment():
     )
 
 
-def test_production_refuses_to_start_without_secret_key():
-    result = settings_in_subprocess("", DEBUG="false")
+@pytest.mark.parametrize("entry_point", ["einzelfall.wsgi", "einzelfall.asgi"])
+def test_production_refuses_to_start_without_secret_key(entry_point):
+    result = settings_in_subprocess(f"import {entry_point}", DEBUG="false")
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_production_starts_with_a_secret_key():
+    result = settings_in_subprocess("import einzelfall.wsgi", DEBUG="false", SECRET_KEY="k" * 50)
+    assert result.returncode == 0, result.stderr
+
+
+def test_commands_that_need_no_key_run_without_one():
+    result = settings_in_subprocess(
+        "from django.core.management import call_command; "
+        "call_command('makemigrations', '--check', '--dry-run')",
+        DEBUG="false",
+    )
+    assert result.returncode == 0, result.stderr
