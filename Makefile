@@ -23,6 +23,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
+	$(RUN_ENV) $(PY) manage.py load_places --country DE
 	$(RUN_ENV) $(PY) manage.py seed_demo --if-empty --count 3000
 	@$(RUN_ENV) $(PY) manage.py dev_superuser || true
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.cache import cache
 from django.db.models import Count
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -80,25 +81,35 @@ class CarrierFilter(admin.SimpleListFilter):
 
 
 class CityFilter(admin.SimpleListFilter):
-    """The most reported cities, as typed, with their counts (one GROUP BY query)."""
+    """The most reported matched cities with their counts, and the unmatched ones."""
 
     title = _("city")
     parameter_name = "city"
+    UNMATCHED = "unmatched"
 
     def lookups(self, request, model_admin):
         rows = cache.get(CITY_FILTER_CACHE_KEY)
         if rows is None:
             rows = list(
-                Complaint.objects.values_list("city")
+                Complaint.objects.filter(city_place__isnull=False)
+                .values_list("city_place", "city_place__name")
                 .annotate(n=Count("id"))
-                .order_by("-n", "city")[:CITY_FILTER_SIZE]
+                .order_by("-n", "city_place__name")[:CITY_FILTER_SIZE]
             )
             cache.set(CITY_FILTER_CACHE_KEY, rows, CITY_FILTER_CACHE_SECONDS)
-        return [(city, f"{city} ({n})") for city, n in rows]
+        return [
+            (self.UNMATCHED, _("not matched to a known place")),
+            *((str(pk), f"{name} ({n})") for pk, name, n in rows),
+        ]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(city=self.value())
+        value = self.value()
+        if value == self.UNMATCHED:
+            return queryset.filter(city_place__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(city_place_id=int(value))
+        if value:
+            return queryset.none()
         return queryset
 
 
@@ -110,6 +121,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         "status",
         "city",
         "district",
+        "matched_place",
         "problem_list",
         "technology",
         "frequency",
@@ -125,7 +137,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         CityFilter,
         ("submitted_at", admin.DateFieldListFilter),
     ]
-    list_select_related = ["moderated_by"]
+    list_select_related = ["moderated_by", "city_place", "district_place"]
     list_per_page = 100
     search_fields = ["city", "district", "description", "email"]
     date_hierarchy = "submitted_at"
@@ -156,6 +168,7 @@ class ComplaintAdmin(admin.ModelAdmin):
                     "carrier",
                     "problems",
                     ("city", "district", "postal_code"),
+                    ("city_place", "district_place"),
                     ("technology", "frequency", "location"),
                     "since",
                     "description",
@@ -175,6 +188,16 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("problems")
+
+    autocomplete_fields = ["city_place", "district_place"]
+
+    @admin.display(description=_("matched place"))
+    def matched_place(self, obj):
+        if obj.city_place is None:
+            return format_html('<span class="unmatched">{}</span>', _("unmatched"))
+        if obj.district_place is not None:
+            return f"{obj.city_place.name}, {obj.district_place.name}"
+        return obj.city_place.name
 
     @admin.display(description=_("problems"))
     def problem_list(self, obj):
@@ -224,3 +247,7 @@ class ProblemTypeAdmin(admin.ModelAdmin):
     list_display = ["slug", "name_de", "name_en", "position", "is_active"]
     list_editable = ["position", "is_active"]
     prepopulated_fields = {"slug": ["name_en"]}
+
+
+# The place admins live in their own module; importing it registers them.
+from . import admin_places  # noqa: E402, F401

@@ -182,18 +182,9 @@ MESSY_SPELLINGS = {
 }
 MESSY_SHARE = 0.12
 
-# First digits of the postal codes of the big cities (the rest is drawn at random).
-POSTAL_PREFIXES = {
-    "Berlin": "1",
-    "Hamburg": "2",
-    "München": "8",
-    "Köln": "5",
-    "Frankfurt am Main": "6",
-    "Stuttgart": "7",
-    "Düsseldorf": "4",
-    "Leipzig": "04",
-    "Dresden": "01",
-}
+# Typos no matcher should guess: they wait in the admin's queue of unmatched place names.
+TYPOS = ["Bärlin", "Hamburh", "Müchen", "Kölnn", "Dortmud", "Lepzig"]
+TYPO_SHARE = 0.01
 
 # problem slug -> relative weight (data problems dominated the 2011 campaign)
 PROBLEM_WEIGHTS = {

@@ -120,13 +120,16 @@ class ComplaintForm(forms.Form):
         label=_("City or municipality"),
         max_length=100,
         error_messages={"required": _("Tell us the city or municipality.")},
-        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "address-level2", "list": "city-suggestions"}
+        ),
     )
     district = PlaceNameField(
         label=_("District"),
         max_length=100,
         required=False,
         help_text=_("Stadtteil or neighbourhood, if you know it."),
+        widget=forms.TextInput(attrs={"list": "district-suggestions", "autocomplete": "off"}),
     )
     postal_code = PostalCodeField(
         label=_("Postal code"),

@@ -57,6 +57,118 @@ class ProblemType(models.Model):
         return self.name_en if (get_language() or "de").startswith("en") else self.name_de
 
 
+class Place(models.Model):
+    """A city (municipality) or one of its districts, from the gazetteer or the organizer."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("city")
+        DISTRICT = "district", _("district")
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("city"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="districts",
+        help_text=_("The city a district belongs to."),
+    )
+    state = models.CharField(_("state"), max_length=40, blank=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # Where the place came from ("gn:<geonameid>", "plz:<state>:<name>", "sup:<city>:<name>"),
+    # so that load_places updates instead of duplicating; empty for places made by hand.
+    source_key = models.CharField(max_length=120, blank=True, editable=False)
+    # A merged place stays as a tombstone so that reloading the gazetteer does not bring it
+    # back; its names, districts and complaints belong to the target.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_key"], condition=~Q(source_key=""), name="place_source_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="city", parent__isnull=True)
+                | Q(kind="district", parent__isnull=False),
+                name="place_district_has_city",
+            ),
+        ]
+
+    def __str__(self):
+        if self.kind == self.Kind.DISTRICT and self.parent_id:
+            return f"{self.parent.name}, {self.name}"
+        return self.name
+
+
+class PlaceAlias(models.Model):
+    """Another name of a place: from the data set, or learned when a moderator assigns a
+    name that did not match."""
+
+    class Source(models.TextChoices):
+        GAZETTEER = "gazetteer", _("gazetteer")
+        MANUAL = "manual", _("assigned by a moderator")
+
+    place = models.ForeignKey(
+        Place, verbose_name=_("place"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    key = models.CharField(_("matching key"), max_length=200, editable=False)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.MANUAL
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["place", "key"], name="placealias_unique_per_place")
+        ]
+        indexes = [models.Index(fields=["key"], name="placealias_key_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        from .placenames import name_key
+
+        self.key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class PostalCode(models.Model):
+    """Which city a German postal code (PLZ) belongs to; some codes cover several."""
+
+    code = models.CharField(_("postal code"), max_length=5)
+    place = models.ForeignKey(
+        Place, verbose_name=_("city"), on_delete=models.CASCADE, related_name="postal_codes"
+    )
+
+    class Meta:
+        verbose_name = _("postal code")
+        verbose_name_plural = _("postal codes")
+        constraints = [models.UniqueConstraint(fields=["code", "place"], name="postalcode_unique")]
+
+    def __str__(self):
+        return self.code
+
+
 class Status(models.TextChoices):
     PENDING = "pending", _("pending")
     PUBLISHED = "published", _("published")
@@ -112,6 +224,24 @@ class Complaint(models.Model):
     # matching can be added and re-run without ever losing what the submitter wrote.
     city = models.CharField(_("city"), max_length=100)
     district = models.CharField(_("district"), max_length=100, blank=True)
+    # The places the raw text was matched to; empty when it matched nothing known
+    # ("unmatched": shown in the admin's queue of unmatched place names).
+    city_place = models.ForeignKey(
+        Place,
+        verbose_name=_("matched city"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    district_place = models.ForeignKey(
+        Place,
+        verbose_name=_("matched district"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     postal_code = models.CharField(
         _("postal code"), max_length=5, blank=True, validators=[postal_code_validator]
     )
@@ -169,9 +299,13 @@ class Complaint(models.Model):
             models.Index(fields=["submitted_at"], name="complaint_submitted_idx"),
             # Per-city counts only ever look at published complaints.
             models.Index(
-                fields=["city", "district"],
-                name="complaint_pub_city_idx",
+                fields=["city_place", "district_place"],
+                name="complaint_pub_place_idx",
                 condition=Q(status="published"),
+            ),
+            # The queue of unmatched place names groups the raw text of unmatched complaints.
+            models.Index(
+                fields=["city"], name="complaint_unmatched_idx", condition=Q(city_place=None)
             ),
         ]
         constraints = [
@@ -213,3 +347,12 @@ class Complaint(models.Model):
     @property
     def carrier_name(self) -> str:
         return settings.EINZELFALL_CARRIERS.get(self.carrier, self.carrier)
+
+
+class UnmatchedPlaceName(Complaint):
+    """Complaints seen through their unmatched city names: the admin's queue (no table)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("unmatched place name")
+        verbose_name_plural = _("unmatched place names")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.cache import cache
 
+from . import matching
 from .models import Complaint
 from .services import COUNTER_CACHE_KEY
 
@@ -19,3 +20,26 @@ def public_counter() -> int:
         lambda: Complaint.objects.counted().count(),
         settings.COUNTER_CACHE_SECONDS,
     )
+
+
+def largest_city_names(limit: int = 200) -> list[str]:
+    """Names of the most populous cities, for the city field's suggestions without JavaScript."""
+    index = matching.get_index()
+    cities = (p for p in index.places.values() if p.kind == "city")
+    return [p.name for p in sorted(cities, key=lambda p: -p.population)[:limit]]
+
+
+def place_suggestions(*, query: str, city: str = "", limit: int = 10) -> list[dict]:
+    """Places for the form's suggestions: cities starting with the query, or, when a city is
+    given, that city's districts starting with it."""
+    index = matching.get_index()
+    if city:
+        found = index.match(city)
+        if not found.matched:
+            return []
+        places = index.suggest_districts(found.city_id, query, limit=limit)
+    else:
+        places = index.suggest_cities(query, limit=limit)
+    return [
+        {"name": p.name, "slug": p.slug, "kind": p.kind, "state": p.state or None} for p in places
+    ]

@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -12,8 +13,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import text
-from .models import Complaint, ProblemType, Status
+from . import gazetteer, matching, text
+from .models import Complaint, Place, PlaceAlias, PostalCode, ProblemType, Status
+from .placenames import name_key
 
 COUNTER_CACHE_KEY = "complaints:counter"
 MODERATION_CHUNK = 500
@@ -51,8 +53,11 @@ def complaint_submit(
     if not problems:
         raise ValidationError({"problems": "At least one problem is required."}, code="required")
     now = timezone.now()
+    place = matching.match(city, district, postal_code)
     complaint = Complaint(
         carrier=carrier or next(iter(settings.EINZELFALL_CARRIERS)),
+        city_place_id=place.city_id,
+        district_place_id=place.district_id,
         city=text.single_line(city),
         district=text.single_line(district),
         postal_code=postal_code.strip(),
@@ -115,3 +120,265 @@ def complaint_record_moderation(*, complaint: Complaint, moderator: AbstractBase
     complaint.moderated_by = moderator
     complaint.moderated_at = timezone.now()
     transaction.on_commit(counter_invalidate)
+
+
+# -- places -----------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    aliases_added: int = 0
+    aliases_removed: int = 0
+    postal_codes: int = 0
+    removed: int = 0
+
+
+_PLACE_DATA_FIELDS = ["name", "kind", "state", "population", "latitude", "longitude"]
+
+
+@transaction.atomic
+def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
+    """Bring the places in the database in line with a built gazetteer. Idempotent.
+
+    Places are matched by their source key, so a second run changes nothing; slugs, manual
+    aliases and merges made by the organizer survive a reload.
+    """
+    summary = LoadSummary()
+    existing = {p.source_key: p for p in Place.objects.exclude(source_key="")}
+    taken = set(Place.objects.values_list("slug", flat=True))
+    new_records = [r for r in data.places if r.source_key not in existing]
+    slugs = gazetteer.unique_slugs(new_records, taken)
+
+    # Cities first: districts need their city's id.
+    for kind in ("city", "district"):
+        to_create, to_update = [], []
+        for record in (r for r in data.places if r.kind == kind):
+            parent = existing[record.parent_key] if record.parent_key else None
+            parent = _resolve_merged(parent, existing)
+            values = {f: getattr(record, f) for f in _PLACE_DATA_FIELDS}
+            values["name"] = values["name"][:100]
+            place = existing.get(record.source_key)
+            if place is None:
+                place = Place(
+                    source_key=record.source_key,
+                    slug=slugs[record.source_key],
+                    parent=parent,
+                    **values,
+                )
+                to_create.append(place)
+                existing[record.source_key] = place
+            elif place.merged_into_id:
+                summary.unchanged += 1  # a tombstone keeps what the organizer decided
+            elif any(getattr(place, f) != v for f, v in values.items()) or (
+                place.parent_id != (parent.pk if parent else None)
+            ):
+                for f, v in values.items():
+                    setattr(place, f, v)
+                place.parent = parent
+                to_update.append(place)
+            else:
+                summary.unchanged += 1
+        Place.objects.bulk_create(to_create, batch_size=2000)
+        Place.objects.bulk_update(to_update, [*_PLACE_DATA_FIELDS, "parent"], batch_size=1000)
+        summary.created += len(to_create)
+        summary.updated += len(to_update)
+
+    # Aliases: the gazetteer's names, on the live place (a merged place's go to its target).
+    wanted: dict[tuple[int, str], str] = {}
+    for record in data.places:
+        place = _resolve_merged(existing[record.source_key], existing)
+        for alias in record.aliases:
+            key = name_key(alias)
+            if key and key != name_key(place.name):
+                wanted.setdefault((place.pk, key), alias[:200])
+    current = {
+        (a.place_id, a.key): a
+        for a in PlaceAlias.objects.filter(source=PlaceAlias.Source.GAZETTEER)
+    }
+    manual = set(
+        PlaceAlias.objects.filter(source=PlaceAlias.Source.MANUAL).values_list("place_id", "key")
+    )
+    stale = [a.pk for k, a in current.items() if k not in wanted]
+    for start in range(0, len(stale), 5000):
+        PlaceAlias.objects.filter(pk__in=stale[start : start + 5000]).delete()
+    PlaceAlias.objects.bulk_create(
+        [
+            PlaceAlias(place_id=place_id, key=key, name=name, source=PlaceAlias.Source.GAZETTEER)
+            for (place_id, key), name in wanted.items()
+            if (place_id, key) not in current and (place_id, key) not in manual
+        ],
+        batch_size=5000,
+    )
+    summary.aliases_removed = len(stale)
+    summary.aliases_added = sum(1 for k in wanted if k not in current and k not in manual)
+
+    # Postal codes: a small table, replaced when it differs.
+    wanted_codes = {
+        (code, _resolve_merged(existing[source_key], existing).pk)
+        for code, source_key in data.postal_codes
+    }
+    if wanted_codes != set(PostalCode.objects.values_list("code", "place_id")):
+        PostalCode.objects.all().delete()
+        PostalCode.objects.bulk_create(
+            [PostalCode(code=code, place_id=pk) for code, pk in sorted(wanted_codes)],
+            batch_size=5000,
+        )
+    summary.postal_codes = len(wanted_codes)
+    summary.removed = _remove_places_gone_from_data(existing, {r.source_key for r in data.places})
+    transaction.on_commit(matching.invalidate)
+    return summary
+
+
+def _remove_places_gone_from_data(existing: dict[str, Place], current_keys: set[str]) -> int:
+    """Delete places a newer data set no longer has, unless something refers to them."""
+    gone = {p.pk for key, p in existing.items() if key not in current_keys}
+    if not gone:
+        return 0
+    in_use = set()
+    for field in ("city_place", "district_place"):
+        in_use |= set(
+            Complaint.objects.filter(**{f"{field}__isnull": False})
+            .values_list(field, flat=True)
+            .distinct()
+        )
+    in_use |= set(Place.objects.filter(parent__isnull=False).values_list("parent", flat=True))
+    in_use |= set(
+        Place.objects.filter(merged_into__isnull=False).values_list("merged_into", flat=True)
+    )
+    deletable = sorted(gone - in_use)
+    for start in range(0, len(deletable), 5000):
+        Place.objects.filter(pk__in=deletable[start : start + 5000]).delete()
+    return len(deletable)
+
+
+def _resolve_merged(place: Place | None, by_source_key: dict[str, Place]) -> Place | None:
+    seen = set()
+    while place is not None and place.merged_into_id and place.pk not in seen:
+        seen.add(place.pk)
+        place = Place.objects.get(pk=place.merged_into_id)
+    return place
+
+
+@transaction.atomic
+def place_assign_raw_name(*, raw_key: str, place: Place, moderator: AbstractBaseUser) -> int:
+    """Assign every unmatched complaint whose city text has this key to a place, and
+    remember the name as an alias so that future submissions match. Returns how many
+    complaints changed."""
+    place = _resolve_merged(place, {})
+    city, district = (place.parent, place) if place.kind == Place.Kind.DISTRICT else (place, None)
+    raw_names = [
+        name
+        for name in Complaint.objects.filter(city_place__isnull=True)
+        .values_list("city", flat=True)
+        .distinct()
+        if name_key(name) == raw_key
+    ]
+    changed = 0
+    for start in range(0, len(raw_names), MODERATION_CHUNK):
+        changed += Complaint.objects.filter(
+            city_place__isnull=True, city__in=raw_names[start : start + MODERATION_CHUNK]
+        ).update(city_place=city, district_place=district)
+    alias_name = raw_names[0] if raw_names else raw_key
+    PlaceAlias.objects.get_or_create(
+        place=place, key=raw_key, defaults={"name": alias_name, "source": PlaceAlias.Source.MANUAL}
+    )
+    LogEntry.objects.log_actions(
+        user_id=moderator.pk,
+        queryset=Place.objects.filter(pk=place.pk),
+        action_flag=CHANGE,
+        change_message=f"Assigned the name {alias_name!r} ({changed} complaints) to this place.",
+        single_object=True,
+    )
+    transaction.on_commit(matching.invalidate)
+    return changed
+
+
+@transaction.atomic
+def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -> int:
+    """Merge one place into another: its complaints, names, districts and postal codes move
+    to the target; the source stays as a tombstone. Returns how many complaints moved."""
+    if source.pk == target.pk:
+        raise ValidationError("A place cannot be merged into itself.", code="same_place")
+    if source.kind != target.kind:
+        raise ValidationError("Only places of the same kind can be merged.", code="kind")
+    if target.merged_into_id or source.merged_into_id:
+        raise ValidationError("A merged place cannot be merged again.", code="merged")
+    field = "city_place" if source.kind == Place.Kind.CITY else "district_place"
+    moved = Complaint.objects.filter(**{field: source}).update(**{field: target})
+    if source.kind == Place.Kind.DISTRICT:
+        Complaint.objects.filter(district_place=target).exclude(city_place=target.parent).update(
+            city_place=target.parent
+        )
+    else:
+        Place.objects.filter(parent=source).update(parent=target)
+    target_keys = set(target.aliases.values_list("key", flat=True)) | {name_key(target.name)}
+    for alias in source.aliases.all():
+        if alias.key in target_keys:
+            alias.delete()
+        else:
+            PlaceAlias.objects.filter(pk=alias.pk).update(place=target)
+            target_keys.add(alias.key)
+    if name_key(source.name) not in target_keys:
+        PlaceAlias.objects.create(place=target, name=source.name, source=PlaceAlias.Source.MANUAL)
+    for code in source.postal_codes.all():
+        PostalCode.objects.get_or_create(code=code.code, place=target)
+    source.postal_codes.all().delete()
+    source.merged_into = target
+    source.save(update_fields=["merged_into"])
+    for place, message in (
+        (target, f"Merged {source.name!r} (#{source.pk}) into this place ({moved} complaints)."),
+        (source, f"Merged into {target.name!r} (#{target.pk})."),
+    ):
+        LogEntry.objects.log_actions(
+            user_id=moderator.pk,
+            queryset=Place.objects.filter(pk=place.pk),
+            action_flag=CHANGE,
+            change_message=message,
+            single_object=True,
+        )
+    transaction.on_commit(matching.invalidate)
+    return moved
+
+
+def complaints_rematch(*, batch_size: int = 2000) -> dict[str, int]:
+    """Match every complaint's place text again (after the gazetteer or aliases changed).
+
+    Batched by primary key, each batch in its own transaction, so a large table is neither
+    locked nor held in memory. Idempotent: a second run changes nothing."""
+    index = matching.get_index()
+    summary = {"examined": 0, "changed": 0, "newly_matched": 0, "unmatched": 0}
+    last_pk = 0
+    while True:
+        batch = list(
+            Complaint.objects.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .only("pk", "city", "district", "postal_code", "city_place", "district_place")[
+                :batch_size
+            ]
+        )
+        if not batch:
+            return summary
+        changed = []
+        for complaint in batch:
+            found = index.match(complaint.city, complaint.district, complaint.postal_code)
+            if (complaint.city_place_id, complaint.district_place_id) != (
+                found.city_id,
+                found.district_id,
+            ):
+                if complaint.city_place_id is None and found.matched:
+                    summary["newly_matched"] += 1
+                complaint.city_place_id, complaint.district_place_id = (
+                    found.city_id,
+                    found.district_id,
+                )
+                changed.append(complaint)
+            if not found.matched:
+                summary["unmatched"] += 1
+        with transaction.atomic():
+            Complaint.objects.bulk_update(changed, ["city_place", "district_place"])
+        summary["examined"] += len(batch)
+        summary["changed"] += len(changed)
+        last_pk = batch[-1].pk

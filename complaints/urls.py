@@ -7,6 +7,7 @@ app_name = "complaints"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("report/", views.report, name="report"),
+    path("places/suggest/", views.place_suggest, name="place-suggest"),
     # Only what new_reference() can produce; anything else is a 404 without a database query.
     re_path(r"^report/thanks/(?P<reference>[A-Za-z0-9_-]{16,64})/$", views.thanks, name="thanks"),
 ]

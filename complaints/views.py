@@ -1,8 +1,9 @@
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services
 from .forms import ComplaintForm
@@ -39,7 +40,8 @@ def report(request):
             form.add_error(None, error.messages)
         else:
             return redirect(complaint)
-    return render(request, "complaints/report.html", {"form": form})
+    context = {"form": form, "city_names": selectors.largest_city_names()}
+    return render(request, "complaints/report.html", context)
 
 
 @never_cache
@@ -62,3 +64,19 @@ def thanks(request, reference):
 def csrf_failure(request, reason=""):
     """The friendly 403 page for a form sent without a valid CSRF token."""
     return render(request, "403_csrf.html", status=403)
+
+
+# Longer queries are not place names; the cap keeps a silly request cheap.
+SUGGEST_MAX_QUERY = 100
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def place_suggest(request):
+    """JSON suggestions for the form's city and district fields (see static/js/report-form.js)."""
+    query, city = request.GET.get("q", ""), request.GET.get("city", "")
+    if len(query) > SUGGEST_MAX_QUERY or len(city) > SUGGEST_MAX_QUERY:
+        return JsonResponse({"error": "query too long", "results": []}, status=400)
+    if not query.strip() and not city.strip():
+        return JsonResponse({"results": []})
+    return JsonResponse({"results": selectors.place_suggestions(query=query, city=city)})

@@ -1,8 +1,23 @@
+import io
+
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import translation
 
+from complaints import matching
+
 from .factories import UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The real gazetteer, loaded once per test database: place matching is tested against
+    the data the site runs on, not a hand-made stand-in."""
+    with django_db_blocker.unblock():
+        call_command("load_places", country="DE", stdout=io.StringIO())
+        matching.invalidate()
+        matching.get_index()
 
 
 @pytest.fixture(autouse=True)
@@ -10,9 +25,13 @@ def _isolate(settings):
     # Each test starts with an empty cache and the default language, as a new visitor would.
     cache.clear()
     translation.activate(settings.LANGUAGE_CODE)
+    generation = matching.generation
     yield
     cache.clear()
     translation.deactivate()
+    # A test that changed places saw its changes rolled back: rebuild from the loaded data.
+    if matching.generation != generation:
+        matching.invalidate()
 
 
 @pytest.fixture

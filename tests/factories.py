@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from complaints import matching
 from complaints.models import Complaint, Frequency, ProblemType, Status, Technology
 
 
@@ -26,6 +27,14 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
     carrier = factory.LazyFunction(lambda: next(iter(settings.EINZELFALL_CARRIERS)))
     city = "Hamburg"
     district = "Altona"
+    # Matched as the submit service would match the texts.
+    city_place_id = factory.LazyAttribute(
+        lambda c: matching.match(c.city, c.district, c.postal_code).city_id
+    )
+    district_place_id = factory.LazyAttribute(
+        lambda c: matching.match(c.city, c.district, c.postal_code).district_id
+    )
+    postal_code = ""
     technology = Technology.G4
     frequency = Frequency.DAILY
     submitted_at = factory.LazyFunction(timezone.now)

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from complaints import demo_data
+from complaints import demo_data, matching
 from complaints.models import Complaint, ProblemType, Status
 from complaints.services import counter_invalidate
 
@@ -94,6 +94,13 @@ class DemoGenerator:
         self.days = days
         self.carriers = list(settings.EINZELFALL_CARRIERS)
         self.cities = demo_data.CITIES
+        self.places = matching.get_index()
+        # Real postal codes of each demo city, from the gazetteer (none before load_places).
+        self.postal_codes = {}
+        for name, _, _ in self.cities:
+            found = self.places.match(name)
+            if found.matched:
+                self.postal_codes[name] = sorted(self.places.codes_of.get(found.city_id, []))
         # Big cities report more than their size alone explains: denser use, and that is
         # where a campaign spreads first (in 2011 most reports came from Hamburg and Berlin).
         self.city_weights = [pop**1.1 for _, pop, _ in self.cities]
@@ -152,9 +159,9 @@ class DemoGenerator:
         if city in demo_data.MESSY_SPELLINGS and rng.random() < demo_data.MESSY_SHARE:
             typed_city = rng.choice(demo_data.MESSY_SPELLINGS[city])
         postal_code = ""
-        if rng.random() < 0.4:
-            prefix = demo_data.POSTAL_PREFIXES.get(city, str(rng.randrange(1, 10)))
-            postal_code = prefix + "".join(str(rng.randrange(10)) for _ in range(5 - len(prefix)))
+        codes = self.postal_codes.get(city)
+        if codes and rng.random() < 0.4:
+            postal_code = rng.choice(codes)
 
         slugs = {self._pick(demo_data.PROBLEM_WEIGHTS)}
         while rng.random() < 0.35 and len(slugs) < 4:
@@ -174,6 +181,9 @@ class DemoGenerator:
             year, month = divmod(first.year * 12 + first.month - 1 - months_back, 12)
             since = datetime.date(year, month + 1, 1)
         language = "en" if rng.random() < 0.08 else "de"
+        if rng.random() < demo_data.TYPO_SHARE:
+            typed_city = rng.choice(demo_data.TYPOS)
+        place = self.places.match(typed_city, district, postal_code)
 
         complaint = Complaint(
             reference=secrets.token_urlsafe(24),
@@ -181,6 +191,8 @@ class DemoGenerator:
             carrier=self.carriers[0] if rng.random() < 0.8 else rng.choice(self.carriers),
             city=typed_city.strip() or city,
             district=district,
+            city_place_id=place.city_id,
+            district_place_id=place.district_id,
             postal_code=postal_code,
             technology=self._pick(demo_data.TECHNOLOGY_WEIGHTS),
             frequency=self._pick(demo_data.FREQUENCY_WEIGHTS),

