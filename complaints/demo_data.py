@@ -183,7 +183,7 @@ MESSY_SPELLINGS = {
 MESSY_SHARE = 0.12
 
 # Typos no matcher should guess: they wait in the admin's queue of unmatched place names.
-TYPOS = ["Bärlin", "Hamburh", "Müchen", "Kölnn", "Dortmud", "Lepzig"]
+TYPOS = ["Bärlin", "Hamburh", "Münchn", "Kölnn", "Dortmud", "Lepzig"]
 TYPO_SHARE = 0.01
 
 # problem slug -> relative weight (data problems dominated the 2011 campaign)

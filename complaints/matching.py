@@ -142,10 +142,21 @@ class PlaceIndex:
                 return Match()
             found = Match(city_id=postal_cities[0])
         if district_key:
-            in_city = self.districts_of.get(found.city_id, {}).get(district_key)
-            if in_city:
-                found = Match(found.city_id, in_city[0])
+            district_id = self._district_in_city(found.city_id, district_key)
+            if district_id:
+                found = Match(found.city_id, district_id)
         return found
+
+    def _district_in_city(self, city_id: int, key: str) -> int | None:
+        """A district of a known city; "HH-Altona" or "Stadtteil Altona" in the district field
+        is tried without its leading words too (safe: only this city's districts count)."""
+        districts = self.districts_of.get(city_id, {})
+        words = key.split()
+        for start in range(len(words)):
+            found = districts.get(" ".join(words[start:]))
+            if found:
+                return found[0]
+        return None
 
     def _match_city_text(self, key, district_key, postal_cities) -> Match | None:
         cities = self.city_keys.get(key)

@@ -190,7 +190,7 @@ def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
     wanted: dict[tuple[int, str], str] = {}
     for record in data.places:
         place = _resolve_merged(existing[record.source_key], existing)
-        for alias in record.aliases:
+        for alias in sorted(record.aliases):
             key = name_key(alias)
             if key and key != name_key(place.name):
                 wanted.setdefault((place.pk, key), alias[:200])

@@ -1,0 +1,381 @@
+"""Places: the gazetteer loaded from the real data, matching messy input, and the admin."""
+
+import io
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.management import call_command
+
+from complaints import matching
+from complaints.models import Complaint, Place, PlaceAlias
+
+from .factories import ComplaintFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def matched(city, district="", postal_code=""):
+    found = matching.match(city, district, postal_code)
+    places = matching.get_index().places
+    return (
+        places[found.city_id].name if found.city_id else None,
+        places[found.district_id].name if found.district_id else None,
+    )
+
+
+# (city field, district field, postal code) -> (city, district); None where nothing may match.
+MESSY_INPUT = [
+    (("hamburg", "", ""), ("Hamburg", None)),
+    (("HAMBURG", "", ""), ("Hamburg", None)),
+    ((" Hamburg ", "", ""), ("Hamburg", None)),
+    (("HH", "", ""), ("Hamburg", None)),
+    (("Hamburg-Altona", "", ""), ("Hamburg", "Altona")),
+    (("hamburg altona", "", ""), ("Hamburg", "Altona")),
+    (("HH-Altona", "", ""), ("Hamburg", "Altona")),
+    (("Altona", "", ""), ("Hamburg", "Altona")),
+    (("Altona, Hamburg", "", ""), ("Hamburg", "Altona")),
+    (("Hamburg", "Altona", ""), ("Hamburg", "Altona")),
+    (("Hamburg", "HH-Altona", ""), ("Hamburg", "Altona")),
+    (("Hamburg", "Ottensen", ""), ("Hamburg", "Ottensen")),
+    (("Hamburg", "Sankt Pauli", ""), ("Hamburg", "St. Pauli")),
+    (("Blankenese", "", ""), ("Hamburg", "Blankenese")),
+    (("BERLIN", "", ""), ("Berlin", None)),
+    (("berlin-kreuzberg", "", ""), ("Berlin", "Kreuzberg")),
+    (("Berlin Kreuzberg", "", ""), ("Berlin", "Kreuzberg")),
+    (("Kreuzberg", "", ""), ("Berlin", "Kreuzberg")),
+    (("Berlin", "Neukoelln", ""), ("Berlin", "Neukölln")),
+    (("Berlin", "Prenzlauer Berg", ""), ("Berlin", "Prenzlauer Berg")),
+    (("Berlin-Mitte", "", ""), ("Berlin", "Mitte")),
+    (("10115 Berlin", "", ""), ("Berlin", None)),
+    (("", "", "10115"), ("Berlin", None)),
+    (("", "", "80331"), ("München", None)),
+    (("Mitte", "", "10115"), ("Berlin", "Mitte")),
+    (("München", "", ""), ("München", None)),
+    (("Muenchen", "", ""), ("München", None)),
+    (("Munchen", "", ""), ("München", None)),
+    (("MÜNCHEN", "", ""), ("München", None)),
+    (("Munich", "", ""), ("München", None)),
+    (("München", "Schwabing", ""), ("München", "Schwabing-West")),
+    (("München", "Maxvorstadt", ""), ("München", "Maxvorstadt")),
+    (("Muenchen", "Pasing", ""), ("München", "Pasing")),
+    (("Köln", "", ""), ("Köln", None)),
+    (("Koeln", "", ""), ("Köln", None)),
+    (("Cologne", "", ""), ("Köln", None)),
+    (("Köln", "Ehrenfeld", ""), ("Köln", "Ehrenfeld")),
+    (("Köln-Deutz", "", ""), ("Köln", "Deutz")),
+    (("Frankfurt am Main", "", ""), ("Frankfurt am Main", None)),
+    (("Frankfurt a.M.", "", ""), ("Frankfurt am Main", None)),
+    (("Frankfurt a. M.", "", ""), ("Frankfurt am Main", None)),
+    (("Frankfurt/Main", "", ""), ("Frankfurt am Main", None)),
+    (("FFM", "", ""), ("Frankfurt am Main", None)),
+    (("Frankfurt", "", ""), ("Frankfurt am Main", None)),
+    (("Frankfurt", "", "15230"), ("Frankfurt (Oder)", None)),
+    (("Frankfurt (Oder)", "", ""), ("Frankfurt (Oder)", None)),
+    (("Frankfurt Oder", "", ""), ("Frankfurt (Oder)", None)),
+    (("Frankfurt", "Sachsenhausen", ""), ("Frankfurt am Main", "Sachsenhausen-Nord")),
+    (("Nuremberg", "", ""), ("Nürnberg", None)),
+    (("Nuernberg", "", ""), ("Nürnberg", None)),
+    (("Duesseldorf", "", ""), ("Düsseldorf", None)),
+    (("Stuttgart", "Bad Cannstatt", ""), ("Stuttgart", "Bad Cannstatt")),
+    (("Stuttgart-Vaihingen", "", ""), ("Stuttgart", "Vaihingen")),
+    (("Leipzig", "Connewitz", ""), ("Leipzig", "Connewitz")),
+    (("Halle", "", ""), ("Halle (Saale)", None)),
+    (("Halle/Saale", "", ""), ("Halle (Saale)", None)),
+    (("Freiburg i. Br.", "", ""), ("Freiburg im Breisgau", None)),
+    (("Sankt Ingbert", "", ""), ("St. Ingbert", None)),
+    (("Mülheim a.d. Ruhr", "", ""), ("Mülheim an der Ruhr", None)),
+    (("Gera-Zwötzen", "", ""), ("Gera", "Zwötzen")),
+    (("Zwötzen", "", ""), ("Gera", "Zwötzen")),
+    (("Bremen", "Vegesack", ""), ("Bremen", "Vegesack")),
+    (("Neustadt", "", ""), ("Neustadt an der Weinstraße", None)),
+    (("Wedel", "", ""), ("Wedel", None)),
+    (("Unterhaching", "", ""), ("Unterhaching", None)),
+    (("Uckerland", "", ""), ("Uckerland", None)),
+    # Typos and nonsense are not guessed: they wait for a moderator.
+    (("Bärlin", "", ""), (None, None)),
+    (("Hamburh", "", ""), (None, None)),
+    (("Münchn", "", ""), (None, None)),
+    (("Kölnn", "", ""), (None, None)),
+    (("Frankfurtt", "", ""), (None, None)),
+    (("Berln", "", ""), (None, None)),
+    (("asdfgh", "", ""), (None, None)),
+    # "Mitte" is a district of a dozen cities: only a postal code decides.
+    (("Mitte", "", ""), (None, None)),
+]
+
+
+@pytest.mark.parametrize(("typed", "expected"), MESSY_INPUT, ids=[repr(t) for t, _ in MESSY_INPUT])
+def test_messy_input_matches_the_right_place(typed, expected):
+    assert matched(*typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("city", "districts"),
+    [
+        ("Berlin", ["Kreuzberg", "Neukölln", "Prenzlauer Berg", "Spandau", "Köpenick", "Wedding"]),
+        ("Hamburg", ["Altona", "Eimsbüttel", "Wandsbek", "Blankenese", "Harburg", "St. Pauli"]),
+        ("München", ["Schwabing-West", "Maxvorstadt", "Bogenhausen", "Pasing", "Sendling", "Laim"]),
+        ("Köln", ["Ehrenfeld", "Nippes", "Deutz", "Kalk", "Chorweiler", "Rodenkirchen"]),
+    ],
+)
+def test_districts_of_the_biggest_cities_are_attached_to_them(city, districts):
+    city_place = Place.objects.get(name=city, kind="city", population__gt=900_000)
+    attached = set(city_place.districts.values_list("name", flat=True))
+    assert set(districts) <= attached
+
+
+@pytest.mark.parametrize(
+    "town", ["Unterhaching", "Pullach im Isartal", "Potsdam", "Wedel", "Offenbach am Main"]
+)
+def test_towns_next_to_big_cities_stay_towns(town):
+    assert Place.objects.get(name=town).kind == "city"
+
+
+def test_places_carry_german_names_and_states():
+    munich = Place.objects.get(slug="muenchen")
+    assert (munich.name, munich.state, munich.kind) == ("München", "Bayern", "city")
+    assert munich.aliases.filter(key="munich").exists()
+    assert Place.objects.get(slug="nuernberg").aliases.filter(key="nuremberg").exists()
+    assert Place.objects.get(slug="koeln").state == "Nordrhein-Westfalen"
+    assert Place.objects.get(slug="hamburg").state == "Hamburg"
+    assert Place.objects.get(slug="hamburg-altona").parent.slug == "hamburg"
+    assert not Place.objects.filter(name__in=["Munich", "Nuremberg", "Cologne"]).exists()
+    assert Place.objects.filter(kind="city").count() > 10_000
+
+
+def test_load_places_is_idempotent_and_keeps_merges():
+    source = Place.objects.get(slug="hamburg-altona-altstadt")
+    target = Place.objects.get(slug="hamburg-altona")
+    from complaints import services
+
+    services.places_merge(source=source, target=target, moderator=UserFactory())
+    out = io.StringIO()
+    call_command("load_places", country="DE", stdout=out)
+    assert "0 created, 0 updated" in out.getvalue()
+    assert "aliases: 0 added" in out.getvalue()
+    source.refresh_from_db()
+    assert source.merged_into == target
+
+
+def test_unknown_country_is_refused():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("load_places", country="FR")
+
+
+def test_form_submissions_land_in_one_city(client, valid_report):
+    for city in ["hamburg altona", "HAMBURG", "Hamburg-Altona"]:
+        client.post("/report/", {**valid_report, "city": city, "district": ""})
+    complaints = Complaint.objects.order_by("pk")
+    assert [c.city for c in complaints] == ["hamburg altona", "HAMBURG", "Hamburg-Altona"]
+    assert {c.city_place.slug for c in complaints} == {"hamburg"}
+    assert [c.district_place.name if c.district_place else None for c in complaints] == [
+        "Altona",
+        None,
+        "Altona",
+    ]
+
+
+def test_unknown_place_is_accepted_and_marked_unmatched(client, valid_report):
+    response = client.post("/report/", {**valid_report, "city": "Bärlin", "district": ""})
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert (complaint.city, complaint.city_place) == ("Bärlin", None)
+
+
+UNMATCHED = "/admin/complaints/unmatchedplacename/"
+
+
+def test_unmatched_queue_lists_names_with_counts(organizer_client):
+    ComplaintFactory.create_batch(2, city="Bärlin", district="")
+    ComplaintFactory(city="bärlin ", district="")
+    ComplaintFactory(city="Hamburh", district="")
+    ComplaintFactory(city="Hamburg")
+    response = organizer_client.get(UNMATCHED)
+    assert response.status_code == 200
+    groups = response.context["groups"]
+    assert [(g["names"], g["count"]) for g in groups] == [
+        (["Bärlin", "bärlin "], 3),  # the factory stores the text as given
+        (["Hamburh"], 1),
+    ]
+
+
+def test_assigning_a_name_fixes_every_complaint_and_teaches_the_matcher(
+    organizer_client, organizer, client, valid_report, django_capture_on_commit_callbacks
+):
+    wrong = ComplaintFactory.create_batch(2, city="Bärlin", district="")
+    other = ComplaintFactory(city="Hamburh", district="")
+    berlin = Place.objects.get(slug="berlin")
+    group = next(
+        g for g in organizer_client.get(UNMATCHED).context["groups"] if g["key"] == "barlin"
+    )
+    prefix = f"g{group['index']}"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organizer_client.post(
+            UNMATCHED,
+            {"prefix": prefix, f"{prefix}-raw_key": "barlin", f"{prefix}-place": berlin.pk},
+            follow=True,
+        )
+    assert [str(m) for m in response.context["messages"]] == [
+        "2 Meldungen Berlin zugeordnet; der Name wird ab jetzt erkannt."
+    ]
+    for complaint in wrong:
+        complaint.refresh_from_db()
+        assert complaint.city_place == berlin and complaint.city == "Bärlin"
+    other.refresh_from_db()
+    assert other.city_place is None
+    assert PlaceAlias.objects.filter(place=berlin, key="barlin", source="manual").exists()
+    assert LogEntry.objects.filter(user=organizer, object_id=str(berlin.pk)).exists()
+    # The next report with that spelling matches at once.
+    client.post("/report/", {**valid_report, "city": "BÄRLIN", "district": ""})
+    assert Complaint.objects.get(city="BÄRLIN").city_place == berlin
+    # And the queue no longer lists it.
+    names = [g["names"] for g in organizer_client.get(UNMATCHED).context["groups"]]
+    assert names == [["Hamburh"]]
+
+
+def test_assigning_to_a_district_sets_city_and_district(organizer_client):
+    complaint = ComplaintFactory(city="Altona-Ottensen-Ecke", district="")
+    altona = Place.objects.get(slug="hamburg-altona")
+    from complaints import services
+
+    services.place_assign_raw_name(
+        raw_key="altona ottensen ecke", place=altona, moderator=UserFactory()
+    )
+    complaint.refresh_from_db()
+    assert (complaint.city_place.slug, complaint.district_place) == ("hamburg", altona)
+
+
+def test_assigning_needs_change_permission(client):
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(username="horatio", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_complaint"))
+    ComplaintFactory(city="Bärlin", district="")
+    client.force_login(viewer)
+    page = client.get(UNMATCHED)
+    assert page.status_code == 200 and "Bärlin" in page.content.decode()
+    berlin = Place.objects.get(slug="berlin")
+    response = client.post(
+        UNMATCHED, {"prefix": "g0", "g0-raw_key": "barlin", "g0-place": berlin.pk}
+    )
+    assert response.status_code == 403
+    assert Complaint.objects.get().city_place is None
+
+
+def test_merging_places_moves_complaints_and_names(organizer_client, organizer):
+    berlin = Place.objects.get(slug="berlin")
+    typo = Place.objects.create(name="Bärlin Stadt", slug="baerlin-stadt", kind="city")
+    complaint = ComplaintFactory(city="x", district="")
+    Complaint.objects.filter(pk=complaint.pk).update(city_place=typo)
+    response = organizer_client.post(
+        "/admin/complaints/place/",
+        {
+            "action": "merge_places",
+            "_selected_action": [berlin.pk, typo.pk],
+            "post": "yes",
+            "target": berlin.pk,
+        },
+        follow=True,
+    )
+    assert "Mit Berlin zusammengeführt; 1 Meldung verschoben." in [
+        str(m) for m in response.context["messages"]
+    ]
+    complaint.refresh_from_db()
+    typo.refresh_from_db()
+    assert complaint.city_place == berlin
+    assert typo.merged_into == berlin
+    assert berlin.aliases.filter(name="Bärlin Stadt").exists()
+    # The tombstone is gone from the place list.
+    listed = organizer_client.get("/admin/complaints/place/", {"q": "Bärlin Stadt"})
+    assert [p.pk for p in listed.context["cl"].result_list] == [berlin.pk]
+
+
+def test_merge_shows_a_confirmation_page_first(organizer_client):
+    ids = list(Place.objects.filter(slug__in=["berlin", "hamburg"]).values_list("pk", flat=True))
+    response = organizer_client.post(
+        "/admin/complaints/place/", {"action": "merge_places", "_selected_action": ids}
+    )
+    assert response.status_code == 200
+    assert "Orte zusammenführen" in response.content.decode()
+    assert not Place.objects.filter(merged_into__isnull=False).exists()
+
+
+def test_cities_and_districts_are_not_merged(organizer_client):
+    ids = list(
+        Place.objects.filter(slug__in=["berlin", "hamburg-altona"]).values_list("pk", flat=True)
+    )
+    organizer_client.post(
+        "/admin/complaints/place/",
+        {"action": "merge_places", "_selected_action": ids, "post": "yes", "target": ids[0]},
+    )
+    assert not Place.objects.filter(merged_into__isnull=False).exists()
+
+
+def test_place_search_finds_aliases(organizer_client):
+    response = organizer_client.get("/admin/complaints/place/", {"q": "Munich"})
+    assert "München" in [p.name for p in response.context["cl"].result_list]
+
+
+def test_normalize_places_rematches_and_is_idempotent():
+    ComplaintFactory(city="Muenchen", district="Schwabing")
+    ComplaintFactory(city="Hamburh", district="")
+    Complaint.objects.update(city_place=None, district_place=None)
+    out = io.StringIO()
+    call_command("normalize_places", stdout=out)
+    assert "2 complaints examined, 1 changed (1 newly matched); 1 still unmatched" in out.getvalue()
+    munich = Complaint.objects.get(city="Muenchen")
+    assert (munich.city_place.name, munich.district_place.name) == ("München", "Schwabing-West")
+    again = io.StringIO()
+    call_command("normalize_places", "--batch-size", "1", stdout=again)
+    assert "2 complaints examined, 0 changed" in again.getvalue()
+
+
+SUGGEST = "/places/suggest/"
+
+
+def test_suggestions_start_with_the_biggest_city(client):
+    response = client.get(SUGGEST, {"q": "ham"})
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results[0] == {"name": "Hamburg", "slug": "hamburg", "kind": "city", "state": "Hamburg"}
+    assert len(results) <= 10
+    assert "max-age=3600" in response["Cache-Control"]
+    assert client.get(SUGGEST, {"q": "Muen"}).json()["results"][0]["name"] == "München"
+
+
+def test_district_suggestions_follow_the_city(client):
+    results = client.get(SUGGEST, {"city": "Hamburg", "q": "alt"}).json()["results"]
+    names = [r["name"] for r in results]
+    assert "Altona" in names and all(r["kind"] == "district" for r in results)
+    assert client.get(SUGGEST, {"city": "Nirgendwo"}).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({}, 200),
+        ({"q": ""}, 200),
+        ({"q": "   "}, 200),
+        ({"q": "x" * 10_000}, 400),
+        ({"city": "y" * 10_000}, 400),
+        ({"q": "%%%"}, 200),
+    ],
+)
+def test_suggestions_refuse_or_cap_silly_queries(client, params, status):
+    response = client.get(SUGGEST, params)
+    assert response.status_code == status
+    assert response.json()["results"] == []
+
+
+def test_suggestions_only_answer_get(client):
+    assert client.post(SUGGEST, {"q": "ham"}).status_code == 405
+
+
+def test_form_suggests_cities_without_javascript(client):
+    html = client.get("/report/").content.decode()
+    assert 'list="city-suggestions"' in html
+    assert '<datalist id="city-suggestions"><option value="Berlin">' in html
+    assert '<option value="Uckerland">' not in html  # only the largest cities
+    assert 'src="/static/js/report-form.js"' in html
