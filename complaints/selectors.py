@@ -29,7 +29,7 @@ def largest_city_names(limit: int = 200) -> list[str]:
     return [p.name for p in sorted(cities, key=lambda p: -p.population)[:limit]]
 
 
-def place_suggestions(*, query: str, city: str = "", limit: int = 10) -> list[dict]:
+def place_suggestions(*, query: str, city: str = "") -> list[dict]:
     """Places for the form's suggestions: cities starting with the query, or, when a city is
     given, that city's districts starting with it."""
     index = matching.get_index()
@@ -37,9 +37,10 @@ def place_suggestions(*, query: str, city: str = "", limit: int = 10) -> list[di
         found = index.match(city)
         if not found.matched:
             return []
-        places = index.suggest_districts(found.city_id, query, limit=limit)
+        # All of a city's districts fit in one list (Berlin has about 100).
+        places = index.suggest_districts(found.city_id, query, limit=150)
     else:
-        places = index.suggest_cities(query, limit=limit)
+        places = index.suggest_cities(query, limit=10)
     return [
         {"name": p.name, "slug": p.slug, "kind": p.kind, "state": p.state or None} for p in places
     ]

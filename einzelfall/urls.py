@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.flatpages import views as flatpage_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.utils.translation import gettext_lazy as _
 
 admin.site.site_header = "Einzelfall"
@@ -11,6 +13,8 @@ admin.site.index_title = _("Back office")
 urlpatterns = [
     path("", include("complaints.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
     path("privacy/", flatpage_views.flatpage, {"url": "/privacy/"}, name="privacy"),
     path("imprint/", flatpage_views.flatpage, {"url": "/imprint/"}, name="imprint"),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -379,3 +379,8 @@ def test_form_suggests_cities_without_javascript(client):
     assert '<datalist id="city-suggestions"><option value="Berlin">' in html
     assert '<option value="Uckerland">' not in html  # only the largest cities
     assert 'src="/static/js/report-form.js"' in html
+
+
+def test_district_suggestions_list_all_of_a_big_citys_districts(client):
+    results = client.get(SUGGEST, {"city": "Berlin"}).json()["results"]
+    assert len(results) > 90

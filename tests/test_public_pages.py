@@ -314,3 +314,9 @@ def test_legal_pages_are_marked_as_german_on_the_english_site(client):
         '<html lang="en">' in html
         and '<article class="mx-auto report-form flatpage" lang="de">' in html
     )
+
+
+def test_favicon_is_served_by_the_site(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/static/img/favicon.svg")
