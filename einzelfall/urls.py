@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.contrib.flatpages import views as flatpage_views
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 admin.site.site_header = "Einzelfall"
 admin.site.site_title = "Einzelfall"
