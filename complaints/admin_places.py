@@ -4,23 +4,64 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import matching, services
-from .models import Complaint, Place, PlaceAlias, UnmatchedPlaceName
+from .models import NOT_COUNTED, Complaint, Place, PlaceAlias, UnmatchedPlaceName
 from .placenames import name_key
 
 # How many groups of unmatched names one page of the queue shows.
 UNMATCHED_PAGE_SIZE = 100
 
 
+class PlaceAliasForm(forms.ModelForm):
+    class Meta:
+        model = PlaceAlias
+        fields = ["name", "source"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        key = name_key(name)
+        if not key:
+            raise ValidationError(_("Enter a name with letters."), code="no_key")
+        place = self.instance.place if self.instance.place_id else None
+        if place is not None and place.pk:
+            clash = PlaceAlias.objects.filter(place=place, key=key).exclude(pk=self.instance.pk)
+            if clash.exists() or name_key(place.name) == key:
+                raise ValidationError(
+                    _("This place already has the name %(name)s."),
+                    code="duplicate",
+                    params={"name": name},
+                )
+        return name
+
+
+class PlaceAliasFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        keys = set()
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            key = name_key(form.cleaned_data.get("name", ""))
+            if key in keys or key == name_key(self.instance.name):
+                form.add_error(
+                    "name",
+                    ValidationError(_("This name is given twice."), code="duplicate"),
+                )
+            keys.add(key)
+
+
 class PlaceAliasInline(admin.TabularInline):
     model = PlaceAlias
+    form = PlaceAliasForm
+    formset = PlaceAliasFormSet
     fields = ["name", "key", "source"]
     readonly_fields = ["key"]
     extra = 1
@@ -51,8 +92,16 @@ class PlaceAdmin(admin.ModelAdmin):
     actions = ["merge_places"]
 
     def get_queryset(self, request):
-        # Merged places are tombstones: out of every list, search and autocomplete.
-        return super().get_queryset(request).filter(merged_into__isnull=True)
+        # Merged places are tombstones: out of every list, search and autocomplete. A
+        # district's label names its city, hence the join.
+        return (
+            super().get_queryset(request).filter(merged_into__isnull=True).select_related("parent")
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change and {"name", "kind", "parent"} & set(form.changed_data):
+            obj.edited = True  # load_places keeps the organizer's decision
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("complaints"))
     def complaint_count(self, obj):
@@ -67,6 +116,10 @@ class PlaceAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
+        transaction.on_commit(matching.invalidate)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
         transaction.on_commit(matching.invalidate)
 
     @admin.action(description=_("Merge selected places into one"), permissions=["change"])
@@ -118,7 +171,7 @@ class PlaceAdmin(admin.ModelAdmin):
 
 
 class AssignForm(forms.Form):
-    raw_key = forms.CharField(widget=forms.HiddenInput)
+    raw_key = forms.CharField(max_length=200, widget=forms.HiddenInput)
     place = forms.ModelChoiceField(
         queryset=Place.objects.filter(merged_into__isnull=True),
         label=_("Place"),
@@ -155,18 +208,17 @@ class UnmatchedPlaceNameAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method == "POST":
             return self._assign(request)
-        groups = unmatched_groups()
-        shown = groups[:UNMATCHED_PAGE_SIZE]
-        for group in shown:
-            group["form"] = AssignForm(
-                initial={"raw_key": group["key"]}, prefix=f"g{group['index']}"
-            )
+        paginator = Paginator(UnmatchedGroups(), UNMATCHED_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("p"))
+        groups = list(page.object_list)
+        for index, group in enumerate(groups):
+            group["form"] = AssignForm(initial={"raw_key": group["key"]}, prefix=f"g{index}")
         context = {
             **self.admin_site.each_context(request),
             "title": _("Unmatched place names"),
             "opts": self.model._meta,
-            "groups": shown,
-            "more": len(groups) - len(shown),
+            "groups": groups,
+            "page": page,
             "can_assign": self.has_change_permission(request),
             "media": self.media + AssignForm().media,
         }
@@ -181,9 +233,15 @@ class UnmatchedPlaceNameAdmin(admin.ModelAdmin):
             self.message_user(request, _("Choose a place to assign the name to."), messages.ERROR)
             return redirect(request.path)
         raw_key, place = form.cleaned_data["raw_key"], form.cleaned_data["place"]
-        changed = services.place_assign_raw_name(
-            raw_key=raw_key, place=place, moderator=request.user
-        )
+        try:
+            changed = services.place_assign_raw_name(
+                raw_key=raw_key, place=place, moderator=request.user
+            )
+        except ValidationError:
+            self.message_user(
+                request, _("No unmatched complaint has that name any more."), messages.WARNING
+            )
+            return redirect(request.path)
         self.message_user(
             request,
             ngettext(
@@ -197,25 +255,36 @@ class UnmatchedPlaceNameAdmin(admin.ModelAdmin):
         return redirect(request.path)
 
 
-def unmatched_groups() -> list[dict]:
-    """Unmatched raw city names grouped by matching key, most used first.
+class UnmatchedGroups:
+    """Unmatched city names grouped by matching key, most used first, for a Paginator.
 
-    One GROUP BY over the (partially indexed) unmatched complaints; the grouping by key
-    happens here because the key is computed in Python."""
-    rows = (
-        Complaint.objects.filter(city_place__isnull=True)
-        .values_list("city")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    groups: dict[str, dict] = {}
-    for raw, count in rows:
-        key = name_key(raw)
-        group = groups.setdefault(key, {"key": key, "names": [], "count": 0})
-        group["names"].append(raw)
-        group["count"] += count
-    ordered = sorted(groups.values(), key=lambda g: (-g["count"], g["key"]))
-    for index, group in enumerate(ordered):
-        group["index"] = index
-        group["names"].sort()
-    return ordered
+    Grouped in the database over the partial index on unmatched complaints' city keys;
+    rejected and spam complaints are left out (their place does not matter)."""
+
+    def __init__(self):
+        self.queryset = (
+            Complaint.objects.filter(city_place__isnull=True)
+            .exclude(status__in=NOT_COUNTED)
+            .values("city_key")
+            .annotate(
+                count=Count("id"), example=Min("city"), spellings=Count("city", distinct=True)
+            )
+            .order_by("-count", "city_key")
+        )
+
+    def count(self):
+        return self.queryset.values("city_key").distinct().count()
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, item):
+        return [
+            {
+                "key": row["city_key"],
+                "name": row["example"],
+                "spellings": row["spellings"],
+                "count": row["count"],
+            }
+            for row in self.queryset[item]
+        ]

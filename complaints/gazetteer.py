@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .gazetteer_supplement import DISTRICTS as SUPPLEMENT
-from .placenames import german_slug, is_latin, name_key
+from .placenames import folded_key, german_slug, is_latin, name_key
 
 # GeoNames admin1 codes of Germany -> (postal data state code, state name)
 STATES = {
@@ -68,6 +68,7 @@ _MIN_REACH_KM = 1.5
 _REACH_PER_SQRT_THOUSAND = 0.3
 _MAX_REACH_RATIO = 1.5
 _HINT_MAX_KM = 40
+_ORTSTEIL_MAX_KM = 8
 
 
 @dataclass
@@ -89,19 +90,26 @@ class Gazetteer:
     postal_codes: list[tuple[str, str]]  # (code, source_key of the city)
 
 
-def key_variants(name: str) -> list[str]:
-    """The keys a name should match under: itself, without a qualifier, without connectors.
-
-    A list in a fixed order (the full name first), so that every run builds the same places.
-    """
-    keys = {name_key(name)}
-    bare = _QUALIFIER.sub("", name)
+def variant_names(name: str) -> list[str]:
+    """Shorter forms people use for a name: without its qualifier ("Frankfurt" for "Frankfurt
+    (Oder)"), without connecting words ("Frankfurt Main")."""
+    variants = []
+    bare = _QUALIFIER.sub("", name).strip()
     if bare and bare != name:
-        keys.add(name_key(bare))
-    full = name_key(name).split()
-    if any(word in _CONNECTORS for word in full):
-        keys.add(" ".join(word for word in full if word not in _CONNECTORS))
+        variants.append(bare)
+    words = name.replace("-", " ").split()
+    if any(word.lower() in _CONNECTORS for word in words):
+        variants.append(" ".join(word for word in words if word.lower() not in _CONNECTORS))
+    return variants
+
+
+def key_variants(name: str) -> list[str]:
+    """The keys a name should match under: itself first, then its variant names' keys.
+
+    A list in a fixed order, so that every run builds the same places.
+    """
     full_key = name_key(name)
+    keys = {name_key(variant) for variant in variant_names(name)}
     return [full_key, *sorted(key for key in keys if key and key != full_key)]
 
 
@@ -181,7 +189,7 @@ def build(geonames: list[dict], postcodes: list[dict]) -> Gazetteer:
             population=entry["population"] or None,
             latitude=entry["latitude"],
             longitude=entry["longitude"],
-            aliases=set(entry["names"]) | {entry["german"]},
+            aliases=set(entry["names"]) | {entry["german"], *variant_names(entry["german"])},
         )
     cities_by_state: dict[str, list[tuple[str, dict]]] = defaultdict(list)
     city_keys_by_state: dict[tuple[str, str], str] = {}
@@ -190,11 +198,11 @@ def build(geonames: list[dict], postcodes: list[dict]) -> Gazetteer:
         for alias in {entry["name"], entry["german"]}:
             city_keys_by_state.setdefault((entry["state"], name_key(alias)), source_key)
 
-    # Municipalities the GeoNames extract does not have: cities without coordinates.
+    # Municipalities the GeoNames extract does not have: cities without coordinates. A town
+    # that shares its bare name with a claimed one ("Taufkirchen (Vils)" next to
+    # "Taufkirchen") is a town of its own, with its own postal codes.
     for (state, key), locality in municipalities.items():
         if key != name_key(locality) or (state, key) in claimed:
-            continue
-        if any((state, k) in claimed for k in key_variants(locality)):
             continue
         source_key = f"plz:{state}:{key}"
         records[source_key] = PlaceRecord(
@@ -202,7 +210,7 @@ def build(geonames: list[dict], postcodes: list[dict]) -> Gazetteer:
             name=locality,
             kind="city",
             state=STATE_NAMES.get(state, ""),
-            aliases={locality},
+            aliases={locality, *variant_names(locality)},
         )
         claimed[(state, key)] = source_key
         city_keys_by_state.setdefault((state, key), source_key)
@@ -264,11 +272,24 @@ def _find_parent(entry, cities_by_state, city_keys_by_state) -> str:
         ratio = _distance_km(city, entry) / _reach_km(city)
         if ratio < best_ratio:
             best, best_ratio = source_key, ratio
-    return best if best_ratio <= _MAX_REACH_RATIO else ""
+    if best and best_ratio <= _MAX_REACH_RATIO:
+        return best
+    # Not a municipality of its own (the postal data has none of that name), yet outside
+    # every city's reach: an Ortsteil, of the nearest municipality if that is close.
+    nearest, nearest_km = "", _ORTSTEIL_MAX_KM
+    for source_key, city in cities_by_state[state]:
+        distance = _distance_km(city, entry)
+        if distance < nearest_km:
+            nearest, nearest_km = source_key, distance
+    return nearest
 
 
 def _add_supplement(records: dict[str, PlaceRecord]) -> None:
     city_by_name = {(r.name, r.state): r for r in records.values() if r.kind == "city"}
+    by_state_key: dict[tuple[str, str], list[PlaceRecord]] = defaultdict(list)
+    for record in records.values():
+        if record.kind == "district":
+            by_state_key[(record.state, folded_key(name_key(record.name)))].append(record)
     for city_name, districts in SUPPLEMENT.items():
         city = max(
             (r for (name, _), r in city_by_name.items() if name == city_name),
@@ -280,6 +301,11 @@ def _add_supplement(records: dict[str, PlaceRecord]) -> None:
         for item in districts:
             name, aliases = item if isinstance(item, tuple) else (item, [])
             source_key = f"sup:{german_slug(city_name)}:{german_slug(name)}"
+            # The official list is right where distance guessed otherwise (Warnemünde is
+            # Rostock's, not the nearer village's): re-attach GeoNames' entry of that name.
+            for other in by_state_key.get((city.state, folded_key(name_key(name))), []):
+                if other.parent_key != city.source_key and _near(other, city, _HINT_MAX_KM):
+                    other.parent_key = city.source_key
             records[source_key] = PlaceRecord(
                 source_key=source_key,
                 name=name,
@@ -288,6 +314,12 @@ def _add_supplement(records: dict[str, PlaceRecord]) -> None:
                 parent_key=city.source_key,
                 aliases={name, *aliases},
             )
+
+
+def _near(a: PlaceRecord, b: PlaceRecord, km: float) -> bool:
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return False
+    return _distance_km(vars(a), vars(b)) <= km
 
 
 def _merge_duplicate_districts(records: dict[str, PlaceRecord]) -> None:
@@ -299,7 +331,7 @@ def _merge_duplicate_districts(records: dict[str, PlaceRecord]) -> None:
         key=lambda r: (r.source_key.startswith("sup:"), -(r.population or 0), r.source_key),
     ):
         city = records[record.parent_key]
-        key = _district_key(record.name, city.name)
+        key = folded_key(_district_key(record.name, city.name))
         if (record.parent_key, key) in by_city_key:
             kept = by_city_key[(record.parent_key, key)]
             kept.aliases |= record.aliases | {record.name}

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from .placenames import name_key
+from .gazetteer import variant_names
+from .placenames import folded_key, name_key
 
 VERSION_CACHE_KEY = "places:index-version"
 CHECK_SECONDS = 5
@@ -44,56 +45,104 @@ class Match:
         return self.city_id is not None
 
 
+class _Names:
+    """A key -> place ids table, looked up by the exact key first and the folded key second."""
+
+    def __init__(self):
+        self.exact: dict[str, list[int]] = defaultdict(list)
+        self.folded: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, key: str, place_id: int) -> None:
+        self.exact[key].append(place_id)
+        self.folded[folded_key(key)].append(place_id)
+
+    def get(self, key: str) -> list[int]:
+        return self.exact.get(key) or self.folded.get(folded_key(key)) or []
+
+    def __contains__(self, key: str) -> bool:
+        return bool(self.get(key))
+
+    def keys(self):
+        return self.exact.keys()
+
+    def sort(self, order) -> None:
+        for table in (self.exact, self.folded):
+            for key, ids in table.items():
+                table[key] = order(ids, key)
+
+
+_EMPTY = _Names()
+
+
 class PlaceIndex:
     def __init__(self, places, aliases, postal_codes):
-        """places: PlaceInfo; aliases: (place_id, key); postal_codes: (code, city_id)."""
+        """places: PlaceInfo; aliases: (place_id, key, source); postal_codes: (code, city_id)."""
         self.places: dict[int, PlaceInfo] = {p.id: p for p in places}
-        self.city_keys: dict[str, list[int]] = defaultdict(list)
-        self.district_keys: dict[str, list[int]] = defaultdict(list)
-        self.districts_of: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        self.city_keys = _Names()
+        self.district_keys = _Names()
+        self.districts_of: dict[int, _Names] = defaultdict(_Names)
+        # Names a moderator assigned: they mean exactly that place, ambiguity rules aside.
+        self.assigned: dict[str, int] = {}
         self.postal: dict[str, list[int]] = defaultdict(list)
         self.codes_of: dict[int, list[str]] = defaultdict(list)
 
-        names = ((p.id, name_key(p.name)) for p in self.places.values())
-        for place_id, key in [*names, *aliases]:
+        names = ((p.id, name_key(p.name), "gazetteer") for p in self.places.values())
+        for place_id, key, source in [*names, *aliases]:
             place = self.places.get(place_id)
             if place is None or not key:
                 continue
+            if source == "manual":
+                self.assigned[key] = place_id
             if place.kind == "city":
-                self.city_keys[key].append(place_id)
+                self.city_keys.add(key, place_id)
             else:
-                self.district_keys[key].append(place_id)
-                self.districts_of[place.parent_id][key].append(place_id)
+                self.district_keys.add(key, place_id)
+                self.districts_of[place.parent_id].add(key, place_id)
         for code, city_id in postal_codes:
             if city_id in self.places:
                 self.postal[code].append(city_id)
                 self.codes_of[city_id].append(code)
 
-        def rank(ids, key):
-            # Within a city, a district named exactly so before one that has the name only as
-            # an alias (Pasing before Pasing-Obermenzing); then size.
-            unique = dict.fromkeys(ids)
-            return sorted(
-                unique,
-                key=lambda i: (name_key(self.places[i].name) != key, -self.places[i].population),
-            )
-
-        def by_size(ids):
+        def by_size(ids, key=""):
             # "Halle" is Halle (Saale) before the village Halle: the most populous first.
             return sorted(dict.fromkeys(ids), key=lambda i: -self.places[i].population)
 
-        for key, ids in self.city_keys.items():
-            self.city_keys[key] = by_size(ids)
-        for key, ids in self.district_keys.items():
-            self.district_keys[key] = by_size(ids)
+        # A city's own names: its German name and that name's short forms ("Halle" for
+        # "Halle (Saale)"). They rank before the data set's other names, so that "Lohne" is
+        # Lohne, not Löhne, which GeoNames also lists as "Lohne".
+        own = {
+            p.id: {name_key(p.name), *(name_key(v) for v in variant_names(p.name))}
+            for p in self.places.values()
+            if p.kind == "city"
+        }
+
+        def own_name_then_size(ids, key):
+            def rank(i):
+                if key in own[i]:
+                    return (0, -self.places[i].population)
+                if folded_key(key) in {folded_key(k) for k in own[i]}:
+                    return (1, -self.places[i].population)
+                return (2, -self.places[i].population)
+
+            return sorted(dict.fromkeys(ids), key=rank)
+
+        def exact_name_first(ids, key):
+            # Within a city, a district named exactly so before one that has the name only as
+            # an alias (Pasing before Pasing-Obermenzing); then size.
+            return sorted(
+                dict.fromkeys(ids),
+                key=lambda i: (name_key(self.places[i].name) != key, -self.places[i].population),
+            )
+
+        self.city_keys.sort(own_name_then_size)
+        self.district_keys.sort(by_size)
         for districts in self.districts_of.values():
-            for key, ids in districts.items():
-                districts[key] = rank(ids, key)
+            districts.sort(exact_name_first)
         for code, ids in self.postal.items():
             self.postal[code] = by_size(ids)
         # Suggestions: the names (not the aliases) of cities, sorted by key for prefix search.
         self.suggest_keys = sorted(
-            (name_key(p.name), -p.population, p.id)
+            (folded_key(name_key(p.name)), -p.population, p.id)
             for p in self.places.values()
             if p.kind == "city"
         )
@@ -117,8 +166,10 @@ class PlaceIndex:
                 "pk", "name", "slug", "kind", "parent_id", "state", "population"
             )
         ]
-        aliases = PlaceAlias.objects.filter(place__merged_into__isnull=True).values_list(
-            "place_id", "key"
+        aliases = (
+            PlaceAlias.objects.filter(place__merged_into__isnull=True)
+            .order_by("pk")
+            .values_list("place_id", "key", "source")
         )
         postal = PostalCode.objects.values_list("code", "place_id")
         return cls(places, aliases.iterator(chunk_size=10_000), postal.iterator(chunk_size=10_000))
@@ -147,18 +198,13 @@ class PlaceIndex:
                 found = Match(found.city_id, district_id)
         return found
 
-    def _district_in_city(self, city_id: int, key: str) -> int | None:
-        """A district of a known city; "HH-Altona" or "Stadtteil Altona" in the district field
-        is tried without its leading words too (safe: only this city's districts count)."""
-        districts = self.districts_of.get(city_id, {})
-        words = key.split()
-        for start in range(len(words)):
-            found = districts.get(" ".join(words[start:]))
-            if found:
-                return found[0]
-        return None
+    def _as_match(self, place_id: int) -> Match:
+        place = self.places[place_id]
+        return Match(place.parent_id, place_id) if place.kind == "district" else Match(place_id)
 
     def _match_city_text(self, key, district_key, postal_cities) -> Match | None:
+        if key in self.assigned:
+            return self._as_match(self.assigned[key])
         cities = self.city_keys.get(key)
         if cities:
             return Match(self._choose_city(cities, postal_cities, district_key))
@@ -167,21 +213,32 @@ class PlaceIndex:
         if districts:
             chosen = self._choose_district(districts, postal_cities)
             if chosen:
-                return Match(self.places[chosen].parent_id, chosen)
-        # "Altona Hamburg", "Hamburg Schnelsen": a city and something else in one field.
+                return self._as_match(chosen)
+        return self._match_city_and_more(key, postal_cities)
+
+    def _match_city_and_more(self, key, postal_cities) -> Match | None:
+        """ "Weiden Köln", "Hamburg Schnelsen": a city and something else in one field. A
+        split whose rest is a district of its city wins, then the more populous city."""
         words = key.split()
-        for cut in range(len(words) - 1, 0, -1):
+        best, best_rank = None, None
+        for cut in range(1, len(words)):
             for city_part, rest in (
                 (" ".join(words[:cut]), " ".join(words[cut:])),
-                (" ".join(words[-cut:]), " ".join(words[:-cut])),
+                (" ".join(words[cut:]), " ".join(words[:cut])),
             ):
                 cities = self.city_keys.get(city_part)
                 if not cities:
                     continue
                 city_id = self._choose_city(cities, postal_cities, rest)
-                in_city = self.districts_of.get(city_id, {}).get(rest)
-                return Match(city_id, in_city[0] if in_city else None)
-        return None
+                district_id = self._district_in_city(city_id, rest)
+                rank = (
+                    district_id is not None,
+                    city_id in postal_cities,
+                    self.places[city_id].population,
+                )
+                if best_rank is None or rank > best_rank:
+                    best, best_rank = Match(city_id, district_id), rank
+        return best
 
     def _choose_city(self, cities, postal_cities, district_key) -> int:
         """Among cities of one name: the one the postal code names, else the one with the
@@ -191,7 +248,7 @@ class PlaceIndex:
                 return city_id
         if district_key:
             for city_id in cities:
-                if district_key in self.districts_of.get(city_id, {}):
+                if district_key in self.districts_of.get(city_id, _EMPTY):
                     return city_id
         return cities[0]
 
@@ -204,11 +261,22 @@ class PlaceIndex:
         # "Mitte" alone is in a dozen cities: only an unambiguous name is a match.
         return districts[0] if len(parents) == 1 else None
 
+    def _district_in_city(self, city_id: int, key: str) -> int | None:
+        """A district of a known city; "HH-Altona" or "Stadtteil Altona" in the district field
+        is tried without its leading words too (safe: only this city's districts count)."""
+        districts = self.districts_of.get(city_id, _EMPTY)
+        words = key.split()
+        for start in range(len(words)):
+            found = districts.get(" ".join(words[start:]))
+            if found:
+                return found[0]
+        return None
+
     # -- suggestions ----------------------------------------------------------------------
 
     def suggest_cities(self, query: str, limit: int = 10) -> list[PlaceInfo]:
         """Cities whose name starts with the query, most populous first."""
-        key = name_key(query)
+        key = folded_key(name_key(query))
         if not key:
             return []
         start = bisect_left(self.suggest_keys, (key,))
@@ -223,10 +291,10 @@ class PlaceIndex:
         return found[:limit]
 
     def suggest_districts(self, city_id: int, query: str = "", limit: int = 50) -> list[PlaceInfo]:
-        key = name_key(query)
+        key = folded_key(name_key(query))
         ids = {
             district_id
-            for district_key, district_ids in self.districts_of.get(city_id, {}).items()
+            for district_key, district_ids in self.districts_of.get(city_id, _EMPTY).folded.items()
             if district_key.startswith(key)
             for district_id in district_ids
         }

@@ -83,6 +83,12 @@ class Place(models.Model):
     # Where the place came from ("gn:<geonameid>", "plz:<state>:<name>", "sup:<city>:<name>"),
     # so that load_places updates instead of duplicating; empty for places made by hand.
     source_key = models.CharField(max_length=120, blank=True, editable=False)
+    # Set when the organizer edits the place: load_places then keeps its name, kind and city.
+    edited = models.BooleanField(
+        _("edited by the organizer"),
+        default=False,
+        help_text=_("Reloading the gazetteer keeps the name, kind and city of an edited place."),
+    )
     # A merged place stays as a tombstone so that reloading the gazetteer does not bring it
     # back; its names, districts and complaints belong to the target.
     merged_into = models.ForeignKey(
@@ -224,6 +230,9 @@ class Complaint(models.Model):
     # matching can be added and re-run without ever losing what the submitter wrote.
     city = models.CharField(_("city"), max_length=100)
     district = models.CharField(_("district"), max_length=100, blank=True)
+    # The matching key of the city text (placenames.name_key): groups the spellings of one
+    # unmatched name in the admin's queue without computing keys per row there.
+    city_key = models.CharField(max_length=200, blank=True, editable=False)
     # The places the raw text was matched to; empty when it matched nothing known
     # ("unmatched": shown in the admin's queue of unmatched place names).
     city_place = models.ForeignKey(
@@ -303,9 +312,9 @@ class Complaint(models.Model):
                 name="complaint_pub_place_idx",
                 condition=Q(status="published"),
             ),
-            # The queue of unmatched place names groups the raw text of unmatched complaints.
+            # The queue of unmatched place names groups unmatched complaints by city key.
             models.Index(
-                fields=["city"], name="complaint_unmatched_idx", condition=Q(city_place=None)
+                fields=["city_key"], name="complaint_unmatched_idx", condition=Q(city_place=None)
             ),
         ]
         constraints = [

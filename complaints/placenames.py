@@ -1,9 +1,9 @@
 """Normalization of place names into matching keys.
 
 One function, used by the gazetteer loader, the matcher and the admin alike, so that a name
-is always compared in the same form: "München", "Muenchen", "MUNCHEN " and "münchen" all
-become "munchen"; "Frankfurt a.M." and "Frankfurt am Main" both "frankfurt am main";
-"Hamburg-Altona" becomes "hamburg altona".
+is always compared in the same form: "München", "Muenchen", "MÜNCHEN " and "münchen" all
+become "muenchen"; "Frankfurt a.M." and "Frankfurt am Main" both "frankfurt am main";
+"Hamburg-Altona" becomes "hamburg altona". folded_key() is the fallback for "Munchen".
 """
 
 import re
@@ -32,16 +32,22 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def name_key(name: str) -> str:
-    """The matching key of a place name: lower case, ASCII, umlauts folded, words only."""
+    """The matching key of a place name: lower case, ASCII, umlauts spelled out, words only."""
     text = unicodedata.normalize("NFKC", name).lower()
     text = "".join(_UMLAUTS.get(ch, ch) for ch in text)
     for pattern, replacement in _ABBREVIATIONS:
         text = pattern.sub(replacement, text)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    # "Muenchen" and "Munchen" (umlaut dots forgotten) must meet: fold the transliterations.
-    text = text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
     return " ".join(_NOT_ALNUM.sub(" ", text).split())
+
+
+def folded_key(key: str) -> str:
+    """A looser key for a second try: "Munchen" (umlaut dots forgotten) meets "muenchen".
+
+    Only a fallback: folded, Neuenkirchen and Neunkirchen or Lohne and Löhne are one key, so
+    the exact key is always tried first."""
+    return key.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
 def german_slug(name: str) -> str:

@@ -53,9 +53,10 @@ def complaint_submit(
     if not problems:
         raise ValidationError({"problems": "At least one problem is required."}, code="required")
     now = timezone.now()
-    place = matching.match(city, district, postal_code)
+    place = _live_match(matching.match(city, district, postal_code))
     complaint = Complaint(
         carrier=carrier or next(iter(settings.EINZELFALL_CARRIERS)),
+        city_key=name_key(city)[:200],
         city_place_id=place.city_id,
         district_place_id=place.district_id,
         city=text.single_line(city),
@@ -72,11 +73,30 @@ def complaint_submit(
         privacy_policy_version=settings.PRIVACY_POLICY_VERSION,
         submitted_at=now,
     )
-    complaint.full_clean(exclude=["problems"])
+    # The matched places were just checked to exist; full_clean would query them again.
+    complaint.full_clean(exclude=["problems", "city_place", "district_place"])
     complaint.save()
     complaint.problems.set(problems)
     transaction.on_commit(counter_invalidate)
     return complaint
+
+
+def _live_match(found: matching.Match) -> matching.Match:
+    """The match, if its places still exist. A place deleted in another process can linger in
+    this process's index for a few seconds; the report is then stored unmatched, never refused."""
+    ids = [pk for pk in (found.city_id, found.district_id) if pk is not None]
+    if not ids:
+        return found
+    live = set(
+        Place.objects.filter(pk__in=ids, merged_into__isnull=True).values_list("pk", flat=True)
+    )
+    if found.city_id not in live:
+        transaction.on_commit(matching.invalidate)
+        return matching.Match()
+    if found.district_id is not None and found.district_id not in live:
+        transaction.on_commit(matching.invalidate)
+        return matching.Match(found.city_id)
+    return found
 
 
 @transaction.atomic
@@ -170,9 +190,15 @@ def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
                 )
                 to_create.append(place)
                 existing[record.source_key] = place
-            elif place.merged_into_id:
+                continue
+            if place.merged_into_id:
                 summary.unchanged += 1  # a tombstone keeps what the organizer decided
-            elif any(getattr(place, f) != v for f, v in values.items()) or (
+                continue
+            if place.edited:
+                # The organizer's name, kind and city stand; only the figures follow the data.
+                values = {f: v for f, v in values.items() if f not in {"name", "kind"}}
+                parent = place.parent
+            if any(getattr(place, f) != v for f, v in values.items()) or (
                 place.parent_id != (parent.pk if parent else None)
             ):
                 for f, v in values.items():
@@ -265,35 +291,35 @@ def _resolve_merged(place: Place | None, by_source_key: dict[str, Place]) -> Pla
 @transaction.atomic
 def place_assign_raw_name(*, raw_key: str, place: Place, moderator: AbstractBaseUser) -> int:
     """Assign every unmatched complaint whose city text has this key to a place, and
-    remember the name as an alias so that future submissions match. Returns how many
-    complaints changed."""
+    remember the name as an alias so that future submissions match. The district text of
+    each complaint is matched within the place's city. Returns how many complaints changed."""
     place = _resolve_merged(place, {})
-    city, district = (place.parent, place) if place.kind == Place.Kind.DISTRICT else (place, None)
-    raw_names = [
-        name
-        for name in Complaint.objects.filter(city_place__isnull=True)
-        .values_list("city", flat=True)
-        .distinct()
-        if name_key(name) == raw_key
-    ]
-    changed = 0
-    for start in range(0, len(raw_names), MODERATION_CHUNK):
-        changed += Complaint.objects.filter(
-            city_place__isnull=True, city__in=raw_names[start : start + MODERATION_CHUNK]
-        ).update(city_place=city, district_place=district)
-    alias_name = raw_names[0] if raw_names else raw_key
-    PlaceAlias.objects.get_or_create(
+    unmatched = Complaint.objects.filter(city_place__isnull=True, city_key=raw_key)
+    rows = list(unmatched.values_list("pk", "city", "district"))
+    if not rows:
+        raise ValidationError("No unmatched complaint has that name.", code="nothing_to_assign")
+    city = place.parent if place.kind == Place.Kind.DISTRICT else place
+    index = matching.get_index()
+    changed = []
+    for pk, _, district in rows:
+        district_id = place.pk if place.kind == Place.Kind.DISTRICT else None
+        if district_id is None and district:
+            district_id = index._district_in_city(city.pk, name_key(district))
+        changed.append(Complaint(pk=pk, city_place_id=city.pk, district_place_id=district_id))
+    Complaint.objects.bulk_update(changed, ["city_place", "district_place"], batch_size=1000)
+    alias_name = min(raw for _, raw, _ in rows)[:200]
+    PlaceAlias.objects.update_or_create(
         place=place, key=raw_key, defaults={"name": alias_name, "source": PlaceAlias.Source.MANUAL}
     )
     LogEntry.objects.log_actions(
         user_id=moderator.pk,
         queryset=Place.objects.filter(pk=place.pk),
         action_flag=CHANGE,
-        change_message=f"Assigned the name {alias_name!r} ({changed} complaints) to this place.",
+        change_message=f"Assigned the name {alias_name!r} ({len(changed)} complaints).",
         single_object=True,
     )
     transaction.on_commit(matching.invalidate)
-    return changed
+    return len(changed)
 
 
 @transaction.atomic
@@ -302,6 +328,12 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
     to the target; the source stays as a tombstone. Returns how many complaints moved."""
     if source.pk == target.pk:
         raise ValidationError("A place cannot be merged into itself.", code="same_place")
+    # Re-read both under a row lock: two moderators merging A into B and B into A at once
+    # must not leave two tombstones pointing at each other.
+    locked = {
+        p.pk: p for p in Place.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+    }
+    source, target = locked[source.pk], locked[target.pk]
     if source.kind != target.kind:
         raise ValidationError("Only places of the same kind can be merged.", code="kind")
     if target.merged_into_id or source.merged_into_id:
@@ -355,19 +387,22 @@ def complaints_rematch(*, batch_size: int = 2000) -> dict[str, int]:
         batch = list(
             Complaint.objects.filter(pk__gt=last_pk)
             .order_by("pk")
-            .only("pk", "city", "district", "postal_code", "city_place", "district_place")[
-                :batch_size
-            ]
+            .only(
+                "pk", "city", "city_key", "district", "postal_code", "city_place", "district_place"
+            )[:batch_size]
         )
         if not batch:
             return summary
         changed = []
         for complaint in batch:
             found = index.match(complaint.city, complaint.district, complaint.postal_code)
-            if (complaint.city_place_id, complaint.district_place_id) != (
+            city_key = name_key(complaint.city)[:200]
+            if (complaint.city_place_id, complaint.district_place_id, complaint.city_key) != (
                 found.city_id,
                 found.district_id,
+                city_key,
             ):
+                complaint.city_key = city_key
                 if complaint.city_place_id is None and found.matched:
                     summary["newly_matched"] += 1
                 complaint.city_place_id, complaint.district_place_id = (
@@ -378,7 +413,7 @@ def complaints_rematch(*, batch_size: int = 2000) -> dict[str, int]:
             if not found.matched:
                 summary["unmatched"] += 1
         with transaction.atomic():
-            Complaint.objects.bulk_update(changed, ["city_place", "district_place"])
+            Complaint.objects.bulk_update(changed, ["city_place", "district_place", "city_key"])
         summary["examined"] += len(batch)
         summary["changed"] += len(changed)
         last_pk = batch[-1].pk

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from complaints import matching
 from complaints.models import Complaint, Frequency, ProblemType, Status, Technology
+from complaints.placenames import name_key
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -27,7 +28,8 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
     carrier = factory.LazyFunction(lambda: next(iter(settings.EINZELFALL_CARRIERS)))
     city = "Hamburg"
     district = "Altona"
-    # Matched as the submit service would match the texts.
+    # Keyed and matched as the submit service would key and match the texts.
+    city_key = factory.LazyAttribute(lambda c: name_key(c.city))
     city_place_id = factory.LazyAttribute(
         lambda c: matching.match(c.city, c.district, c.postal_code).city_id
     )

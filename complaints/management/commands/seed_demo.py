@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from complaints import demo_data, matching
 from complaints.models import Complaint, ProblemType, Status
+from complaints.placenames import name_key
 from complaints.services import counter_invalidate
 
 BATCH_SIZE = 5000
@@ -190,6 +191,7 @@ class DemoGenerator:
             pseudonym=secrets.token_hex(8),
             carrier=self.carriers[0] if rng.random() < 0.8 else rng.choice(self.carriers),
             city=typed_city.strip() or city,
+            city_key=name_key(typed_city.strip() or city),
             district=district,
             city_place_id=place.city_id,
             district_place_id=place.district_id,
