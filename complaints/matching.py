@@ -172,7 +172,8 @@ class PlaceIndex:
             .values_list("place_id", "key", "source")
         )
         postal = PostalCode.objects.values_list("code", "place_id")
-        return cls(places, aliases.iterator(chunk_size=10_000), postal.iterator(chunk_size=10_000))
+        # Plain fetches: a server-side cursor makes PostgreSQL plan for the first rows only.
+        return cls(places, list(aliases), list(postal))
 
     # -- matching -------------------------------------------------------------------------
 

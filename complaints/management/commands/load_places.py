@@ -3,6 +3,7 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from complaints import gazetteer, services
 
@@ -34,6 +35,12 @@ class Command(BaseCommand):
             raise CommandError("The GeoNames or postal-code data set is empty or missing.")
         data = gazetteer.build(entries, postcodes)
         summary = services.gazetteer_sync(data=data)
+        if connection.vendor == "postgresql":
+            # Fresh statistics, so that the planner knows the tables are no longer empty.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "ANALYZE complaints_place, complaints_placealias, complaints_postalcode"
+                )
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Places: {summary.created:,} created, {summary.updated:,} updated, "
