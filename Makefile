@@ -41,8 +41,7 @@ test: lint
 messages: $(STAMP)
 	DEBUG=true $(PY) manage.py makemessages --locale de --locale en --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*'
 	# The source strings are English: the English catalogue is the identity.
-	msgen --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
-	msgattrib --clear-fuzzy --no-wrap -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+	$(PY) bin/fill_english_catalogue.py locale/en/LC_MESSAGES/django.po
 	DEBUG=true $(PY) manage.py compilemessages --ignore '.venv/*'
 
 compilemessages: $(STAMP)

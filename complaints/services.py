@@ -1,6 +1,7 @@
 """Write operations on complaints. Views, forms, the admin and commands call these."""
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,11 +19,20 @@ from .models import Complaint, Place, PlaceAlias, PostalCode, ProblemType, Statu
 from .placenames import name_key
 
 COUNTER_CACHE_KEY = "complaints:counter"
+# Changes whenever what is published (or where it is) changes; the evaluation's cache is
+# keyed by it, so the stats follow a moderator's action at once.
+PUBLISHED_VERSION_KEY = "complaints:published-version"
 MODERATION_CHUNK = 500
 
 
 def counter_invalidate() -> None:
     cache.delete(COUNTER_CACHE_KEY)
+
+
+def published_changed() -> None:
+    """What the public evaluation shows has changed (status, place, or the gazetteer)."""
+    cache.delete(COUNTER_CACHE_KEY)
+    cache.set(PUBLISHED_VERSION_KEY, uuid.uuid4().hex, None)
 
 
 @transaction.atomic
@@ -128,7 +138,7 @@ def complaints_moderate(
             change_message=[{"changed": {"fields": ["status"]}}],
             single_object=False,
         )
-    transaction.on_commit(counter_invalidate)
+    transaction.on_commit(published_changed)
     return changed
 
 
@@ -139,7 +149,7 @@ def complaint_record_moderation(*, complaint: Complaint, moderator: AbstractBase
     """
     complaint.moderated_by = moderator
     complaint.moderated_at = timezone.now()
-    transaction.on_commit(counter_invalidate)
+    transaction.on_commit(published_changed)
 
 
 # -- places -----------------------------------------------------------------------------------
@@ -255,6 +265,7 @@ def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
     summary.postal_codes = len(wanted_codes)
     summary.removed = _remove_places_gone_from_data(existing, {r.source_key for r in data.places})
     transaction.on_commit(matching.invalidate)
+    transaction.on_commit(published_changed)
     return summary
 
 
@@ -319,6 +330,7 @@ def place_assign_raw_name(*, raw_key: str, place: Place, moderator: AbstractBase
         single_object=True,
     )
     transaction.on_commit(matching.invalidate)
+    transaction.on_commit(published_changed)
     return len(changed)
 
 
@@ -372,6 +384,7 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
             single_object=True,
         )
     transaction.on_commit(matching.invalidate)
+    transaction.on_commit(published_changed)
     return moved
 
 
@@ -392,6 +405,8 @@ def complaints_rematch(*, batch_size: int = 2000) -> dict[str, int]:
             )[:batch_size]
         )
         if not batch:
+            if summary["changed"]:
+                published_changed()
             return summary
         changed = []
         for complaint in batch:

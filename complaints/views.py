@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -11,7 +12,13 @@ from .models import Complaint
 
 
 def landing(request):
-    return render(request, "complaints/landing.html", {"counter": selectors.public_counter()})
+    counter = selectors.public_counter()
+    share_title = _("%(count)s reports of network problems: not an isolated case.") % {
+        "count": counter
+    }
+    return render(
+        request, "complaints/landing.html", {"counter": counter, "share_title": share_title}
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

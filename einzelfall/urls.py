@@ -12,6 +12,7 @@ admin.site.index_title = _("Back office")
 
 urlpatterns = [
     path("", include("complaints.urls")),
+    path("stats/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),

@@ -71,6 +71,18 @@ def test_catalogue_is_complete_and_compiled(language):
     assert source <= compiled
 
 
+def test_english_catalogue_is_the_source_text():
+    """The source strings are English: an English entry that differs is a stale guess."""
+    po = polib.pofile(str(LOCALE / "en" / "LC_MESSAGES" / "django.po"))
+    wrong = [
+        (e.msgid, e.msgstr)
+        for e in po
+        if (e.msgstr_plural and list(e.msgstr_plural.values()) != [e.msgid, e.msgid_plural])
+        or (not e.msgid_plural and e.msgstr != e.msgid)
+    ]
+    assert wrong == []
+
+
 def test_every_template_string_is_in_the_catalogue():
     """A string marked in a template but missing from the catalogue would stay English."""
     import re

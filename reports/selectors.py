@@ -1,0 +1,359 @@
+"""The public evaluation: aggregates of published complaints, with small-count suppression.
+
+Every aggregate is one GROUP BY query over published complaints. evaluation() puts them
+together, applies suppression to everything that counts a place (or a place and a category),
+and caches the result, keyed by the published-data version that moderation changes.
+"""
+
+import datetime
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count
+from django.db.models.functions import ExtractHour, TruncDate, TruncWeek
+from django.utils import timezone
+
+from complaints.models import Complaint, Place, ProblemType, Status, Technology
+from complaints.services import PUBLISHED_VERSION_KEY
+
+from .suppression import suppress
+
+CACHE_KEY = "reports:evaluation:{version}"
+LAST_CACHE_KEY = "reports:evaluation:last"
+BUILD_LOCK_KEY = "reports:evaluation:building"
+CACHE_SECONDS = 600
+# The hotspot ranking leaves out places too small for a rate to mean anything.
+HOTSPOT_MIN_POPULATION = 20_000
+HOTSPOT_MIN_COMPLAINTS = 10
+
+UNMATCHED = "unmatched"  # the cell of complaints whose place matched nothing known
+NO_DISTRICT = "none"  # the cell of a city's complaints without a known district
+
+
+def _tz():
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _published():
+    return Complaint.objects.filter(status=Status.PUBLISHED)
+
+
+# -- the GROUP BY queries -------------------------------------------------------------------
+
+
+def count_total() -> int:
+    return _published().count()
+
+
+def count_by_problem() -> dict[int, int]:
+    through = Complaint.problems.through
+    rows = (
+        through.objects.filter(complaint__status=Status.PUBLISHED)
+        .values_list("problemtype_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def count_by_technology() -> dict[str, int]:
+    return dict(_published().values_list("technology").annotate(n=Count("id")).order_by())
+
+
+def count_by_day() -> list[tuple[datetime.date, int]]:
+    rows = (
+        _published()
+        .annotate(day=TruncDate("submitted_at", tzinfo=_tz()))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    return list(rows)
+
+
+def count_by_hour() -> dict[int, int]:
+    rows = (
+        _published()
+        .annotate(hour=ExtractHour("submitted_at", tzinfo=_tz()))
+        .values_list("hour")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def count_by_city() -> dict[int | None, int]:
+    return dict(_published().values_list("city_place").annotate(n=Count("id")).order_by())
+
+
+def count_by_city_and_district() -> dict[tuple[int, int | None], int]:
+    rows = (
+        _published()
+        .filter(city_place__isnull=False)
+        .values_list("city_place", "district_place")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(city, district): n for city, district, n in rows}
+
+
+def count_by_city_and_technology() -> dict[tuple[int | None, str], int]:
+    rows = _published().values_list("city_place", "technology").annotate(n=Count("id")).order_by()
+    return {(city, tech): n for city, tech, n in rows}
+
+
+def count_by_city_and_problem() -> dict[tuple[int | None, int], int]:
+    through = Complaint.problems.through
+    rows = (
+        through.objects.filter(complaint__status=Status.PUBLISHED)
+        .values_list("complaint__city_place", "problemtype_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(city, problem): n for city, problem, n in rows}
+
+
+def count_by_city_and_week() -> dict[tuple[int | None, datetime.date], int]:
+    rows = (
+        _published()
+        .annotate(week=TruncWeek("submitted_at", tzinfo=_tz()))
+        .values_list("city_place", "week")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(city, _as_date(week)): n for city, week, n in rows}
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+# -- the evaluation -------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """A published number: a count, or None when it is suppressed."""
+
+    count: int | None
+    suppressed: bool = False
+
+
+@dataclass
+class CityRow:
+    id: int
+    name: str
+    slug: str
+    state: str | None
+    population: int | None
+    latitude: float | None
+    longitude: float | None
+    complaints: int | None
+    suppressed: bool
+    per_100k: float | None = None
+
+
+@dataclass
+class CityDetail:
+    districts: list[tuple[str, Cell]] = field(default_factory=list)
+    no_district: Cell | None = None
+    problems: list[tuple[int, Cell]] = field(default_factory=list)
+    technologies: list[tuple[str, Cell]] = field(default_factory=list)
+    weeks: list[tuple[datetime.date, Cell]] = field(default_factory=list)
+
+
+@dataclass
+class Evaluation:
+    generated_at: datetime.datetime
+    min_count: int
+    total: int
+    problems: list[tuple[ProblemType, int]]
+    technologies: list[tuple[str, str, int]]
+    days: list[tuple[datetime.date, int]]
+    hours: list[int]
+    cities: list[CityRow]  # every city with a published complaint, suppressed ones included
+    other_places: int  # complaints of suppressed cities and of unknown places, together
+    details: dict[int, CityDetail]
+    version: str = ""
+
+    @property
+    def shown_cities(self) -> list[CityRow]:
+        return [c for c in self.cities if not c.suppressed]
+
+    @property
+    def hotspots(self) -> list[CityRow]:
+        candidates = [
+            c
+            for c in self.shown_cities
+            if c.per_100k is not None
+            and (c.population or 0) >= HOTSPOT_MIN_POPULATION
+            and (c.complaints or 0) >= max(HOTSPOT_MIN_COMPLAINTS, self.min_count)
+        ]
+        return sorted(candidates, key=lambda c: -c.per_100k)
+
+    def city(self, slug: str) -> CityRow | None:
+        return next((c for c in self.cities if c.slug == slug), None)
+
+
+def build_evaluation() -> Evaluation:
+    """Compute every aggregate (one GROUP BY each) and apply suppression."""
+    k = settings.REPORTS_MIN_COUNT
+    total = count_total()
+    problems = {p.pk: p for p in ProblemType.objects.all()}
+    by_city = count_by_city()
+    places = {
+        p.pk: p
+        for p in Place.objects.filter(pk__in=[pk for pk in by_city if pk is not None]).only(
+            "name", "slug", "state", "population", "latitude", "longitude"
+        )
+    }
+
+    # Cities: one group adding up to the campaign total, unknown places included.
+    city_cells = {pk if pk is not None else UNMATCHED: n for pk, n in by_city.items()}
+    hidden_cities = suppress(city_cells, [list(city_cells)], k)
+    cities = []
+    for pk, n in by_city.items():
+        if pk is None:
+            continue
+        place = places[pk]
+        hidden = pk in hidden_cities
+        row = CityRow(
+            id=pk,
+            name=place.name,
+            slug=place.slug,
+            state=place.state or None,
+            population=place.population,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            complaints=None if hidden else n,
+            suppressed=hidden,
+        )
+        if not hidden and place.population:
+            row.per_100k = round(n * 100_000 / place.population, 1)
+        cities.append(row)
+    cities.sort(key=lambda c: (c.suppressed, -(c.complaints or 0), c.name))
+    shown = {c.id for c in cities if not c.suppressed}
+    other_places = total - sum(c.complaints for c in cities if not c.suppressed)
+
+    details = {pk: CityDetail() for pk in shown}
+    rows_hidden = [pk for pk in city_cells if pk not in shown]
+    _districts(details, shown, k)
+    _breakdown(
+        details,
+        count_by_city_and_technology(),
+        rows_hidden,
+        k,
+        exclusive=True,
+        attribute="technologies",
+    )
+    _breakdown(
+        details,
+        count_by_city_and_problem(),
+        rows_hidden,
+        k,
+        exclusive=False,
+        attribute="problems",
+    )
+    _breakdown(details, count_by_city_and_week(), rows_hidden, k, exclusive=True, attribute="weeks")
+
+    by_problem = count_by_problem()
+    by_technology = count_by_technology()
+    hours = count_by_hour()
+    return Evaluation(
+        generated_at=timezone.now(),
+        min_count=k,
+        total=total,
+        problems=sorted(
+            ((problems[pk], n) for pk, n in by_problem.items()),
+            key=lambda item: (-item[1], item[0].position),
+        ),
+        technologies=[
+            (value, label, by_technology.get(value, 0))
+            for value, label in Technology.choices
+            if by_technology.get(value)
+        ],
+        days=count_by_day(),
+        hours=[hours.get(hour, 0) for hour in range(24)],
+        cities=cities,
+        other_places=other_places,
+        details=details,
+    )
+
+
+def _districts(details: dict[int, CityDetail], shown: set[int], k: int) -> None:
+    by_district = count_by_city_and_district()
+    names = dict(
+        Place.objects.filter(pk__in={d for (_, d) in by_district if d is not None}).values_list(
+            "pk", "name"
+        )
+    )
+    per_city: dict[int, dict] = defaultdict(dict)
+    for (city, district), n in by_district.items():
+        if city in shown:
+            per_city[city][district if district is not None else NO_DISTRICT] = n
+    for city, cells in per_city.items():
+        # The districts and the rest add up to the city's (shown) count.
+        hidden = suppress(cells, [list(cells)], k)
+        detail = details[city]
+        for district, n in sorted(cells.items(), key=lambda item: -item[1]):
+            cell = Cell(None, True) if district in hidden else Cell(n)
+            if district == NO_DISTRICT:
+                detail.no_district = cell
+            else:
+                detail.districts.append((names[district], cell))
+        detail.districts.sort(key=lambda item: (item[1].suppressed, -(item[1].count or 0), item[0]))
+
+
+def _breakdown(details, counts, rows_hidden, k, *, exclusive: bool, attribute: str) -> None:
+    """City x category counts. Columns add up to the campaign's shown category totals; when
+    the categories exclude each other (technology, week) rows add up to the city's count."""
+    cells = {(city if city is not None else UNMATCHED, cat): n for (city, cat), n in counts.items()}
+    columns = defaultdict(list)
+    rows = defaultdict(list)
+    for cell in cells:
+        columns[cell[1]].append(cell)
+        rows[cell[0]].append(cell)
+    groups = list(columns.values()) + (list(rows.values()) if exclusive else [])
+    already = {cell for cell in cells if cell[0] in rows_hidden}
+    hidden = suppress(cells, groups, k, hidden=already)
+    for (city, category), n in sorted(cells.items(), key=lambda item: str(item[0][1])):
+        if city in details:
+            cell = Cell(None, True) if (city, category) in hidden else Cell(n)
+            getattr(details[city], attribute).append((category, cell))
+
+
+def evaluation() -> Evaluation:
+    """The cached evaluation; rebuilt after moderation changed what is published.
+
+    Under a spike, only one request rebuilds (a short lock); the others keep serving the
+    previous evaluation for those seconds instead of all hitting the database at once."""
+    version = cache.get(PUBLISHED_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(PUBLISHED_VERSION_KEY, version, None)
+        version = cache.get(PUBLISHED_VERSION_KEY) or version
+    key = CACHE_KEY.format(version=version)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    if not cache.add(BUILD_LOCK_KEY, 1, 30):
+        last = cache.get(LAST_CACHE_KEY)
+        if last is not None:
+            return last
+    try:
+        result = build_evaluation()
+        result.version = version
+        cache.set(key, result, CACHE_SECONDS)
+        cache.set(LAST_CACHE_KEY, result, CACHE_SECONDS)
+    finally:
+        cache.delete(BUILD_LOCK_KEY)
+    return result
+
+
+def city_place(slug: str) -> Place | None:
+    """A known city, with or without published complaints."""
+    return Place.objects.filter(slug=slug, kind=Place.Kind.CITY, merged_into__isnull=True).first()

@@ -1,0 +1,172 @@
+import hashlib
+from urllib.parse import quote
+
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from complaints import selectors as complaint_selectors
+
+from . import charts, opendata, selectors
+
+# Open data may be a few minutes old in a browser or proxy; the ETag makes a re-check cheap.
+OPEN_DATA_MAX_AGE = 300
+
+
+def _share_links(request, text: str) -> dict[str, str]:
+    """Plain links to share a page: no third-party script ever runs on our pages."""
+    url = request.build_absolute_uri()
+    return {
+        "email": f"mailto:?subject={quote(text)}&body={quote(url)}",
+        "whatsapp": f"https://wa.me/?text={quote(text + ' ' + url)}",
+        "telegram": f"https://t.me/share/url?url={quote(url)}&text={quote(text)}",
+        "x": f"https://x.com/intent/post?text={quote(text)}&url={quote(url)}",
+    }
+
+
+@require_GET
+def stats(request):
+    evaluation = selectors.evaluation()
+    counter = complaint_selectors.public_counter()
+    text = _("%(count)s reports of network problems: not an isolated case.") % {"count": counter}
+    k = evaluation.min_count
+    top = evaluation.shown_cities[:20]
+    context = {
+        "evaluation": evaluation,
+        "counter": counter,
+        "problems_chart": charts.bars(
+            [(p.name, n) for p, n in evaluation.problems],
+            _("Reports by problem"),
+            "problems-title",
+            k,
+        ),
+        "technologies_chart": charts.bars(
+            [(label, n) for value, label, n in evaluation.technologies],
+            _("Reports by technology"),
+            "technologies-title",
+            k,
+        ),
+        "cities_chart": charts.bars(
+            [(c.name, c.complaints) for c in top], _("Reports by city"), "cities-title", k
+        ),
+        "top_cities": top,
+        "hotspots": evaluation.hotspots[:10],
+        "map": charts.germany_map(evaluation.shown_cities),
+        "timeline": charts.timeline(evaluation.days),
+        "share": _share_links(request, text),
+        "share_text": text,
+    }
+    return render(request, "reports/stats.html", context)
+
+
+@require_GET
+def stats_print(request):
+    evaluation = selectors.evaluation()
+    context = {
+        "evaluation": evaluation,
+        "counter": complaint_selectors.public_counter(),
+        "top_cities": evaluation.shown_cities[:30],
+        "hotspots": evaluation.hotspots[:15],
+        "timeline": charts.timeline(evaluation.days),
+    }
+    return render(request, "reports/print.html", context)
+
+
+@require_GET
+def city(request, slug):
+    evaluation = selectors.evaluation()
+    row = evaluation.city(slug)
+    if row is None:
+        place = selectors.city_place(slug)
+        if place is None:
+            raise Http404
+        row = selectors.CityRow(
+            id=place.pk,
+            name=place.name,
+            slug=place.slug,
+            state=place.state or None,
+            population=place.population,
+            latitude=None,
+            longitude=None,
+            complaints=0,
+            suppressed=False,
+        )
+    detail = evaluation.details.get(row.id)
+    problems = {p.pk: p for p, _ in evaluation.problems}
+    k = evaluation.min_count
+    context = {
+        "evaluation": evaluation,
+        "city": row,
+        "detail": detail,
+        "problems": [(problems[pk], cell) for pk, cell in detail.problems] if detail else [],
+        "weeks_chart": charts.weekly(detail.weeks) if detail else "",
+        "districts_chart": charts.bars(
+            [(name, cell.count) for name, cell in detail.districts[:25]],
+            _("Reports by district"),
+            "districts-title",
+            k,
+        )
+        if detail
+        else "",
+        "share": _share_links(request, _("Network problems in %(city)s") % {"city": row.name}),
+    }
+    return render(request, "reports/city.html", context)
+
+
+@require_GET
+def data_documentation(request):
+    return render(request, "reports/data.html", {"evaluation": selectors.evaluation()})
+
+
+def _open_data(request, body: bytes, content_type: str, filename: str):
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={OPEN_DATA_MAX_AGE}"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def cities_json(request):
+    document = opendata.cities_document(selectors.evaluation())
+    return _open_data(
+        request, opendata.to_json(document), "application/json", "einzelfall-cities.json"
+    )
+
+
+@require_GET
+def cities_csv(request):
+    document = opendata.cities_document(selectors.evaluation())
+    body = opendata.to_csv(document["cities"], opendata.CITY_COLUMNS)
+    return _open_data(request, body, "text/csv; charset=utf-8", "einzelfall-cities.csv")
+
+
+def _city_or_404(slug):
+    evaluation = selectors.evaluation()
+    row = evaluation.city(slug)
+    if row is None:
+        raise Http404
+    return evaluation, row
+
+
+@require_GET
+def districts_json(request, slug):
+    evaluation, row = _city_or_404(slug)
+    document = opendata.districts_document(evaluation, row)
+    return _open_data(
+        request, opendata.to_json(document), "application/json", f"einzelfall-{slug}.json"
+    )
+
+
+@require_GET
+def districts_csv(request, slug):
+    evaluation, row = _city_or_404(slug)
+    document = opendata.districts_document(evaluation, row)
+    body = opendata.to_csv(document["districts"], opendata.DISTRICT_COLUMNS)
+    return _open_data(request, body, "text/csv; charset=utf-8", f"einzelfall-{slug}.csv")
