@@ -33,6 +33,7 @@ def cities_document(evaluation: Evaluation) -> dict:
 
 
 def districts_document(evaluation: Evaluation, city) -> dict:
+    """The city file: the cities file's head with "city" on top; "total" is the city's count."""
     detail = evaluation.details.get(city.id)
     rows = []
     if detail is not None:
@@ -41,11 +42,10 @@ def districts_document(evaluation: Evaluation, city) -> dict:
             for name, cell in detail.districts
         ]
     return {
+        "city": city.name,
         "generated_at": evaluation.generated_at.isoformat(),
         "min_count": evaluation.min_count,
-        "city": city.name,
-        "complaints": city.complaints,
-        "suppressed": city.suppressed,
+        "total": city.complaints,
         "districts": rows,
     }
 

@@ -7,9 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from complaints import selectors as complaint_selectors
+from complaints.models import Technology
 
 from . import charts, opendata, selectors
 
+TECHNOLOGY_LABELS = dict(Technology.choices)
 # Open data may be a few minutes old in a browser or proxy; the ETag makes a re-check cheap.
 OPEN_DATA_MAX_AGE = 300
 
@@ -100,6 +102,9 @@ def city(request, slug):
         "city": row,
         "detail": detail,
         "problems": [(problems[pk], cell) for pk, cell in detail.problems] if detail else [],
+        "technologies": [(TECHNOLOGY_LABELS[value], cell) for value, cell in detail.technologies]
+        if detail
+        else [],
         "weeks_chart": charts.weekly(detail.weeks) if detail else "",
         "districts_chart": charts.bars(
             [(name, cell.count) for name, cell in detail.districts[:25]],

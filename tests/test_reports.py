@@ -1,0 +1,243 @@
+"""The public evaluation on a small named data set whose numbers are worked out by hand.
+
+Published: Berlin 16 (Kreuzberg 8, Neukölln 6, Mitte 2), Hamburg 9 (Altona 7, Ottensen 2),
+Köln 3, and 2 from "Bärlin" (no known place): 30 in all. Not published: 4 pending and 2
+rejected in Hamburg, which must not count anywhere.
+"""
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.cache import cache
+
+from complaints.models import Complaint, Place, Status
+
+from .factories import ComplaintFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def published(count, city, district="", **fields):
+    return ComplaintFactory.create_batch(
+        count, city=city, district=district, status=Status.PUBLISHED, **fields
+    )
+
+
+@pytest.fixture
+def world():
+    published(8, "Berlin", "Kreuzberg", technology="4g", problems=["no-data"])
+    published(6, "Berlin", "Neukölln", technology="5g", problems=["no-data", "sms"])
+    published(2, "Berlin", "Mitte", technology="4g", problems=["slow-data"])
+    published(7, "Hamburg", "Altona", technology="4g", problems=["slow-data"])
+    published(2, "Hamburg", "Ottensen", technology="2g", problems=["dropped-calls"])
+    published(3, "Köln", technology="3g", problems=["no-signal"])
+    published(2, "Bärlin", technology="unknown", problems=["other"])
+    ComplaintFactory.create_batch(4, city="Hamburg", district="Altona", status=Status.PENDING)
+    ComplaintFactory.create_batch(2, city="Hamburg", district="Altona", status=Status.REJECTED)
+
+
+def test_selectors_count_published_complaints_only(world):
+    from reports import selectors
+
+    assert selectors.count_total() == 30
+    assert selectors.count_by_technology() == {"4g": 17, "5g": 6, "2g": 2, "3g": 3, "unknown": 2}
+    by_city = selectors.count_by_city()
+    berlin, hamburg = Place.objects.get(slug="berlin"), Place.objects.get(slug="hamburg")
+    assert (by_city[berlin.pk], by_city[hamburg.pk], by_city[None]) == (16, 9, 2)
+    problems = {
+        Complaint.problems.field.related_model.objects.get(pk=pk).slug: n
+        for pk, n in selectors.count_by_problem().items()
+    }
+    assert problems == {
+        "no-data": 14,
+        "sms": 6,
+        "slow-data": 9,
+        "dropped-calls": 2,
+        "no-signal": 3,
+        "other": 2,
+    }
+    assert sum(selectors.count_by_hour().values()) == 30
+    assert sum(n for _, n in selectors.count_by_day()) == 30
+    districts = selectors.count_by_city_and_district()
+    kreuzberg = Place.objects.get(slug="berlin-kreuzberg")
+    assert districts[(berlin.pk, kreuzberg.pk)] == 8
+    assert sum(n for (city, _), n in districts.items() if city == hamburg.pk) == 9
+
+
+def test_evaluation_suppresses_small_and_recoverable_numbers(world):
+    from reports.selectors import build_evaluation
+
+    evaluation = build_evaluation()
+    assert evaluation.total == 30
+    rows = {row.slug: row for row in evaluation.cities}
+    assert (rows["berlin"].complaints, rows["hamburg"].complaints) == (16, 9)
+    assert (rows["koeln"].complaints, rows["koeln"].suppressed) == (None, True)
+    # Köln (3) and the unknown place (2) together: 5, so neither can be worked out.
+    assert evaluation.other_places == 5
+    berlin = dict(evaluation.details[rows["berlin"].id].districts)
+    assert berlin["Kreuzberg"].count == 8
+    # Mitte (2) is too small; Neukölln is hidden too, or 16 - 8 - 6 would give Mitte away.
+    assert berlin["Mitte"].suppressed and berlin["Neukölln"].suppressed
+    hamburg = dict(evaluation.details[rows["hamburg"].id].districts)
+    # Two districts, one below K: the other is hidden, or 9 - 7 would give Ottensen away.
+    assert hamburg["Ottensen"].suppressed and hamburg["Altona"].suppressed
+    assert rows["koeln"].id not in evaluation.details
+
+
+def test_per_100k_uses_the_gazetteers_population(world):
+    from reports.selectors import build_evaluation
+
+    berlin = Place.objects.get(slug="berlin")
+    row = next(r for r in build_evaluation().cities if r.slug == "berlin")
+    assert row.population == berlin.population
+    assert row.per_100k == round(16 * 100_000 / berlin.population, 1)
+
+
+def test_cities_json_has_the_spec_shape(client, world):
+    response = client.get("/stats/cities.json")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    document = json.loads(response.content)
+    assert list(document) == ["generated_at", "min_count", "total", "cities"]
+    assert (document["min_count"], document["total"]) == (5, 30)
+    keys = ["city", "slug", "state", "complaints", "suppressed", "population", "per_100k"]
+    assert all(list(row) == keys for row in document["cities"])
+    by_slug = {row["slug"]: row for row in document["cities"]}
+    assert by_slug["berlin"]["complaints"] == 16 and by_slug["berlin"]["state"] == "Berlin"
+    assert by_slug["koeln"] == {
+        "city": "Köln",
+        "slug": "koeln",
+        "state": "Nordrhein-Westfalen",
+        "complaints": None,
+        "suppressed": True,
+        "population": by_slug["koeln"]["population"],
+        "per_100k": None,
+    }
+
+
+def test_cities_csv_has_the_same_columns(client, world):
+    response = client.get("/stats/cities.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"))))
+    assert list(rows[0]) == [
+        "city",
+        "slug",
+        "state",
+        "complaints",
+        "suppressed",
+        "population",
+        "per_100k",
+    ]
+    by_slug = {row["slug"]: row for row in rows}
+    assert (by_slug["koeln"]["complaints"], by_slug["koeln"]["suppressed"]) == ("", "true")
+    assert (by_slug["berlin"]["complaints"], by_slug["berlin"]["suppressed"]) == ("16", "false")
+
+
+def test_district_files_have_the_spec_shape(client, world):
+    document = client.get("/stats/berlin/districts.json").json()
+    assert list(document) == ["city", "generated_at", "min_count", "total", "districts"]
+    assert (document["city"], document["total"]) == ("Berlin", 16)
+    rows = {row["district"]: row for row in document["districts"]}
+    assert rows["Kreuzberg"] == {"district": "Kreuzberg", "complaints": 8, "suppressed": False}
+    assert rows["Mitte"] == {"district": "Mitte", "complaints": None, "suppressed": True}
+    lines = client.get("/stats/berlin/districts.csv").content.decode().splitlines()
+    assert lines[0] == "district,complaints,suppressed"
+    assert "Kreuzberg,8,false" in lines and "Mitte,,true" in lines
+    assert client.get("/stats/koeln/districts.json").json()["districts"] == []
+    assert client.get("/stats/nowhere/districts.json").status_code == 404
+
+
+def test_open_data_has_cache_headers_and_an_etag(client, world):
+    response = client.get("/stats/cities.json")
+    assert "max-age=300" in response["Cache-Control"]
+    etag = response["ETag"]
+    again = client.get("/stats/cities.json", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag
+
+
+def test_a_moderators_action_shows_in_the_stats_at_once(
+    organizer_client, client, world, django_capture_on_commit_callbacks
+):
+    def berlin():
+        rows = client.get("/stats/cities.json").json()["cities"]
+        return next(r["complaints"] for r in rows if r["slug"] == "berlin")
+
+    assert berlin() == 16  # now cached
+    pending = ComplaintFactory(city="Berlin", district="Kreuzberg")
+    with django_capture_on_commit_callbacks(execute=True):
+        organizer_client.post(
+            "/admin/complaints/complaint/",
+            {"action": "publish", "_selected_action": [pending.pk]},
+        )
+    assert berlin() == 17
+
+
+def test_stats_are_served_from_the_cache(client, world, django_assert_num_queries):
+    client.get("/stats/")  # builds and caches the evaluation
+    # Only the session-less page: no query at all once the evaluation and counter are cached.
+    with django_assert_num_queries(0):
+        response = client.get("/stats/")
+    assert response.status_code == 200
+
+
+def test_stats_query_count_when_the_cache_is_cold(client, world, django_assert_num_queries):
+    # total, problem types, cities, their places, districts, their names, city x technology,
+    # city x problem, city x week, by problem, by technology, by hour, by day (one GROUP BY
+    # each), the public counter, and the map's silhouette (once per process).
+    from reports import charts
+
+    charts._silhouette.cache_clear()
+    cache.clear()
+    with django_assert_num_queries(15):
+        client.get("/stats/")
+
+
+def test_stats_page_shows_the_evaluation(client, world):
+    html = client.get("/stats/").content.decode()
+    assert 'data-testid="published">30<' in html
+    assert "Keine Datenverbindung" in html
+    assert '<a href="/stats/berlin/">Berlin</a>' in html
+    assert '<a href="/stats/koeln/">' not in html  # suppressed: only in "andere Orte"
+    assert "andere Orte" in html
+    assert 'class="chart chart-map"' in html and "<circle" in html
+    assert 'role="img"' in html
+    assert 'property="og:title"' in html
+    assert not __import__("re").search(r'(?:src)="(?:https?:)?//', html)
+
+
+def test_city_page_shows_districts_with_small_ones_suppressed(client, world):
+    html = client.get("/stats/berlin/").content.decode()
+    assert 'data-testid="city-count">16<' in html
+    assert '<td>Kreuzberg</td><td class="text-end">8</td>' in html
+    assert '<td>Mitte</td><td class="text-end">&lt; 5</td>' in html
+    assert '<td>Neukölln</td><td class="text-end">&lt; 5</td>' in html
+
+
+def test_small_city_page_shows_no_details(client, world):
+    html = client.get("/stats/koeln/").content.decode()
+    assert "Weniger als 5 veröffentlichte Meldungen" in html
+    assert "Stadtteile" not in html
+
+
+def test_city_without_reports_and_unknown_city(client, world):
+    assert (
+        "Noch keine veröffentlichten Meldungen." in client.get("/stats/uckerland/").content.decode()
+    )
+    assert client.get("/stats/atlantis/").status_code == 404
+
+
+def test_print_and_data_pages(client, world):
+    printed = client.get("/stats/print/")
+    assert printed.status_code == 200
+    assert "/static/css/print.css" in printed.content.decode()
+    assert "Auswertung der Meldungen" in printed.content.decode()
+    data = client.get("/stats/data/").content.decode()
+    assert "per_100k" in data and "suppressed" in data
+
+
+def test_stats_with_nothing_published(client):
+    html = client.get("/stats/").content.decode()
+    assert "Bisher ist nichts veröffentlicht." in html
+    assert client.get("/stats/cities.json").json()["cities"] == []
