@@ -6,6 +6,7 @@ and caches the result, keyed by the published-data version that moderation chang
 """
 
 import datetime
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -179,6 +180,9 @@ class Evaluation:
     other_places: int  # complaints of suppressed cities and of unknown places, together
     details: dict[int, CityDetail]
     version: str = ""
+    # Rendered charts, made once per process and evaluation (see views.py).
+    rendered: dict = field(default_factory=dict)
+    built_at: float = 0.0
 
     @property
     def shown_cities(self) -> list[CityRow]:
@@ -331,14 +335,25 @@ def evaluation() -> Evaluation:
 
     Under a spike, only one request rebuilds (a short lock); the others keep serving the
     previous evaluation for those seconds instead of all hitting the database at once."""
+    global _local
     version = cache.get(PUBLISHED_VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex
         cache.add(PUBLISHED_VERSION_KEY, version, None)
         version = cache.get(PUBLISHED_VERSION_KEY) or version
+    # The same evaluation as last time in this process: no need to fetch and unpickle it.
+    local = _local
+    if (
+        local is not None
+        and local.version == version
+        and local.built_at > time.monotonic() - CACHE_SECONDS
+    ):
+        return local
     key = CACHE_KEY.format(version=version)
     found = cache.get(key)
     if found is not None:
+        found.built_at = time.monotonic()
+        _local = found
         return found
     if not cache.add(BUILD_LOCK_KEY, 1, 30):
         last = cache.get(LAST_CACHE_KEY)
@@ -351,7 +366,12 @@ def evaluation() -> Evaluation:
         cache.set(LAST_CACHE_KEY, result, CACHE_SECONDS)
     finally:
         cache.delete(BUILD_LOCK_KEY)
+    result.built_at = time.monotonic()
+    _local = result
     return result
+
+
+_local: Evaluation | None = None
 
 
 def city_place(slug: str) -> Place | None:

@@ -3,6 +3,7 @@ from urllib.parse import quote
 
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -27,37 +28,47 @@ def _share_links(request, text: str) -> dict[str, str]:
     }
 
 
+def _stats_charts(evaluation) -> dict:
+    """The evaluation's charts, rendered once per process, evaluation and language."""
+    key = ("stats", get_language())
+    if key not in evaluation.rendered:
+        k = evaluation.min_count
+        top = evaluation.shown_cities[:20]
+        evaluation.rendered[key] = {
+            "problems_chart": charts.bars(
+                [(p.name, n) for p, n in evaluation.problems],
+                _("Reports by problem"),
+                "problems-title",
+                k,
+            ),
+            "technologies_chart": charts.bars(
+                [(str(label), n) for value, label, n in evaluation.technologies],
+                _("Reports by technology"),
+                "technologies-title",
+                k,
+            ),
+            "cities_chart": charts.bars(
+                [(c.name, c.complaints) for c in top], _("Reports by city"), "cities-title", k
+            ),
+            "map": charts.germany_map(evaluation.shown_cities),
+            "timeline": charts.timeline(evaluation.days),
+        }
+    return evaluation.rendered[key]
+
+
 @require_GET
 def stats(request):
     evaluation = selectors.evaluation()
     counter = complaint_selectors.public_counter()
     text = _("%(count)s reports of network problems: not an isolated case.") % {"count": counter}
-    k = evaluation.min_count
-    top = evaluation.shown_cities[:20]
     context = {
         "evaluation": evaluation,
         "counter": counter,
-        "problems_chart": charts.bars(
-            [(p.name, n) for p, n in evaluation.problems],
-            _("Reports by problem"),
-            "problems-title",
-            k,
-        ),
-        "technologies_chart": charts.bars(
-            [(label, n) for value, label, n in evaluation.technologies],
-            _("Reports by technology"),
-            "technologies-title",
-            k,
-        ),
-        "cities_chart": charts.bars(
-            [(c.name, c.complaints) for c in top], _("Reports by city"), "cities-title", k
-        ),
-        "top_cities": top,
+        "top_cities": evaluation.shown_cities[:20],
         "hotspots": evaluation.hotspots[:10],
-        "map": charts.germany_map(evaluation.shown_cities),
-        "timeline": charts.timeline(evaluation.days),
         "share": _share_links(request, text),
         "share_text": text,
+        **_stats_charts(evaluation),
     }
     return render(request, "reports/stats.html", context)
 

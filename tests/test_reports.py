@@ -241,3 +241,10 @@ def test_stats_with_nothing_published(client):
     html = client.get("/stats/").content.decode()
     assert "Bisher ist nichts veröffentlicht." in html
     assert client.get("/stats/cities.json").json()["cities"] == []
+
+
+def test_charts_follow_the_language(client, world):
+    assert "Meldungen nach Problem" in client.get("/stats/").content.decode()
+    english = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Reports by problem" in english and "No data connection" in english
+    assert "Meldungen nach Problem" not in english

@@ -37,8 +37,13 @@ class Command(BaseCommand):
             help="Do nothing when the database already has complaints (used by make run).",
         )
         parser.add_argument("--seed", type=int, default=None, help="Random seed, for repeats.")
+        parser.add_argument(
+            "--all-published",
+            action="store_true",
+            help="Every complaint published (for benchmarks of the evaluation).",
+        )
 
-    def handle(self, *args, count, days, if_empty, seed, **options):
+    def handle(self, *args, count, days, if_empty, seed, all_published, **options):
         if count < 0:
             raise CommandError("--count must not be negative.")
         if days < 1:
@@ -58,7 +63,13 @@ class Command(BaseCommand):
         if created:
             moderator.set_unusable_password()
             moderator.save(update_fields=["password"])
-        generator = DemoGenerator(random.Random(seed), problems, days=days, moderator=moderator)
+        generator = DemoGenerator(
+            random.Random(seed),
+            problems,
+            days=days,
+            moderator=moderator,
+            all_published=all_published,
+        )
         through = Complaint.problems.through
         created = 0
         with transaction.atomic():
@@ -86,8 +97,9 @@ class Command(BaseCommand):
 class DemoGenerator:
     """Draws one plausible complaint at a time from the demo data's distributions."""
 
-    def __init__(self, rng: random.Random, problems: dict[str, int], *, days: int, moderator):
+    def __init__(self, rng, problems, *, days: int, moderator, all_published: bool = False):
         self.rng = rng
+        self.all_published = all_published
         self.moderator = moderator
         self.problems = problems
         self.now = timezone.now()
@@ -169,7 +181,7 @@ class DemoGenerator:
             slugs.add(self._pick(demo_data.PROBLEM_WEIGHTS))
 
         submitted_at = self._submitted_at()
-        status = self._pick(demo_data.STATUS_WEIGHTS)
+        status = Status.PUBLISHED if self.all_published else self._pick(demo_data.STATUS_WEIGHTS)
         moderated_at = None
         if status != Status.PENDING:
             moderated_at = min(
