@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -219,7 +220,18 @@ class ComplaintAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if "status" in form.changed_data:
             services.complaint_record_moderation(complaint=obj, moderator=request.user)
+        elif obj.status == Status.PUBLISHED and form.changed_data:
+            # A published report's place, problems or technology changed: so do the stats.
+            transaction.on_commit(services.published_changed)
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(services.published_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(services.published_changed)
 
     def _moderate(self, request, queryset, status):
         changed = services.complaints_moderate(
@@ -247,6 +259,10 @@ class ProblemTypeAdmin(admin.ModelAdmin):
     list_display = ["slug", "name_de", "name_en", "position", "is_active"]
     list_editable = ["position", "is_active"]
     prepopulated_fields = {"slug": ["name_en"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(services.published_changed)  # names on the stats pages
 
 
 # The place admins live in their own module; importing it registers them.

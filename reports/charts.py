@@ -140,11 +140,15 @@ def timeline(days) -> str:
 
 
 def weekly(weeks) -> str:
-    """A city's weeks; suppressed weeks are left out of the line (the table says so)."""
-    shown = [(week, cell.count) for week, cell in weeks if not cell.suppressed]
-    if len(shown) < 2:
+    """A city's weeks, counts rounded (see selectors.CityDetail.weeks)."""
+    if len(weeks) < 2:
         return ""
-    return _line_chart(shown, _("Reports per week"), "weekly-title", _("max. %(count)s per week"))
+    return _line_chart(
+        list(weeks),
+        _("Reports per week (rounded)"),
+        "weekly-title",
+        _("max. about %(count)s per week"),
+    )
 
 
 def bars(rows, title: str, chart_id: str, min_count: int) -> str:
@@ -164,11 +168,11 @@ def bars(rows, title: str, chart_id: str, min_count: int) -> str:
         if count is None:
             parts.append(
                 format_html(
-                    '<text x="{}" y="{}" font-size="13" fill="{}">&lt; {}</text>',
+                    '<text x="{}" y="{}" font-size="13" fill="{}">{}</text>',
                     label_width,
                     y + 17,
                     TEXT,
-                    min_count,
+                    _("not shown"),
                 )
             )
             continue

@@ -36,11 +36,20 @@ def districts_document(evaluation: Evaluation, city) -> dict:
     """The city file: the cities file's head with "city" on top; "total" is the city's count."""
     detail = evaluation.details.get(city.id)
     rows = []
-    if detail is not None:
+    if detail is not None and not detail.districts_withheld:
         rows = [
             {"district": name, "complaints": cell.count, "suppressed": cell.suppressed}
             for name, cell in detail.districts
         ]
+        if detail.no_district is not None:
+            # Reports without a (known) district: the rows then add up to the total.
+            rows.append(
+                {
+                    "district": None,
+                    "complaints": detail.no_district.count,
+                    "suppressed": detail.no_district.suppressed,
+                }
+            )
     return {
         "city": city.name,
         "generated_at": evaluation.generated_at.isoformat(),

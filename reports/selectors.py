@@ -21,7 +21,7 @@ from django.utils import timezone
 from complaints.models import Complaint, Place, ProblemType, Status, Technology
 from complaints.services import PUBLISHED_VERSION_KEY
 
-from .suppression import suppress
+from .suppression import suppress_group
 
 CACHE_KEY = "reports:evaluation:{version}"
 LAST_CACHE_KEY = "reports:evaluation:last"
@@ -30,6 +30,13 @@ CACHE_SECONDS = 600
 # The hotspot ranking leaves out places too small for a rate to mean anything.
 HOTSPOT_MIN_POPULATION = 20_000
 HOTSPOT_MIN_COMPLAINTS = 10
+
+# A city's technology and problem mix, and its timeline, are published for cities with at
+# least this many reports (in multiples of K), and only as rounded figures: shares to the
+# nearest 10 %, weekly counts to the nearest K. Exact counts of a city per category would,
+# together with the campaign's totals per category, give small counts of other places away.
+BREAKDOWN_MIN_FACTOR = 4
+SHARE_STEP = 10
 
 UNMATCHED = "unmatched"  # the cell of complaints whose place matched nothing known
 NO_DISTRICT = "none"  # the cell of a city's complaints without a known district
@@ -162,9 +169,11 @@ class CityRow:
 class CityDetail:
     districts: list[tuple[str, Cell]] = field(default_factory=list)
     no_district: Cell | None = None
-    problems: list[tuple[int, Cell]] = field(default_factory=list)
-    technologies: list[tuple[str, Cell]] = field(default_factory=list)
-    weeks: list[tuple[datetime.date, Cell]] = field(default_factory=list)
+    districts_withheld: bool = False  # no safe way to show them: none are shown
+    mix_shown: bool = False  # the city has enough reports for its rounded mix and timeline
+    technologies: list[tuple[str, int]] = field(default_factory=list)  # (value, share %)
+    problems: list[tuple[int, int]] = field(default_factory=list)  # (problem id, share %)
+    weeks: list[tuple[datetime.date, int]] = field(default_factory=list)  # rounded counts
 
 
 @dataclass
@@ -216,12 +225,13 @@ def build_evaluation() -> Evaluation:
         )
     }
 
-    # Cities: one group adding up to the campaign total, unknown places included.
+    # Cities: one group adding up to the campaign total, unknown places included. When it
+    # cannot be made safe (a campaign with one small city), no city is listed at all.
     city_cells = {pk if pk is not None else UNMATCHED: n for pk, n in by_city.items()}
-    hidden_cities = suppress(city_cells, [list(city_cells)], k)
+    hidden_cities = suppress_group(city_cells, k)
     cities = []
     for pk, n in by_city.items():
-        if pk is None:
+        if pk is None or hidden_cities is None:
             continue
         place = places[pk]
         hidden = pk in hidden_cities
@@ -244,25 +254,20 @@ def build_evaluation() -> Evaluation:
     other_places = total - sum(c.complaints for c in cities if not c.suppressed)
 
     details = {pk: CityDetail() for pk in shown}
-    rows_hidden = [pk for pk in city_cells if pk not in shown]
     _districts(details, shown, k)
-    _breakdown(
-        details,
-        count_by_city_and_technology(),
-        rows_hidden,
-        k,
-        exclusive=True,
-        attribute="technologies",
-    )
-    _breakdown(
-        details,
-        count_by_city_and_problem(),
-        rows_hidden,
-        k,
-        exclusive=False,
-        attribute="problems",
-    )
-    _breakdown(details, count_by_city_and_week(), rows_hidden, k, exclusive=True, attribute="weeks")
+    totals = {c.id: c.complaints for c in cities if not c.suppressed}
+    mixed = {pk for pk, n in totals.items() if n >= BREAKDOWN_MIN_FACTOR * k}
+    for pk in mixed:
+        details[pk].mix_shown = True
+    for (city, value), n in sorted(count_by_city_and_technology().items(), key=_by_category):
+        if city in mixed:
+            details[city].technologies.append((value, _share(n, totals[city])))
+    for (city, problem), n in sorted(count_by_city_and_problem().items(), key=_by_category):
+        if city in mixed:
+            details[city].problems.append((problem, _share(n, totals[city])))
+    for (city, week), n in sorted(count_by_city_and_week().items(), key=_by_category):
+        if city in mixed:
+            details[city].weeks.append((week, _round_to(n, k)))
 
     by_problem = count_by_problem()
     by_technology = count_by_technology()
@@ -301,9 +306,12 @@ def _districts(details: dict[int, CityDetail], shown: set[int], k: int) -> None:
             per_city[city][district if district is not None else NO_DISTRICT] = n
     for city, cells in per_city.items():
         # The districts and the rest add up to the city's (shown) count.
-        hidden = suppress(cells, [list(cells)], k)
+        hidden = suppress_group(cells, k)
         detail = details[city]
-        for district, n in sorted(cells.items(), key=lambda item: -item[1]):
+        if hidden is None:
+            detail.districts_withheld = True
+            continue
+        for district, n in cells.items():
             cell = Cell(None, True) if district in hidden else Cell(n)
             if district == NO_DISTRICT:
                 detail.no_district = cell
@@ -312,22 +320,18 @@ def _districts(details: dict[int, CityDetail], shown: set[int], k: int) -> None:
         detail.districts.sort(key=lambda item: (item[1].suppressed, -(item[1].count or 0), item[0]))
 
 
-def _breakdown(details, counts, rows_hidden, k, *, exclusive: bool, attribute: str) -> None:
-    """City x category counts. Columns add up to the campaign's shown category totals; when
-    the categories exclude each other (technology, week) rows add up to the city's count."""
-    cells = {(city if city is not None else UNMATCHED, cat): n for (city, cat), n in counts.items()}
-    columns = defaultdict(list)
-    rows = defaultdict(list)
-    for cell in cells:
-        columns[cell[1]].append(cell)
-        rows[cell[0]].append(cell)
-    groups = list(columns.values()) + (list(rows.values()) if exclusive else [])
-    already = {cell for cell in cells if cell[0] in rows_hidden}
-    hidden = suppress(cells, groups, k, hidden=already)
-    for (city, category), n in sorted(cells.items(), key=lambda item: str(item[0][1])):
-        if city in details:
-            cell = Cell(None, True) if (city, category) in hidden else Cell(n)
-            getattr(details[city], attribute).append((category, cell))
+def _by_category(item):
+    (city, category), _ = item
+    return (str(city), str(category))
+
+
+def _share(count: int, total: int) -> int:
+    """A share in percent, to the nearest SHARE_STEP (half up)."""
+    return int(count * 100 / total / SHARE_STEP + 0.5) * SHARE_STEP
+
+
+def _round_to(count: int, step: int) -> int:
+    return int(count / step + 0.5) * step
 
 
 def evaluation() -> Evaluation:
@@ -355,7 +359,8 @@ def evaluation() -> Evaluation:
         found.built_at = time.monotonic()
         _local = found
         return found
-    if not cache.add(BUILD_LOCK_KEY, 1, 30):
+    locked = cache.add(BUILD_LOCK_KEY, 1, 30)
+    if not locked:
         last = cache.get(LAST_CACHE_KEY)
         if last is not None:
             return last
@@ -365,7 +370,8 @@ def evaluation() -> Evaluation:
         cache.set(key, result, CACHE_SECONDS)
         cache.set(LAST_CACHE_KEY, result, CACHE_SECONDS)
     finally:
-        cache.delete(BUILD_LOCK_KEY)
+        if locked:  # never release another worker's lock
+            cache.delete(BUILD_LOCK_KEY)
     result.built_at = time.monotonic()
     _local = result
     return result

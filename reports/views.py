@@ -65,6 +65,7 @@ def stats(request):
         "evaluation": evaluation,
         "counter": counter,
         "top_cities": evaluation.shown_cities[:20],
+        "rest": evaluation.total - sum(c.complaints for c in evaluation.shown_cities[:20]),
         "hotspots": evaluation.hotspots[:10],
         "share": _share_links(request, text),
         "share_text": text,
@@ -80,6 +81,7 @@ def stats_print(request):
         "evaluation": evaluation,
         "counter": complaint_selectors.public_counter(),
         "top_cities": evaluation.shown_cities[:30],
+        "rest": evaluation.total - sum(c.complaints for c in evaluation.shown_cities[:30]),
         "hotspots": evaluation.hotspots[:15],
         "timeline": charts.timeline(evaluation.days),
     }
@@ -89,22 +91,7 @@ def stats_print(request):
 @require_GET
 def city(request, slug):
     evaluation = selectors.evaluation()
-    row = evaluation.city(slug)
-    if row is None:
-        place = selectors.city_place(slug)
-        if place is None:
-            raise Http404
-        row = selectors.CityRow(
-            id=place.pk,
-            name=place.name,
-            slug=place.slug,
-            state=place.state or None,
-            population=place.population,
-            latitude=None,
-            longitude=None,
-            complaints=0,
-            suppressed=False,
-        )
+    row = evaluation.city(slug) or _city_without_reports(slug)
     detail = evaluation.details.get(row.id)
     problems = {p.pk: p for p, _ in evaluation.problems}
     k = evaluation.min_count
@@ -112,11 +99,12 @@ def city(request, slug):
         "evaluation": evaluation,
         "city": row,
         "detail": detail,
-        "problems": [(problems[pk], cell) for pk, cell in detail.problems] if detail else [],
-        "technologies": [(TECHNOLOGY_LABELS[value], cell) for value, cell in detail.technologies]
+        "problems": [(problems[pk], share) for pk, share in detail.problems] if detail else [],
+        "technologies": [(TECHNOLOGY_LABELS[value], share) for value, share in detail.technologies]
         if detail
         else [],
         "weeks_chart": charts.weekly(detail.weeks) if detail else "",
+        "breakdown_min": selectors.BREAKDOWN_MIN_FACTOR * k,
         "districts_chart": charts.bars(
             [(name, cell.count) for name, cell in detail.districts[:25]],
             _("Reports by district"),
@@ -135,8 +123,10 @@ def data_documentation(request):
     return render(request, "reports/data.html", {"evaluation": selectors.evaluation()})
 
 
-def _open_data(request, body: bytes, content_type: str, filename: str):
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def _open_data(request, body: bytes, content_type: str, filename: str, same_as: bytes = b""):
+    # The ETag follows the data, not the moment it was computed (same_as: the body without
+    # its timestamp), so a rebuild that changed nothing keeps the browser's copy valid.
+    etag = '"' + hashlib.sha256(same_as or body).hexdigest()[:32] + '"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
@@ -152,7 +142,11 @@ def _open_data(request, body: bytes, content_type: str, filename: str):
 def cities_json(request):
     document = opendata.cities_document(selectors.evaluation())
     return _open_data(
-        request, opendata.to_json(document), "application/json", "einzelfall-cities.json"
+        request,
+        opendata.to_json(document),
+        "application/json",
+        "einzelfall-cities.json",
+        same_as=opendata.to_json({**document, "generated_at": None}),
     )
 
 
@@ -165,10 +159,25 @@ def cities_csv(request):
 
 def _city_or_404(slug):
     evaluation = selectors.evaluation()
-    row = evaluation.city(slug)
-    if row is None:
-        raise Http404
+    row = evaluation.city(slug) or _city_without_reports(slug)
     return evaluation, row
+
+
+def _city_without_reports(slug):
+    place = selectors.city_place(slug)
+    if place is None:
+        raise Http404
+    return selectors.CityRow(
+        id=place.pk,
+        name=place.name,
+        slug=place.slug,
+        state=place.state or None,
+        population=place.population,
+        latitude=None,
+        longitude=None,
+        complaints=0,
+        suppressed=False,
+    )
 
 
 @require_GET
@@ -176,7 +185,11 @@ def districts_json(request, slug):
     evaluation, row = _city_or_404(slug)
     document = opendata.districts_document(evaluation, row)
     return _open_data(
-        request, opendata.to_json(document), "application/json", f"einzelfall-{slug}.json"
+        request,
+        opendata.to_json(document),
+        "application/json",
+        f"einzelfall-{slug}.json",
+        same_as=opendata.to_json({**document, "generated_at": None}),
     )
 
 

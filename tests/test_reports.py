@@ -200,7 +200,7 @@ def test_stats_page_shows_the_evaluation(client, world):
     assert "Keine Datenverbindung" in html
     assert '<a href="/stats/berlin/">Berlin</a>' in html
     assert '<a href="/stats/koeln/">' not in html  # suppressed: only in "andere Orte"
-    assert "andere Orte" in html
+    assert "alle anderen Orte" in html
     assert 'class="chart chart-map"' in html and "<circle" in html
     assert 'role="img"' in html
     assert 'property="og:title"' in html
@@ -211,13 +211,16 @@ def test_city_page_shows_districts_with_small_ones_suppressed(client, world):
     html = client.get("/stats/berlin/").content.decode()
     assert 'data-testid="city-count">16<' in html
     assert '<td>Kreuzberg</td><td class="text-end">8</td>' in html
-    assert '<td>Mitte</td><td class="text-end">&lt; 5</td>' in html
-    assert '<td>Neukölln</td><td class="text-end">&lt; 5</td>' in html
+    assert '<td>Mitte</td><td class="text-end">nicht gezeigt</td>' in html
+    assert '<td>Neukölln</td><td class="text-end">nicht gezeigt</td>' in html
+    # Too few reports for a rounded mix: no technology, problem or week figures at all.
+    assert "mindestens 20 veröffentlichten Meldungen" in html
+    assert 'id="h-tech"' not in html
 
 
 def test_small_city_page_shows_no_details(client, world):
     html = client.get("/stats/koeln/").content.decode()
-    assert "Weniger als 5 veröffentlichte Meldungen" in html
+    assert "Zu wenige veröffentlichte Meldungen" in html
     assert "Stadtteile" not in html
 
 
@@ -248,3 +251,58 @@ def test_charts_follow_the_language(client, world):
     english = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Reports by problem" in english and "No data connection" in english
     assert "Meldungen nach Problem" not in english
+
+
+def test_a_big_city_shows_its_mix_rounded(client):
+    published(16, "Berlin", "Kreuzberg", technology="4g", problems=["no-data"])
+    published(6, "Berlin", "Neukölln", technology="5g", problems=["no-data", "sms"])
+    published(6, "Hamburg", "Altona", technology="4g")
+    html = client.get("/stats/berlin/").content.decode()
+    # 22 reports: 16 on 4G (73 %: about 70 %), 6 on 5G (27 %: about 30 %).
+    assert '<td>4G (LTE)</td><td class="text-end">etwa 70 %</td>' in html
+    assert '<td>5G</td><td class="text-end">etwa 30 %</td>' in html
+    assert '<td>Keine Datenverbindung</td><td class="text-end">etwa 100 %</td>' in html
+    assert "Meldungen (gerundet)" in html
+
+
+def test_a_campaign_with_one_small_city_lists_no_city(client):
+    # Köln's 3 would be the campaign's total: no row may name it, not even as suppressed.
+    published(3, "Köln")
+    document = client.get("/stats/cities.json").json()
+    assert (document["total"], document["cities"]) == (3, [])
+    assert "Köln" not in client.get("/stats/").content.decode()
+
+
+def test_secondarily_hidden_numbers_are_not_called_small(client):
+    published(3, "Köln")
+    published(6, "Bremen")
+    published(20, "Berlin")
+    html = client.get("/stats/bremen/").content.decode()
+    assert "&lt; 5" not in html and "Weniger als" not in html
+    rows = {r["slug"]: r for r in client.get("/stats/cities.json").json()["cities"]}
+    assert rows["bremen"]["suppressed"] and rows["koeln"]["suppressed"]
+    assert rows["berlin"]["complaints"] == 20
+
+
+def test_district_files_add_up_to_the_total(client):
+    published(8, "Berlin", "Kreuzberg")
+    published(7, "Berlin", "Neukölln")
+    published(6, "Berlin")
+    document = client.get("/stats/berlin/districts.json").json()
+    assert document["total"] == 21
+    assert document["districts"][-1] == {"district": None, "complaints": 6, "suppressed": False}
+    assert sum(row["complaints"] for row in document["districts"]) == 21
+    known_city = client.get("/stats/uckerland/districts.json")
+    assert known_city.status_code == 200 and known_city.json()["total"] == 0
+
+
+def test_deleting_a_published_report_in_the_admin_updates_the_stats(
+    organizer_client, client, django_capture_on_commit_callbacks
+):
+    reports = published(10, "Berlin")
+    assert client.get("/stats/cities.json").json()["cities"][0]["complaints"] == 10
+    with django_capture_on_commit_callbacks(execute=True):
+        organizer_client.post(
+            f"/admin/complaints/complaint/{reports[0].pk}/delete/", {"post": "yes"}
+        )
+    assert client.get("/stats/cities.json").json()["cities"][0]["complaints"] == 9
