@@ -135,8 +135,26 @@ def _line_chart(
 
 def timeline(days) -> str:
     return _line_chart(
-        list(days), _("Reports per day"), "timeline-title", _("max. %(count)s per day")
+        _with_empty_days(list(days)),
+        _("Reports per day"),
+        "timeline-title",
+        _("max. %(count)s per day"),
     )
+
+
+def _with_empty_days(days: list[tuple[datetime.date, int]]) -> list[tuple[datetime.date, int]]:
+    """Days without a report are in the data as nothing; on the chart they are zero."""
+    if not days:
+        return days
+    counts = dict(days)
+    first, last = days[0][0], days[-1][0]
+    return [
+        (
+            first + datetime.timedelta(days=offset),
+            counts.get(first + datetime.timedelta(days=offset), 0),
+        )
+        for offset in range((last - first).days + 1)
+    ]
 
 
 def weekly(weeks) -> str:

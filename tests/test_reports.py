@@ -306,3 +306,13 @@ def test_deleting_a_published_report_in_the_admin_updates_the_stats(
             f"/admin/complaints/complaint/{reports[0].pk}/delete/", {"post": "yes"}
         )
     assert client.get("/stats/cities.json").json()["cities"][0]["complaints"] == 9
+
+
+def test_timeline_draws_days_without_reports_as_zero():
+    import datetime
+
+    from reports.charts import _with_empty_days
+
+    day = datetime.date(2026, 11, 1)
+    filled = _with_empty_days([(day, 4), (day + datetime.timedelta(days=3), 2)])
+    assert [n for _, n in filled] == [4, 0, 0, 2]
