@@ -188,6 +188,7 @@ class Evaluation:
     cities: list[CityRow]  # every city with a published complaint, suppressed ones included
     other_places: int  # complaints of suppressed cities and of unknown places, together
     details: dict[int, CityDetail]
+    problem_types: dict[int, ProblemType] = field(default_factory=dict)
     version: str = ""
     # Rendered charts, made once per process and evaluation (see views.py).
     rendered: dict = field(default_factory=dict)
@@ -259,15 +260,27 @@ def build_evaluation() -> Evaluation:
     mixed = {pk for pk, n in totals.items() if n >= BREAKDOWN_MIN_FACTOR * k}
     for pk in mixed:
         details[pk].mix_shown = True
-    for (city, value), n in sorted(count_by_city_and_technology().items(), key=_by_category):
-        if city in mixed:
-            details[city].technologies.append((value, _share(n, totals[city])))
-    for (city, problem), n in sorted(count_by_city_and_problem().items(), key=_by_category):
-        if city in mixed:
-            details[city].problems.append((problem, _share(n, totals[city])))
-    for (city, week), n in sorted(count_by_city_and_week().items(), key=_by_category):
-        if city in mixed:
-            details[city].weeks.append((week, _round_to(n, k)))
+    # Every category and every week of the campaign is listed for each such city, zeros
+    # included: a missing row would say "exactly none" and help to work out the others.
+    by_tech = count_by_city_and_technology()
+    by_city_problem = count_by_city_and_problem()
+    by_week = count_by_city_and_week()
+    weeks = sorted({week for (_, week) in by_week})
+    all_weeks = [
+        weeks[0] + datetime.timedelta(weeks=offset)
+        for offset in range(((weeks[-1] - weeks[0]).days // 7) + 1 if weeks else 0)
+    ]
+    for pk in sorted(mixed):
+        detail, total_of_city = details[pk], totals[pk]
+        detail.technologies = [
+            (value, _share(by_tech.get((pk, value), 0), total_of_city))
+            for value in Technology.values
+        ]
+        detail.problems = [
+            (problem, _share(by_city_problem.get((pk, problem), 0), total_of_city))
+            for problem in problems
+        ]
+        detail.weeks = [(week, _round_to(by_week.get((pk, week), 0), k)) for week in all_weeks]
 
     by_problem = count_by_problem()
     by_technology = count_by_technology()
@@ -290,6 +303,7 @@ def build_evaluation() -> Evaluation:
         cities=cities,
         other_places=other_places,
         details=details,
+        problem_types=problems,
     )
 
 
@@ -318,11 +332,6 @@ def _districts(details: dict[int, CityDetail], shown: set[int], k: int) -> None:
             else:
                 detail.districts.append((names[district], cell))
         detail.districts.sort(key=lambda item: (item[1].suppressed, -(item[1].count or 0), item[0]))
-
-
-def _by_category(item):
-    (city, category), _ = item
-    return (str(city), str(category))
 
 
 def _share(count: int, total: int) -> int:

@@ -93,7 +93,7 @@ def city(request, slug):
     evaluation = selectors.evaluation()
     row = evaluation.city(slug) or _city_without_reports(slug)
     detail = evaluation.details.get(row.id)
-    problems = {p.pk: p for p, _ in evaluation.problems}
+    problems = evaluation.problem_types
     k = evaluation.min_count
     context = {
         "evaluation": evaluation,

@@ -263,6 +263,12 @@ def test_a_big_city_shows_its_mix_rounded(client):
     assert '<td>5G</td><td class="text-end">etwa 30 %</td>' in html
     assert '<td>Keine Datenverbindung</td><td class="text-end">etwa 100 %</td>' in html
     assert "Meldungen (gerundet)" in html
+    # Every category is listed, none: a missing row would say "exactly none".
+    assert '<td>2G (GSM/EDGE)</td><td class="text-end">unter 5 %</td>' in html
+    assert (
+        '<td>SMS kommen verspätet oder gar nicht an</td><td class="text-end">etwa 30 %</td>' in html
+    )
+    assert '<td>Sonstiges</td><td class="text-end">unter 5 %</td>' in html
 
 
 def test_a_campaign_with_one_small_city_lists_no_city(client):
