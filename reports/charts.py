@@ -157,18 +157,6 @@ def _with_empty_days(days: list[tuple[datetime.date, int]]) -> list[tuple[dateti
     ]
 
 
-def weekly(weeks) -> str:
-    """A city's weeks, counts rounded (see selectors.CityDetail.weeks)."""
-    if len(weeks) < 2:
-        return ""
-    return _line_chart(
-        list(weeks),
-        _("Reports per week (rounded)"),
-        "weekly-title",
-        _("max. about %(count)s per week"),
-    )
-
-
 def bars(rows, title: str, chart_id: str, min_count: int) -> str:
     """Horizontal bars: rows of (label, count or None when suppressed)."""
     if not rows:

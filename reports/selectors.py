@@ -31,12 +31,10 @@ CACHE_SECONDS = 600
 HOTSPOT_MIN_POPULATION = 20_000
 HOTSPOT_MIN_COMPLAINTS = 10
 
-# A city's technology and problem mix, and its timeline, are published for cities with at
-# least this many reports (in multiples of K), and only as rounded figures: shares to the
-# nearest 10 %, weekly counts to the nearest K. Exact counts of a city per category would,
-# together with the campaign's totals per category, give small counts of other places away.
-BREAKDOWN_MIN_FACTOR = 4
-SHARE_STEP = 10
+# Not published yet: a city's problem, technology and week mix. Exact or rounded, such
+# figures together with the campaign's exact totals per category (and the city's total) let a
+# reader work out small counts (a privacy review did, with linear programming). They stay
+# unpublished until every publication is audited for that (see the session note).
 
 UNMATCHED = "unmatched"  # the cell of complaints whose place matched nothing known
 NO_DISTRICT = "none"  # the cell of a city's complaints without a known district
@@ -170,10 +168,6 @@ class CityDetail:
     districts: list[tuple[str, Cell]] = field(default_factory=list)
     no_district: Cell | None = None
     districts_withheld: bool = False  # no safe way to show them: none are shown
-    mix_shown: bool = False  # the city has enough reports for its rounded mix and timeline
-    technologies: list[tuple[str, int]] = field(default_factory=list)  # (value, share %)
-    problems: list[tuple[int, int]] = field(default_factory=list)  # (problem id, share %)
-    weeks: list[tuple[datetime.date, int]] = field(default_factory=list)  # rounded counts
 
 
 @dataclass
@@ -256,32 +250,6 @@ def build_evaluation() -> Evaluation:
 
     details = {pk: CityDetail() for pk in shown}
     _districts(details, shown, k)
-    totals = {c.id: c.complaints for c in cities if not c.suppressed}
-    mixed = {pk for pk, n in totals.items() if n >= BREAKDOWN_MIN_FACTOR * k}
-    for pk in mixed:
-        details[pk].mix_shown = True
-    # Every category and every week of the campaign is listed for each such city, zeros
-    # included: a missing row would say "exactly none" and help to work out the others.
-    by_tech = count_by_city_and_technology()
-    by_city_problem = count_by_city_and_problem()
-    by_week = count_by_city_and_week()
-    weeks = sorted({week for (_, week) in by_week})
-    all_weeks = [
-        weeks[0] + datetime.timedelta(weeks=offset)
-        for offset in range(((weeks[-1] - weeks[0]).days // 7) + 1 if weeks else 0)
-    ]
-    for pk in sorted(mixed):
-        detail, total_of_city = details[pk], totals[pk]
-        detail.technologies = [
-            (value, _share(by_tech.get((pk, value), 0), total_of_city))
-            for value in Technology.values
-        ]
-        detail.problems = [
-            (problem, _share(by_city_problem.get((pk, problem), 0), total_of_city))
-            for problem in problems
-        ]
-        detail.weeks = [(week, _round_to(by_week.get((pk, week), 0), k)) for week in all_weeks]
-
     by_problem = count_by_problem()
     by_technology = count_by_technology()
     hours = count_by_hour()
@@ -332,15 +300,6 @@ def _districts(details: dict[int, CityDetail], shown: set[int], k: int) -> None:
             else:
                 detail.districts.append((names[district], cell))
         detail.districts.sort(key=lambda item: (item[1].suppressed, -(item[1].count or 0), item[0]))
-
-
-def _share(count: int, total: int) -> int:
-    """A share in percent, to the nearest SHARE_STEP (half up)."""
-    return int(count * 100 / total / SHARE_STEP + 0.5) * SHARE_STEP
-
-
-def _round_to(count: int, step: int) -> int:
-    return int(count / step + 0.5) * step
 
 
 def evaluation() -> Evaluation:

@@ -7,8 +7,9 @@ enough: the total minus the shown cells would give a hidden one back. So the sma
 cells are hidden too, until no hidden cell can be pinned down from what is shown.
 
 "Pinned down" assumes the reader knows the rules: a cell hidden for being small is 1 to K-1,
-a cell hidden only to protect another is at least K. If no choice of hidden cells makes the
-group safe, suppress_group() says so (None) and the caller publishes none of its cells.
+a cell hidden only to protect another is at least K and at most the smallest cell shown. If
+no choice of hidden cells makes the group safe, suppress_group() says so (None) and the
+caller publishes none of its cells.
 """
 
 from collections.abc import Hashable
@@ -21,10 +22,13 @@ def _pinned(cells: dict[Hashable, int], hidden: set[Hashable], k: int) -> bool:
     if len(hidden) == 1:
         return True
     hidden_sum = sum(cells[cell] for cell in hidden)
+    # Protective cells are taken smallest first, so none is larger than a cell still shown.
+    shown = [count for cell, count in cells.items() if cell not in hidden]
+    protective_max = min(shown, default=hidden_sum)
     # A reader who knows the rules knows that a cell hidden for being small is 1 to k-1, and
     # that one hidden only to protect another is at least k.
     lower = {cell: (1 if cells[cell] < k else k) for cell in hidden}
-    upper = {cell: (k - 1 if cells[cell] < k else hidden_sum) for cell in hidden}
+    upper = {cell: (k - 1 if cells[cell] < k else protective_max) for cell in hidden}
     for cell in hidden:
         others_upper = sum(upper[other] for other in hidden if other != cell)
         others_lower = sum(lower[other] for other in hidden if other != cell)

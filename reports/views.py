@@ -8,11 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from complaints import selectors as complaint_selectors
-from complaints.models import Technology
 
 from . import charts, opendata, selectors
 
-TECHNOLOGY_LABELS = dict(Technology.choices)
 # Open data may be a few minutes old in a browser or proxy; the ETag makes a re-check cheap.
 OPEN_DATA_MAX_AGE = 300
 
@@ -93,18 +91,11 @@ def city(request, slug):
     evaluation = selectors.evaluation()
     row = evaluation.city(slug) or _city_without_reports(slug)
     detail = evaluation.details.get(row.id)
-    problems = evaluation.problem_types
     k = evaluation.min_count
     context = {
         "evaluation": evaluation,
         "city": row,
         "detail": detail,
-        "problems": [(problems[pk], share) for pk, share in detail.problems] if detail else [],
-        "technologies": [(TECHNOLOGY_LABELS[value], share) for value, share in detail.technologies]
-        if detail
-        else [],
-        "weeks_chart": charts.weekly(detail.weeks) if detail else "",
-        "breakdown_min": selectors.BREAKDOWN_MIN_FACTOR * k,
         "districts_chart": charts.bars(
             [(name, cell.count) for name, cell in detail.districts[:25]],
             _("Reports by district"),

@@ -37,11 +37,13 @@ def test_nothing_small_nothing_hidden():
 
 def possible_values(cells, hidden, k):
     """Every value each hidden cell can have, given the shown cells and the total, for a
-    reader who knows the rules (a listed cell is at least 1; a cell hidden as small is at
-    most k-1; the others are at least k, or they would have been hidden as small)."""
+    reader who knows the rules (a cell hidden as small is 1 to k-1; one hidden to protect it
+    is at least k, and at most the smallest cell still shown, as the smallest go first)."""
+    shown_min = min((cells[c] for c in cells if c not in hidden), default=None)
     hidden = sorted(hidden)
     total_hidden = sum(cells[c] for c in hidden)
-    ranges = [range(1, k) if cells[c] < k else range(k, total_hidden + 1) for c in hidden]
+    top = total_hidden if shown_min is None else min(total_hidden, shown_min)
+    ranges = [range(1, k) if cells[c] < k else range(k, top + 1) for c in hidden]
     seen = {c: set() for c in hidden}
     for values in itertools.product(*ranges):
         if sum(values) == total_hidden:
@@ -64,3 +66,20 @@ def test_no_hidden_cell_can_be_worked_out_on_random_groups():
             assert sum(cells[c] for c in hidden) >= K
             for cell, values in possible_values(cells, hidden, K).items():
                 assert len(values) >= 2, (cells, hidden, cell, values)
+
+
+def test_protective_cells_are_bounded_by_the_smallest_shown_cell():
+    # Shown Mitte 5 would bound the one protective cell to exactly 5 and so pin the others.
+    hidden = suppress_group({"kreuzberg": 4, "neukoelln": 4, "mitte": 5, "pankow": 5}, K)
+    assert hidden == {"kreuzberg", "neukoelln", "mitte", "pankow"}
+
+
+def test_no_hidden_cell_can_be_worked_out_in_any_small_group():
+    for size in (2, 3, 4):
+        for values in itertools.product([1, 2, 3, 4, 5, 6, 7, 9], repeat=size):
+            cells = {f"c{i}": v for i, v in enumerate(values)}
+            hidden = suppress_group(cells, K)
+            if not hidden:
+                continue
+            for cell, seen in possible_values(cells, hidden, K).items():
+                assert len(seen) >= 2, (cells, hidden, cell, seen)
