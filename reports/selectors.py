@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count
-from django.db.models.functions import ExtractHour, TruncDate, TruncWeek
+from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from complaints.models import Complaint, Place, ProblemType, Status, Technology
@@ -107,11 +107,6 @@ def count_by_city_and_district() -> dict[tuple[int, int | None], int]:
     return {(city, district): n for city, district, n in rows}
 
 
-def count_by_city_and_technology() -> dict[tuple[int | None, str], int]:
-    rows = _published().values_list("city_place", "technology").annotate(n=Count("id")).order_by()
-    return {(city, tech): n for city, tech, n in rows}
-
-
 def count_by_city_and_problem() -> dict[tuple[int | None, int], int]:
     through = Complaint.problems.through
     rows = (
@@ -121,21 +116,6 @@ def count_by_city_and_problem() -> dict[tuple[int | None, int], int]:
         .order_by()
     )
     return {(city, problem): n for city, problem, n in rows}
-
-
-def count_by_city_and_week() -> dict[tuple[int | None, datetime.date], int]:
-    rows = (
-        _published()
-        .annotate(week=TruncWeek("submitted_at", tzinfo=_tz()))
-        .values_list("city_place", "week")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {(city, _as_date(week)): n for city, week, n in rows}
-
-
-def _as_date(value) -> datetime.date:
-    return value.date() if isinstance(value, datetime.datetime) else value
 
 
 # -- the evaluation -------------------------------------------------------------------------

@@ -60,6 +60,10 @@ def test_selectors_count_published_complaints_only(world):
     }
     assert sum(selectors.count_by_hour().values()) == 30
     assert sum(n for _, n in selectors.count_by_day()) == 30
+    city_problem = selectors.count_by_city_and_problem()
+    sms = Complaint.problems.field.related_model.objects.get(slug="sms").pk
+    assert city_problem[(berlin.pk, sms)] == 6
+    assert (hamburg.pk, sms) not in city_problem
     districts = selectors.count_by_city_and_district()
     kreuzberg = Place.objects.get(slug="berlin-kreuzberg")
     assert districts[(berlin.pk, kreuzberg.pk)] == 8
