@@ -48,6 +48,12 @@ def _stats_charts(evaluation) -> dict:
             "cities_chart": charts.bars(
                 [(c.name, c.complaints) for c in top], _("Reports by city"), "cities-title", k
             ),
+            "hours_chart": charts.bars(
+                [(f"{hour:02d}-{hour + 1:02d}", n) for hour, n in enumerate(evaluation.hours)],
+                _("Reports by hour of the day"),
+                "hours-title",
+                k,
+            ),
             "map": charts.germany_map(evaluation.shown_cities),
             "timeline": charts.timeline(evaluation.days),
         }

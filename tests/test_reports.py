@@ -208,6 +208,7 @@ def test_stats_page_shows_the_evaluation(client, world):
     assert 'class="chart chart-map"' in html and "<circle" in html
     assert 'role="img"' in html
     assert 'property="og:title"' in html
+    assert "Meldungen nach Uhrzeit" in html and 'id="hours-title"' in html
     assert not __import__("re").search(r'(?:src)="(?:https?:)?//', html)
 
 
