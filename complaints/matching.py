@@ -62,9 +62,6 @@ class _Names:
     def __contains__(self, key: str) -> bool:
         return bool(self.get(key))
 
-    def keys(self):
-        return self.exact.keys()
-
     def sort(self, order) -> None:
         for table in (self.exact, self.folded):
             for key, ids in table.items():
@@ -194,7 +191,7 @@ class PlaceIndex:
                 return Match()
             found = Match(city_id=postal_cities[0])
         if district_key:
-            district_id = self._district_in_city(found.city_id, district_key)
+            district_id = self.district_in_city(found.city_id, district_key)
             if district_id:
                 found = Match(found.city_id, district_id)
         return found
@@ -231,7 +228,7 @@ class PlaceIndex:
                 if not cities:
                     continue
                 city_id = self._choose_city(cities, postal_cities, rest)
-                district_id = self._district_in_city(city_id, rest)
+                district_id = self.district_in_city(city_id, rest)
                 rank = (
                     district_id is not None,
                     city_id in postal_cities,
@@ -262,7 +259,7 @@ class PlaceIndex:
         # "Mitte" alone is in a dozen cities: only an unambiguous name is a match.
         return districts[0] if len(parents) == 1 else None
 
-    def _district_in_city(self, city_id: int, key: str) -> int | None:
+    def district_in_city(self, city_id: int, key: str) -> int | None:
         """A district of a known city; "HH-Altona" or "Stadtteil Altona" in the district field
         is tried without its leading words too (safe: only this city's districts count)."""
         districts = self.districts_of.get(city_id, _EMPTY)

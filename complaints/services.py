@@ -187,7 +187,7 @@ def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
         to_create, to_update = [], []
         for record in (r for r in data.places if r.kind == kind):
             parent = existing[record.parent_key] if record.parent_key else None
-            parent = _resolve_merged(parent, existing)
+            parent = _resolve_merged(parent)
             values = {f: getattr(record, f) for f in _PLACE_DATA_FIELDS}
             values["name"] = values["name"][:100]
             place = existing.get(record.source_key)
@@ -225,7 +225,7 @@ def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
     # Aliases: the gazetteer's names, on the live place (a merged place's go to its target).
     wanted: dict[tuple[int, str], str] = {}
     for record in data.places:
-        place = _resolve_merged(existing[record.source_key], existing)
+        place = _resolve_merged(existing[record.source_key])
         for alias in sorted(record.aliases):
             key = name_key(alias)
             if key and key != name_key(place.name):
@@ -253,8 +253,7 @@ def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
 
     # Postal codes: a small table, replaced when it differs.
     wanted_codes = {
-        (code, _resolve_merged(existing[source_key], existing).pk)
-        for code, source_key in data.postal_codes
+        (code, _resolve_merged(existing[source_key]).pk) for code, source_key in data.postal_codes
     }
     if wanted_codes != set(PostalCode.objects.values_list("code", "place_id")):
         PostalCode.objects.all().delete()
@@ -291,7 +290,7 @@ def _remove_places_gone_from_data(existing: dict[str, Place], current_keys: set[
     return len(deletable)
 
 
-def _resolve_merged(place: Place | None, by_source_key: dict[str, Place]) -> Place | None:
+def _resolve_merged(place: Place | None) -> Place | None:
     seen = set()
     while place is not None and place.merged_into_id and place.pk not in seen:
         seen.add(place.pk)
@@ -304,7 +303,7 @@ def place_assign_raw_name(*, raw_key: str, place: Place, moderator: AbstractBase
     """Assign every unmatched complaint whose city text has this key to a place, and
     remember the name as an alias so that future submissions match. The district text of
     each complaint is matched within the place's city. Returns how many complaints changed."""
-    place = _resolve_merged(place, {})
+    place = _resolve_merged(place)
     unmatched = Complaint.objects.filter(city_place__isnull=True, city_key=raw_key)
     rows = list(unmatched.values_list("pk", "city", "district"))
     if not rows:
@@ -315,7 +314,7 @@ def place_assign_raw_name(*, raw_key: str, place: Place, moderator: AbstractBase
     for pk, _, district in rows:
         district_id = place.pk if place.kind == Place.Kind.DISTRICT else None
         if district_id is None and district:
-            district_id = index._district_in_city(city.pk, name_key(district))
+            district_id = index.district_in_city(city.pk, name_key(district))
         changed.append(Complaint(pk=pk, city_place_id=city.pk, district_place_id=district_id))
     Complaint.objects.bulk_update(changed, ["city_place", "district_place"], batch_size=1000)
     alias_name = min(raw for _, raw, _ in rows)[:200]

@@ -162,7 +162,6 @@ class Evaluation:
     cities: list[CityRow]  # every city with a published complaint, suppressed ones included
     other_places: int  # complaints of suppressed cities and of unknown places, together
     details: dict[int, CityDetail]
-    problem_types: dict[int, ProblemType] = field(default_factory=dict)
     version: str = ""
     # Rendered charts, made once per process and evaluation (see views.py).
     rendered: dict = field(default_factory=dict)
@@ -251,7 +250,6 @@ def build_evaluation() -> Evaluation:
         cities=cities,
         other_places=other_places,
         details=details,
-        problem_types=problems,
     )
 
 
