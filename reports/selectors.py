@@ -14,14 +14,16 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Count
-from django.db.models.functions import ExtractHour, TruncDate
+from django.db.models.functions import ExtractHour, TruncDate, TruncWeek
 from django.utils import timezone
 
 from complaints.models import Complaint, Place, ProblemType, Status, Technology
 from complaints.services import PUBLISHED_VERSION_KEY
 
 from .suppression import suppress_group
+from .tables import protect_table
 
 CACHE_KEY = "reports:evaluation:{version}"
 LAST_CACHE_KEY = "reports:evaluation:last"
@@ -30,11 +32,6 @@ CACHE_SECONDS = 600
 # The hotspot ranking leaves out places too small for a rate to mean anything.
 HOTSPOT_MIN_POPULATION = 20_000
 HOTSPOT_MIN_COMPLAINTS = 10
-
-# Not published yet: a city's problem, technology and week mix. Exact or rounded, such
-# figures together with the campaign's exact totals per category (and the city's total) let a
-# reader work out small counts (a privacy review did, with linear programming). They stay
-# unpublished until every publication is audited for that (see the session note).
 
 UNMATCHED = "unmatched"  # the cell of complaints whose place matched nothing known
 NO_DISTRICT = "none"  # the cell of a city's complaints without a known district
@@ -118,6 +115,36 @@ def count_by_city_and_problem() -> dict[tuple[int | None, int], int]:
     return {(city, problem): n for city, problem, n in rows}
 
 
+def count_by_city_and_technology() -> dict[tuple[int, str], int]:
+    rows = (
+        _published()
+        .filter(city_place__isnull=False)
+        .values_list("city_place", "technology")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(city, technology): n for city, technology, n in rows}
+
+
+def week_of(day: datetime.date) -> datetime.date:
+    """The Monday of a day's week."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def count_by_city_and_week() -> dict[tuple[int, datetime.date], int]:
+    """Per city and week (weeks start on Monday, in the site's time zone)."""
+    tz = _tz()
+    rows = (
+        _published()
+        .filter(city_place__isnull=False)
+        .annotate(week=TruncWeek("submitted_at", tzinfo=tz))
+        .values_list("city_place", "week")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(city, timezone.localtime(week, tz).date()): n for city, week, n in rows}
+
+
 # -- the evaluation -------------------------------------------------------------------------
 
 
@@ -148,6 +175,10 @@ class CityDetail:
     districts: list[tuple[str, Cell]] = field(default_factory=list)
     no_district: Cell | None = None
     districts_withheld: bool = False  # no safe way to show them: none are shown
+    # The city's mixes (see tables.py); None when no safe way to show them was found.
+    problems: list[tuple[ProblemType, Cell]] | None = None
+    technologies: list[tuple[str, Cell]] | None = None  # Technology values
+    weeks: list[tuple[datetime.date, Cell]] | None = None  # Mondays
 
 
 @dataclass
@@ -187,7 +218,20 @@ class Evaluation:
 
 
 def build_evaluation() -> Evaluation:
-    """Compute every aggregate (one GROUP BY each) and apply suppression."""
+    """Compute every aggregate (one GROUP BY each) and apply suppression.
+
+    All queries read one snapshot of the data: figures from different moments would not add
+    up, and the suppression relies on the totals being the sums of the cells."""
+    # Inside an outer transaction (tests wrap each test in one) the level cannot change.
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return _build_evaluation()
+
+
+def _build_evaluation() -> Evaluation:
     k = settings.REPORTS_MIN_COUNT
     total = count_total()
     problems = {p.pk: p for p in ProblemType.objects.all()}
@@ -232,6 +276,22 @@ def build_evaluation() -> Evaluation:
     by_problem = count_by_problem()
     by_technology = count_by_technology()
     hours = count_by_hour()
+    days = count_by_day()
+    row_totals = {pk: by_city[pk] for pk in shown}
+    problem_order = [
+        pk for pk, _ in sorted(by_problem.items(), key=lambda i: (-i[1], problems[i[0]].position))
+    ]
+    for pk, cells in _mix(count_by_city_and_problem(), row_totals, by_problem, total, k).items():
+        details[pk].problems = [(problems[p], cells[p]) for p in problem_order]
+    for pk, cells in _mix(
+        count_by_city_and_technology(), row_totals, by_technology, total, k
+    ).items():
+        details[pk].technologies = [(t, cells[t]) for t in Technology.values if t in cells]
+    by_week = defaultdict(int)
+    for day, n in days:
+        by_week[week_of(day)] += n
+    for pk, cells in _mix(count_by_city_and_week(), row_totals, by_week, total, k).items():
+        details[pk].weeks = sorted(cells.items())
     return Evaluation(
         generated_at=timezone.now(),
         min_count=k,
@@ -245,12 +305,29 @@ def build_evaluation() -> Evaluation:
             for value, label in Technology.choices
             if by_technology.get(value)
         ],
-        days=count_by_day(),
+        days=days,
         hours=[hours.get(hour, 0) for hour in range(24)],
         cities=cities,
         other_places=other_places,
         details=details,
     )
+
+
+def _mix(counts, row_totals, column_totals, total, k) -> dict[int, dict]:
+    """The published cells of each shown city's mix ({city: {category: Cell}}); a city
+    missing from the result has its mix withheld. See tables.py for why and how."""
+    table = {pk: {} for pk in row_totals}
+    for (city, category), n in counts.items():
+        if city in table:
+            table[city][category] = n
+    hidden = protect_table(table, row_totals, column_totals, total, k) or {}
+    return {
+        pk: {
+            c: Cell(None, True) if c in hidden_cells else Cell(table[pk].get(c, 0))
+            for c in column_totals
+        }
+        for pk, hidden_cells in hidden.items()
+    }
 
 
 def _districts(details: dict[int, CityDetail], shown: set[int], k: int) -> None:

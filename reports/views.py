@@ -3,11 +3,13 @@ from urllib.parse import quote
 
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from complaints import selectors as complaint_selectors
+from complaints.models import Technology
 
 from . import charts, opendata, selectors
 
@@ -92,6 +94,41 @@ def stats_print(request):
     return render(request, "reports/print.html", context)
 
 
+def _mixes(detail, k) -> list[dict]:
+    """A shown city's problem, technology and week mixes: title, chart and table rows (label
+    and cell); rows None when the mix is withheld (reports/tables.py)."""
+    technologies = dict(Technology.choices)
+    mixes = [
+        ("problems", _("Problems"), [(p.name, cell) for p, cell in detail.problems or []]),
+        (
+            "technologies",
+            _("Network technology"),
+            [(str(technologies[t]), cell) for t, cell in detail.technologies or []],
+        ),
+        (
+            "weeks",
+            _("Reports per week"),
+            [
+                (_("week of %(date)s") % {"date": date_format(week, "SHORT_DATE_FORMAT")}, cell)
+                for week, cell in detail.weeks or []
+            ],
+        ),
+    ]
+    notes = {"problems": _("One report may name several problems.")}
+    return [
+        {
+            "id": name,
+            "title": title,
+            "note": notes.get(name, ""),
+            "rows": rows if getattr(detail, name) is not None else None,
+            "chart": charts.bars(
+                [(label, cell.count) for label, cell in rows], title, f"{name}-title", k
+            ),
+        }
+        for name, title, rows in mixes
+    ]
+
+
 @require_GET
 def city(request, slug):
     evaluation = selectors.evaluation()
@@ -110,6 +147,7 @@ def city(request, slug):
         )
         if detail
         else "",
+        "mixes": _mixes(detail, k) if detail else [],
         "share": _share_links(request, _("Network problems in %(city)s") % {"city": row.name}),
     }
     return render(request, "reports/city.html", context)

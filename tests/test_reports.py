@@ -188,13 +188,15 @@ def test_stats_are_served_from_the_cache(client, world, django_assert_num_querie
 
 def test_stats_query_count_when_the_cache_is_cold(client, world, django_assert_num_queries):
     # total, problem types, cities, their places, districts, their names, by problem, by
-    # technology, by hour, by day (one GROUP BY each), the public counter, and the map's
-    # silhouette (once per process).
+    # technology, by hour, by day, city x problem, city x technology, city x week (one GROUP
+    # BY each), the public counter, and the map's silhouette (once per process); plus the
+    # savepoint and its release of the one snapshot the evaluation reads (inside the test's
+    # transaction).
     from reports import charts
 
     charts._silhouette.cache_clear()
     cache.clear()
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(17):
         client.get("/stats/")
 
 
@@ -256,17 +258,56 @@ def test_charts_follow_the_language(client, world):
     assert "Meldungen nach Problem" not in english
 
 
-def test_city_pages_publish_no_category_mix(client):
-    # With the campaign's exact totals per technology, any per-city figure (exact or rounded)
-    # pinned small counts in a privacy review: 19 + 1 and 17 + 3 reports on 4G and 5G.
+def mix(html, table_id):
+    """The rows of a city page's mix table as {label: text of the count}."""
+    import re
+
+    table = re.search(rf'<table class="table table-sm" id="{table_id}">(.*?)</table>', html, re.S)
+    assert table, f"no table {table_id}"
+    rows = re.findall(r"<tr><td>(.*?)</td><td[^>]*>(.*?)</td></tr>", table.group(1))
+    return dict(rows)
+
+
+def test_city_page_shows_its_mixes_with_small_cells_hidden(client, world):
+    html = client.get("/stats/berlin/").content.decode()
+    # Every category of the campaign is listed; the empty ones are hidden like small ones.
+    assert mix(html, "technologies") == {
+        "4G (LTE)": "10",
+        "5G": "6",
+        "2G (GSM/EDGE)": "nicht gezeigt",
+        "3G (UMTS)": "nicht gezeigt",
+        "weiß nicht": "nicht gezeigt",
+    }
+    problems = mix(html, "problems")
+    assert (
+        problems["Keine Datenverbindung"],
+        problems["SMS kommen verspätet oder gar nicht an"],
+    ) == ("14", "6")
+    assert problems["Langsames mobiles Internet"] == "nicht gezeigt"  # Mitte's 2
+    assert list(mix(html, "weeks").values()) == ["16"]
+    hamburg = mix(client.get("/stats/hamburg/").content.decode(), "technologies")
+    assert (hamburg["4G (LTE)"], hamburg["2G (GSM/EDGE)"]) == ("7", "nicht gezeigt")
+
+
+def test_city_mixes_hide_what_the_campaign_totals_would_give_away(client):
+    # 4G and 5G: 36 and 4 in the campaign. Showing Berlin's 19 on 4G would give its single 5G
+    # report away (20 - 19), and Hamburg's cells then follow from the campaign totals.
     published(19, "Berlin", technology="4g")
     published(1, "Berlin", technology="5g")
     published(17, "Hamburg", technology="4g")
     published(3, "Hamburg", technology="5g")
     for slug in ("berlin", "hamburg"):
-        html = client.get(f"/stats/{slug}/").content.decode()
-        assert "5G" not in html and "4G" not in html
-        assert "nur für die ganze Kampagne" in html
+        cells = mix(client.get(f"/stats/{slug}/").content.decode(), "technologies")
+        assert cells == {"4G (LTE)": "nicht gezeigt", "5G": "nicht gezeigt"}
+
+
+def test_a_mix_that_cannot_be_protected_is_withheld(client):
+    # One city and nothing else: the campaign's totals are Berlin's own cells.
+    published(19, "Berlin", technology="4g")
+    published(1, "Berlin", technology="5g")
+    html = client.get("/stats/berlin/").content.decode()
+    assert 'data-testid="technologies-withheld"' in html
+    assert 'id="technologies"' not in html
 
 
 def test_a_campaign_with_one_small_city_lists_no_city(client):
