@@ -83,7 +83,11 @@ def main():
     selectors.build_evaluation()  # warm the database's buffers and the place data
     with CaptureQueriesContext(connection) as queries:
         selectors.build_evaluation()
-    statements = [q["sql"] for q in queries.captured_queries]
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+    ]
 
     def raw_sql():
         with connection.cursor() as cursor:

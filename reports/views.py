@@ -120,7 +120,8 @@ def _mixes(detail, k) -> list[dict]:
             "id": name,
             "title": title,
             "note": notes.get(name, ""),
-            "rows": rows if getattr(detail, name) is not None else None,
+            # Withheld, or every cell hidden: one sentence says it better than a table.
+            "rows": rows if any(not cell.suppressed for _, cell in rows) else None,
             "chart": charts.bars(
                 [(label, cell.count) for label, cell in rows], title, f"{name}-title", k
             ),

@@ -296,9 +296,16 @@ def test_city_mixes_hide_what_the_campaign_totals_would_give_away(client):
     published(1, "Berlin", technology="5g")
     published(17, "Hamburg", technology="4g")
     published(3, "Hamburg", technology="5g")
+    from reports.selectors import build_evaluation
+
+    evaluation = build_evaluation()
+    for row in evaluation.shown_cities:
+        cells = dict(evaluation.details[row.id].technologies)
+        assert cells["4g"].suppressed and cells["5g"].suppressed
+    # With every cell hidden, the page says so in a sentence instead of an empty table.
     for slug in ("berlin", "hamburg"):
-        cells = mix(client.get(f"/stats/{slug}/").content.decode(), "technologies")
-        assert cells == {"4G (LTE)": "nicht gezeigt", "5G": "nicht gezeigt"}
+        html = client.get(f"/stats/{slug}/").content.decode()
+        assert 'data-testid="technologies-withheld"' in html and 'id="technologies"' not in html
 
 
 def test_a_mix_that_cannot_be_protected_is_withheld(client):
