@@ -269,7 +269,18 @@ class Complaint(models.Model):
         blank=True,
         validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)],
     )
+    # What exports and the carrier get: the description with personal data replaced
+    # (redaction.redact), made at submission and again when the description is edited;
+    # moderators may correct it.
+    description_redacted = models.TextField(
+        _("description (redacted)"),
+        blank=True,
+        help_text=_("The only version of the description that is ever exported."),
+    )
     email = models.EmailField(_("email"), blank=True)
+    imported = models.BooleanField(
+        _("imported"), default=False, help_text=_("Collected elsewhere and imported.")
+    )
     language = models.CharField(
         _("language"), max_length=10, default="de", help_text=_("Language of the form.")
     )
@@ -302,6 +313,12 @@ class Complaint(models.Model):
         ordering = ["-submitted_at", "-id"]
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
+        permissions = [
+            ("view_personal_data", _("Can see submitters' email, reference and raw data")),
+            # The codes django-import-export checks (IMPORT_EXPORT_*_PERMISSION_CODE).
+            ("export_complaint", _("Can download the carrier exports")),
+            ("import_complaint", _("Can import complaints")),
+        ]
         indexes = [
             # The moderation queue: one status, newest first.
             models.Index(fields=["status", "-submitted_at"], name="complaint_queue_idx"),
@@ -365,3 +382,36 @@ class UnmatchedPlaceName(Complaint):
         proxy = True
         verbose_name = _("unmatched place name")
         verbose_name_plural = _("unmatched place names")
+
+
+class ExportLog(models.Model):
+    """One export of complaint data: who, when, what and how much (for the organizer)."""
+
+    class Kind(models.TextChoices):
+        ANONYMIZED = "anonymized", _("anonymized rows")
+        AGGREGATES = "aggregates", _("aggregates")
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    via = models.CharField(_("via"), max_length=20, help_text=_("admin or command"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    format = models.CharField(_("format"), max_length=10)
+    dialect = models.CharField(_("dialect"), max_length=20, blank=True)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    completed = models.BooleanField(_("completed"), default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.format} {self.created_at:%Y-%m-%d %H:%M}"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from . import gazetteer, matching, text
 from .models import Complaint, Place, PlaceAlias, PostalCode, ProblemType, Status
 from .placenames import name_key
+from .redaction import redact
 
 COUNTER_CACHE_KEY = "complaints:counter"
 # Changes whenever what is published (or where it is) changes; the evaluation's cache is
@@ -77,6 +78,7 @@ def complaint_submit(
         since=since,
         location=location,
         description=text.multi_line(description),
+        description_redacted=redact(text.multi_line(description), email.strip()),
         email=email.strip(),
         language=language,
         consent_at=now,

@@ -1,4 +1,5 @@
 import datetime
+import functools
 import math
 import random
 import secrets
@@ -13,11 +14,17 @@ from django.utils import timezone
 from complaints import demo_data, matching
 from complaints.models import Complaint, ProblemType, Status
 from complaints.placenames import name_key
+from complaints.redaction import redact
 from complaints.services import counter_invalidate
 
 BATCH_SIZE = 5000
 # Who the demo's moderated complaints were moderated by. It cannot log in.
 DEMO_MODERATOR = "demo-moderator"
+
+
+@functools.cache
+def _redacted(description: str) -> str:
+    return redact(description)
 
 
 class Command(BaseCommand):
@@ -212,7 +219,9 @@ class DemoGenerator:
             frequency=self._pick(demo_data.FREQUENCY_WEIGHTS),
             since=since,
             location=self._pick(demo_data.LOCATION_WEIGHTS),
-            description=rng.choice(demo_data.DESCRIPTIONS),
+            description=(description := rng.choice(demo_data.DESCRIPTIONS)),
+            # The demo descriptions hold no email address: the redaction is the same for all.
+            description_redacted=_redacted(description),
             # Demo addresses only ever use the reserved example.org domain.
             email=f"demo{rng.randrange(10**9)}@example.org" if rng.random() < 0.35 else "",
             language=language,

@@ -1,0 +1,377 @@
+"""The carrier exports: anonymized rows and suppressed aggregates, streamed in any size.
+
+Both the admin downloads and the management commands use this module, so every path has the
+same columns (SPEC.md, "Carrier exports"), the same filters, the same formula sanitizer and the
+same writers. Rows come from the database in chunks (a server-side cursor on PostgreSQL) and
+leave as bytes in chunks: memory stays flat however many complaints there are.
+
+Only published complaints are exported. What never appears: email, reference, raw place
+text, the unredacted description, the moderation note, anything about moderation.
+"""
+
+import csv
+import datetime
+import io
+import json
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+
+from reports.suppression import suppress_group
+from reports.tables import protect_table
+
+from .models import Complaint, Place, ProblemType, Status
+from .sanitize import sanitize_cell
+
+ANONYMIZED_COLUMNS = [
+    "pseudonym",
+    "submitted_on",
+    "carrier",
+    "problems",
+    "city",
+    "district",
+    "postal_code",
+    "state",
+    "technology",
+    "frequency",
+    "since",
+    "location",
+    "description",
+]
+AGGREGATE_COLUMNS = ["city", "district", "problem", "complaints"]
+FORMATS = ["csv", "xlsx", "json"]
+DIALECTS = ["rfc4180", "excel-de"]
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+    city: str = ""  # a city's slug
+    carrier: str = ""  # a carrier's slug
+
+    @classmethod
+    def parse(cls, since="", until="", city="", carrier="") -> "Filters":
+        """Filters from text (command options, form fields); ValidationError when wrong."""
+        errors = {}
+        dates = {}
+        for name, value in (("since", since), ("until", until)):
+            if isinstance(value, datetime.date) or not value:
+                dates[name] = value or None
+                continue
+            try:
+                dates[name] = datetime.date.fromisoformat(str(value).strip())
+            except ValueError:
+                errors[name] = f"Not a date (YYYY-MM-DD): {value!r}"
+        if dates.get("since") and dates.get("until") and dates["since"] > dates["until"]:
+            errors["until"] = "until is before since"
+        city = (city or "").strip()
+        if (
+            city
+            and not Place.objects.filter(
+                slug=city, kind=Place.Kind.CITY, merged_into__isnull=True
+            ).exists()
+        ):
+            errors["city"] = f"No known city with the slug {city!r}"
+        carrier = (carrier or "").strip()
+        if carrier and carrier not in settings.EINZELFALL_CARRIERS:
+            known = ", ".join(settings.EINZELFALL_CARRIERS)
+            errors["carrier"] = f"Unknown carrier {carrier!r} (known: {known})"
+        if errors:
+            raise ValidationError(errors)
+        return cls(dates.get("since"), dates.get("until"), city, carrier)
+
+    def as_dict(self) -> dict:
+        return {
+            k: (v.isoformat() if isinstance(v, datetime.date) else v)
+            for k, v in asdict(self).items()
+            if v
+        }
+
+    def apply(self, queryset, *, city: bool = True):
+        """Published complaints within the filters (submission dates in the site's time zone)."""
+        queryset = queryset.filter(status=Status.PUBLISHED)
+        if self.since or self.until:
+            queryset = queryset.annotate(_day=TruncDate("submitted_at", tzinfo=_tz()))
+            if self.since:
+                queryset = queryset.filter(_day__gte=self.since)
+            if self.until:
+                queryset = queryset.filter(_day__lte=self.until)
+        if self.carrier:
+            queryset = queryset.filter(carrier=self.carrier)
+        if city and self.city:
+            queryset = queryset.filter(city_place__slug=self.city)
+        return queryset
+
+
+def _tz():
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+# -- anonymized rows ---------------------------------------------------------------------------
+
+
+def anonymized_rows(filters: Filters) -> Iterator[list]:
+    """Every published complaint within the filters, one list per row (ANONYMIZED_COLUMNS).
+
+    Read in one snapshot (a transaction), through a server-side cursor on PostgreSQL; the
+    problems of each chunk of rows come with one more query."""
+    slugs = dict(ProblemType.objects.values_list("pk", "slug"))
+    positions = dict(ProblemType.objects.values_list("pk", "position"))
+    places = _place_names()
+    tz = _tz()
+    queryset = (
+        filters.apply(Complaint.objects.all())
+        .order_by("submitted_at", "id")
+        .values_list(
+            "id",
+            "pseudonym",
+            "submitted_at",
+            "carrier",
+            "city_place_id",
+            "district_place_id",
+            "postal_code",
+            "technology",
+            "frequency",
+            "since",
+            "location",
+            "description_redacted",
+        )
+    )
+    through = Complaint.problems.through
+    with transaction.atomic():
+        chunk = []
+        for row in queryset.iterator(chunk_size=CHUNK):
+            chunk.append(row)
+            if len(chunk) == CHUNK:
+                yield from _anonymized_chunk(chunk, through, slugs, positions, places, tz)
+                chunk = []
+        yield from _anonymized_chunk(chunk, through, slugs, positions, places, tz)
+
+
+def _anonymized_chunk(chunk, through, slugs, positions, places, tz) -> Iterator[list]:
+    if not chunk:
+        return
+    problems = defaultdict(list)
+    for complaint_id, problem_id in through.objects.filter(
+        complaint_id__in=[row[0] for row in chunk]
+    ).values_list("complaint_id", "problemtype_id"):
+        problems[complaint_id].append(problem_id)
+    for (
+        pk,
+        pseudonym,
+        submitted_at,
+        carrier,
+        city_id,
+        district_id,
+        postal_code,
+        technology,
+        frequency,
+        since,
+        location,
+        description,
+    ) in chunk:
+        city = places.get(city_id)
+        yield [
+            pseudonym,
+            submitted_at.astimezone(tz).date().isoformat(),
+            carrier,
+            ";".join(slugs[p] for p in sorted(problems[pk], key=positions.__getitem__)),
+            city[0] if city else "",
+            places[district_id][0] if district_id in places else "",
+            postal_code,
+            city[1] if city else "",
+            technology,
+            frequency,
+            since.strftime("%Y-%m") if since else "",
+            location,
+            description,
+        ]
+
+
+def _place_names() -> dict[int, tuple[str, str]]:
+    """Every place's (name, state): a few thousand rows, read once per export."""
+    return {
+        pk: (name, state) for pk, name, state in Place.objects.values_list("pk", "name", "state")
+    }
+
+
+# -- aggregates -------------------------------------------------------------------------------
+
+
+def aggregate_rows(filters: Filters, k: int | None = None) -> list[list]:
+    """(city, district, problem, complaints) with the public stats' suppression.
+
+    Computed over every published complaint within the date and carrier filters (a city
+    filter only picks rows afterwards, so the protection sees the same totals as the whole
+    export would). Rows are the districts the evaluation would show and, per city, the rest
+    of the city (district empty); cities too small to show are left out. A suppressed cell has
+    an empty complaints column; every problem is listed for every row, so an empty cell may
+    also be zero (see reports/tables.py for why)."""
+    k = k or settings.REPORTS_MIN_COUNT
+    base = filters.apply(Complaint.objects.all(), city=False)
+    total = base.count()
+    by_city = dict(base.values_list("city_place").annotate(n=Count("id")).order_by())
+    cells = {pk if pk is not None else "unmatched": n for pk, n in by_city.items()}
+    hidden_cities = suppress_group(cells, k)
+    if hidden_cities is None:
+        return []
+    shown_cities = {pk for pk in by_city if pk is not None and pk not in hidden_cities}
+    by_district = defaultdict(dict)
+    for city, district, n in (
+        base.filter(city_place__in=shown_cities)
+        .values_list("city_place", "district_place")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_district[city][district] = n
+    # Rows: (city, district) for each district the evaluation shows, (city, None) for the rest.
+    row_of = {}
+    row_totals = defaultdict(int)
+    for city, districts in by_district.items():
+        hidden = suppress_group(
+            {d if d is not None else "none": n for d, n in districts.items()}, k
+        )
+        for district, n in districts.items():
+            shown = hidden is not None and district is not None and district not in hidden
+            row = (city, district if shown else None)
+            row_of[(city, district)] = row
+            row_totals[row] += n
+    table = defaultdict(dict)
+    through = Complaint.problems.through
+    problem_links = (
+        through.objects.filter(complaint__in=base.filter(city_place__in=shown_cities))
+        .values_list("complaint__city_place", "complaint__district_place", "problemtype_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for city, district, problem, n in problem_links:
+        row = row_of[(city, district)]
+        table[row][problem] = table[row].get(problem, 0) + n
+    for row in row_totals:
+        table.setdefault(row, {})
+    by_problem = dict(
+        through.objects.filter(complaint__in=base)
+        .values_list("problemtype_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    hidden = protect_table(dict(table), dict(row_totals), by_problem, total, k) or {}
+    problems = {p.pk: p for p in ProblemType.objects.filter(pk__in=by_problem)}
+    order = sorted(by_problem, key=lambda pk: problems[pk].position)
+    places = _place_names()
+    city_filter = Place.objects.filter(slug=filters.city).values_list("pk", flat=True).first()
+    result = []
+    for city, district in sorted(
+        hidden, key=lambda r: (places[r[0]][0], r[1] is None, places.get(r[1], ("",))[0])
+    ):
+        if filters.city and city != city_filter:
+            continue
+        for problem in order:
+            suppressed = problem in hidden[(city, district)]
+            result.append(
+                [
+                    places[city][0],
+                    places[district][0] if district is not None else "",
+                    problems[problem].slug,
+                    None if suppressed else table[(city, district)].get(problem, 0),
+                ]
+            )
+    return result
+
+
+# -- writers ----------------------------------------------------------------------------------
+
+
+def stream(
+    columns: list[str],
+    rows: Iterable[list],
+    fmt: str,
+    dialect: str = "rfc4180",
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
+    """The rows as a file of the format, in chunks of bytes; every text cell sanitized
+    against formula injection (sanitize.sanitize_cell)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}")
+    writer = {"csv": _csv, "json": _json, "xlsx": _xlsx}[fmt]
+    return writer(columns, _sanitized(rows, progress), dialect)
+
+
+def _sanitized(rows, progress) -> Iterator[list]:
+    count = 0
+    for row in rows:
+        yield [sanitize_cell(value) for value in row]
+        count += 1
+        if progress and count % 10_000 == 0:
+            progress(count)
+    if progress:
+        progress(count)
+
+
+def _csv(columns, rows, dialect) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    if dialect == "excel-de":
+        # German Excel reads ;-separated files, and UTF-8 only with a byte order mark.
+        buffer.write("\ufeff")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    else:
+        writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: comma, CRLF, quotes
+    writer.writerow(columns)
+    for index, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if index % 1000 == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _json(columns, rows, dialect) -> Iterator[bytes]:
+    yield b"["
+    separator = b"\n"
+    for row in rows:
+        yield (
+            separator
+            + json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False).encode()
+        )
+        separator = b",\n"
+    yield b"\n]\n"
+
+
+def _xlsx(columns, rows, dialect) -> Iterator[bytes]:
+    from openpyxl import Workbook
+
+    # Write-only mode streams rows to a temporary file instead of keeping cells in memory.
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("export")
+    sheet.append(columns)
+    for row in rows:
+        sheet.append(row)
+    with tempfile.TemporaryFile() as file:
+        workbook.save(file)
+        file.seek(0)
+        while chunk := file.read(64 * 1024):
+            yield chunk
+
+
+def filename(kind: str, fmt: str, filters: Filters) -> str:
+    parts = ["einzelfall", kind, *(str(v) for v in filters.as_dict().values())]
+    stamp = datetime.date.today().isoformat()
+    return "-".join([*parts, stamp]) + f".{fmt}"
