@@ -4,12 +4,22 @@ from django.contrib import admin, messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from . import services
+from .admin_exports import downloads_view
 from .models import Complaint, ProblemType, Status
+from .redaction import redact
+
+# Personal data: only users with complaints.view_personal_data (organizers) see these fields,
+# search them or filter by them. Moderators moderate without them, with the redacted
+# description (which they can correct); carriers see no complaint at all.
+PERSONAL_FIELDS = {"email", "reference", "description"}
+PERSONAL_PERMISSION = "complaints.view_personal_data"
+admin.site.index_template = "admin/einzelfall_index.html"
 
 # How many of the most reported cities the city filter offers. Until places are normalized a
 # campaign has thousands of spellings; the search box finds the rest.
@@ -140,7 +150,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["moderated_by", "city_place", "district_place"]
     list_per_page = 100
-    search_fields = ["city", "district", "description", "email"]
+    search_fields = ["city", "district", "description", "description_redacted", "email"]
     date_hierarchy = "submitted_at"
     # "View on site" would open the submitter's private link.
     view_on_site = False
@@ -148,6 +158,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["publish", "reject", "mark_spam"]
     readonly_fields = [
+        "imported",
         "reference",
         "pseudonym",
         "submitted_at",
@@ -173,12 +184,13 @@ class ComplaintAdmin(admin.ModelAdmin):
                     ("technology", "frequency", "location"),
                     "since",
                     "description",
+                    "description_redacted",
                 ]
             },
         ),
         (
             _("Submitter (personal data)"),
-            {"fields": ["email", "language", "consent_at", "privacy_policy_version"]},
+            {"fields": ["email", "language", "consent_at", "privacy_policy_version", "imported"]},
         ),
         (_("Identifiers"), {"classes": ["collapse"], "fields": ["reference", "pseudonym"]}),
     ]
@@ -186,6 +198,39 @@ class ComplaintAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Complaints come from the public form (and imports), with consent recorded.
         return False
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm(PERSONAL_PERMISSION):
+            return fieldsets
+        hidden = PERSONAL_FIELDS
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+        ]
+
+    def get_search_fields(self, request):
+        if request.user.has_perm(PERSONAL_PERMISSION):
+            return self.search_fields
+        return [f for f in self.search_fields if f not in PERSONAL_FIELDS]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # ?email__startswith=a on the list would tell a moderator, one guess at a time,
+        # whose complaints are there: no lookups on personal data without the permission.
+        field = lookup.split("__")[0]
+        if field in PERSONAL_FIELDS and not (
+            request is not None and request.user.has_perm(PERSONAL_PERMISSION)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_urls(self):
+        downloads = path(
+            "downloads/",
+            self.admin_site.admin_view(lambda request: downloads_view(request, self)),
+            name="complaints_complaint_downloads",
+        )
+        return [downloads, *super().get_urls()]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("problems")
@@ -218,6 +263,9 @@ class ComplaintAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
+        if "description" in form.changed_data and "description_redacted" not in form.changed_data:
+            # The redacted text follows an edited description, unless it was edited too.
+            obj.description_redacted = redact(obj.description, obj.email)
         if "status" in form.changed_data:
             services.complaint_record_moderation(complaint=obj, moderator=request.user)
         elif obj.status == Status.PUBLISHED and form.changed_data:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from complaints import matching
 from complaints.models import Complaint, Frequency, ProblemType, Status, Technology
 from complaints.placenames import name_key
+from complaints.redaction import redact
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -37,6 +38,10 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
         lambda c: matching.match(c.city, c.district, c.postal_code).district_id
     )
     postal_code = ""
+    description = ""
+    email = ""
+    # Redacted as the submit service redacts.
+    description_redacted = factory.LazyAttribute(lambda c: redact(c.description, c.email))
     technology = Technology.G4
     frequency = Frequency.DAILY
     submitted_at = factory.LazyFunction(timezone.now)

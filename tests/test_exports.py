@@ -1,0 +1,374 @@
+"""The carrier exports: columns, formats and dialects, anonymity, formula safety, filters,
+the commands, the admin downloads and the export audit."""
+
+import csv
+import datetime
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import load_workbook
+
+from complaints import exports
+from complaints.models import ExportLog, Place, Status
+
+from .factories import ComplaintFactory
+
+pytestmark = pytest.mark.django_db
+
+DOWNLOADS = "/admin/complaints/complaint/downloads/"
+SECRET_MAIL = "hanna.heimlich@example.org"
+
+
+@pytest.fixture
+def reports():
+    """Published reports in Hamburg and Berlin, and some that must never be exported."""
+    altona = ComplaintFactory.create_batch(
+        6,
+        city="Hamburg",
+        district="Altona",
+        status=Status.PUBLISHED,
+        problems=["no-data", "sms"],
+        postal_code="22765",
+        since=datetime.date(2026, 3, 1),
+        location="indoor",
+        technology="4g",
+        description=f"Kein Netz. Schreibt mir: {SECRET_MAIL} oder 0170 1234567",
+        email=SECRET_MAIL,
+        moderation_note="interne Notiz",
+    )
+    berlin = ComplaintFactory.create_batch(
+        7, city="Berlin", district="Kreuzberg", status=Status.PUBLISHED, problems=["slow-data"]
+    )
+    for status in (Status.PENDING, Status.REJECTED, Status.SPAM):
+        ComplaintFactory(city="Hamburg", status=status, description="nicht exportieren")
+    return altona, berlin
+
+
+def read_csv(content: bytes, dialect="rfc4180"):
+    if dialect == "excel-de":
+        assert content.startswith("\ufeff".encode())
+        text = content.decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    return list(csv.reader(io.StringIO(content.decode(), newline="")))
+
+
+def export_command(*args) -> bytes:
+    out = io.BytesIO()
+
+    class Stdout:
+        buffer = out
+
+    import sys
+
+    saved = sys.stdout
+    sys.stdout = Stdout()
+    try:
+        call_command(*args, "--out", "-", verbosity=0)
+    finally:
+        sys.stdout = saved
+    return out.getvalue()
+
+
+def test_anonymized_rows_have_the_spec_columns_and_nothing_personal(reports):
+    altona, _ = reports
+    rows = read_csv(export_command("export_anonymized"))
+    assert rows[0] == exports.ANONYMIZED_COLUMNS
+    assert len(rows) == 1 + 13  # published only
+    by_pseudonym = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    row = by_pseudonym[altona[0].pseudonym]
+    assert row == {
+        "pseudonym": altona[0].pseudonym,
+        "submitted_on": altona[0]
+        .submitted_at.astimezone(datetime.timezone(datetime.timedelta(hours=1)))
+        .date()
+        .isoformat(),
+        "carrier": "o2",
+        "problems": "no-data;sms",
+        "city": "Hamburg",
+        "district": "Altona",
+        "postal_code": "22765",
+        "state": "Hamburg",
+        "technology": "4g",
+        "frequency": "daily",
+        "since": "2026-03",
+        "location": "indoor",
+        "description": "Kein Netz. Schreibt mir: [entfernt] oder [entfernt]",
+    }
+    text = export_command("export_anonymized").decode()
+    for secret in (SECRET_MAIL, "0170", "interne Notiz", altona[0].reference, "nicht exportieren"):
+        assert secret not in text
+
+
+def test_the_excel_de_dialect_has_semicolons_and_a_bom(reports):
+    content = export_command("export_anonymized", "--dialect", "excel-de")
+    rows = read_csv(content, "excel-de")
+    assert rows[0] == exports.ANONYMIZED_COLUMNS
+    assert {row[4] for row in rows[1:]} == {"Hamburg", "Berlin"}
+    assert b"\r\n" in content  # CRLF, as Excel and RFC 4180 expect
+
+
+def test_xlsx_and_json_have_the_same_rows(reports):
+    rows = read_csv(export_command("export_anonymized"))
+    workbook = load_workbook(io.BytesIO(export_command("export_anonymized", "--format", "xlsx")))
+    sheet = [
+        ["" if value is None else value for value in row]
+        for row in workbook.active.iter_rows(values_only=True)
+    ]
+    assert sheet == rows
+    document = json.loads(export_command("export_anonymized", "--format", "json"))
+    assert [list(item) for item in document] == [rows[0]] * 13
+    assert [list(item.values()) for item in document] == rows[1:]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+@pytest.mark.parametrize("fmt", ["csv", "excel-de", "xlsx", "json"])
+def test_formula_cells_are_neutralized_in_every_column_and_format(start, fmt):
+    columns = ["a", "b", "c"]
+    rows = [[f"{start}SUM(1+1)", f"{start}cmd|' /C calc'!A0", 7]]
+    dialect = "excel-de" if fmt == "excel-de" else "rfc4180"
+    content = b"".join(exports.stream(columns, rows, "csv" if fmt == "excel-de" else fmt, dialect))
+    if fmt == "xlsx":
+        values = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))[1]
+    elif fmt == "json":
+        values = list(json.loads(content)[0].values())
+    else:
+        values = read_csv(content, dialect)[1]
+    if fmt == "xlsx":
+        start = start.replace("\r", "\n")  # XML reads a carriage return as a line feed
+    assert values[0] == f"'{start}SUM(1+1)" and values[1].startswith(f"'{start}")
+    assert str(values[2]) == "7"  # numbers are left alone
+
+
+def test_a_formula_in_a_description_is_neutralized_end_to_end():
+    ComplaintFactory(status=Status.PUBLISHED, description='=HYPERLINK("http://x","klick")')
+    ComplaintFactory(status=Status.PUBLISHED, description="-kein Netz")
+    rows = read_csv(export_command("export_anonymized"))
+    assert {row[-1] for row in rows[1:]} == {'\'=HYPERLINK("[entfernt]","klick")', "'-kein Netz"}
+
+
+def test_filters_by_city_carrier_and_dates(reports):
+    rows = read_csv(export_command("export_anonymized", "--city", "berlin"))
+    assert {row[4] for row in rows[1:]} == {"Berlin"} and len(rows) == 8
+    assert len(read_csv(export_command("export_anonymized", "--carrier", "telekom"))) == 1
+    today = datetime.date.today()
+    assert (
+        len(
+            read_csv(
+                export_command(
+                    "export_anonymized", "--until", str(today - datetime.timedelta(days=2))
+                )
+            )
+        )
+        == 1
+    )
+    assert (
+        len(
+            read_csv(
+                export_command(
+                    "export_anonymized", "--since", str(today - datetime.timedelta(days=2))
+                )
+            )
+        )
+        == 14
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--since", "24.11.2011", "Not a date"),
+        ("--city", "atlantis", "No known city"),
+        ("--carrier", "acme", "Unknown carrier"),
+    ],
+)
+def test_bad_filters_are_refused_clearly(option, value, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("export_anonymized", option, value, "--out", "-")
+    assert not ExportLog.objects.exists()
+
+
+def test_the_command_writes_a_file_reports_progress_and_is_audited(reports, tmp_path):
+    target = tmp_path / "carrier.csv"
+    err = io.StringIO()
+    call_command("export_anonymized", "--out", str(target), stderr=err)
+    assert len(read_csv(target.read_bytes())) == 14
+    assert "13 rows written" in err.getvalue()
+    log = ExportLog.objects.get()
+    assert (log.via, log.kind, log.format, log.rows, log.completed) == (
+        "command",
+        "anonymized",
+        "csv",
+        13,
+        True,
+    )
+
+
+def test_aggregates_suppress_small_cells(reports):
+    ComplaintFactory.create_batch(30, city="München", status=Status.PUBLISHED, problems=["other"])
+    rows = read_csv(export_command("export_aggregates"))
+    assert rows[0] == exports.AGGREGATE_COLUMNS
+    cells = {(city, district, problem): n for city, district, problem, n in rows[1:]}
+    # Every listed count is at least 5 or hidden (empty); München's 30 "other" are shown.
+    assert all(n == "" or int(n) >= 5 for n in cells.values())
+    assert cells[("München", "", "other")] == "30"
+    assert cells[("Berlin", "Kreuzberg", "slow-data")] == "7"
+    only_berlin = read_csv(export_command("export_aggregates", "--city", "berlin"))
+    assert {row[0] for row in only_berlin[1:]} == {"Berlin"}
+
+
+# -- the admin: downloads, roles, audit -------------------------------------------------------
+
+
+def user_in(group: str, username: str):
+    from django.contrib.auth.models import Group
+
+    from .factories import UserFactory
+
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def carrier_client(client):
+    client.force_login(user_in("Carrier", "carla"))
+    return client
+
+
+@pytest.fixture
+def moderator_client(client):
+    client.force_login(user_in("Moderator", "moritz"))
+    return client
+
+
+def download(client, **data) -> bytes:
+    fields = {"kind": "anonymized", "format": "csv-excel-de", **data}
+    response = client.post(DOWNLOADS, fields)
+    assert response.status_code == 200, response.content[:500]
+    assert response.streaming
+    assert "attachment" in response["Content-Disposition"]
+    return b"".join(response.streaming_content)
+
+
+def test_an_organizer_downloads_a_carrier_csv_for_one_city(organizer_client, reports):
+    index = organizer_client.get("/admin/").content.decode()
+    assert DOWNLOADS in index
+    rows = read_csv(download(organizer_client, city="hamburg"), "excel-de")
+    assert rows[0] == exports.ANONYMIZED_COLUMNS and len(rows) == 7
+    assert SECRET_MAIL not in str(rows)
+    log = ExportLog.objects.get()
+    assert (log.user.username, log.via, log.dialect, log.filters, log.rows, log.completed) == (
+        "iris",
+        "admin",
+        "excel-de",
+        {"city": "hamburg"},
+        6,
+        True,
+    )
+    audit = organizer_client.get("/admin/complaints/exportlog/").content.decode()
+    assert "iris" in audit and "excel-de" in audit
+
+
+def test_the_downloads_form_says_what_is_wrong(organizer_client, reports):
+    response = organizer_client.post(
+        DOWNLOADS,
+        {
+            "kind": "anonymized",
+            "format": "csv-rfc4180",
+            "since": "2026-11-30",
+            "until": "2026-11-01",
+        },
+    )
+    assert response.status_code == 200 and not getattr(response, "streaming", False)
+    assert "until is before since" in response.content.decode()
+    assert not ExportLog.objects.exists()
+
+
+def test_a_carrier_user_sees_only_the_downloads(carrier_client, reports):
+    altona, _ = reports
+    index = carrier_client.get("/admin/")
+    assert DOWNLOADS in index.content.decode()
+    assert "/admin/complaints/complaint/" + '"' not in index.content.decode()
+    for url in (
+        "/admin/complaints/complaint/",
+        f"/admin/complaints/complaint/{altona[0].pk}/change/",
+        f"/admin/complaints/complaint/?q={SECRET_MAIL}",
+        "/admin/complaints/place/",
+        "/admin/complaints/exportlog/",
+        "/admin/auth/user/",
+    ):
+        assert carrier_client.get(url).status_code == 403, url
+    rows = read_csv(download(carrier_client, format="csv-rfc4180"))
+    assert len(rows) == 14 and SECRET_MAIL not in str(rows)
+    aggregates = read_csv(download(carrier_client, kind="aggregates", format="csv-rfc4180"))
+    assert aggregates[0] == exports.AGGREGATE_COLUMNS
+
+
+def test_a_moderator_moderates_without_personal_data(moderator_client, reports):
+    altona, _ = reports
+    complaint = altona[0]
+    page = moderator_client.get(f"/admin/complaints/complaint/{complaint.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert SECRET_MAIL not in html and complaint.reference not in html
+    assert "[entfernt]" in html  # the redacted description, to check and correct
+    # Search and lookups on personal data find nothing or are refused.
+    found = moderator_client.get(
+        "/admin/complaints/complaint/", {"q": SECRET_MAIL, "status": "all"}
+    )
+    assert found.status_code == 200 and not found.context["cl"].result_list
+    assert (
+        moderator_client.get(
+            "/admin/complaints/complaint/", {"email__startswith": "hanna"}
+        ).status_code
+        == 400
+    )
+    assert moderator_client.get(DOWNLOADS).status_code == 403
+    assert moderator_client.get("/admin/complaints/exportlog/").status_code == 403
+
+
+def test_editing_the_description_redacts_it_again(organizer_client):
+    complaint = ComplaintFactory(description="alles gut")
+    page = organizer_client.get(f"/admin/complaints/complaint/{complaint.pk}/change/")
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name in form.fields
+    }
+    data.update(
+        problems=[p.pk for p in complaint.problems.all()],
+        description="Ruf an: 0151 23456789",
+        description_redacted="alles gut",
+        since="",
+        city_place=complaint.city_place_id or "",
+        district_place=complaint.district_place_id or "",
+    )
+    response = organizer_client.post(f"/admin/complaints/complaint/{complaint.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    complaint.refresh_from_db()
+    assert complaint.description_redacted == "Ruf an: [entfernt]"
+
+
+def test_the_roles_exist_with_their_permissions():
+    from django.contrib.auth.models import Group
+
+    def codes(name):
+        return set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
+
+    assert codes("Carrier") == {"export_complaint"}
+    assert {"view_complaint", "change_complaint", "change_place"} <= codes("Moderator")
+    assert not {"export_complaint", "import_complaint", "view_personal_data"} & codes("Moderator")
+    assert {"export_complaint", "import_complaint", "view_personal_data"} <= codes("Organizer")
+    assert "delete_exportlog" not in codes("Organizer")
+
+
+def test_places_in_the_export_are_the_matched_names():
+    ComplaintFactory(status=Status.PUBLISHED, city="hamburg ", district="altona-altstadt")
+    ComplaintFactory(status=Status.PUBLISHED, city="Nirgendwo am See 17", district="")
+    rows = read_csv(export_command("export_anonymized"))
+    cities = sorted(row[4] for row in rows[1:])
+    assert cities == ["", "Hamburg"]  # the raw text of an unmatched place is never exported
+    assert Place.objects.filter(name="Hamburg").exists()
