@@ -22,14 +22,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db.models import Aggregate, CharField, Count, OuterRef, Subquery
+from django.db.models.functions import Cast, TruncDate
 
 from reports.suppression import suppress_group
 from reports.tables import protect_table
 
 from .models import Complaint, Place, ProblemType, Status
-from .sanitize import sanitize_cell
+from .sanitize import sanitize_row
 
 ANONYMIZED_COLUMNS = [
     "pseudonym",
@@ -125,82 +125,101 @@ def _tz():
 # -- anonymized rows ---------------------------------------------------------------------------
 
 
+class _IdList(Aggregate):
+    """The values of a group as text, ";"-separated, in no particular order."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, ';')"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s((%(expressions)s)::text, ';')",
+            **extra,
+        )
+
+
 def anonymized_rows(filters: Filters) -> Iterator[list]:
     """Every published complaint within the filters, one list per row (ANONYMIZED_COLUMNS).
 
-    Read in one snapshot (a transaction), through a server-side cursor on PostgreSQL; the
-    problems of each chunk of rows come with one more query."""
-    slugs = dict(ProblemType.objects.values_list("pk", "slug"))
-    positions = dict(ProblemType.objects.values_list("pk", "position"))
+    One query, read in one snapshot (a transaction) through a server-side cursor on
+    PostgreSQL. The database formats dates and lists each complaint's problem ids; Python
+    only looks names up in small dictionaries."""
+    problems = {p.pk: p for p in ProblemType.objects.all()}
+    problem_lists = {}  # "3;1" -> "no-data;sms": few distinct combinations, made once each
     places = _place_names()
-    tz = _tz()
+    ids = (
+        Complaint.problems.through.objects.filter(complaint_id=OuterRef("pk"))
+        .order_by()
+        .values("complaint_id")
+        .annotate(ids=_IdList("problemtype_id"))
+        .values("ids")
+    )
     queryset = (
         filters.apply(Complaint.objects.all())
+        .annotate(
+            submitted_on=Cast(TruncDate("submitted_at", tzinfo=_tz()), CharField()),
+            since_text=Cast("since", CharField()),
+            problem_ids=Subquery(ids),
+        )
         .order_by("submitted_at", "id")
         .values_list(
-            "id",
             "pseudonym",
-            "submitted_at",
+            "submitted_on",
             "carrier",
+            "problem_ids",
             "city_place_id",
             "district_place_id",
             "postal_code",
             "technology",
             "frequency",
-            "since",
+            "since_text",
             "location",
             "description_redacted",
         )
     )
-    through = Complaint.problems.through
+    no_place = ("", "")
     with transaction.atomic():
-        chunk = []
-        for row in queryset.iterator(chunk_size=CHUNK):
-            chunk.append(row)
-            if len(chunk) == CHUNK:
-                yield from _anonymized_chunk(chunk, through, slugs, positions, places, tz)
-                chunk = []
-        yield from _anonymized_chunk(chunk, through, slugs, positions, places, tz)
-
-
-def _anonymized_chunk(chunk, through, slugs, positions, places, tz) -> Iterator[list]:
-    if not chunk:
-        return
-    problems = defaultdict(list)
-    for complaint_id, problem_id in through.objects.filter(
-        complaint_id__in=[row[0] for row in chunk]
-    ).values_list("complaint_id", "problemtype_id"):
-        problems[complaint_id].append(problem_id)
-    for (
-        pk,
-        pseudonym,
-        submitted_at,
-        carrier,
-        city_id,
-        district_id,
-        postal_code,
-        technology,
-        frequency,
-        since,
-        location,
-        description,
-    ) in chunk:
-        city = places.get(city_id)
-        yield [
+        for (
             pseudonym,
-            submitted_at.astimezone(tz).date().isoformat(),
+            submitted_on,
             carrier,
-            ";".join(slugs[p] for p in sorted(problems[pk], key=positions.__getitem__)),
-            city[0] if city else "",
-            places[district_id][0] if district_id in places else "",
+            problem_ids,
+            city_id,
+            district_id,
             postal_code,
-            city[1] if city else "",
             technology,
             frequency,
-            since.strftime("%Y-%m") if since else "",
+            since,
             location,
             description,
-        ]
+        ) in queryset.iterator(chunk_size=CHUNK):
+            slugs = problem_lists.get(problem_ids)
+            if slugs is None:
+                chosen = sorted(
+                    (problems[int(pk)] for pk in (problem_ids or "").split(";") if pk),
+                    key=lambda p: p.position,
+                )
+                slugs = problem_lists[problem_ids] = ";".join(p.slug for p in chosen)
+            city = places.get(city_id, no_place)
+            yield [
+                pseudonym,
+                submitted_on,
+                carrier,
+                slugs,
+                city[0],
+                places.get(district_id, no_place)[0],
+                postal_code,
+                city[1],
+                technology,
+                frequency,
+                since[:7] if since else "",
+                location,
+                description,
+            ]
 
 
 def _place_names() -> dict[int, tuple[str, str]]:
@@ -305,7 +324,7 @@ def stream(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[bytes]:
     """The rows as a file of the format, in chunks of bytes; every text cell sanitized
-    against formula injection (sanitize.sanitize_cell)."""
+    against formula injection (sanitize.sanitize_row)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     if dialect not in DIALECTS:
@@ -317,7 +336,7 @@ def stream(
 def _sanitized(rows, progress) -> Iterator[list]:
     count = 0
     for row in rows:
-        yield [sanitize_cell(value) for value in row]
+        yield sanitize_row(row)
         count += 1
         if progress and count % 10_000 == 0:
             progress(count)

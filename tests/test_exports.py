@@ -372,3 +372,13 @@ def test_places_in_the_export_are_the_matched_names():
     cities = sorted(row[4] for row in rows[1:])
     assert cities == ["", "Hamburg"]  # the raw text of an unmatched place is never exported
     assert Place.objects.filter(name="Hamburg").exists()
+
+
+def test_the_row_sanitizer_applies_the_cell_rule():
+    from django.utils.safestring import mark_safe
+
+    from complaints.sanitize import sanitize_cell, sanitize_row
+
+    values = ["", "=1", "+49", "-", "@x", "\tx", "\rx", "x=1", " =1", 5, -3, None, mark_safe("=1")]
+    assert sanitize_row(values) == [sanitize_cell(v) for v in values]
+    assert sanitize_row(values)[:7] == ["", "'=1", "'+49", "'-", "'@x", "'\tx", "'\rx"]
