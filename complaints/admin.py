@@ -8,9 +8,12 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+from import_export.admin import ImportMixin
+from import_export.formats import base_formats
 
 from . import services
 from .admin_exports import downloads_view
+from .imports import LegacyComplaintResource, LegacyCSV
 from .models import Complaint, ProblemType, Status
 from .redaction import redact
 
@@ -125,7 +128,11 @@ class CityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
+    # Legacy data: an import with a dry-run preview, all or nothing (complaints/imports.py).
+    resource_classes = [LegacyComplaintResource]
+    import_formats = [LegacyCSV, base_formats.XLSX]
+
     list_display = [
         "id",
         "submitted_at",

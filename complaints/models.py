@@ -257,7 +257,10 @@ class Complaint(models.Model):
     technology = models.CharField(
         _("technology"), max_length=10, choices=Technology.choices, default=Technology.UNKNOWN
     )
-    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    # Required on the form; empty only for imported reports whose old form did not ask.
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=Frequency.choices, blank=True
+    )
     since = models.DateField(
         _("since"), null=True, blank=True, help_text=_("First day of the month the problem began.")
     )
@@ -342,7 +345,8 @@ class Complaint(models.Model):
                 condition=Q(technology__in=Technology.values), name="complaint_technology_valid"
             ),
             models.CheckConstraint(
-                condition=Q(frequency__in=Frequency.values), name="complaint_frequency_valid"
+                condition=Q(frequency__in=[*Frequency.values, ""]),
+                name="complaint_frequency_valid",
             ),
             models.CheckConstraint(
                 condition=Q(location__in=[*Location.values, ""]), name="complaint_location_valid"

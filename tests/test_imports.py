@@ -1,0 +1,123 @@
+"""Import of legacy complaints through the admin: preview, all or nothing, encodings, dates."""
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from complaints.models import Complaint, Status
+
+from .test_exports import user_in
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = "/admin/complaints/complaint/import/"
+PROCESS = "/admin/complaints/complaint/process_import/"
+CSV_FORMAT, XLSX_FORMAT = "0", "1"  # the order of ComplaintAdmin.import_formats
+
+LEGACY = (
+    "Datum;Stadt;Stadtteil;Problem;Beschreibung;E-Mail\r\n"
+    "24.11.2011;Hamburg;Altona;Keine Datenverbindung, SMS;"
+    "Tot. Ruft an: 0170 1234567;kai@example.org\r\n"
+    "25.11.2011 18:30;Köln;;slow-data;Seit Wochen langsam;\r\n"
+    "2011-11-26;Berlin;Kreuzberg;Gesprächsabbrüche;;\r\n"
+)
+
+
+def upload(client, content: bytes, fmt=CSV_FORMAT, name="alt.csv"):
+    file = io.BytesIO(content)
+    file.name = name
+    return client.post(IMPORT, {"format": fmt, "import_file": file, "resource": "0"})
+
+
+def confirm(client, preview):
+    form = preview.context["confirm_form"]
+    return client.post(PROCESS, {**form.initial, "resource": "0"})
+
+
+def test_a_legacy_file_is_previewed_then_imported_into_the_queue(organizer_client):
+    preview = upload(organizer_client, LEGACY.encode("cp1252"))  # Latin-1 from an old Excel
+    assert preview.status_code == 200
+    html = preview.content.decode()
+    assert "Hamburg" in html and "Köln" in html
+    assert not Complaint.objects.exists()  # the dry run stored nothing
+    response = confirm(organizer_client, preview)
+    assert response.status_code == 302
+    complaints = {c.city: c for c in Complaint.objects.all()}
+    assert set(complaints) == {"Hamburg", "Köln", "Berlin"}
+    hamburg = complaints["Hamburg"]
+    assert hamburg.imported and hamburg.status == Status.PENDING
+    assert sorted(p.slug for p in hamburg.problems.all()) == ["no-data", "sms"]
+    assert (hamburg.city_place.slug, hamburg.district_place.name) == ("hamburg", "Altona")
+    assert hamburg.description_redacted == "Tot. Ruft an: [entfernt]"
+    assert hamburg.email == "kai@example.org"
+    local = hamburg.submitted_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+    assert (local.date().isoformat(), local.hour) == ("2011-11-24", 12)
+    koeln = complaints["Köln"].submitted_at.astimezone(
+        __import__("zoneinfo").ZoneInfo("Europe/Berlin")
+    )
+    assert (koeln.day, koeln.hour, koeln.minute) == (25, 18, 30)
+    assert complaints["Berlin"].district_place.name == "Kreuzberg"
+
+
+def test_one_bad_row_imports_nothing_and_says_which_and_why(organizer_client):
+    content = (
+        "city,problems,submitted_at,frequency\n"
+        "Hamburg,sms,2011-11-24,täglich\n"
+        "Berlin,Funkloch,31.02.2011,\n"
+        ",no-data,,\n"
+    ).encode()
+    preview = upload(organizer_client, content)
+    html = preview.content.decode()
+    assert "confirm_form" not in preview.context or preview.context["confirm_form"] is None
+    assert "Funkloch" in html and "31.02.2011" in html
+    invalid = preview.context["result"].invalid_rows
+    assert [row.number for row in invalid] == [2, 3]
+    assert "Funkloch" in str(invalid[0].error_dict) and "city" in invalid[1].error_dict
+    assert not Complaint.objects.exists()
+    # A forged confirmation of the same file stores nothing either.
+    from complaints.imports import LegacyComplaintResource, LegacyCSV
+
+    result = LegacyComplaintResource().import_data(LegacyCSV().create_dataset(content))
+    assert result.has_validation_errors() and not Complaint.objects.exists()
+
+
+def test_utf8_with_bom_and_commas(organizer_client):
+    content = "\ufeffcity,district,problems\nMünchen,Schwabing,no-signal\n".encode()
+    confirm(organizer_client, upload(organizer_client, content))
+    complaint = Complaint.objects.get()
+    assert (complaint.city, complaint.city_place.slug) == ("München", "muenchen")
+
+
+def test_xlsx(organizer_client):
+    import datetime
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Stadt", "Problem", "Datum", "PLZ", "seit"])
+    sheet.append(["Dresden", "no-data", datetime.datetime(2011, 11, 24, 9, 15), 1067, "11/2011"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    preview = upload(organizer_client, buffer.getvalue(), XLSX_FORMAT, "alt.xlsx")
+    confirm(organizer_client, preview)
+    complaint = Complaint.objects.get()
+    assert complaint.postal_code == "01067" and complaint.since == datetime.date(2011, 11, 1)
+    assert complaint.submitted_at.hour in (8, 9)  # 09:15 in Berlin
+
+
+def test_a_file_without_the_required_columns_is_refused(organizer_client):
+    preview = upload(organizer_client, b"name,mail\nKai,kai@example.org\n")
+    assert "city" in preview.content.decode() and not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("group", ["Moderator", "Carrier"])
+def test_only_organizers_import(client, group):
+    client.force_login(user_in(group, f"{group.lower()}-user"))
+    assert client.get(IMPORT).status_code == 403
+    assert upload(client, LEGACY.encode()).status_code == 403
+    assert not Complaint.objects.exists()
+
+
+def test_an_organizer_in_the_group_may_import(client):
+    client.force_login(user_in("Organizer", "olga"))
+    assert client.get(IMPORT).status_code == 200
