@@ -95,16 +95,16 @@ def _download(request, data) -> StreamingHttpResponse:
         dialect=dialect if fmt == "csv" else "",
         filters=filters.as_dict(),
     )
-    if kind == ExportLog.Kind.ANONYMIZED:
-        columns, rows = exports.ANONYMIZED_COLUMNS, exports.anonymized_rows(filters)
-    else:
-        columns, rows = exports.AGGREGATE_COLUMNS, exports.aggregate_rows(filters)
 
     def progress(count):
         log.rows = count
 
     def body():
-        yield from exports.stream(columns, rows, fmt, dialect, progress)
+        if kind == ExportLog.Kind.ANONYMIZED:
+            yield from exports.anonymized_file(filters, fmt, dialect, progress)
+        else:
+            rows = exports.aggregate_rows(filters)
+            yield from exports.stream(exports.AGGREGATE_COLUMNS, rows, fmt, dialect, progress)
         # Only a download that ran to its end is complete.
         ExportLog.objects.filter(pk=log.pk).update(rows=log.rows, completed=True)
 

@@ -12,8 +12,10 @@ submitted_at (24.11.2011, 24.11.2011 14:05 or ISO; default: now), technology, fr
 since (11/2011, 11.2011 or 2011-11), location, description, email, carrier.
 """
 
+import copy
 import csv
 import datetime
+import functools
 import io
 import re
 from zoneinfo import ZoneInfo
@@ -22,7 +24,7 @@ import tablib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
@@ -111,14 +113,32 @@ def _tz():
     return ZoneInfo(settings.TIME_ZONE)
 
 
-def _choice(value, choices, name, extra=None) -> str:
+CHOICES = {
+    "technology": (Technology.choices, TECHNOLOGY_WORDS),
+    "frequency": (Frequency.choices, {}),
+    "location": (Location.choices, {}),
+}
+
+
+@functools.cache
+def _words(name: str) -> dict[str, str]:
+    """Every accepted spelling of a choice: its code, its label in German and English, and
+    the usual words (made once per process)."""
+    choices, extra = CHOICES[name]
+    words = {code: code for code, _ in choices}
+    for language in ("de", "en"):
+        with translation.override(language):
+            words.update({str(label).lower(): code for code, label in choices})
+    words.update({word: code for word, code in GERMAN_WORDS.items() if code in words})
+    words.update(extra)
+    return words
+
+
+def _choice(value, name) -> str:
     word = str(value or "").strip().lower()
-    labels = {str(label).lower(): code for code, label in choices}
-    found = (extra or {}).get(word) or GERMAN_WORDS.get(word) or labels.get(word)
-    if found is None and word in {code for code, _ in choices}:
-        found = word
+    found = _words(name).get(word)
     if found is None and word:
-        known = ", ".join(code for code, _ in choices)
+        known = ", ".join(code for code, _ in CHOICES[name][0])
         raise ValueError(f"{name}: unknown value {value!r} (known: {known})")
     return found or ""
 
@@ -190,11 +210,15 @@ class MonthWidget(widgets.Widget):
 class ProblemsWidget(widgets.Widget):
     """Problem types by slug or by German or English name."""
 
+    known: dict | None = None  # name -> pk, read once per import (see before_import)
+
     def clean(self, value, row=None, **kwargs):
-        known = {}
-        for problem in ProblemType.objects.all():
-            for key in (problem.slug, problem.name_de, problem.name_en):
-                known[key.strip().lower()] = problem.pk
+        if self.known is None:
+            self.known = {}
+            for problem in ProblemType.objects.all():
+                for key in (problem.slug, problem.name_de, problem.name_en):
+                    self.known[key.strip().lower()] = problem.pk
+        known = self.known
         names = [n.strip() for n in re.split(r"[;,/|]", str(value or "")) if n.strip()]
         if not names:
             raise ValueError("problems: at least one problem is required")
@@ -264,6 +288,11 @@ class LegacyComplaintResource(resources.ModelResource):
         # All or nothing: one invalid row and every row is rolled back.
         kwargs["rollback_on_validation_errors"] = True
         kwargs["use_transactions"] = True
+        # The values of each row (the "diff" of a new row) are for the dry run's preview
+        # only; the confirmed import of a big file does without them.
+        self._meta = copy.copy(type(self)._meta)
+        self._meta.skip_diff = not kwargs.get("dry_run", False)
+        self.fields["problems"].widget.known = None
         return super().import_data(dataset, **kwargs)
 
     def before_import(self, dataset, **kwargs):
@@ -289,13 +318,9 @@ class LegacyComplaintResource(resources.ModelResource):
         code = instance.postal_code.removesuffix(".0")
         if code.isdigit() and 3 <= len(code) < 5:
             instance.postal_code = code.zfill(5)
-        for name, choices, extra in (
-            ("technology", Technology.choices, TECHNOLOGY_WORDS),
-            ("frequency", Frequency.choices, None),
-            ("location", Location.choices, None),
-        ):
+        for name in CHOICES:
             try:
-                setattr(instance, name, _choice(getattr(instance, name), choices, name, extra))
+                setattr(instance, name, _choice(getattr(instance, name), name))
             except ValueError as error:
                 errors[name] = str(error)
         instance.technology = instance.technology or Technology.UNKNOWN
@@ -320,8 +345,12 @@ class LegacyComplaintResource(resources.ModelResource):
         instance.privacy_policy_version = "import"
         if not errors:
             try:
+                # Field by field, without a query per row: the model's check constraints
+                # repeat what the fields' choices and validators check already.
                 instance.full_clean(
-                    exclude=["problems", "city_place", "district_place", "reference", "pseudonym"]
+                    exclude=["problems", "city_place", "district_place", "reference", "pseudonym"],
+                    validate_unique=False,
+                    validate_constraints=False,
                 )
             except ValidationError as error:
                 errors.update({k: " ".join(v) for k, v in error.message_dict.items()})

@@ -14,6 +14,7 @@ moderators see the result next to the original and can correct it.
 import re
 
 REDACTED = "[entfernt]"
+_MAYBE_PERSONAL = re.compile(r"[\d@]|www\.|https?:|\(at\)|\[at\]|\{at\}", re.IGNORECASE)
 
 _EMAIL = re.compile(
     r"[\w.%+-]+\s*(?:@|\(at\)|\[at\]|\{at\})\s*[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[\w-]+)*"
@@ -61,8 +62,10 @@ def redact(text: str, email: str = "") -> str:
     """The text with personal data replaced by REDACTED (see the module doc)."""
     if not text:
         return text
+    if not email and not _MAYBE_PERSONAL.search(text):
+        return text  # no digit, no @, no link: nothing any rule below could match
     if email:
-        text = re.sub(re.escape(email), REDACTED, text, flags=re.IGNORECASE)
+        text = _replace_words(text, email, whole_words=False)
     text = _EMAIL.sub(REDACTED, text)
     text = _URL.sub(REDACTED, text)
     text = _IBAN.sub(_iban, text)
@@ -71,5 +74,32 @@ def redact(text: str, email: str = "") -> str:
     text = _LONG_DIGITS.sub(_long_digits, text)
     local = email.partition("@")[0] if email else ""
     if len(local) >= 3:
-        text = re.sub(rf"(?<!\w){re.escape(local)}(?!\w)", REDACTED, text, flags=re.IGNORECASE)
+        text = _replace_words(text, local, whole_words=True)
     return text
+
+
+def _replace_words(text: str, word: str, *, whole_words: bool) -> str:
+    """text with every occurrence of word (any case) replaced by REDACTED; with whole_words,
+    only where no letter or digit touches it. Plain string search: a regular expression per
+    submitter would be compiled anew for each of them (imports run this for every row)."""
+    lower, needle = text.lower(), word.lower()
+    if len(lower) != len(text) or needle not in lower:
+        # Lower-casing changed the length (a rare letter such as İ): fall back to a pattern.
+        if needle not in lower:
+            return text
+        pattern = rf"(?<!\w){re.escape(word)}(?!\w)" if whole_words else re.escape(word)
+        return re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
+    parts, start = [], 0
+    while (found := lower.find(needle, start)) != -1:
+        end = found + len(needle)
+        touching = whole_words and (
+            (found > 0 and (text[found - 1].isalnum() or text[found - 1] == "_"))
+            or (end < len(text) and (text[end].isalnum() or text[end] == "_"))
+        )
+        if touching:
+            parts.append(text[start:end])
+        else:
+            parts.append(text[start:found] + REDACTED)
+        start = end
+    parts.append(text[start:])
+    return "".join(parts)

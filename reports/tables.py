@@ -45,9 +45,14 @@ class _Table:
         self.k = k
         self.columns = list(column_totals)
         # A shown row lists every category; zero is hidden like any count below k.
+        for r, cells in table.items():
+            unknown = set(cells) - set(column_totals)
+            if unknown:
+                raise ValueError(f"row {r!r} has categories without a total: {unknown}")
         self.table = {r: {c: cells.get(c, 0) for c in self.columns} for r, cells in table.items()}
         self.row_totals = row_totals
         self.published = set(self.table)
+        self._ordered = None
         self.hidden = {r: {c for c, n in cells.items() if n < k} for r, cells in self.table.items()}
         self.hidden_by_column = defaultdict(set)
         for r, cells in self.hidden.items():
@@ -97,7 +102,8 @@ class _Table:
     def partner_rows(self, r, p, q):
         if r != REST:
             yield REST
-        yield from (self.hidden_by_column[p] & self.hidden_by_column[q]) - {r}
+        smaller, larger = sorted((self.hidden_by_column[p], self.hidden_by_column[q]), key=len)
+        yield from (row for row in smaller if row in larger and row != r)
 
     def protected(self, r, p) -> bool:
         """Whether a second table exists in which cell (r, p) differs (see the module doc)."""
@@ -110,16 +116,24 @@ class _Table:
         return False
 
     def cheapest_rectangle(self, r, p) -> list | None:
-        """The shown cells to hide (fewest reports hidden) so that (r, p) is protected."""
+        """Shown cells to hide so that (r, p) is protected: few, and holding few reports."""
         best, best_cost = None, None
         for q in self.columns:
             if q == p:
                 continue
-            # The rest needs at most (r, q) hidden; other rows only when it cannot move.
+            # The cheapest partners first: the rest, or a row whose cells in p and q are hidden
+            # already, needs at most (r, q) hidden. Every row is tried only when none moves.
             if r != REST and self.movable(r, p, q, REST):
                 partners = [REST]
             else:
-                partners = sorted(self.published - {r}, key=str)
+                partners = next(
+                    (
+                        [row]
+                        for row in self.partner_rows(REST, p, q)
+                        if row != r and self.movable(r, p, q, row)
+                    ),
+                    None,
+                ) or [row for row in self.ordered() if row != r]
             for r2 in partners:
                 if not self.movable(r, p, q, r2):
                     continue
@@ -131,6 +145,12 @@ class _Table:
                     best, best_cost = cells, cost
         return best
 
+    def ordered(self) -> list:
+        """The shown rows in a fixed order (so that the choice of cells is reproducible)."""
+        if self._ordered is None:
+            self._ordered = sorted(self.published, key=str)
+        return self._ordered
+
     def hide(self, r, c) -> None:
         self.hidden[r].add(c)
         self.hidden_by_column[c].add(r)
@@ -138,6 +158,7 @@ class _Table:
     def withhold(self, r) -> None:
         """Show nothing of row r: its cells become part of the rest."""
         self.published.discard(r)
+        self._ordered = None
         for c, n in self.table[r].items():
             self.rest[c] = self.rest.get(c, 0) + n
             self.hidden_by_column[c].discard(r)
@@ -147,7 +168,7 @@ class _Table:
         changed = True
         while changed:
             changed = False
-            for r in [REST, *sorted(self.published, key=str)]:
+            for r in [REST, *self.ordered()]:
                 if r != REST and r not in self.published:
                     continue
                 for p in self.small_cells(r):

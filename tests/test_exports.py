@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection  # noqa: F401 (used by a skipif condition)
 from openpyxl import load_workbook
 
 from complaints import exports
@@ -382,3 +383,29 @@ def test_the_row_sanitizer_applies_the_cell_rule():
     values = ["", "=1", "+49", "-", "@x", "\tx", "\rx", "x=1", " =1", 5, -3, None, mark_safe("=1")]
     assert sanitize_row(values) == [sanitize_cell(v) for v in values]
     assert sanitize_row(values)[:7] == ["", "'=1", "'+49", "'-", "'@x", "'\tx", "'\rx"]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the SQL path is PostgreSQL's")
+@pytest.mark.parametrize("dialect", ["rfc4180", "excel-de"])
+def test_the_database_made_csv_equals_the_python_made_csv(reports, dialect):
+    # PostgreSQL writes the CSV lines itself; they must be the same bytes as Python's.
+    tricky = [
+        'Er sagte "kein Netz"; dann, nichts',
+        "Zeile eins\nZeile zwei\r\nZeile drei",
+        "=SUMME(A1)",
+        "-minus",
+        "@home",
+        "\tTab",
+        "Grüße aus Köln, ß",
+        "",
+    ]
+    for text in tricky:
+        ComplaintFactory(status=Status.PUBLISHED, description=text, since=datetime.date(2025, 1, 1))
+    ComplaintFactory(status=Status.PUBLISHED, city="Nirgendwo am See", problems=[])
+    filters = exports.Filters()
+    from_sql = b"".join(exports.anonymized_file(filters, "csv", dialect))
+    from_python = b"".join(
+        exports.stream(exports.ANONYMIZED_COLUMNS, exports.anonymized_rows(filters), "csv", dialect)
+    )
+    assert from_sql == from_python
+    assert from_sql.count(b"\r\n") >= 1 + 13 + 9

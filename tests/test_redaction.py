@@ -106,3 +106,11 @@ def test_the_text_around_is_kept():
 def test_empty_text():
     assert redact("") == ""
     assert redact("", "a@b.de") == ""
+
+
+def test_the_submitters_own_address_in_any_case_and_only_as_a_whole_word():
+    text = "MAX.Mustermann schrieb: max.mustermannX und max.mustermann."
+    assert redact(text, "max.mustermann@web.de") == (
+        f"{REDACTED} schrieb: max.mustermannX und {REDACTED}."
+    )
+    assert redact("Kalle1978@T-Online.de", "kalle1978@t-online.de") == REDACTED

@@ -1,4 +1,4 @@
-"""Suppression of city-by-category tables, checked by an attacker with linear programming.
+"""Suppression of city-by-category tables, checked by an attacker with integer programming.
 
 The attacker knows every published number (shown cells, every published row's total, the
 column totals over everything, the grand total), the rules (a hidden cell is 0 to K-1 when
@@ -12,7 +12,7 @@ import random
 from collections import Counter, defaultdict
 
 import pytest
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from reports.suppression import suppress_group
 from reports.tables import protect_table
@@ -66,17 +66,20 @@ def attack(table, row_totals, extra, column_totals, hidden, k, additive):
         equalities.append(row_vector(keys))
         eq_values.append(column_totals[c] - known)
 
+    constraints = [LinearConstraint(equalities, eq_values, eq_values)]
+    if inequalities:
+        constraints.append(LinearConstraint(inequalities, -float("inf"), ineq_values))
+    bounds = Bounds([low for *_, low, _ in unknowns], [high for *_, high in unknowns])
+
     def extremes(objective):
+        # Whole numbers of reports: an integer program, stricter than its LP relaxation.
         results = []
         for sign in (1, -1):
-            outcome = linprog(
+            outcome = milp(
                 [sign * x for x in objective],
-                A_ub=inequalities or None,
-                b_ub=ineq_values or None,
-                A_eq=equalities,
-                b_eq=eq_values,
-                bounds=[(low, high) for _, _, low, high in unknowns],
-                method="highs",
+                constraints=constraints,
+                bounds=bounds,
+                integrality=[1] * len(unknowns),
             )
             assert outcome.status == 0, outcome.message  # the truth itself is feasible
             results.append(sign * outcome.fun)
@@ -204,3 +207,9 @@ def test_small_cells_of_the_rest_are_protected_too():
 def test_rows_must_not_add_up_to_more_than_the_totals():
     with pytest.raises(ValueError):
         protect_table({"a": {"x": 9}}, {"a": 9}, {"x": 5}, 9, K)
+
+
+def test_a_category_without_a_total_is_an_error():
+    # A key mismatch between the queries must fail loudly, not drop the cell from the proof.
+    with pytest.raises(ValueError, match="without a total"):
+        protect_table({"a": {"x": 9, "y": 2}}, {"a": 11}, {"x": 20}, 30, K)

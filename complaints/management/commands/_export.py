@@ -26,10 +26,8 @@ class ExportCommand(BaseCommand):
         parser.add_argument("--carrier", default="", help="Only this carrier (its slug).")
         parser.add_argument("--out", required=True, help="The file to write, or - for stdout.")
 
-    def rows(self, filters):
-        raise NotImplementedError
-
-    def columns(self):
+    def chunks(self, filters, fmt, dialect, progress):
+        """The export file in chunks of bytes (see complaints.exports)."""
         raise NotImplementedError
 
     def handle(self, *args, **options):
@@ -57,9 +55,7 @@ class ExportCommand(BaseCommand):
             if options["verbosity"] > 0:
                 self.stderr.write(f"\r{count:,} rows", ending="")
 
-        chunks = exports.stream(
-            self.columns(), self.rows(filters), options["format"], options["dialect"], progress
-        )
+        chunks = self.chunks(filters, options["format"], options["dialect"], progress)
         if options["out"] == "-":
             out = sys.stdout.buffer
             try:

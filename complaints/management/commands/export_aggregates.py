@@ -8,8 +8,6 @@ class Command(ExportCommand):
     help = "Export complaints per city, district and problem, small counts suppressed."
     kind = ExportLog.Kind.AGGREGATES
 
-    def columns(self):
-        return exports.AGGREGATE_COLUMNS
-
-    def rows(self, filters):
-        return exports.aggregate_rows(filters)
+    def chunks(self, filters, fmt, dialect, progress):
+        rows = exports.aggregate_rows(filters)
+        return exports.stream(exports.AGGREGATE_COLUMNS, rows, fmt, dialect, progress)

@@ -8,8 +8,5 @@ class Command(ExportCommand):
     help = "Export published complaints, anonymized, one row each (for the carrier)."
     kind = ExportLog.Kind.ANONYMIZED
 
-    def columns(self):
-        return exports.ANONYMIZED_COLUMNS
-
-    def rows(self, filters):
-        return exports.anonymized_rows(filters)
+    def chunks(self, filters, fmt, dialect, progress):
+        return exports.anonymized_file(filters, fmt, dialect, progress)
