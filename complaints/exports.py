@@ -276,24 +276,10 @@ _PG_QUOTED = (
 
 
 def _pg_csv_lines(filters: Filters, delimiter: str) -> Iterator[str]:
-    from django.contrib.postgres.aggregates import StringAgg
-
-    slugs = (
-        Complaint.problems.through.objects.filter(complaint_id=OuterRef("pk"))
-        .order_by()
-        .values("complaint_id")
-        .annotate(
-            slugs=StringAgg(
-                "problemtype__slug", ";", order_by=("problemtype__position", "problemtype__slug")
-            )
-        )
-        .values("slugs")
-    )
     queryset = (
         filters.apply(Complaint.objects.all())
         .annotate(
             submitted_on=Cast(TruncDate("submitted_at", tzinfo=_tz()), CharField()),
-            problem_slugs=Subquery(slugs),
             city_name=F("city_place__name"),
             district_name=F("district_place__name"),
             state_name=F("city_place__state"),
@@ -303,7 +289,6 @@ def _pg_csv_lines(filters: Filters, delimiter: str) -> Iterator[str]:
             "pseudonym",
             "submitted_on",
             "carrier",
-            "problem_slugs",
             "city_name",
             "district_name",
             "postal_code",
@@ -332,12 +317,22 @@ def _pg_csv_lines(filters: Filters, delimiter: str) -> Iterator[str]:
         else:
             safe.append(f"{value} AS s{i}")
             cells.append(f"s{i}")
-    columns = ", ".join(f"c{i}" for i in range(15))
+    columns = ", ".join(f"c{i}" for i in range(15) if i != 3)
+    quote = connection.ops.quote_name
+    through, problem = Complaint.problems.through._meta.db_table, ProblemType._meta.db_table
+    # Each complaint's problem slugs (c3), made for all in one pass and joined: much faster
+    # than a subquery per row (what COPY of the same columns does too).
+    problems = (
+        f"SELECT cp.complaint_id, string_agg(pt.slug, ';' ORDER BY pt.position, pt.slug) AS c3"  # noqa: S608
+        f" FROM {quote(through)} cp JOIN {quote(problem)} pt ON pt.id = cp.problemtype_id"
+        " GROUP BY cp.complaint_id"
+    )
     # Only constant text and the ORM's own SQL: every value is a parameter. OFFSET 0 keeps the
     # inner select apart, so each sanitized value is computed once, not once per use.
     sql = (
         f"SELECT concat_ws('{delimiter}', {', '.join(cells)}) || chr(13) || chr(10)"  # noqa: S608
         f" FROM (SELECT {', '.join(safe)}, c13, c14 FROM ({inner}) AS export({columns})"
+        f" LEFT JOIN ({problems}) AS problems ON problems.complaint_id = export.c14"
         " OFFSET 0) AS safe ORDER BY c13, c14"
     )
     with transaction.atomic():
