@@ -22,7 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _db import ROOT, drop_database, seeded_database
 
 COPY_SQL = """
 COPY (
@@ -66,36 +67,6 @@ def run(command, env) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def prepare(size, args, env):
-    import psycopg
-
-    db = f"einzelfall_bench_{size}"
-    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone()
-        if not (args.keep and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {db}")
-            conn.execute(f"CREATE DATABASE {db}")
-            exists = None
-    env = {**env, "DATABASE_URL": f"{args.pg}/{db}"}
-    if not exists:
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        for command in (
-            ["migrate", "-v0"],
-            ["load_places"],
-            ["seed_demo", "--count", str(size), "--all-published", "--seed", "1"],
-        ):
-            subprocess.run(
-                [*manage, *command],
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        with psycopg.connect(f"{args.pg}/{db}", autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
-    return db, env
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -114,7 +85,8 @@ def main():
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     for size in args.sizes:
-        db, db_env = prepare(size, args, env)
+        db = f"einzelfall_bench_{size}"
+        db_env = seeded_database(args.pg, db, size, env, args.keep)
         copy_client = [
             sys.executable,
             "-c",
@@ -146,10 +118,7 @@ def main():
                 f"peak RSS {max(rss for _, rss in runs):6.1f} MB"
             )
         if not args.keep:
-            import psycopg
-
-            with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {db}")
+            drop_database(args.pg, db)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,13 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _db import ROOT, drop_database, seeded_database
+
 DB = "einzelfall_bench"
 
 
@@ -40,8 +41,6 @@ def main():
     parser.add_argument("--keep", action="store_true", help="Reuse and keep the database.")
     args = parser.parse_args()
 
-    import psycopg
-
     env = {
         **os.environ,
         "DATABASE_URL": f"{args.pg}/{DB}",
@@ -50,22 +49,7 @@ def main():
         "ALLOWED_HOSTS": "testserver",
         "ENV_FILE": os.devnull,
     }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
-        if not (args.keep and exists):
-            conn.execute(f"DROP DATABASE IF EXISTS {DB}")
-            conn.execute(f"CREATE DATABASE {DB}")
-            exists = None
-    if not exists:
-        for command in (
-            ["migrate", "-v0"],
-            ["load_places"],
-            ["seed_demo", "--count", str(args.count), "--all-published", "--seed", "1"],
-        ):
-            subprocess.run([*manage, *command], env=env, check=True, stdout=subprocess.DEVNULL)
-        with psycopg.connect(f"{args.pg}/{DB}", autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
+    env = seeded_database(args.pg, DB, args.count, env, args.keep)
 
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "einzelfall.settings"
@@ -114,8 +98,7 @@ def main():
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB}")
+        drop_database(args.pg, DB)
 
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
