@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Aggregate, CharField, Count, F, OuterRef, Subquery
 from django.db.models.functions import Cast, TruncDate
+from django.utils.translation import gettext as _
 
 from reports.suppression import suppress_group
 from reports.tables import protect_table
@@ -76,9 +77,9 @@ class Filters:
             try:
                 dates[name] = datetime.date.fromisoformat(str(value).strip())
             except ValueError:
-                errors[name] = f"Not a date (YYYY-MM-DD): {value!r}"
+                errors[name] = _("Not a date (YYYY-MM-DD): %(value)r") % {"value": value}
         if dates.get("since") and dates.get("until") and dates["since"] > dates["until"]:
-            errors["until"] = "until is before since"
+            errors["until"] = _("The end date is before the start date.")
         city = (city or "").strip()
         if (
             city
@@ -86,11 +87,14 @@ class Filters:
                 slug=city, kind=Place.Kind.CITY, merged_into__isnull=True
             ).exists()
         ):
-            errors["city"] = f"No known city with the slug {city!r}"
+            errors["city"] = _("No known city with the slug %(value)r") % {"value": city}
         carrier = (carrier or "").strip()
         if carrier and carrier not in settings.EINZELFALL_CARRIERS:
             known = ", ".join(settings.EINZELFALL_CARRIERS)
-            errors["carrier"] = f"Unknown carrier {carrier!r} (known: {known})"
+            errors["carrier"] = _("Unknown carrier %(value)r (known: %(known)s)") % {
+                "value": carrier,
+                "known": known,
+            }
         if errors:
             raise ValidationError(errors)
         return cls(dates.get("since"), dates.get("until"), city, carrier)

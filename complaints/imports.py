@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
@@ -139,7 +140,10 @@ def _choice(value, name) -> str:
     found = _words(name).get(word)
     if found is None and word:
         known = ", ".join(code for code, _ in CHOICES[name][0])
-        raise ValueError(f"{name}: unknown value {value!r} (known: {known})")
+        raise ValueError(
+            _("%(field)s: unknown value %(value)r (known: %(known)s)")
+            % {"field": name, "value": value, "known": known}
+        )
     return found or ""
 
 
@@ -172,11 +176,13 @@ class DateTimeWidget(widgets.Widget):
                         parsed = parsed.replace(hour=12)
                     break
             if parsed is None:
-                raise ValueError(f"Not a date: {raw!r} (use 24.11.2011 or 2011-11-24)")
+                raise ValueError(
+                    _("Not a date: %(value)r (use 24.11.2011 or 2011-11-24)") % {"value": raw}
+                )
         if timezone.is_naive(parsed):
             parsed = parsed.replace(tzinfo=_tz())
         if parsed > timezone.now() + datetime.timedelta(days=1):
-            raise ValueError(f"Date in the future: {value!r}")
+            raise ValueError(_("Date in the future: %(value)r") % {"value": value})
         return parsed
 
 
@@ -199,12 +205,14 @@ class MonthWidget(widgets.Widget):
         else:
             match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", raw)
             if not match:
-                raise ValueError(f"Not a month: {raw!r} (use 11/2011 or 2011-11)")
+                raise ValueError(
+                    _("Not a month: %(value)r (use 11/2011 or 2011-11)") % {"value": raw}
+                )
             year, month = int(match[1]), int(match[2])
         try:
             return datetime.date(year, month, 1)
         except ValueError:
-            raise ValueError(f"Not a month: {raw!r}") from None
+            raise ValueError(_("Not a month: %(value)r") % {"value": raw}) from None
 
 
 class ProblemsWidget(widgets.Widget):
@@ -221,10 +229,12 @@ class ProblemsWidget(widgets.Widget):
         known = self.known
         names = [n.strip() for n in re.split(r"[;,/|]", str(value or "")) if n.strip()]
         if not names:
-            raise ValueError("problems: at least one problem is required")
+            raise ValueError(_("problems: at least one problem is required"))
         unknown = [n for n in names if n.lower() not in known]
         if unknown:
-            raise ValueError(f"problems: unknown {', '.join(map(repr, unknown))}")
+            raise ValueError(
+                _("problems: unknown %(names)s") % {"names": ", ".join(map(repr, unknown))}
+            )
         return sorted({known[n.lower()] for n in names})
 
 
@@ -303,7 +313,9 @@ class LegacyComplaintResource(resources.ModelResource):
         dataset.headers = headers
         missing = {"city", "problems"} - set(headers)
         if missing:
-            raise ValueError(f"The file has no column {', '.join(sorted(missing))}.")
+            raise ValueError(
+                _("The file has no column %(names)s.") % {"names": ", ".join(sorted(missing))}
+            )
         for name in IMPORT_COLUMNS:
             if name not in headers:
                 dataset.append_col([""] * dataset.height, header=name)
@@ -330,7 +342,7 @@ class LegacyComplaintResource(resources.ModelResource):
             iter(settings.EINZELFALL_CARRIERS)
         )
         if carrier not in settings.EINZELFALL_CARRIERS:
-            errors["carrier"] = f"unknown carrier {instance.carrier!r}"
+            errors["carrier"] = _("unknown carrier %(value)r") % {"value": instance.carrier}
         instance.carrier = carrier
         instance.description = text.multi_line(str(instance.description or ""))
         instance.email = str(instance.email or "").strip()

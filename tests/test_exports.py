@@ -179,9 +179,9 @@ def test_filters_by_city_carrier_and_dates(reports):
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--since", "24.11.2011", "Not a date"),
-        ("--city", "atlantis", "No known city"),
-        ("--carrier", "acme", "Unknown carrier"),
+        ("--since", "24.11.2011", "Kein Datum"),
+        ("--city", "atlantis", "Keine bekannte Stadt"),
+        ("--carrier", "acme", "Unbekannter Netzbetreiber"),
     ],
 )
 def test_bad_filters_are_refused_clearly(option, value, message):
@@ -283,7 +283,7 @@ def test_the_downloads_form_says_what_is_wrong(organizer_client, reports):
         },
     )
     assert response.status_code == 200 and not getattr(response, "streaming", False)
-    assert "until is before since" in response.content.decode()
+    assert "Das Enddatum liegt vor dem Anfangsdatum." in response.content.decode()
     assert not ExportLog.objects.exists()
 
 
