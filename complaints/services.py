@@ -37,6 +37,16 @@ def published_changed() -> None:
 
 
 @transaction.atomic
+def complaint_delete(*, complaint: Complaint) -> None:
+    """The submitter deletes their report: the row and everything in it are gone for good.
+
+    The counter and, for a published report, the evaluation follow after the commit."""
+    was_published = complaint.status == Status.PUBLISHED
+    complaint.delete()
+    transaction.on_commit(published_changed if was_published else counter_invalidate)
+
+
+@transaction.atomic
 def complaint_submit(
     *,
     problems: Iterable[ProblemType],

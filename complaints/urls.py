@@ -10,4 +10,10 @@ urlpatterns = [
     path("places/suggest/", views.place_suggest, name="place-suggest"),
     # Only what new_reference() can produce; anything else is a 404 without a database query.
     re_path(r"^report/thanks/(?P<reference>[A-Za-z0-9_-]{16,64})/$", views.thanks, name="thanks"),
+    re_path(
+        r"^report/thanks/(?P<reference>[A-Za-z0-9_-]{16,64})/delete/$",
+        views.delete,
+        name="delete",
+    ),
+    path("report/deleted/", views.deleted, name="deleted"),
 ]

@@ -62,10 +62,29 @@ def thanks(request, reference):
         "private_link": request.build_absolute_uri(complaint.get_absolute_url()),
         "counter": selectors.public_counter(),
     }
-    response = render(request, "complaints/thanks.html", context)
+    return _private(render(request, "complaints/thanks.html", context))
+
+
+def _private(response):
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete(request, reference):
+    """The submitter's own report, deleted for good after a confirmation (POST)."""
+    complaint = get_object_or_404(Complaint, reference=reference)
+    if request.method == "POST":
+        services.complaint_delete(complaint=complaint)
+        return redirect("complaints:deleted")
+    return _private(render(request, "complaints/delete.html", {"complaint": complaint}))
+
+
+@never_cache
+def deleted(request):
+    return render(request, "complaints/deleted.html")
 
 
 def csrf_failure(request, reason=""):

@@ -1,0 +1,72 @@
+"""The submitter's private link: see the report, delete it for good."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from complaints.models import Complaint, Status
+
+from .factories import ComplaintFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def counter(client) -> int:
+    html = client.get("/").content.decode()
+    return int(re.search(r'data-testid="counter">([\d.]+)<', html)[1].replace(".", ""))
+
+
+def test_the_private_link_deletes_the_report_and_the_counter_drops(
+    client, django_capture_on_commit_callbacks
+):
+    keep = ComplaintFactory.create_batch(3)
+    mine = ComplaintFactory(email="ich@example.org", description="Mein Text")
+    assert counter(client) == 4
+    thanks = client.get(f"/report/thanks/{mine.reference}/").content.decode()
+    delete_url = f"/report/thanks/{mine.reference}/delete/"
+    assert delete_url in thanks
+    confirm = client.get(delete_url)
+    assert confirm.status_code == 200 and "Cache-Control" in confirm
+    assert "no-cache" in confirm["Cache-Control"] and confirm["X-Robots-Tag"].startswith("noindex")
+    assert Complaint.objects.filter(pk=mine.pk).exists()  # a GET deletes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(delete_url)
+    assert response.status_code == 302 and response["Location"] == "/report/deleted/"
+    assert "gelöscht" in client.get(response["Location"]).content.decode()
+    assert not Complaint.objects.filter(pk=mine.pk).exists()
+    assert not Complaint.objects.filter(email="ich@example.org").exists()
+    assert Complaint.objects.count() == len(keep)
+    assert counter(client) == 3
+    # The link is dead now, and says nothing.
+    assert client.get(f"/report/thanks/{mine.reference}/").status_code == 404
+    assert client.post(delete_url).status_code == 404
+
+
+def test_deleting_a_published_report_updates_the_evaluation(
+    client, django_capture_on_commit_callbacks
+):
+    ComplaintFactory.create_batch(6, city="Berlin", status=Status.PUBLISHED)
+    mine = ComplaintFactory(city="Berlin", status=Status.PUBLISHED)
+    assert client.get("/stats/cities.json").json()["total"] == 7
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/report/thanks/{mine.reference}/delete/")
+    assert client.get("/stats/cities.json").json()["total"] == 6
+
+
+@pytest.mark.parametrize("token", ["A" * 32, "nonsense-token-that-is-long", "x" * 64])
+def test_a_wrong_token_is_a_plain_404(client, token):
+    ComplaintFactory()
+    for response in (
+        client.get(f"/report/thanks/{token}/delete/"),
+        client.post(f"/report/thanks/{token}/delete/"),
+    ):
+        assert response.status_code == 404
+    assert Complaint.objects.count() == 1
+
+
+def test_deleting_needs_the_csrf_token():
+    complaint = ComplaintFactory()
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(f"/report/thanks/{complaint.reference}/delete/").status_code == 403
+    assert Complaint.objects.filter(pk=complaint.pk).exists()
