@@ -281,6 +281,9 @@ class Complaint(models.Model):
         help_text=_("The only version of the description that is ever exported."),
     )
     email = models.EmailField(_("email"), blank=True)
+    # A keyed hash of the sender's address, changing daily (abuse.ip_hash): for the duplicate
+    # check; dropped after IP_HASH_RETENTION_DAYS. Never the address itself.
+    ip_hash = models.CharField(_("address hash"), max_length=64, blank=True, editable=False)
     imported = models.BooleanField(
         _("imported"), default=False, help_text=_("Collected elsewhere and imported.")
     )

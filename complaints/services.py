@@ -61,6 +61,7 @@ def complaint_submit(
     description: str = "",
     email: str = "",
     language: str = "de",
+    ip_hash: str = "",
 ) -> Complaint:
     """Store one complaint from the public form, with consent recorded now.
 
@@ -90,6 +91,7 @@ def complaint_submit(
         description=text.multi_line(description),
         description_redacted=redact(text.multi_line(description), email.strip()),
         email=email.strip(),
+        ip_hash=ip_hash,
         language=language,
         consent_at=now,
         privacy_policy_version=settings.PRIVACY_POLICY_VERSION,

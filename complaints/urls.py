@@ -16,4 +16,5 @@ urlpatterns = [
         name="delete",
     ),
     path("report/deleted/", views.deleted, name="deleted"),
+    path("report/received/", views.received, name="received"),
 ]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import selectors, services
+from . import abuse, selectors, services
 from .forms import ComplaintForm
 from .models import Complaint
 
@@ -23,8 +23,15 @@ def landing(request):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def report(request):
+    if request.method == "POST" and abuse.is_bot(request.POST):
+        # Answered like a success, stored nowhere (complaints/abuse.py says why).
+        return redirect("complaints:received")
     form = ComplaintForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        if abuse.over_limit(request):
+            response = render(request, "429.html", status=429)
+            response["Retry-After"] = "600"
+            return response
         data = form.cleaned_data
         try:
             complaint = services.complaint_submit(
@@ -40,6 +47,7 @@ def report(request):
                 description=data["description"],
                 email=data["email"],
                 language=get_language() or "de",
+                ip_hash=abuse.ip_hash(abuse.client_ip(request)),
             )
         except ValidationError as error:
             # The form checks everything the model does; this is the safety net for a rule
@@ -47,8 +55,18 @@ def report(request):
             form.add_error(None, error.messages)
         else:
             return redirect(complaint)
-    context = {"form": form, "city_names": selectors.largest_city_names()}
+    context = {
+        "form": form,
+        "city_names": selectors.largest_city_names(),
+        "form_stamp": abuse.form_stamp(),
+        "honeypot": abuse.HONEYPOT_FIELD,
+    }
     return render(request, "complaints/report.html", context)
+
+
+def received(request):
+    """What a bot is told: the same words as a success, no private link."""
+    return render(request, "complaints/received.html")
 
 
 @never_cache

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "import_export",
+    "django_ratelimit",
     "complaints",
     "reports",
 ]
@@ -146,6 +147,23 @@ PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="2026-11-01")
 REPORTS_MIN_COUNT = env.int("REPORTS_MIN_COUNT", default=5)
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=180)
+
+# Abuse resistance (complaints/abuse.py). Reports per client, as django-ratelimit rates.
+REPORT_RATE_LIMITS = env.list("REPORT_RATE_LIMITS", default=["5/10m", "20/d"])
+# A form sent back sooner than this after it was shown is a bot's.
+MIN_FILL_SECONDS = env.int("MIN_FILL_SECONDS", default=3)
+# Behind a proxy: the header that carries the client's address (e.g. X-Real-IP). Only set it
+# when the proxy always sets it: the client can send any header it likes.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+# Days a complaint keeps the (daily-keyed) hash of its sender's address, for duplicates.
+IP_HASH_RETENTION_DAYS = env.int("IP_HASH_RETENTION_DAYS", default=7)
+RATELIMIT_USE_CACHE = "default"
+# django-ratelimit lists Django's own Redis backend as "not officially supported" (it works:
+# atomic incr) and the local-memory cache as not shared (true: one process in development;
+# complaints.checks warns about it for production).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # Seconds the public counter may lag behind; submissions and moderation invalidate it.
 COUNTER_CACHE_SECONDS = env.int("COUNTER_CACHE_SECONDS", default=30)

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import translation
 
-from complaints import matching
+from complaints import abuse, matching
 
 from .factories import UserFactory
 
@@ -50,6 +50,8 @@ def organizer_client(client, organizer):
 def valid_report():
     """What a hurried submitter in Hamburg-Altona sends: the required fields and a few more."""
     return {
+        # The hidden time stamp the form page sets (MIN_FILL_SECONDS is 0 in the tests).
+        "form_stamp": abuse.form_stamp(),
         "problems": ["no-data", "dropped-calls"],
         "city": "Hamburg",
         "district": "Altona",

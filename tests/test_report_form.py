@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from complaints import abuse
 from complaints.models import Complaint
 
 from .helpers import field_errors
@@ -75,7 +76,7 @@ def test_errors_are_in_english_when_the_page_is(client, valid_report):
 
 
 def test_missing_everything_reports_each_required_field(client):
-    response = post(client, {})
+    response = post(client, {"form_stamp": abuse.form_stamp()})
     html = response.content.decode()
     for field in ["problems", "city", "frequency", "consent"]:
         assert field_errors(html, field), field
@@ -138,6 +139,7 @@ def test_only_required_fields_are_enough(client):
     response = post(
         client,
         {
+            "form_stamp": abuse.form_stamp(),
             "problems": ["sms"],
             "city": "Passau",
             "frequency": "rarely",

@@ -1,0 +1,149 @@
+"""Abuse resistance: bot traps, rate limits per client, and no raw address anywhere."""
+
+import io
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+
+from complaints import abuse
+from complaints.models import Complaint
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_filled_honeypot_looks_like_success_and_stores_nothing(client, valid_report):
+    response = client.post("/report/", {**valid_report, "website": "http://spam.example"})
+    assert response.status_code == 302 and response["Location"] == "/report/received/"
+    assert "Ihre Meldung ist eingegangen" in client.get("/report/received/").content.decode()
+    assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("stamp", [None, "", "1234:forged:signature"])
+def test_a_missing_or_forged_stamp_is_a_bot(client, valid_report, stamp):
+    data = {**valid_report}
+    if stamp is None:
+        del data["form_stamp"]
+    else:
+        data["form_stamp"] = stamp
+    assert client.post("/report/", data)["Location"] == "/report/received/"
+    assert not Complaint.objects.exists()
+
+
+def test_a_form_sent_back_too_quickly_is_a_bot(client, valid_report, settings):
+    settings.MIN_FILL_SECONDS = 1
+    page = client.get("/report/").content.decode()
+    assert 'name="form_stamp"' in page and 'name="website"' in page
+    data = {**valid_report, "form_stamp": abuse.form_stamp()}
+    assert client.post("/report/", data)["Location"] == "/report/received/"
+    time.sleep(1.1)  # a person who took longer than the minimum
+    response = client.post("/report/", data)
+    assert response.status_code == 302 and "/report/thanks/" in response["Location"]
+    assert Complaint.objects.count() == 1
+
+
+def test_five_reports_then_a_friendly_429_and_other_clients_are_not_affected(valid_report):
+    one = Client(REMOTE_ADDR="203.0.113.7")
+    statuses = [one.post("/report/", valid_report).status_code for _ in range(8)]
+    assert statuses == [302] * 5 + [429] * 3
+    limited = one.post("/report/", valid_report)
+    assert limited["Retry-After"] == "600"
+    assert "Zu viele Meldungen" in limited.content.decode()
+    english = one.post("/report/", valid_report, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Too many reports" in english.content.decode()
+    assert Complaint.objects.count() == 5
+    other = Client(REMOTE_ADDR="198.51.100.23")
+    assert other.post("/report/", valid_report).status_code == 302
+
+
+def test_typos_do_not_count_towards_the_limit(valid_report):
+    one = Client(REMOTE_ADDR="203.0.113.8")
+    for _ in range(8):
+        one.post("/report/", {**valid_report, "city": ""})  # invalid: shown again
+    assert one.post("/report/", valid_report).status_code == 302
+
+
+def test_behind_a_proxy_the_configured_header_names_the_client(valid_report, settings):
+    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+    for n in range(6):
+        # The client may forge the first entries; the proxy appends the real address last.
+        response = proxy.post(
+            "/report/", valid_report, HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, 203.0.113.9"
+        )
+    assert response.status_code == 429
+    other = proxy.post("/report/", valid_report, HTTP_X_FORWARDED_FOR="203.0.113.10")
+    assert other.status_code == 302
+
+
+def test_no_raw_address_is_stored_anywhere(valid_report):
+    address = "203.0.113.77"
+    Client(REMOTE_ADDR=address).post("/report/", valid_report)
+    complaint = Complaint.objects.get()
+    assert complaint.ip_hash and address not in complaint.ip_hash
+    assert complaint.ip_hash == abuse.ip_hash(address)
+    dump = io.StringIO()
+    call_command("dumpdata", "complaints.complaint", "admin", "sessions", stdout=dump)
+    assert address not in dump.getvalue()
+    assert not any(address in str(key) for key in getattr(cache, "_cache", {}))
+
+
+def test_the_hash_changes_daily_and_needs_the_secret(settings):
+    import datetime
+
+    day = datetime.date(2026, 11, 22)
+    assert abuse.ip_hash("203.0.113.7", day) != abuse.ip_hash("203.0.113.7", day.replace(day=23))
+    before = abuse.ip_hash("203.0.113.7", day)
+    settings.SECRET_KEY = "another-secret"
+    assert abuse.ip_hash("203.0.113.7", day) != before
+
+
+def redis_available() -> bool:
+    try:
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not redis_available(), reason="needs Redis on 127.0.0.1:6379")
+def test_the_limit_is_shared_by_two_processes_through_redis(settings):
+    """Two app processes with one Redis: three reports through each, the sixth is refused."""
+    location = "redis://127.0.0.1:6379/15"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+    }
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    script = (
+        "import django, os\n"
+        "django.setup()\n"
+        "from django.test import RequestFactory\n"
+        "from complaints import abuse\n"
+        "request = RequestFactory().post('/report/', REMOTE_ADDR='203.0.113.99')\n"
+        "print([abuse.over_limit(request) for _ in range(3)])\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "einzelfall.settings",
+        "ENV_FILE": os.devnull,
+        "CACHE_URL": location,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DEBUG": "true",
+    }
+    other = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert other.stdout.strip() == "[False, False, False]"
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/report/", REMOTE_ADDR="203.0.113.99")
+    assert [abuse.over_limit(request) for _ in range(3)] == [False, False, True]
+    caches["default"].clear()
