@@ -1,0 +1,67 @@
+"""Retention: purge_personal_data blanks old personal data, and only that."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from complaints.models import Complaint, Status
+
+from .factories import ComplaintFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def days_ago(days):
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+def purge(*args) -> str:
+    out = io.StringIO()
+    call_command("purge_personal_data", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def complaints():
+    old = ComplaintFactory(
+        submitted_at=days_ago(200),
+        email="alt@example.org",
+        description="Ruf an: 0170 1234567",
+        ip_hash="a" * 32,
+        status=Status.PUBLISHED,
+    )
+    week = ComplaintFactory(
+        submitted_at=days_ago(10), email="neu@example.org", description="x", ip_hash="b" * 32
+    )
+    fresh = ComplaintFactory(email="heute@example.org", description="y", ip_hash="c" * 32)
+    return old, week, fresh
+
+
+def test_dry_run_counts_and_changes_nothing(complaints):
+    output = purge("--dry-run")
+    assert "would blank 1" in output.splitlines()[0] and "would blank 2" in output
+    assert Complaint.objects.filter(email="").count() == 0
+
+
+def test_purge_blanks_old_personal_data_and_keeps_the_rest(complaints):
+    old, week, fresh = complaints
+    output = purge()
+    assert "blanked 1" in output.splitlines()[0] and "blanked 2" in output.splitlines()[1]
+    old.refresh_from_db(), week.refresh_from_db(), fresh.refresh_from_db()
+    assert (old.email, old.description, old.ip_hash) == ("", "", "")
+    assert old.description_redacted == "Ruf an: [entfernt]"  # what exports use stays
+    assert old.status == Status.PUBLISHED  # and it still counts
+    assert (week.email, week.description, week.ip_hash) == ("neu@example.org", "x", "")
+    assert (fresh.email, fresh.ip_hash) == ("heute@example.org", "c" * 32)
+    # Idempotent: a second run finds nothing.
+    assert "blanked 0" in purge().splitlines()[0]
+
+
+def test_older_than_overrides_the_setting(complaints):
+    purge("--older-than", "5")
+    assert set(Complaint.objects.values_list("email", flat=True)) == {"", "heute@example.org"}
+    with pytest.raises(CommandError):
+        purge("--older-than", "-1")
