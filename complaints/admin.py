@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -81,6 +81,19 @@ class StatusFilter(admin.SimpleListFilter):
             }
 
 
+class DuplicateFilter(admin.SimpleListFilter):
+    title = _("possible duplicates")
+    parameter_name = "duplicate"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("possible duplicates only"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(duplicate_of__isnull=False)
+        return queryset
+
+
 class CarrierFilter(admin.SimpleListFilter):
     title = _("carrier")
     parameter_name = "carrier"
@@ -144,6 +157,7 @@ class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
         "technology",
         "frequency",
         "carrier",
+        "duplicate",
         "moderated_by",
     ]
     list_display_links = ["id", "submitted_at"]
@@ -154,6 +168,7 @@ class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
         "technology",
         CityFilter,
         ("submitted_at", admin.DateFieldListFilter),
+        DuplicateFilter,
     ]
     list_select_related = ["moderated_by", "city_place", "district_place"]
     list_per_page = 100
@@ -165,6 +180,7 @@ class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
     show_full_result_count = False
     actions = ["publish", "reject", "mark_spam"]
     readonly_fields = [
+        "duplicate",
         "imported",
         "reference",
         "pseudonym",
@@ -178,7 +194,15 @@ class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
     fieldsets = [
         (
             _("Moderation"),
-            {"fields": ["status", "moderation_note", "moderated_by", "moderated_at"]},
+            {
+                "fields": [
+                    "status",
+                    "duplicate",
+                    "moderation_note",
+                    "moderated_by",
+                    "moderated_at",
+                ]
+            },
         ),
         (
             _("Report"),
@@ -251,6 +275,13 @@ class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
         if obj.district_place is not None:
             return f"{obj.city_place.name}, {obj.district_place.name}"
         return obj.city_place.name
+
+    @admin.display(description=_("possible duplicate of"))
+    def duplicate(self, obj):
+        if obj.duplicate_of_id is None:
+            return ""
+        url = reverse("admin:complaints_complaint_change", args=[obj.duplicate_of_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.duplicate_of_id)
 
     @admin.display(description=_("problems"))
     def problem_list(self, obj):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
@@ -284,6 +284,16 @@ class Complaint(models.Model):
     # A keyed hash of the sender's address, changing daily (abuse.ip_hash): for the duplicate
     # check; dropped after IP_HASH_RETENTION_DAYS. Never the address itself.
     ip_hash = models.CharField(_("address hash"), max_length=64, blank=True, editable=False)
+    # Set at submission when an earlier complaint (last 24 hours) came from the same email, or
+    # from the same address with the same city and problems. The moderator decides.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     imported = models.BooleanField(
         _("imported"), default=False, help_text=_("Collected elsewhere and imported.")
     )
@@ -329,6 +339,18 @@ class Complaint(models.Model):
             # The moderation queue: one status, newest first.
             models.Index(fields=["status", "-submitted_at"], name="complaint_queue_idx"),
             models.Index(fields=["submitted_at"], name="complaint_submitted_idx"),
+            # The duplicate check at submission: same email or same address hash, last day.
+            models.Index(
+                Lower("email"),
+                "submitted_at",
+                name="complaint_email_idx",
+                condition=~Q(email=""),
+            ),
+            models.Index(
+                fields=["ip_hash", "submitted_at"],
+                name="complaint_ip_hash_idx",
+                condition=~Q(ip_hash=""),
+            ),
             # Per-city counts only ever look at published complaints.
             models.Index(
                 fields=["city_place", "district_place"],

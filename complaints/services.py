@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import gazetteer, matching, text
@@ -62,6 +63,7 @@ def complaint_submit(
     email: str = "",
     language: str = "de",
     ip_hash: str = "",
+    recent_ip_hashes: Iterable[str] = (),
 ) -> Complaint:
     """Store one complaint from the public form, with consent recorded now.
 
@@ -98,11 +100,36 @@ def complaint_submit(
         submitted_at=now,
     )
     # The matched places were just checked to exist; full_clean would query them again.
-    complaint.full_clean(exclude=["problems", "city_place", "district_place"])
+    complaint.full_clean(exclude=["problems", "city_place", "district_place", "duplicate_of"])
+    complaint.duplicate_of = _earlier_duplicate(complaint, problems, recent_ip_hashes or [ip_hash])
     complaint.save()
     complaint.problems.set(problems)
     transaction.on_commit(counter_invalidate)
     return complaint
+
+
+def _earlier_duplicate(complaint, problems, ip_hashes) -> Complaint | None:
+    """The latest complaint of the last 24 hours from the same email, or from the same
+    address (today's or yesterday's hash) with the same city and the same problems."""
+    since = complaint.submitted_at - datetime.timedelta(hours=24)
+    recent = Complaint.objects.filter(submitted_at__gte=since).order_by("-submitted_at")
+    if complaint.email:
+        # LOWER(email) = ..., as the index complaint_email_idx has it.
+        found = (
+            recent.annotate(email_lower=Lower("email"))
+            .filter(email_lower=complaint.email.lower())
+            .first()
+        )
+        if found:
+            return found
+    ip_hashes = [h for h in ip_hashes if h]
+    if not ip_hashes:
+        return None
+    wanted = sorted(p.pk for p in problems)
+    candidates = recent.filter(ip_hash__in=ip_hashes, city_key=complaint.city_key).prefetch_related(
+        "problems"
+    )[:20]
+    return next((c for c in candidates if sorted(p.pk for p in c.problems.all()) == wanted), None)
 
 
 def _live_match(found: matching.Match) -> matching.Match:

@@ -48,6 +48,7 @@ def report(request):
                 email=data["email"],
                 language=get_language() or "de",
                 ip_hash=abuse.ip_hash(abuse.client_ip(request)),
+                recent_ip_hashes=abuse.recent_ip_hashes(abuse.client_ip(request)),
             )
         except ValidationError as error:
             # The form checks everything the model does; this is the safety net for a rule

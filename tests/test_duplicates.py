@@ -1,0 +1,45 @@
+"""Possible duplicates: flagged in the queue with a link to the earlier report, never dropped."""
+
+import pytest
+from django.test import Client
+
+from complaints.models import Complaint
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(client, report, **changes):
+    assert client.post("/report/", {**report, **changes}).status_code == 302
+    return Complaint.objects.order_by("-pk").first()
+
+
+def test_the_same_email_is_flagged(client, valid_report):
+    first = submit(client, valid_report, email="Anna@Example.org")
+    second = submit(Client(REMOTE_ADDR="198.51.100.1"), valid_report, email="anna@example.org")
+    assert second.duplicate_of == first and first.duplicate_of is None
+    assert Complaint.objects.count() == 2  # nothing dropped
+
+
+def test_the_same_address_city_and_problems_is_flagged(valid_report):
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    first = submit(client, valid_report, email="")
+    same = submit(client, valid_report, email="")
+    other_problems = submit(client, valid_report, email="", problems=["sms"])
+    other_city = submit(client, valid_report, email="", city="Bremen", district="")
+    assert same.duplicate_of == first
+    assert other_problems.duplicate_of is None and other_city.duplicate_of is None
+
+
+def test_another_address_is_not_flagged(valid_report):
+    submit(Client(REMOTE_ADDR="203.0.113.5"), valid_report, email="")
+    assert submit(Client(REMOTE_ADDR="203.0.113.6"), valid_report, email="").duplicate_of is None
+
+
+def test_the_queue_links_to_the_earlier_report(organizer_client, valid_report):
+    first = submit(Client(REMOTE_ADDR="203.0.113.5"), valid_report)
+    second = submit(Client(REMOTE_ADDR="203.0.113.5"), valid_report)
+    queue = organizer_client.get("/admin/complaints/complaint/", {"duplicate": "yes"})
+    assert [c.pk for c in queue.context["cl"].result_list] == [second.pk]
+    assert f'/admin/complaints/complaint/{first.pk}/change/">#{first.pk}</a>' in (
+        queue.content.decode()
+    )
