@@ -281,6 +281,10 @@ class Complaint(models.Model):
         help_text=_("The only version of the description that is ever exported."),
     )
     email = models.EmailField(_("email"), blank=True)
+    # When the submitter confirmed the email address with the link we mailed (double opt-in).
+    email_confirmed_at = models.DateTimeField(
+        _("email confirmed at"), null=True, blank=True, editable=False
+    )
     # A keyed hash of the sender's address, changing daily (abuse.ip_hash): for the duplicate
     # check; dropped after IP_HASH_RETENTION_DAYS. Never the address itself.
     ip_hash = models.CharField(_("address hash"), max_length=64, blank=True, editable=False)

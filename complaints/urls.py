@@ -17,4 +17,6 @@ urlpatterns = [
     ),
     path("report/deleted/", views.deleted, name="deleted"),
     path("report/received/", views.received, name="received"),
+    # A signed token (confirmation.token): letters, digits and ":_-"; anything else is a 404.
+    re_path(r"^report/confirm/(?P<token>[A-Za-z0-9:_-]{10,300})/$", views.confirm, name="confirm"),
 ]

@@ -1,12 +1,12 @@
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import abuse, selectors, services
+from . import abuse, confirmation, selectors, services
 from .forms import ComplaintForm
 from .models import Complaint
 
@@ -55,6 +55,7 @@ def report(request):
             # added to one and not the other: a message instead of a 500.
             form.add_error(None, error.messages)
         else:
+            confirmation.send(complaint, request)
             return redirect(complaint)
     context = {
         "form": form,
@@ -63,6 +64,19 @@ def report(request):
         "honeypot": abuse.HONEYPOT_FIELD,
     }
     return render(request, "complaints/report.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request, token):
+    """The link in the confirmation mail: a button (GET), the confirmation (POST)."""
+    complaint = confirmation.complaint_for(token)
+    if complaint is None:
+        raise Http404
+    if request.method == "POST":
+        confirmation.confirm(complaint)
+        return _private(render(request, "complaints/confirmed.html", {"complaint": complaint}))
+    return _private(render(request, "complaints/confirm.html", {"complaint": complaint}))
 
 
 def received(request):

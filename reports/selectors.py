@@ -194,6 +194,7 @@ class Evaluation:
     other_places: int  # complaints of suppressed cities and of unknown places, together
     details: dict[int, CityDetail]
     version: str = ""
+    confirmed: int = 0  # published reports whose email address was confirmed (double opt-in)
     # Rendered charts, made once per process and evaluation (see views.py).
     rendered: dict = field(default_factory=dict)
     built_at: float = 0.0
@@ -306,6 +307,7 @@ def _build_evaluation() -> Evaluation:
             if by_technology.get(value)
         ],
         days=days,
+        confirmed=_published().filter(email_confirmed_at__isnull=False).count(),
         hours=[hours.get(hour, 0) for hour in range(24)],
         cities=cities,
         other_places=other_places,

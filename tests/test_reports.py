@@ -189,14 +189,14 @@ def test_stats_are_served_from_the_cache(client, world, django_assert_num_querie
 def test_stats_query_count_when_the_cache_is_cold(client, world, django_assert_num_queries):
     # total, problem types, cities, their places, districts, their names, by problem, by
     # technology, by hour, by day, city x problem, city x technology, city x week (one GROUP
-    # BY each), the public counter, and the map's silhouette (once per process); plus the
-    # savepoint and its release of the one snapshot the evaluation reads (inside the test's
-    # transaction).
+    # BY each), the confirmed-email count, the public counter, and the map's silhouette (once
+    # per process); plus the savepoint and its release of the one snapshot the evaluation
+    # reads (inside the test's transaction).
     from reports import charts
 
     charts._silhouette.cache_clear()
     cache.clear()
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         client.get("/stats/")
 
 

@@ -1,0 +1,79 @@
+"""Double opt-in: the mail that asks a submitter to confirm their email address.
+
+The link carries a signed token (Django's signing, keyed with SECRET_KEY): the complaint's id
+and a keyed hash of the address, never the address itself (a signed token is readable). It
+expires after CONFIRM_MAX_AGE; a tampered, expired or stale one (the address changed or was
+deleted) is refused. Opening the link shows a button; only that POST confirms, so mail
+scanners that open links do not confirm anything. Unconfirmed complaints are moderated and
+counted like any other.
+"""
+
+import hashlib
+import hmac
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from .models import Complaint
+
+SALT = "einzelfall.confirm-email"
+CONFIRM_MAX_AGE = 30 * 24 * 3600
+logger = logging.getLogger(__name__)
+
+
+def _digest(email: str) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), email.strip().lower().encode(), hashlib.sha256
+    ).hexdigest()[:16]
+
+
+def token(complaint: Complaint) -> str:
+    return signing.dumps([complaint.pk, _digest(complaint.email)], salt=SALT)
+
+
+def complaint_for(value: str) -> Complaint | None:
+    """The complaint a token is for, or None (tampered, expired, or the address changed)."""
+    try:
+        pk, digest = signing.loads(value, salt=SALT, max_age=CONFIRM_MAX_AGE)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    complaint = Complaint.objects.filter(pk=pk).exclude(email="").first()
+    if complaint is None or not hmac.compare_digest(digest, _digest(complaint.email)):
+        return None
+    return complaint
+
+
+def confirm(complaint: Complaint) -> None:
+    if complaint.email_confirmed_at is None:
+        complaint.email_confirmed_at = timezone.now()
+        complaint.save(update_fields=["email_confirmed_at"])
+
+
+def send(complaint: Complaint, request) -> bool:
+    """Mail the confirmation link (and the private link), in the language of the form.
+
+    A mail server that is down must not cost the report: the failure is logged, the report
+    stays (unconfirmed), and the submitter still has the private link on the thanks page."""
+    if not complaint.email:
+        return False
+    context = {
+        "complaint": complaint,
+        "confirm_url": request.build_absolute_uri(
+            reverse("complaints:confirm", args=[token(complaint)])
+        ),
+        "private_link": request.build_absolute_uri(complaint.get_absolute_url()),
+    }
+    with translation.override(complaint.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("complaints/email/confirm_subject.txt", context).strip()
+        body = render_to_string("complaints/email/confirm_body.txt", context)
+    try:
+        send_mail(subject, body, None, [complaint.email])
+    except Exception:  # any transport error: logged, never a lost report or a 500
+        logger.exception("The confirmation mail for complaint %s could not be sent", complaint.pk)
+        return False
+    return True
