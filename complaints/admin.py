@@ -11,7 +11,7 @@ from django.utils.translation import ngettext_lazy
 from import_export.admin import ImportMixin
 from import_export.formats import base_formats
 
-from . import services
+from . import services, text
 from .admin_exports import downloads_view
 from .imports import LegacyComplaintResource, LegacyCSV
 from .models import Complaint, ProblemType, Status
@@ -301,8 +301,14 @@ class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if "description" in form.changed_data and "description_redacted" not in form.changed_data:
-            # The redacted text follows an edited description, unless it was edited too.
+        # Text edited here gets the same cleaning as the form's (no control characters).
+        obj.city, obj.district = text.single_line(obj.city), text.single_line(obj.district)
+        obj.description = text.multi_line(obj.description)
+        obj.description_redacted = text.multi_line(obj.description_redacted)
+        changed = set(form.changed_data)
+        if changed & {"description", "email"} and "description_redacted" not in changed:
+            # The redacted text follows an edited description or address, unless it was
+            # edited itself.
             obj.description_redacted = redact(obj.description, obj.email)
         if "status" in form.changed_data:
             services.complaint_record_moderation(complaint=obj, moderator=request.user)

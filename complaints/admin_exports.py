@@ -65,6 +65,12 @@ class ExportForm(forms.Form):
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
+            return data
+        if data.get("kind") == ExportLog.Kind.AGGREGATES:
+            try:
+                exports.check_aggregate_filters(data["filters"])
+            except ValidationError as error:
+                self.add_error(None, error)
         return data
 
 

@@ -66,7 +66,7 @@ def send(complaint: Complaint, request) -> bool:
         "confirm_url": request.build_absolute_uri(
             reverse("complaints:confirm", args=[token(complaint)])
         ),
-        "private_link": request.build_absolute_uri(complaint.get_absolute_url()),
+        "private_link": request.build_absolute_uri(complaint.private_url()),
     }
     with translation.override(complaint.language or settings.LANGUAGE_CODE):
         subject = render_to_string("complaints/email/confirm_subject.txt", context).strip()

@@ -14,7 +14,6 @@ import datetime
 import io
 import json
 import tempfile
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
@@ -22,12 +21,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Aggregate, CharField, Count, F, OuterRef, Subquery
+from django.db.models import Aggregate, CharField, F, OuterRef, Subquery
 from django.db.models.functions import Cast, TruncDate
 from django.utils.translation import gettext as _
-
-from reports.suppression import suppress_group
-from reports.tables import protect_table
+from django.utils.translation import gettext_lazy
 
 from .models import Complaint, Place, ProblemType, Status
 from .sanitize import sanitize_row
@@ -327,7 +324,10 @@ def _pg_csv_lines(filters: Filters, delimiter: str) -> Iterator[str]:
     # Each complaint's problem slugs (c3), made for all in one pass and joined: much faster
     # than a subquery per row (what COPY of the same columns does too).
     problems = (
-        f"SELECT cp.complaint_id, string_agg(pt.slug, ';' ORDER BY pt.position, pt.slug) AS c3"  # noqa: S608
+        # Slugs in code-point order (COLLATE "C"), as Python sorts them, whatever the
+        # database's collation.
+        "SELECT cp.complaint_id,"  # noqa: S608
+        " string_agg(pt.slug, ';' ORDER BY pt.position, pt.slug COLLATE \"C\") AS c3"
         f" FROM {quote(through)} cp JOIN {quote(problem)} pt ON pt.id = cp.problemtype_id"
         " GROUP BY cp.complaint_id"
     )
@@ -361,85 +361,44 @@ def _place_names() -> dict[int, tuple[str, str]]:
 # -- aggregates -------------------------------------------------------------------------------
 
 
-def aggregate_rows(filters: Filters, k: int | None = None) -> list[list]:
-    """(city, district, problem, complaints) with the public stats' suppression.
+AGGREGATE_FILTERS_REFUSED = gettext_lazy(
+    "The aggregates are the published evaluation: they cannot be filtered by date or carrier "
+    "(comparing filtered and published numbers would give small counts away)."
+)
 
-    Computed over every published complaint within the date and carrier filters (a city
-    filter only picks rows afterwards, so the protection sees the same totals as the whole
-    export would). Rows are the districts the evaluation would show and, per city, the rest
-    of the city (district empty); cities too small to show are left out. A suppressed cell has
-    an empty complaints column; every problem is listed for every row, so an empty cell may
-    also be zero (see reports/tables.py for why)."""
-    k = k or settings.REPORTS_MIN_COUNT
-    base = filters.apply(Complaint.objects.all(), city=False)
-    total = base.count()
-    by_city = dict(base.values_list("city_place").annotate(n=Count("id")).order_by())
-    cells = {pk if pk is not None else "unmatched": n for pk, n in by_city.items()}
-    hidden_cities = suppress_group(cells, k)
-    if hidden_cities is None:
-        return []
-    shown_cities = {pk for pk in by_city if pk is not None and pk not in hidden_cities}
-    by_district = defaultdict(dict)
-    for city, district, n in (
-        base.filter(city_place__in=shown_cities)
-        .values_list("city_place", "district_place")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        by_district[city][district] = n
-    # Rows: (city, district) for each district the evaluation shows, (city, None) for the rest.
-    row_of = {}
-    row_totals = defaultdict(int)
-    for city, districts in by_district.items():
-        hidden = suppress_group(
-            {d if d is not None else "none": n for d, n in districts.items()}, k
-        )
-        for district, n in districts.items():
-            shown = hidden is not None and district is not None and district not in hidden
-            row = (city, district if shown else None)
-            row_of[(city, district)] = row
-            row_totals[row] += n
-    table = defaultdict(dict)
-    through = Complaint.problems.through
-    problem_links = (
-        through.objects.filter(complaint__in=base.filter(city_place__in=shown_cities))
-        .values_list("complaint__city_place", "complaint__district_place", "problemtype_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for city, district, problem, n in problem_links:
-        row = row_of[(city, district)]
-        table[row][problem] = table[row].get(problem, 0) + n
-    for row in row_totals:
-        table.setdefault(row, {})
-    by_problem = dict(
-        through.objects.filter(complaint__in=base)
-        .values_list("problemtype_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    hidden = protect_table(dict(table), dict(row_totals), by_problem, total, k) or {}
-    problems = {p.pk: p for p in ProblemType.objects.filter(pk__in=by_problem)}
-    order = sorted(by_problem, key=lambda pk: problems[pk].position)
-    places = _place_names()
-    city_filter = Place.objects.filter(slug=filters.city).values_list("pk", flat=True).first()
-    result = []
-    for city, district in sorted(
-        hidden, key=lambda r: (places[r[0]][0], r[1] is None, places.get(r[1], ("",))[0])
-    ):
-        if filters.city and city != city_filter:
+
+def check_aggregate_filters(filters: Filters) -> None:
+    if filters.since or filters.until or filters.carrier:
+        raise ValidationError(str(AGGREGATE_FILTERS_REFUSED))
+
+
+def aggregate_rows(filters: Filters) -> list[list]:
+    """(city, district, problem, complaints): exactly the numbers the public evaluation
+    publishes, nothing more, so that nothing can be worked out by comparing the two.
+
+    Per shown city: its total (district and problem empty), each district the city page
+    lists (problem empty), and its problem mix (district empty). A hidden number has an empty
+    complaints column. An earlier version computed district x problem cells with their own
+    suppression; together with the city pages' problem mix they gave small counts away.
+    Filters by date or carrier are refused for the same reason; a city filter picks rows."""
+    check_aggregate_filters(filters)
+    from reports.selectors import evaluation
+
+    published = evaluation()
+    rows = []
+    for city in sorted(published.shown_cities, key=lambda c: c.name):
+        if filters.city and city.slug != filters.city:
             continue
-        for problem in order:
-            suppressed = problem in hidden[(city, district)]
-            result.append(
-                [
-                    places[city][0],
-                    places[district][0] if district is not None else "",
-                    problems[problem].slug,
-                    None if suppressed else table[(city, district)].get(problem, 0),
-                ]
-            )
-    return result
+        detail = published.details.get(city.id)
+        rows.append([city.name, "", "", city.complaints])
+        if detail is None:
+            continue
+        if not detail.districts_withheld:
+            for name, cell in sorted(detail.districts):
+                rows.append([city.name, name, "", cell.count])
+        for problem, cell in detail.problems or []:
+            rows.append([city.name, "", problem.slug, cell.count])
+    return rows
 
 
 # -- writers ----------------------------------------------------------------------------------
@@ -505,13 +464,16 @@ def _json(columns, rows, dialect) -> Iterator[bytes]:
 
 def _xlsx(columns, rows, dialect) -> Iterator[bytes]:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     # Write-only mode streams rows to a temporary file instead of keeping cells in memory.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("export")
     sheet.append(columns)
     for row in rows:
-        sheet.append(row)
+        # XML has no place for most control characters (a vertical tab pasted from Word):
+        # they go, rather than the whole file.
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     with tempfile.TemporaryFile() as file:
         workbook.save(file)
         file.seek(0)

@@ -396,7 +396,10 @@ class Complaint(models.Model):
         place = f"{self.city} - {self.district}" if self.district else self.city
         return f"#{self.pk} {place}"
 
-    def get_absolute_url(self):
+    # Deliberately no get_absolute_url(): Django's admin would then redirect any staff user
+    # (/admin/r/<type>/<id>/) to the submitter's private link.
+    def private_url(self) -> str:
+        """The submitter's private link (the thanks page): only for the submitter."""
         return reverse("complaints:thanks", args=[self.reference])
 
     @property

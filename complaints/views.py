@@ -56,7 +56,7 @@ def report(request):
             form.add_error(None, error.messages)
         else:
             confirmation.send(complaint, request)
-            return redirect(complaint)
+            return redirect(complaint.private_url())
     context = {
         "form": form,
         "city_names": selectors.largest_city_names(),
@@ -92,7 +92,7 @@ def thanks(request, reference):
     )
     context = {
         "complaint": complaint,
-        "private_link": request.build_absolute_uri(complaint.get_absolute_url()),
+        "private_link": request.build_absolute_uri(complaint.private_url()),
         "counter": selectors.public_counter(),
     }
     return _private(render(request, "complaints/thanks.html", context))

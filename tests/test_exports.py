@@ -12,7 +12,7 @@ from django.db import connection  # noqa: F401 (used by a skipif condition)
 from openpyxl import load_workbook
 
 from complaints import exports
-from complaints.models import ExportLog, Place, Status
+from complaints.models import Complaint, ExportLog, Place, Status
 
 from .factories import ComplaintFactory
 
@@ -206,17 +206,37 @@ def test_the_command_writes_a_file_reports_progress_and_is_audited(reports, tmp_
     )
 
 
-def test_aggregates_suppress_small_cells(reports):
+def test_aggregates_are_exactly_the_published_evaluation(reports, client):
     ComplaintFactory.create_batch(30, city="München", status=Status.PUBLISHED, problems=["other"])
     rows = read_csv(export_command("export_aggregates"))
     assert rows[0] == exports.AGGREGATE_COLUMNS
     cells = {(city, district, problem): n for city, district, problem, n in rows[1:]}
-    # Every listed count is at least 5 or hidden (empty); München's 30 "other" are shown.
+    # Every listed count is at least 5 or hidden (empty).
     assert all(n == "" or int(n) >= 5 for n in cells.values())
-    assert cells[("München", "", "other")] == "30"
-    assert cells[("Berlin", "Kreuzberg", "slow-data")] == "7"
+    assert cells[("München", "", "")] == "30" and cells[("München", "", "other")] == "30"
+    assert cells[("Berlin", "", "")] == "7" and cells[("Berlin", "Kreuzberg", "")] == "7"
+    # The same numbers as the public pages: the city files and the city pages' mixes.
+    public = {
+        row["city"]: row["complaints"] for row in client.get("/stats/cities.json").json()["cities"]
+    }
+    assert {city: int(n) for (city, d, p), n in cells.items() if not d and not p} == public
     only_berlin = read_csv(export_command("export_aggregates", "--city", "berlin"))
     assert {row[0] for row in only_berlin[1:]} == {"Berlin"}
+
+
+@pytest.mark.parametrize("option", [("--since", "2026-01-01"), ("--carrier", "o2")])
+def test_aggregates_cannot_be_filtered_by_date_or_carrier(reports, option):
+    # Filtered aggregates next to the published ones would give small counts away by difference.
+    with pytest.raises(CommandError, match="veröffentlichte Auswertung"):
+        call_command("export_aggregates", *option, "--out", "-")
+    assert not ExportLog.objects.exists()
+
+
+def test_xlsx_survives_control_characters():
+    complaint = ComplaintFactory(status=Status.PUBLISHED)
+    Complaint.objects.filter(pk=complaint.pk).update(description_redacted="eins\x0bzwei\x1b")
+    workbook = load_workbook(io.BytesIO(export_command("export_anonymized", "--format", "xlsx")))
+    assert list(workbook.active.iter_rows(values_only=True))[1][-1] == "einszwei"
 
 
 # -- the admin: downloads, roles, audit -------------------------------------------------------
@@ -413,3 +433,15 @@ def test_the_database_made_csv_equals_the_python_made_csv(reports, dialect):
     )
     assert from_sql == from_python
     assert from_sql.count(b"\r\n") >= 1 + 13 + 9
+
+
+@pytest.mark.parametrize("group", ["Carrier", "Moderator"])
+def test_the_admin_shortcut_never_leads_to_a_private_link(client, group):
+    from django.contrib.contenttypes.models import ContentType
+
+    complaint = ComplaintFactory()
+    client.force_login(user_in(group, f"{group}-shortcut"))
+    content_type = ContentType.objects.get_for_model(complaint)
+    response = client.get(f"/admin/r/{content_type.pk}/{complaint.pk}/")
+    assert response.status_code == 404
+    assert complaint.reference not in response.get("Location", "")

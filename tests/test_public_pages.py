@@ -270,7 +270,7 @@ def test_email_longer_than_the_database_holds_gets_a_message(client, valid_repor
 
 def test_thanks_page_of_a_rejected_report_does_not_claim_it_was_counted(client):
     complaint = ComplaintFactory(status=Status.SPAM)
-    html = client.get(complaint.get_absolute_url()).content.decode()
+    html = client.get(complaint.private_url()).content.decode()
     assert "wurde gezählt" not in html
     assert "wird in der Auswertung nicht gezählt" in html
 
@@ -285,7 +285,7 @@ def test_thanks_page_counts_reports_in_singular_and_plural(client, valid_report)
     complaint = Complaint.objects.order_by("pk").first()
     assert (
         "2 Meldungen bisher, Ihre eingeschlossen."
-        in client.get(complaint.get_absolute_url()).content.decode()
+        in client.get(complaint.private_url()).content.decode()
     )
 
 

@@ -26,6 +26,9 @@ class ExportCommand(BaseCommand):
         parser.add_argument("--carrier", default="", help="Only this carrier (its slug).")
         parser.add_argument("--out", required=True, help="The file to write, or - for stdout.")
 
+    def check_filters(self, filters):
+        """ValidationError when the filters do not apply to this export."""
+
     def chunks(self, filters, fmt, dialect, progress):
         """The export file in chunks of bytes (see complaints.exports)."""
         raise NotImplementedError
@@ -41,6 +44,10 @@ class ExportCommand(BaseCommand):
             raise CommandError(
                 "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
             ) from None
+        try:
+            self.check_filters(filters)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         log = ExportLog.objects.create(
             via="command",
             kind=self.kind,
