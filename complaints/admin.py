@@ -1,9 +1,12 @@
+import logging
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +26,7 @@ from .redaction import redact
 PERSONAL_FIELDS = {"email", "reference", "description"}
 PERSONAL_PERMISSION = "complaints.view_personal_data"
 admin.site.index_template = "admin/einzelfall_index.html"
+logger = logging.getLogger(__name__)
 
 # How many of the most reported cities the city filter offers. Until places are normalized a
 # campaign has thousands of spellings; the search box finds the rest.
@@ -229,6 +233,22 @@ class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         # Complaints come from the public form (and imports), with consent recorded.
         return False
+
+    def process_import(self, request, **kwargs):
+        # django-import-export reads the upload back from the cache without checking: a second
+        # confirmation (double click, back button) or an expired upload would be a 500.
+        try:
+            return super().process_import(request, **kwargs)
+        except (AttributeError, TypeError):
+            logger.warning("An import was confirmed whose upload is gone", exc_info=True)
+            messages.error(
+                request,
+                _(
+                    "The uploaded file is no longer there (already imported, or more than an "
+                    "hour old). Nothing was imported now; please upload it again if needed."
+                ),
+            )
+            return redirect("admin:complaints_complaint_import")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
+from import_export.tmp_storages import CacheStorage
 
 from . import matching, text
 from .models import Complaint, Frequency, Location, ProblemType, Status, Technology
@@ -210,9 +211,12 @@ class MonthWidget(widgets.Widget):
                 )
             year, month = int(match[1]), int(match[2])
         try:
-            return datetime.date(year, month, 1)
+            month_start = datetime.date(year, month, 1)
         except ValueError:
             raise ValueError(_("Not a month: %(value)r") % {"value": raw}) from None
+        if month_start > timezone.localdate():
+            raise ValueError(_("Month in the future: %(value)r") % {"value": raw})
+        return month_start
 
 
 class ProblemsWidget(widgets.Widget):
@@ -236,6 +240,16 @@ class ProblemsWidget(widgets.Widget):
                 _("problems: unknown %(names)s") % {"names": ", ".join(map(repr, unknown))}
             )
         return sorted({known[n.lower()] for n in names})
+
+
+EXTRA_COLUMN = "__extra_cells__"
+
+
+class ShortCacheStorage(CacheStorage):
+    """The uploaded file waits for the confirmation in the cache for an hour, not a day: it
+    holds the submitters' email addresses."""
+
+    CACHE_LIFETIME = 3600
 
 
 class LegacyCSV(base_formats.TextFormat):
@@ -266,11 +280,17 @@ class LegacyCSV(base_formats.TextFormat):
         dataset = tablib.Dataset()
         rows = list(csv.reader(io.StringIO(in_stream, newline=""), delimiter=delimiter))
         if rows:
-            dataset.headers = rows[0]
+            # Cells beyond the header (a text with an unquoted separator in it) go to a column
+            # of their own, which makes the row an error instead of silently cutting it.
             width = len(rows[0])
+            wider = any(len(row) > width for row in rows[1:])
+            dataset.headers = [*rows[0], EXTRA_COLUMN] if wider else rows[0]
             for row in rows[1:]:
                 if any(cell.strip() for cell in row):
-                    dataset.append((row + [""] * width)[:width])
+                    cells = (row + [""] * width)[:width]
+                    if wider:
+                        cells.append(delimiter.join(row[width:]))
+                    dataset.append(cells)
         return dataset
 
 
@@ -310,6 +330,12 @@ class LegacyComplaintResource(resources.ModelResource):
         for header in dataset.headers or []:
             key = str(header or "").strip().lower().replace(" ", "_")
             headers.append(HEADERS.get(key, HEADERS.get(key.replace("_", " "), key)))
+        twice = sorted({h for h in headers if h and headers.count(h) > 1})
+        if twice:
+            raise ValueError(
+                _("The file has the column %(names)s twice (perhaps in German and English).")
+                % {"names": ", ".join(twice)}
+            )
         dataset.headers = headers
         missing = {"city", "problems"} - set(headers)
         if missing:
@@ -323,6 +349,13 @@ class LegacyComplaintResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
         errors = {}
+        if str(row.get(EXTRA_COLUMN) or "").strip():
+            errors["description"] = _(
+                "The row has more cells than the file has columns: is there a separator in a "
+                "text that is not in quotes?"
+            )
+        if instance.city and not text.has_letter(str(instance.city)):
+            errors["city"] = _("A place name needs letters.")
         instance.city = text.single_line(str(instance.city or ""))
         instance.district = text.single_line(str(instance.district or ""))
         instance.postal_code = str(instance.postal_code or "").strip()

@@ -211,4 +211,4 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # The uploaded file waits for the confirmation in the cache (Redis in production), so the
 # confirming request may reach another app instance than the upload.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "complaints.imports.ShortCacheStorage"

@@ -121,3 +121,34 @@ def test_only_organizers_import(client, group):
 def test_an_organizer_in_the_group_may_import(client):
     client.force_login(user_in("Organizer", "olga"))
     assert client.get(IMPORT).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # An unquoted comma in the description: the row is refused, not cut.
+        ("city,problems,description\nHamburg,no-data,Kein Netz, seit Wochen\n", "mehr Zellen"),
+        ("city,problems,since\nHamburg,no-data,12/2099\n", "Zukunft"),
+        ("city,problems\n12345,no-data\n", "Buchstaben"),
+    ],
+)
+def test_rows_the_form_would_refuse_are_refused(organizer_client, content, message):
+    preview = upload(organizer_client, content.encode())
+    assert message in str(preview.context["result"].invalid_rows[0].error_dict)
+    assert not Complaint.objects.exists()
+
+
+def test_a_column_given_twice_is_refused(organizer_client):
+    preview = upload(organizer_client, b"Stadt,city,problems\nHamburg,Bremen,no-data\n")
+    assert "zweimal" in preview.content.decode()
+    assert not Complaint.objects.exists()
+
+
+def test_confirming_twice_imports_once_and_says_so(organizer_client):
+    preview = upload(organizer_client, b"city,problems\nHamburg,no-data\n")
+    assert confirm(organizer_client, preview).status_code == 302
+    again = confirm(organizer_client, preview)
+    assert again.status_code == 302 and again["Location"].endswith("/import/")
+    assert Complaint.objects.count() == 1
+    page = organizer_client.get(again["Location"]).content.decode()
+    assert "nicht mehr da" in page
