@@ -14,43 +14,60 @@ moderators see the result next to the original and can correct it.
 import re
 
 REDACTED = "[entfernt]"
-_MAYBE_PERSONAL = re.compile(r"[\d@]|www\.|https?:|\(at\)|\[at\]|\{at\}", re.IGNORECASE)
+_MAYBE_PERSONAL = re.compile(
+    r"[\d@]|www\.|https?:|[(\[{]\s*(?:at|ät)\s*[)\]}]|\bat\b.*\b(?:dot|punkt)\b", re.IGNORECASE
+)
 
+# "@", "(at)", "[ät]", " at "; ".", "(dot)", "(punkt)", " dot ": addresses spelled out to
+# fool harvesters are still addresses.
+_AT = r"(?:\s*@\s*|\s*[(\[{]\s*(?:at|ät)\s*[)\]}]\s*|\s+(?:at|ät)\s+)"
+_DOT = r"(?:\s*\.\s*|\s*[(\[{]\s*(?:dot|punkt)\s*[)\]}]\s*|\s+(?:dot|punkt)\s+)"
 _EMAIL = re.compile(
-    r"[\w.%+-]+\s*(?:@|\(at\)|\[at\]|\{at\})\s*[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[\w-]+)*"
-    r"\s*(?:\.|\(dot\)|\[dot\])\s*[a-z]{2,}\b",
+    rf"[\w%+-]+(?:{_DOT}[\w%+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-z]{{2,}}\b",
     re.IGNORECASE,
 )
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
-# DE89 3704 0044 0532 0130 00 and other countries' IBANs, with or without spaces.
+# DE89 3704 0044 0532 0130 00 and other countries' IBANs, with or without spaces, dots or
+# hyphens between the groups.
 _IBAN = re.compile(
-    r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE
+    r"\b[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?\b", re.IGNORECASE
 )
 # A number right after a word that says what it is: the number is personal, whatever its form.
+# The number is one token; spaces inside it only before more digits (8949 0200 0012).
 _LABELLED = re.compile(
-    r"\b((?:kunden|vertrags|ruf|telefon|handy|mobil|kd|auftrags|ticket|vorgangs|sim|karten)"
-    r"[\s-]*(?:nummer|nr\.?|no\.?|#)|imei|imsi|iccid|msisdn|customer\s+(?:number|no\.?|id)"
-    r"|contract\s+(?:number|no\.?)|account\s+(?:number|no\.?)|phone\s+(?:number|no\.?))"
-    r"(\s*[:#.]?\s*)([A-Z0-9][A-Z0-9 /.-]*\d[A-Z0-9/-]*)",
+    r"\b((?:kunden|vertrags?|ruf|telefon|handy|mobil|kd|auftrags|ticket|vorgangs|sim|karten"
+    r"|serien|geräte)[\s-]*(?:nummer|nr\.?|no\.?|#)|kundenkonto|konto|imei|imsi|iccid|msisdn"
+    r"|customer\s+(?:number|no\.?|id)|contract\s+(?:number|no\.?)|account\s+(?:number|no\.?)"
+    r"|phone\s+(?:number|no\.?)|serial\s+(?:number|no\.?))"
+    r"(\s*[:#.]?\s*)([A-Z0-9](?:[A-Z0-9/.-]|\s(?=\d))*\d[A-Z0-9/-]*)",
     re.IGNORECASE,
 )
-# Phone numbers: a leading +, 00 or 0 (or "(0"), then digit groups separated by single spaces,
-# slashes, hyphens or brackets; seven digits or more in all. Dots are not separators, so
-# dates such as 01.12.2011 stay.
-_PHONE = re.compile(r"(?<![\w+])(?:\+|\(?0)[\d() /-]*\d")
+# Phone numbers: a leading +, 00 or 0 (or "(0"), then digit groups each after at most one
+# space, slash or hyphen (or in brackets); seven digits or more in all. "06 / 12 / 18 Uhr" is
+# not one, nor is a date.
+_PHONE = re.compile(r"(?<![\w+])(?:\+|\(?0)\d*\)?(?:[ /-]?\(?\d+\)?)*")
+# The same with dots (0176.1234.5678): a first group of three digits or more, so that a date
+# (01.12.2011) is never one.
+_DOTTED_PHONE = re.compile(r"(?<![\w.])0\d{2,5}(?:\.\d{2,}){1,3}(?![\w.])")
 _PHONE_MIN_DIGITS = 7
-_LONG_DIGITS = re.compile(r"(?<![\w])\d(?:[ -]?\d){6,}(?![\w])")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}-\d{2}-\d{2}")
+# Seven or more digits in a row (or joined by hyphens), or groups of four such as a device or
+# card number: contract, customer and device numbers. Years in a row (2023 2024) are years.
+_LONG_DIGITS = re.compile(r"(?<![\w])(?:\d(?:-?\d){6,}|\d{4}(?: \d{4}){2,})(?![\w])")
+_YEARS = re.compile(r"(?:(?:19|20)\d\d ?)+")
 
 
 def _long_digits(match: re.Match) -> str:
-    return match.group(0) if _ISO_DATE.fullmatch(match.group(0)) else REDACTED
+    text = match.group(0)
+    return text if _DATE.fullmatch(text) or _YEARS.fullmatch(text) else REDACTED
 
 
 def _phone(match: re.Match) -> str:
     text = match.group(0)
     digits = sum(ch.isdigit() for ch in text)
-    return REDACTED if digits >= _PHONE_MIN_DIGITS else text
+    if digits < _PHONE_MIN_DIGITS or _DATE.fullmatch(text.strip()):
+        return text
+    return REDACTED
 
 
 def _iban(match: re.Match) -> str:
@@ -71,6 +88,7 @@ def redact(text: str, email: str = "") -> str:
     text = _IBAN.sub(_iban, text)
     text = _LABELLED.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
     text = _PHONE.sub(_phone, text)
+    text = _DOTTED_PHONE.sub(_phone, text)
     text = _LONG_DIGITS.sub(_long_digits, text)
     local = email.partition("@")[0] if email else ""
     if len(local) >= 3:
