@@ -7,4 +7,4 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        from . import auth, checks  # noqa: F401  (registers the login lock and the checks)

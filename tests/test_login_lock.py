@@ -1,0 +1,48 @@
+"""The back office login locks after too many wrong passwords."""
+
+import pytest
+from django.test import Client
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/admin/login/"
+PASSWORD = "correct horse battery staple"
+
+
+def login(client, username, password) -> bool:
+    response = client.post(LOGIN, {"username": username, "password": password, "next": "/admin/"})
+    return response.status_code == 302
+
+
+def test_ten_wrong_passwords_lock_the_account_for_a_while(settings):
+    UserFactory(username="iris", is_staff=True)
+    guesser = Client(REMOTE_ADDR="203.0.113.66")
+    for n in range(10):
+        assert not login(guesser, "iris", f"guess{n}")
+    # Now even the right password does not get in, from anywhere; other users still can.
+    assert not login(Client(REMOTE_ADDR="198.51.100.4"), "iris", PASSWORD)
+    UserFactory(username="moritz", is_staff=True)
+    assert login(Client(REMOTE_ADDR="198.51.100.4"), "moritz", PASSWORD)
+
+
+def test_a_successful_login_clears_the_count():
+    UserFactory(username="iris", is_staff=True)
+    client = Client()
+    for n in range(9):
+        login(client, "iris", f"typo{n}")
+    assert login(client, "iris", PASSWORD)
+    client.logout()
+    for n in range(9):
+        login(client, "iris", f"typo{n}")
+    assert login(client, "iris", PASSWORD)
+
+
+def test_one_client_guessing_many_names_is_locked():
+    UserFactory(username="iris", is_staff=True)
+    guesser = Client(REMOTE_ADDR="203.0.113.67")
+    for n in range(30):
+        login(guesser, f"user{n}", "123456")
+    assert not login(guesser, "iris", PASSWORD)
+    assert login(Client(REMOTE_ADDR="203.0.113.68"), "iris", PASSWORD)
