@@ -65,3 +65,11 @@ def test_older_than_overrides_the_setting(complaints):
     assert set(Complaint.objects.values_list("email", flat=True)) == {"", "heute@example.org"}
     with pytest.raises(CommandError):
         purge("--older-than", "-1")
+
+
+def test_the_privacy_page_says_what_is_kept_and_for_how_long(client, settings):
+    html = client.get("/privacy/").content.decode()
+    assert "Ihre IP-Adresse speichern wir nicht" in html
+    assert f"nach {settings.PERSONAL_DATA_RETENTION_DAYS} Tagen" in html
+    assert "sieben Tagen" in html and settings.IP_HASH_RETENTION_DAYS == 7
+    assert "endgültig" in html  # deleting through the private link
