@@ -147,3 +147,17 @@ def test_the_limit_is_shared_by_two_processes_through_redis(settings):
     request = RequestFactory().post("/report/", REMOTE_ADDR="203.0.113.99")
     assert [abuse.over_limit(request) for _ in range(3)] == [False, False, True]
     caches["default"].clear()
+
+
+def test_no_log_line_holds_the_address(valid_report, caplog):
+    import logging
+
+    address = "203.0.113.88"
+    caplog.set_level(logging.DEBUG)
+    client = Client(REMOTE_ADDR=address)
+    for _ in range(7):  # successes, then 429s (which Django logs as warnings)
+        client.post("/report/", valid_report)
+    client.post("/report/", {**valid_report, "website": "x"})  # a bot
+    client.post("/admin/login/", {"username": "x", "password": "y"})
+    assert caplog.records  # something was logged
+    assert address not in caplog.text
