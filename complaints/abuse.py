@@ -7,19 +7,33 @@ address against them. The hash serves the rate limits (through django-ratelimit,
 configured cache: Redis in production, so every app instance shares the limits) and the
 duplicate check, and is dropped from complaints after IP_HASH_RETENTION_DAYS.
 
+One client is one IPv4 address or one IPv6 /64 network: a phone or a household gets a whole
+/64 and can pick a new address in it at will, so counting single IPv6 addresses would let
+anyone step around the limits. (Many mobile customers share one IPv4 address behind the
+carrier's NAT; the default limits are generous enough for that, and REPORT_RATE_LIMITS can
+be raised.)
+
 Bots are caught by a honeypot field that people never see and by a signed time stamp: a form
-sent back within MIN_FILL_SECONDS of being shown, or without a valid stamp, is a bot's. A
-bot's submission is answered like a success (a "received" page, so the bot learns nothing)
-and not stored at all: storing it as spam would only keep a bot's text for moderators to
-wade through.
+sent back without a valid stamp, or a valid form sent back within MIN_FILL_SECONDS of being
+shown, is a bot's. A stamp is good for FORM_STAMP_MAX_AGE and for one stored report: a bot
+cannot fetch one form and post it a thousand times. A person who has to correct the form
+keeps the stamp of the first showing, so the clock is not reset by a typo; a form left open
+longer than the stamp lives is shown again with a request to send it once more. A bot's
+submission is answered like a success (a "received" page, so the bot learns nothing) and not
+stored at all: storing it as spam would only keep a bot's text for moderators to wade
+through. A second post of a form already stored (a double click) gets the same page.
 """
 
 import datetime
+import enum
 import hashlib
 import hmac
+import ipaddress
+import secrets
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
@@ -36,17 +50,47 @@ def client_ip(request) -> str:
     if header:
         value = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
         if value:
-            return value.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+            return normalize_ip(value.split(",")[-1])
+    return normalize_ip(request.META.get("REMOTE_ADDR", ""))
+
+
+def normalize_ip(value: str) -> str:
+    """One spelling per address: without a port ("203.0.113.7:5678", "[2001:db8::1]:443") or
+    an IPv6 zone, an IPv4-mapped IPv6 address as IPv4, IPv6 compressed. Anything that is not
+    an address is returned stripped (it is only ever hashed)."""
+    value = value.strip()
+    if value.startswith("["):
+        value = value[1:].partition("]")[0]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(value.partition("%")[0])
+    except ValueError:
+        return value
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def client_subject(ip: str) -> str:
+    """What counts as one client (see the module doc): the IPv4 address, the IPv6 /64."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def ip_hash(ip: str, day: datetime.date | None = None) -> str:
-    """The address as a keyed hash that changes every day (see the module doc)."""
+    """The client (its address, an IPv6 address's /64) as a keyed hash that changes every day
+    (see the module doc)."""
     day = day or timezone.localdate()
     key = hmac.new(
         settings.SECRET_KEY.encode(), f"einzelfall-ip:{day.isoformat()}".encode(), hashlib.sha256
     ).digest()
-    return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, client_subject(ip).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def recent_ip_hashes(ip: str) -> list[str]:
@@ -59,13 +103,14 @@ def _rate_key(group, request) -> str:
     return ip_hash(client_ip(request))
 
 
-def over_limit(request) -> bool:
-    """Count one more report from this client; whether that is more than a limit allows.
+def over_limit(request) -> int:
+    """Count one more report from this client; 0 when every limit allows it, otherwise the
+    seconds until the limits allow the next one (for Retry-After).
 
     Counted are reports about to be stored (valid forms), not typos: someone who corrects
     their form five times is not throttled. The count is one atomic increment in the cache
     per limit, so two app instances never both let the sixth report through."""
-    limited = False
+    wait = 0
     for rate in settings.REPORT_RATE_LIMITS:
         usage = get_usage(
             request,
@@ -76,32 +121,53 @@ def over_limit(request) -> bool:
             increment=True,
         )
         if usage is not None and usage["should_limit"]:
-            limited = True
-    return limited
+            wait = max(wait, int(usage["time_left"]), 1)
+    return wait
 
 
 def form_stamp() -> str:
-    """The signed time the form was shown, for its hidden STAMP_FIELD."""
-    return signing.TimestampSigner(salt=STAMP_SALT).sign(str(int(timezone.now().timestamp())))
+    """The signed time the form was shown, for its hidden STAMP_FIELD, with a random part:
+    every showing gets its own stamp even within one second (a stamp is spent once)."""
+    value = f"{int(timezone.now().timestamp())}.{secrets.token_urlsafe(9)}"
+    return signing.TimestampSigner(salt=STAMP_SALT).sign(value)
 
 
-def is_bot(data) -> bool:
-    """Whether a submission is a bot's: the honeypot filled in, or a missing, forged or too
-    quick time stamp."""
+class Stamp(enum.Enum):
+    """What a submitted form's stamp and honeypot say about its sender."""
+
+    BOT = "bot"  # honeypot filled in, stamp missing or forged
+    EXPIRED = "expired"  # a genuine stamp older than FORM_STAMP_MAX_AGE
+    QUICK = "quick"  # a genuine stamp younger than MIN_FILL_SECONDS
+    OK = "ok"
+
+
+def judge(data) -> Stamp:
     if data.get(HONEYPOT_FIELD, ""):
-        return True
-    if settings.MIN_FILL_SECONDS <= 0:  # timing off: only a valid stamp is needed
-        try:
-            signing.TimestampSigner(salt=STAMP_SALT).unsign(data.get(STAMP_FIELD, ""))
-        except signing.BadSignature:
-            return True
-        return False
+        return Stamp.BOT
     try:
-        signing.TimestampSigner(salt=STAMP_SALT).unsign(
-            data.get(STAMP_FIELD, ""), max_age=settings.MIN_FILL_SECONDS
+        value = signing.TimestampSigner(salt=STAMP_SALT).unsign(
+            data.get(STAMP_FIELD, ""), max_age=settings.FORM_STAMP_MAX_AGE
         )
+        shown = int(value.partition(".")[0])
     except signing.SignatureExpired:
-        return False  # older than the minimum: a person took their time
-    except signing.BadSignature:
-        return True
-    return True  # valid but younger than MIN_FILL_SECONDS: nobody types that fast
+        return Stamp.EXPIRED
+    except (signing.BadSignature, ValueError):
+        return Stamp.BOT
+    if timezone.now().timestamp() - shown < settings.MIN_FILL_SECONDS:
+        return Stamp.QUICK
+    return Stamp.OK
+
+
+def _stamp_key(stamp: str) -> str:
+    return "form-stamp-used:" + hashlib.sha256(stamp.encode()).hexdigest()
+
+
+def use_stamp(data) -> bool:
+    """Spend the form's stamp on one stored report: False when it was spent before (a bot
+    posting one form again and again, or a person's double click). One atomic cache.add, so
+    two app instances cannot both accept it."""
+    return cache.add(_stamp_key(data.get(STAMP_FIELD, "")), 1, settings.FORM_STAMP_MAX_AGE)
+
+
+def stamp_is_spent(stamp: str) -> bool:
+    return cache.get(_stamp_key(stamp)) is not None

@@ -73,7 +73,12 @@ def send(complaint: Complaint, request) -> bool:
         body = render_to_string("complaints/email/confirm_body.txt", context)
     try:
         send_mail(subject, body, None, [complaint.email])
-    except Exception:  # any transport error: logged, never a lost report or a 500
-        logger.exception("The confirmation mail for complaint %s could not be sent", complaint.pk)
+    except Exception as error:  # any transport error: logged, never a lost report or a 500
+        # Only the kind of error: an SMTP refusal's text and traceback hold the address.
+        logger.error(
+            "The confirmation mail for complaint %s could not be sent (%s)",
+            complaint.pk,
+            type(error).__name__,
+        )
         return False
     return True

@@ -393,8 +393,9 @@ class Complaint(models.Model):
         ]
 
     def __str__(self):
-        place = f"{self.city} - {self.district}" if self.district else self.city
-        return f"#{self.pk} {place}"
+        # Only the number: the admin keeps this text in its history (LogEntry.object_repr)
+        # beyond a purge, and city and district are free text the submitter typed.
+        return f"#{self.pk}"
 
     # Deliberately no get_absolute_url(): Django's admin would then redirect any staff user
     # (/admin/r/<type>/<id>/) to the submitter's private link.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -42,8 +43,19 @@ def complaint_delete(*, complaint: Complaint) -> None:
     """The submitter deletes their report: the row and everything in it are gone for good.
 
     The counter and, for a published report, the evaluation follow after the commit."""
-    was_published = complaint.status == Status.PUBLISHED
-    complaint.delete()
+    # The row is locked first: a submission that has just found this report as its earlier
+    # duplicate locks it too (_earlier_duplicate), so one of the two waits for the other and
+    # the new report never points at a deleted one.
+    locked = Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
+    if locked is None:  # deleted a moment ago (a second click)
+        return
+    was_published = locked.status == Status.PUBLISHED
+    # The admin's history of the report keeps a line of text per change (LogEntry); it goes
+    # with the report, so nothing of it outlives a deletion the submitter asked for.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Complaint), object_id=str(locked.pk)
+    ).delete()
+    locked.delete()
     transaction.on_commit(published_changed if was_published else counter_invalidate)
 
 
@@ -121,7 +133,7 @@ def _earlier_duplicate(complaint, problems, ip_hashes) -> Complaint | None:
             .first()
         )
         if found:
-            return found
+            return _locked(found)
     ip_hashes = [h for h in ip_hashes if h]
     if not ip_hashes:
         return None
@@ -129,7 +141,14 @@ def _earlier_duplicate(complaint, problems, ip_hashes) -> Complaint | None:
     candidates = recent.filter(ip_hash__in=ip_hashes, city_key=complaint.city_key).prefetch_related(
         "problems"
     )[:20]
-    return next((c for c in candidates if sorted(p.pk for p in c.problems.all()) == wanted), None)
+    found = next((c for c in candidates if sorted(p.pk for p in c.problems.all()) == wanted), None)
+    return _locked(found) if found else None
+
+
+def _locked(complaint: Complaint) -> Complaint | None:
+    """The earlier report, locked until the new one is stored (None if it was deleted in
+    the meantime): a deletion waits instead of leaving the new report pointing at nothing."""
+    return Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
 
 
 def _live_match(found: matching.Match) -> matching.Match:

@@ -23,15 +23,30 @@ def landing(request):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def report(request):
-    if request.method == "POST" and abuse.is_bot(request.POST):
+    posted = request.method == "POST"
+    stamp = abuse.judge(request.POST) if posted else None
+    if stamp is abuse.Stamp.BOT:
         # Answered like a success, stored nowhere (complaints/abuse.py says why).
         return redirect("complaints:received")
-    form = ComplaintForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        if abuse.over_limit(request):
+    form = ComplaintForm(request.POST if posted else None)
+    if stamp is abuse.Stamp.EXPIRED:
+        form.is_valid()  # the field errors too, then one more line for the whole form
+        form.add_error(
+            None,
+            _("This form was open for a long time. Please check your entries and send it again."),
+        )
+    elif posted and form.is_valid():
+        if stamp is abuse.Stamp.QUICK:
+            # A complete, valid form within seconds of being shown: nobody types that fast.
+            return redirect("complaints:received")
+        wait = abuse.over_limit(request)
+        if wait:
             response = render(request, "429.html", status=429)
-            response["Retry-After"] = "600"
+            response["Retry-After"] = str(wait)
             return response
+        if not abuse.use_stamp(request.POST):
+            # The same form again: a double click, or a bot replaying one form.
+            return redirect("complaints:received")
         data = form.cleaned_data
         try:
             complaint = services.complaint_submit(
@@ -57,10 +72,15 @@ def report(request):
         else:
             confirmation.send(complaint, request)
             return redirect(complaint.private_url())
+    # A form shown again keeps the stamp of its first showing: correcting a typo does not
+    # restart the clock (only a stamp that is still good and unspent is kept).
+    keep = stamp in (abuse.Stamp.OK, abuse.Stamp.QUICK) and not abuse.stamp_is_spent(
+        request.POST.get(abuse.STAMP_FIELD, "")
+    )
     context = {
         "form": form,
         "city_names": selectors.largest_city_names(),
-        "form_stamp": abuse.form_stamp(),
+        "form_stamp": request.POST[abuse.STAMP_FIELD] if keep else abuse.form_stamp(),
         "honeypot": abuse.HONEYPOT_FIELD,
     }
     return render(request, "complaints/report.html", context)

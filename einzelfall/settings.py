@@ -126,6 +126,9 @@ EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
 )
 vars().update(EMAIL_CONFIG)
+# The confirmation mail is sent while the submitter waits: a mail server that hangs must not
+# hold the page (and a worker) for long. The report is stored either way.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Einzelfall <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -179,6 +182,8 @@ PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=1
 REPORT_RATE_LIMITS = env.list("REPORT_RATE_LIMITS", default=["5/10m", "20/d"])
 # A form sent back sooner than this after it was shown is a bot's.
 MIN_FILL_SECONDS = env.int("MIN_FILL_SECONDS", default=3)
+# How long a shown form stays good to send (it is good for one stored report).
+FORM_STAMP_MAX_AGE = env.int("FORM_STAMP_MAX_AGE", default=24 * 60 * 60)
 # Behind a proxy: the header that carries the client's address (e.g. X-Real-IP). Only set it
 # when the proxy always sets it: the client can send any header it likes.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")

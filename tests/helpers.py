@@ -17,3 +17,27 @@ def field_errors(html: str, field: str) -> list[str]:
             r'class="invalid-feedback"[^>]*>(.*?)</(?:span|div|p)>', block, re.S
         )
     ]
+
+
+def freshly_shown(report: dict, **changes) -> dict:
+    """A report as sent from a newly shown form: its own stamp (a stamp is good for one
+    stored report, complaints/abuse.py)."""
+    from complaints import abuse
+
+    return {**report, **changes, "form_stamp": abuse.form_stamp()}
+
+
+class RefusingEmailBackend:
+    """A mail server that refuses every recipient, the way smtplib reports it: the error's
+    text holds the address."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        recipients = [address for message in messages for address in message.recipients()]
+        raise smtplib.SMTPRecipientsRefused(
+            {a: (550, b"no such user: " + a.encode()) for a in recipients}
+        )

@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,6 +14,8 @@ from django.test import Client
 
 from complaints import abuse
 from complaints.models import Complaint
+
+from .helpers import freshly_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -47,18 +50,59 @@ def test_a_form_sent_back_too_quickly_is_a_bot(client, valid_report, settings):
     assert Complaint.objects.count() == 1
 
 
+def stamp_on(page: bytes) -> str:
+    return re.search(r'name="form_stamp" value="([^"]+)"', page.decode()).group(1)
+
+
+def test_a_person_correcting_the_form_keeps_the_first_stamp(client, valid_report, settings):
+    """Sending an incomplete form at once is not a bot's doing; the corrected form is stored
+    once the minimum has passed since the form was first shown, not since the correction."""
+    settings.MIN_FILL_SECONDS = 1
+    first = stamp_on(client.get("/report/").content)
+    incomplete = client.post("/report/", {**valid_report, "form_stamp": first, "city": ""})
+    assert incomplete.status_code == 200 and stamp_on(incomplete.content) == first
+    time.sleep(1.1)
+    response = client.post("/report/", {**valid_report, "form_stamp": first})
+    assert "/report/thanks/" in response["Location"]
+    assert Complaint.objects.count() == 1
+
+
+def test_a_stamp_is_good_for_one_report(client, valid_report):
+    """A bot posting one shown form again and again (or a double click) stores one report."""
+    assert "/report/thanks/" in client.post("/report/", valid_report)["Location"]
+    for _ in range(3):
+        assert client.post("/report/", valid_report)["Location"] == "/report/received/"
+    assert Complaint.objects.count() == 1
+    # Every showing of the form has its own stamp, even within the same second.
+    assert len({abuse.form_stamp() for _ in range(50)}) == 50
+
+
+def test_a_form_left_open_too_long_is_shown_again(client, valid_report, settings):
+    settings.FORM_STAMP_MAX_AGE = 1
+    data = freshly_shown(valid_report)
+    time.sleep(2.1)
+    response = client.post("/report/", data)
+    assert response.status_code == 200
+    assert "Bitte prüfen Sie Ihre Angaben und senden Sie es erneut" in response.content.decode()
+    assert stamp_on(response.content) != data["form_stamp"]
+    assert not Complaint.objects.exists()
+    resent = client.post("/report/", {**valid_report, "form_stamp": stamp_on(response.content)})
+    assert "/report/thanks/" in resent["Location"]
+
+
 def test_five_reports_then_a_friendly_429_and_other_clients_are_not_affected(valid_report):
     one = Client(REMOTE_ADDR="203.0.113.7")
-    statuses = [one.post("/report/", valid_report).status_code for _ in range(8)]
-    assert statuses == [302] * 5 + [429] * 3
-    limited = one.post("/report/", valid_report)
-    assert limited["Retry-After"] == "600"
+    responses = [one.post("/report/", freshly_shown(valid_report)) for _ in range(8)]
+    assert [r.status_code for r in responses] == [302] * 5 + [429] * 3
+    assert all("/report/thanks/" in r["Location"] for r in responses[:5])
+    limited = one.post("/report/", freshly_shown(valid_report))
+    assert 1 <= int(limited["Retry-After"]) <= 600  # until the ten-minute window ends
     assert "Zu viele Meldungen" in limited.content.decode()
-    english = one.post("/report/", valid_report, HTTP_ACCEPT_LANGUAGE="en")
+    english = one.post("/report/", freshly_shown(valid_report), HTTP_ACCEPT_LANGUAGE="en")
     assert "Too many reports" in english.content.decode()
     assert Complaint.objects.count() == 5
     other = Client(REMOTE_ADDR="198.51.100.23")
-    assert other.post("/report/", valid_report).status_code == 302
+    assert other.post("/report/", freshly_shown(valid_report)).status_code == 302
 
 
 def test_typos_do_not_count_towards_the_limit(valid_report):
@@ -79,6 +123,45 @@ def test_behind_a_proxy_the_configured_header_names_the_client(valid_report, set
     assert response.status_code == 429
     other = proxy.post("/report/", valid_report, HTTP_X_FORWARDED_FOR="203.0.113.10")
     assert other.status_code == 302
+
+
+def test_an_ipv6_client_is_its_64_network(valid_report):
+    """Hopping between addresses of one /64 does not step around the limit; the neighbouring
+    /64 is another client."""
+    statuses = [
+        Client(REMOTE_ADDR=f"2001:db8:1:2::{n:x}").post("/report/", freshly_shown(valid_report))
+        for n in range(1, 7)
+    ]
+    assert [r.status_code for r in statuses] == [302] * 5 + [429]
+    other = Client(REMOTE_ADDR="2001:db8:1:3::1").post("/report/", freshly_shown(valid_report))
+    assert other.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "spelling, address",
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        (" 203.0.113.7:51234 ", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("[2001:db8::1]:443", "2001:db8::1"),
+        ("2001:0db8:0000::0001", "2001:db8::1"),
+        ("fe80::1%eth0", "fe80::1"),
+        ("not an address", "not an address"),
+    ],
+)
+def test_one_spelling_per_address(spelling, address):
+    assert abuse.normalize_ip(spelling) == address
+
+
+def test_an_address_behind_the_proxy_counts_however_it_is_spelled(valid_report, settings):
+    settings.CLIENT_IP_HEADER = "X-Real-IP"
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+    spellings = ["203.0.113.30", "::ffff:203.0.113.30", "203.0.113.30:1234"] * 2
+    statuses = [
+        proxy.post("/report/", freshly_shown(valid_report), HTTP_X_REAL_IP=spelling).status_code
+        for spelling in spellings
+    ]
+    assert statuses == [302] * 5 + [429]
 
 
 def test_no_raw_address_is_stored_anywhere(valid_report):
@@ -141,11 +224,11 @@ def test_the_limit_is_shared_by_two_processes_through_redis(settings):
     other = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
-    assert other.stdout.strip() == "[False, False, False]"
+    assert other.stdout.strip() == "[0, 0, 0]"
     from django.test import RequestFactory
 
     request = RequestFactory().post("/report/", REMOTE_ADDR="203.0.113.99")
-    assert [abuse.over_limit(request) for _ in range(3)] == [False, False, True]
+    assert [bool(abuse.over_limit(request)) for _ in range(3)] == [False, False, True]
     caches["default"].clear()
 
 

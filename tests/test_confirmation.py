@@ -75,6 +75,16 @@ def test_a_mail_server_that_is_down_does_not_lose_the_report(client, valid_repor
     assert response.status_code == 302 and Complaint.objects.count() == 1
 
 
+def test_a_refused_address_is_not_written_to_the_log(client, valid_report, settings, caplog):
+    settings.EMAIL_BACKEND = "tests.helpers.RefusingEmailBackend"
+    with caplog.at_level("DEBUG"):
+        response = client.post("/report/", {**valid_report, "email": "refused@example.org"})
+    assert response.status_code == 302 and Complaint.objects.count() == 1
+    assert "SMTPRecipientsRefused" in caplog.text  # the failure is logged ...
+    assert "refused" not in caplog.text.replace("SMTPRecipientsRefused", "")  # ... not the address
+    assert not any(record.exc_info for record in caplog.records)
+
+
 def test_the_stats_show_how_many_are_confirmed(client):
     from django.utils import timezone
 

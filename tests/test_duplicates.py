@@ -5,11 +5,13 @@ from django.test import Client
 
 from complaints.models import Complaint
 
+from .helpers import freshly_shown
+
 pytestmark = pytest.mark.django_db
 
 
 def submit(client, report, **changes):
-    assert client.post("/report/", {**report, **changes}).status_code == 302
+    assert client.post("/report/", freshly_shown(report, **changes)).status_code == 302
     return Complaint.objects.order_by("-pk").first()
 
 

@@ -10,6 +10,7 @@ from complaints import matching
 from complaints.models import Complaint, Place, PlaceAlias
 
 from .factories import ComplaintFactory, UserFactory
+from .helpers import freshly_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,7 @@ def test_unknown_country_is_refused():
 
 def test_form_submissions_land_in_one_city(client, valid_report):
     for city in ["hamburg altona", "HAMBURG", "Hamburg-Altona"]:
-        client.post("/report/", {**valid_report, "city": city, "district": ""})
+        client.post("/report/", freshly_shown(valid_report, city=city, district=""))
     complaints = Complaint.objects.order_by("pk")
     assert [c.city for c in complaints] == ["hamburg altona", "HAMBURG", "Hamburg-Altona"]
     assert {c.city_place.slug for c in complaints} == {"hamburg"}

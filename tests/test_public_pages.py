@@ -8,7 +8,7 @@ from django.test import Client
 from complaints.models import Complaint, Status
 
 from .factories import ComplaintFactory
-from .helpers import field_errors
+from .helpers import field_errors, freshly_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -95,8 +95,8 @@ def test_city_and_district_are_kept_as_typed(client, valid_report):
 
 
 def test_reference_and_pseudonym_are_random_and_unrelated(client, valid_report):
-    client.post("/report/", valid_report)
-    client.post("/report/", valid_report)
+    client.post("/report/", freshly_shown(valid_report))
+    client.post("/report/", freshly_shown(valid_report))
     first, second = Complaint.objects.order_by("pk")
     assert len(first.reference) >= 32
     assert first.reference != second.reference

@@ -1,10 +1,16 @@
 """The submitter's private link: see the report, delete it for good."""
 
 import re
+import threading
+import time
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import User
+from django.db import connection, transaction
 from django.test import Client
 
+from complaints import services
 from complaints.models import Complaint, Status
 
 from .factories import ComplaintFactory
@@ -70,3 +76,56 @@ def test_deleting_needs_the_csrf_token():
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(f"/report/thanks/{complaint.reference}/delete/").status_code == 403
     assert Complaint.objects.filter(pk=complaint.pk).exists()
+
+
+def test_the_admin_history_keeps_no_place_and_goes_with_the_report(client, organizer_client):
+    mine = ComplaintFactory(city="Kleinkleckersdorf", district="Am Teich 7")
+    page = organizer_client.get(f"/admin/complaints/complaint/{mine.pk}/change/")
+    assert page.status_code == 200
+    organizer_client.post(
+        "/admin/complaints/complaint/",
+        {"action": "publish", "_selected_action": [mine.pk]},
+    )
+    entries = LogEntry.objects.filter(object_id=str(mine.pk))
+    assert entries.exists()
+    assert {entry.object_repr for entry in entries} == {f"#{mine.pk}"}
+    other = ComplaintFactory()
+    LogEntry.objects.log_actions(
+        user_id=User.objects.first().pk, queryset=[other], action_flag=CHANGE, change_message=""
+    )
+    client.post(f"/report/thanks/{mine.reference}/delete/")
+    assert not LogEntry.objects.filter(object_id=str(mine.pk)).exists()
+    assert LogEntry.objects.filter(object_id=str(other.pk)).exists()  # others' history stays
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_deletion_racing_a_duplicate_leaves_no_dangling_link(valid_report):
+    """A report is found as the earlier duplicate of a new one while its submitter deletes
+    it: the deletion waits for the new report, which then points at nothing (not at a
+    deleted row: that would fail at commit, a 500)."""
+    earlier = ComplaintFactory(email="anna@example.org")
+    found = threading.Event()
+    finished = threading.Event()
+
+    def submit_while_holding_the_match():
+        try:
+            with transaction.atomic():
+                match = services._locked(earlier)
+                found.set()
+                time.sleep(0.5)  # the deletion starts meanwhile and must wait
+                new = ComplaintFactory(email="anna@example.org", duplicate_of=match)
+                new_pk.append(new.pk)
+        finally:
+            connection.close()
+            finished.set()
+
+    new_pk = []
+    thread = threading.Thread(target=submit_while_holding_the_match)
+    thread.start()
+    assert found.wait(5)
+    services.complaint_delete(complaint=earlier)
+    assert finished.wait(10)
+    thread.join()
+    assert not Complaint.objects.filter(pk=earlier.pk).exists()
+    assert Complaint.objects.get(pk=new_pk[0]).duplicate_of is None

@@ -50,3 +50,17 @@
   city.addEventListener("change", loadDistricts);
   if (city.value) loadDistricts();
 })();
+
+// A second click on "send" while the first is on its way would post the same form twice
+// (the server stores it once and answers the second with a plain "received" page).
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-suggest-url]");
+  if (!form) return;
+  form.addEventListener("submit", function () {
+    var buttons = form.querySelectorAll("button[type=submit], input[type=submit]");
+    window.setTimeout(function () {
+      buttons.forEach(function (button) { button.disabled = true; });
+    }, 0);
+  });
+})();
