@@ -1,14 +1,22 @@
 """Password guessing on the back office login: after too many failures, no more tries.
 
 The usual model backend, with a lock in front: LOGIN_FAILURE_LIMIT failed logins for one user
-name, or LOGIN_FAILURE_LIMIT * 3 from one client, within LOGIN_LOCK_SECONDS, and further
-attempts fail without the password even being checked, right or wrong (the page says the same
-as for a wrong password, so a guesser learns nothing). Counted in the cache (shared by all app
-instances with Redis); the client only as its daily-keyed hash (abuse.ip_hash), never its
-address. A successful login clears the user name's count.
+name from one client, or LOGIN_FAILURE_LIMIT * 3 from one client for any names, within
+LOGIN_LOCK_SECONDS, and further attempts from that client fail without the password being
+checked, right or wrong (the page says the same as for a wrong password, and the same
+password hashing work is done, so a guesser learns nothing, not even from the time taken).
+
+The lock is per client, not per user name: a lock on the name alone would let anyone lock the
+organizer out of the back office by typing wrong passwords for her name. Guessing from many
+addresses at once is left to the password rules (AUTH_PASSWORD_VALIDATORS).
+
+Counted in the cache (shared by all app instances with Redis); the client only as its
+daily-keyed hash (abuse.ip_hash), never its address. A successful login clears the count for
+that name from that client.
 """
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
@@ -18,10 +26,10 @@ from . import abuse
 
 
 def _keys(request, username) -> list[str]:
-    keys = [f"login-failures:user:{str(username or '').strip().lower()}"]
-    if request is not None:
-        keys.append(f"login-failures:client:{abuse.ip_hash(abuse.client_ip(request))}")
-    return keys
+    """The counters an attempt adds to: this name from this client, and this client."""
+    client = abuse.ip_hash(abuse.client_ip(request)) if request is not None else "none"
+    name = str(username or "").strip().lower()
+    return [f"login-failures:user:{client}:{name}", f"login-failures:client:{client}"]
 
 
 def _limits() -> list[int]:
@@ -29,16 +37,16 @@ def _limits() -> list[int]:
 
 
 def locked(request, username) -> bool:
-    counts = cache.get_many(_keys(request, username))
-    return any(
-        counts.get(key, 0) >= limit
-        for key, limit in zip(_keys(request, username), _limits(), strict=False)
-    )
+    keys = _keys(request, username)
+    counts = cache.get_many(keys)
+    return any(counts.get(key, 0) >= limit for key, limit in zip(keys, _limits(), strict=True))
 
 
 class LockingModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if locked(request, username):
+            # The hashing work a real check does, so a locked attempt takes as long.
+            get_user_model()().set_password(password)
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
 
@@ -55,4 +63,4 @@ def _count_failure(sender, credentials, request=None, **kwargs):
 
 @receiver(user_logged_in)
 def _clear_failures(sender, request, user, **kwargs):
-    cache.delete(_keys(None, user.get_username())[0])
+    cache.delete(_keys(request, user.get_username())[0])

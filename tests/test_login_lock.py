@@ -16,15 +16,36 @@ def login(client, username, password) -> bool:
     return response.status_code == 302
 
 
-def test_ten_wrong_passwords_lock_the_account_for_a_while(settings):
+def test_ten_wrong_passwords_lock_the_guesser_out_for_a_while(settings):
     UserFactory(username="iris", is_staff=True)
     guesser = Client(REMOTE_ADDR="203.0.113.66")
     for n in range(10):
         assert not login(guesser, "iris", f"guess{n}")
-    # Now even the right password does not get in, from anywhere; other users still can.
-    assert not login(Client(REMOTE_ADDR="198.51.100.4"), "iris", PASSWORD)
+    # Now even the right password does not get the guesser in ...
+    assert not login(guesser, "iris", PASSWORD)
+    assert not login(guesser, "IRIS ", PASSWORD)
+    # ... while Iris, at her own desk, is not locked out by a stranger's guessing.
+    assert login(Client(REMOTE_ADDR="198.51.100.4"), "iris", PASSWORD)
     UserFactory(username="moritz", is_staff=True)
     assert login(Client(REMOTE_ADDR="198.51.100.4"), "moritz", PASSWORD)
+
+
+def test_a_locked_attempt_does_the_same_hashing_work(monkeypatch):
+    """A locked attempt must not answer measurably faster than a checked one: it hashes the
+    password too (observed through the hashing function, not by timing)."""
+    from django.contrib.auth import base_user
+
+    UserFactory(username="iris", is_staff=True)
+    guesser = Client(REMOTE_ADDR="203.0.113.69")
+    for n in range(10):
+        login(guesser, "iris", f"guess{n}")
+    hashed = []
+    make_password = base_user.make_password
+    monkeypatch.setattr(
+        base_user, "make_password", lambda raw: hashed.append(raw) or make_password(raw)
+    )
+    assert not login(guesser, "iris", PASSWORD)
+    assert hashed == [PASSWORD]
 
 
 def test_a_successful_login_clears_the_count():
