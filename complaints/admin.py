@@ -23,7 +23,7 @@ from .redaction import redact
 # Personal data: only users with complaints.view_personal_data (organizers) see these fields,
 # search them or filter by them. Moderators moderate without them, with the redacted
 # description (which they can correct); carriers see no complaint at all.
-PERSONAL_FIELDS = {"email", "reference", "description"}
+PERSONAL_FIELDS = {"email", "reference", "description", "followup_comment"}
 PERSONAL_PERMISSION = "complaints.view_personal_data"
 admin.site.index_template = "admin/einzelfall_index.html"
 logger = logging.getLogger(__name__)
@@ -194,6 +194,12 @@ class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
         "privacy_policy_version",
         "moderated_by",
         "moderated_at",
+        "followup_consent",
+        "followup_sent_at",
+        "followup_unsubscribed_at",
+        "followup_answer",
+        "followup_answered_at",
+        "followup_comment",
     ]
     fieldsets = [
         (
@@ -226,6 +232,18 @@ class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
         (
             _("Submitter (personal data)"),
             {"fields": ["email", "language", "consent_at", "privacy_policy_version", "imported"]},
+        ),
+        (
+            _("Follow-up"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "followup_consent",
+                    ("followup_sent_at", "followup_unsubscribed_at"),
+                    ("followup_answer", "followup_answered_at"),
+                    "followup_comment",
+                ],
+            },
         ),
         (_("Identifiers"), {"classes": ["collapse"], "fields": ["reference", "pseudonym"]}),
     ]
@@ -378,4 +396,4 @@ class ProblemTypeAdmin(admin.ModelAdmin):
 
 
 # The place admins live in their own module; importing it registers them.
-from . import admin_places  # noqa: E402, F401
+from . import admin_campaign, admin_places  # noqa: E402, F401

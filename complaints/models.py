@@ -1,3 +1,4 @@
+import html
 import secrets
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -204,6 +206,16 @@ class Location(models.TextChoices):
     MOVING = "moving", _("on the move (train, car)")
 
 
+class FollowupAnswer(models.TextChoices):
+    """The submitter's answer, weeks later, to "has it improved?"."""
+
+    IMPROVED = "improved", _("improved")
+    UNCHANGED = "unchanged", _("unchanged")
+    WORSE = "worse", _("worse")
+
+
+FOLLOWUP_COMMENT_MAX_LENGTH = 1000
+
 # Statuses that the public counter does not count.
 NOT_COUNTED = (Status.REJECTED, Status.SPAM)
 
@@ -301,6 +313,28 @@ class Complaint(models.Model):
     imported = models.BooleanField(
         _("imported"), default=False, help_text=_("Collected elsewhere and imported.")
     )
+    # "Ask me in a few weeks whether it has improved": one mail (manage.py send_followups) to
+    # a confirmed address, never twice (followup_sent_at is claimed before the mail goes out).
+    followup_consent = models.BooleanField(_("follow-up wanted"), default=False)
+    followup_sent_at = models.DateTimeField(
+        _("follow-up sent at"), null=True, blank=True, editable=False
+    )
+    followup_answer = models.CharField(
+        _("follow-up answer"), max_length=10, choices=FollowupAnswer.choices, blank=True
+    )
+    followup_answered_at = models.DateTimeField(
+        _("follow-up answered at"), null=True, blank=True, editable=False
+    )
+    # Free text like the description: personal data possible, never published or exported,
+    # blanked by purge_personal_data.
+    followup_comment = models.TextField(
+        _("follow-up comment"),
+        blank=True,
+        validators=[MaxLengthValidator(FOLLOWUP_COMMENT_MAX_LENGTH)],
+    )
+    followup_unsubscribed_at = models.DateTimeField(
+        _("follow-up unsubscribed at"), null=True, blank=True, editable=False
+    )
     language = models.CharField(
         _("language"), max_length=10, default="de", help_text=_("Language of the form.")
     )
@@ -361,6 +395,14 @@ class Complaint(models.Model):
                 name="complaint_pub_place_idx",
                 condition=Q(status="published"),
             ),
+            # send_followups: the few complaints still waiting for their follow-up mail.
+            models.Index(
+                fields=["submitted_at"],
+                name="complaint_followup_due_idx",
+                condition=Q(followup_consent=True, followup_sent_at=None)
+                & ~Q(email="")
+                & Q(email_confirmed_at__isnull=False),
+            ),
             # The queue of unmatched place names groups unmatched complaints by city key.
             models.Index(
                 fields=["city_key"], name="complaint_unmatched_idx", condition=Q(city_place=None)
@@ -384,6 +426,10 @@ class Complaint(models.Model):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX_LENGTH),
                 name="complaint_description_max_length",
+            ),
+            models.CheckConstraint(
+                condition=Q(followup_answer__in=[*FollowupAnswer.values, ""]),
+                name="complaint_followup_answer_valid",
             ),
             # A moderated complaint always says who moderated it and when.
             models.CheckConstraint(
@@ -452,3 +498,120 @@ class ExportLog(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.format} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CampaignUpdate(models.Model):
+    """A dated post of the organizer: news of the campaign, or the carrier's response."""
+
+    class Kind(models.TextChoices):
+        NEWS = "news", _("campaign update")
+        CARRIER_RESPONSE = "carrier-response", _("carrier response")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("address"),
+        max_length=220,
+        unique=True,
+        blank=True,
+        help_text=_("Part of the address of the update; made from the title when left empty."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NEWS)
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Paragraphs separated by an empty line; **bold**, *italic*, lists with - and "
+            "links as [text](https://example.org). Anything else is shown as plain text."
+        ),
+    )
+    # body as HTML, made on save and sanitized (campaign.render_body): what the pages show.
+    body_html = models.TextField(editable=False, blank=True)
+    is_published = models.BooleanField(
+        _("published"), default=False, help_text=_("Drafts are not shown on the site.")
+    )
+    published_at = models.DateTimeField(
+        _("date"), default=timezone.now, help_text=_("Shown from this moment on.")
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("campaign update")
+        verbose_name_plural = _("campaign updates")
+        indexes = [
+            models.Index(
+                fields=["-published_at"],
+                name="update_public_idx",
+                condition=Q(is_published=True),
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["news", "carrier-response"]),
+                name="campaign_update_kind_valid",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        from . import campaign
+
+        self.body_html = campaign.render_body(self.body)
+        if not self.slug:
+            self.slug = campaign.unique_slug(
+                CampaignUpdate, self.title, timezone.localdate(self.published_at), self.pk
+            )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "slug"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("complaints:update", args=[self.slug])
+
+    @property
+    def text(self) -> str:
+        """The text without formatting (for a teaser, escaped again where it is shown)."""
+        return html.unescape(strip_tags(self.body_html))
+
+
+class PlaceStatus(models.Model):
+    """What has happened at a city or district: the carrier acknowledged the problem,
+    planned an expansion, or reports it fixed; dated, with a short public note. A place's
+    current status is its latest."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", _("acknowledged by the carrier")
+        EXPANSION_PLANNED = "expansion-planned", _("expansion planned")
+        REPORTED_FIXED = "reported-fixed", _("reported fixed")
+
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("place"),
+        on_delete=models.CASCADE,
+        related_name="statuses",
+        limit_choices_to={"merged_into__isnull": True},
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("date"), default=timezone.localdate)
+    note = models.CharField(
+        _("public note"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown on the city page, e.g. where the information comes from."),
+    )
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("place status")
+        verbose_name_plural = _("place statuses")
+        indexes = [models.Index(fields=["place", "-date"], name="place_status_latest_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["acknowledged", "expansion-planned", "reported-fixed"]),
+                name="place_status_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.place}: {self.get_status_display()} ({self.date:%d.%m.%Y})"

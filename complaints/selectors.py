@@ -2,10 +2,14 @@
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from . import matching
-from .models import Complaint
-from .services import COUNTER_CACHE_KEY
+from .models import CampaignUpdate, Complaint
+from .services import COUNTER_CACHE_KEY, UPDATES_CACHE_KEY
+
+# A scheduled update appears on the landing page at most this late.
+UPDATES_CACHE_SECONDS = 60
 
 
 def public_counter() -> int:
@@ -44,3 +48,16 @@ def place_suggestions(*, query: str, city: str = "") -> list[dict]:
     return [
         {"name": p.name, "slug": p.slug, "kind": p.kind, "state": p.state or None} for p in places
     ]
+
+
+def published_updates():
+    """The campaign updates the public sees: published, and due (not scheduled for later)."""
+    return CampaignUpdate.objects.filter(is_published=True, published_at__lte=timezone.now())
+
+
+def latest_updates(limit: int = 2) -> list[CampaignUpdate]:
+    """The newest updates for the landing page: cached for a minute (the page a spike hits);
+    saving an update in the back office drops the cached list at once."""
+    return cache.get_or_set(
+        UPDATES_CACHE_KEY, lambda: list(published_updates()[:limit]), UPDATES_CACHE_SECONDS
+    )

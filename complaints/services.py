@@ -17,11 +17,20 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import gazetteer, matching, text
-from .models import Complaint, Place, PlaceAlias, PostalCode, ProblemType, Status
+from .models import (
+    Complaint,
+    Place,
+    PlaceAlias,
+    PlaceStatus,
+    PostalCode,
+    ProblemType,
+    Status,
+)
 from .placenames import name_key
 from .redaction import redact
 
 COUNTER_CACHE_KEY = "complaints:counter"
+UPDATES_CACHE_KEY = "complaints:latest-updates"
 # Changes whenever what is published (or where it is) changes; the evaluation's cache is
 # keyed by it, so the stats follow a moderator's action at once.
 PUBLISHED_VERSION_KEY = "complaints:published-version"
@@ -30,6 +39,10 @@ MODERATION_CHUNK = 500
 
 def counter_invalidate() -> None:
     cache.delete(COUNTER_CACHE_KEY)
+
+
+def updates_changed() -> None:
+    cache.delete(UPDATES_CACHE_KEY)
 
 
 def published_changed() -> None:
@@ -429,6 +442,8 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
     for code in source.postal_codes.all():
         PostalCode.objects.get_or_create(code=code.code, place=target)
     source.postal_codes.all().delete()
+    # What happened at the place (acknowledged, expansion planned, ...) happened at the target.
+    PlaceStatus.objects.filter(place=source).update(place=target)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     for place, message in (

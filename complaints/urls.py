@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import feeds, views
 
 app_name = "complaints"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("report/", views.report, name="report"),
     path("places/suggest/", views.place_suggest, name="place-suggest"),
+    path("updates/", views.updates, name="updates"),
+    path("updates/feed/", feeds.UpdatesAtomFeed(), name="updates-atom"),
+    path("updates/rss/", feeds.UpdatesRSSFeed(), name="updates-rss"),
+    re_path(r"^updates/(?P<slug>[-a-zA-Z0-9_]{1,220})/$", views.update, name="update"),
     # Only what new_reference() can produce; anything else is a 404 without a database query.
     re_path(r"^report/thanks/(?P<reference>[A-Za-z0-9_-]{16,64})/$", views.thanks, name="thanks"),
     re_path(

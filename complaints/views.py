@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -16,9 +17,29 @@ def landing(request):
     share_title = _("%(count)s reports of network problems: not an isolated case.") % {
         "count": counter
     }
-    return render(
-        request, "complaints/landing.html", {"counter": counter, "share_title": share_title}
+    context = {
+        "counter": counter,
+        "share_title": share_title,
+        "updates": selectors.latest_updates(),
+    }
+    return render(request, "complaints/landing.html", context)
+
+
+UPDATES_PER_PAGE = 10
+
+
+@require_GET
+def updates(request):
+    page = Paginator(selectors.published_updates(), UPDATES_PER_PAGE).get_page(
+        request.GET.get("page")
     )
+    return render(request, "complaints/updates.html", {"page": page})
+
+
+@require_GET
+def update(request, slug):
+    item = get_object_or_404(selectors.published_updates(), slug=slug)
+    return render(request, "complaints/update.html", {"update": item})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

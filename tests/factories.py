@@ -6,7 +6,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from complaints import matching
-from complaints.models import Complaint, Frequency, ProblemType, Status, Technology
+from complaints.models import (
+    CampaignUpdate,
+    Complaint,
+    Frequency,
+    ProblemType,
+    Status,
+    Technology,
+)
 from complaints.placenames import name_key
 from complaints.redaction import redact
 
@@ -60,3 +67,13 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
             return
         slugs = extracted if extracted is not None else ["no-data"]
         self.problems.set(ProblemType.objects.filter(slug__in=slugs))
+
+
+class CampaignUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CampaignUpdate
+
+    title = factory.Sequence(lambda n: f"Update {n}")
+    body = "Wir haben **8.000** Meldungen gezählt."
+    is_published = True
+    published_at = factory.LazyFunction(timezone.now)

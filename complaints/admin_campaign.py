@@ -1,0 +1,61 @@
+"""The organizer's campaign pages in the back office: updates and the status of places."""
+
+from django.contrib import admin
+from django.db import transaction
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import CampaignUpdate, PlaceStatus
+
+
+@admin.register(CampaignUpdate)
+class CampaignUpdateAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "published_at", "is_published", "public_link"]
+    list_filter = ["kind", "is_published"]
+    search_fields = ["title", "body"]
+    date_hierarchy = "published_at"
+    fields = ["title", "kind", "body", "is_published", "published_at", "slug"]
+
+    # The landing page caches the latest updates briefly: a change shows at once.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(services.updates_changed)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(services.updates_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(services.updates_changed)
+
+    @admin.display(description=_("on the site"))
+    def public_link(self, obj):
+        if not obj.is_published:
+            return "-"
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("show"))
+
+
+@admin.register(PlaceStatus)
+class PlaceStatusAdmin(admin.ModelAdmin):
+    list_display = ["place", "status", "date", "note"]
+    list_filter = ["status", "place__kind"]
+    list_select_related = ["place", "place__parent"]
+    search_fields = ["place__name", "note"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["place"]
+    fields = ["place", "status", "date", "note"]
+
+    # The city pages and open data show the statuses: the cached evaluation is rebuilt.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(services.published_changed)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(services.published_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(services.published_changed)
