@@ -4,12 +4,47 @@ import csv
 import io
 import json
 
+from complaints.models import FollowupAnswer
 from complaints.sanitize import sanitize_cell
 
-from .selectors import Evaluation
+from .selectors import Answers, Evaluation, StatusInfo
 
-CITY_COLUMNS = ["city", "slug", "state", "complaints", "suppressed", "population", "per_100k"]
-DISTRICT_COLUMNS = ["district", "complaints", "suppressed"]
+# The spec's columns, then the place's latest status (complaints.models.PlaceStatus) and the
+# follow-up answers ("has it improved?"): followup_answers is null when too few answered to
+# show them, a single answer count is null when it is suppressed.
+STATUS_COLUMNS = ["status", "status_date", "status_note"]
+ANSWER_COLUMNS = ["followup_answers", *(a.value for a in FollowupAnswer)]
+CITY_COLUMNS = [
+    "city",
+    "slug",
+    "state",
+    "complaints",
+    "suppressed",
+    "population",
+    "per_100k",
+    *STATUS_COLUMNS,
+    *ANSWER_COLUMNS,
+]
+DISTRICT_COLUMNS = ["district", "complaints", "suppressed", *STATUS_COLUMNS, *ANSWER_COLUMNS]
+
+
+def _status(status: StatusInfo | None) -> dict:
+    if status is None:
+        return dict.fromkeys(STATUS_COLUMNS)
+    return {
+        "status": status.status,
+        "status_date": status.date.isoformat(),
+        "status_note": status.note or None,
+    }
+
+
+def _answers(answers: Answers | None) -> dict:
+    if answers is None:
+        return dict.fromkeys(ANSWER_COLUMNS)
+    return {
+        "followup_answers": answers.total,
+        **{answer: cell.count for answer, cell in answers.cells.items()},
+    }
 
 
 def cities_document(evaluation: Evaluation) -> dict:
@@ -26,6 +61,8 @@ def cities_document(evaluation: Evaluation) -> dict:
                 "suppressed": row.suppressed,
                 "population": row.population,
                 "per_100k": row.per_100k,
+                **_status(evaluation.statuses.get(row.id)),
+                **_answers(_city_answers(evaluation, row)),
             }
             for row in evaluation.cities
         ],
@@ -38,7 +75,13 @@ def districts_document(evaluation: Evaluation, city) -> dict:
     rows = []
     if detail is not None and not detail.districts_withheld:
         rows = [
-            {"district": name, "complaints": cell.count, "suppressed": cell.suppressed}
+            {
+                "district": name,
+                "complaints": cell.count,
+                "suppressed": cell.suppressed,
+                **_status(evaluation.statuses.get(detail.district_ids[name])),
+                **_answers(detail.district_answers.get(name)),
+            }
             for name, cell in detail.districts
         ]
         if detail.no_district is not None:
@@ -48,6 +91,8 @@ def districts_document(evaluation: Evaluation, city) -> dict:
                     "district": None,
                     "complaints": detail.no_district.count,
                     "suppressed": detail.no_district.suppressed,
+                    **_status(None),
+                    **_answers(None),
                 }
             )
     return {
@@ -55,8 +100,15 @@ def districts_document(evaluation: Evaluation, city) -> dict:
         "generated_at": evaluation.generated_at.isoformat(),
         "min_count": evaluation.min_count,
         "total": city.complaints,
+        **_status(evaluation.statuses.get(city.id)),
+        **_answers(_city_answers(evaluation, city)),
         "districts": rows,
     }
+
+
+def _city_answers(evaluation: Evaluation, city) -> Answers | None:
+    detail = evaluation.details.get(city.id)
+    return detail.answers if detail is not None else None
 
 
 def to_json(document: dict) -> bytes:

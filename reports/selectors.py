@@ -19,7 +19,15 @@ from django.db.models import Count
 from django.db.models.functions import ExtractHour, TruncDate, TruncWeek
 from django.utils import timezone
 
-from complaints.models import Complaint, Place, ProblemType, Status, Technology
+from complaints.models import (
+    Complaint,
+    FollowupAnswer,
+    Place,
+    PlaceStatus,
+    ProblemType,
+    Status,
+    Technology,
+)
 from complaints.services import PUBLISHED_VERSION_KEY
 
 from .suppression import suppress_group
@@ -32,6 +40,8 @@ CACHE_SECONDS = 600
 # The hotspot ranking leaves out places too small for a rate to mean anything.
 HOTSPOT_MIN_POPULATION = 20_000
 HOTSPOT_MIN_COMPLAINTS = 10
+# Weeks shown before and since a place's "expansion planned" or "reported fixed" date.
+TREND_WEEKS = 8
 
 UNMATCHED = "unmatched"  # the cell of complaints whose place matched nothing known
 NO_DISTRICT = "none"  # the cell of a city's complaints without a known district
@@ -145,6 +155,32 @@ def count_by_city_and_week() -> dict[tuple[int, datetime.date], int]:
     return {(city, timezone.localtime(week, tz).date()): n for city, week, n in rows}
 
 
+def count_followups_by_city_and_district() -> dict[tuple[int | None, int | None, str], int]:
+    """Follow-up answers (improved / unchanged / worse) per city, district and answer."""
+    rows = (
+        _published()
+        .exclude(followup_answer="")
+        .values_list("city_place", "district_place", "followup_answer")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(city, district, answer): n for city, district, answer, n in rows}
+
+
+def count_by_district_and_week(districts) -> dict[tuple[int, datetime.date], int]:
+    """Per district and week, for the given districts only (those with a status)."""
+    tz = _tz()
+    rows = (
+        _published()
+        .filter(district_place__in=districts)
+        .annotate(week=TruncWeek("submitted_at", tzinfo=tz))
+        .values_list("district_place", "week")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(district, timezone.localtime(week, tz).date()): n for district, week, n in rows}
+
+
 # -- the evaluation -------------------------------------------------------------------------
 
 
@@ -171,14 +207,71 @@ class CityRow:
 
 
 @dataclass
+class StatusInfo:
+    """A place's latest status (complaints.models.PlaceStatus), as the pages show it."""
+
+    place_id: int
+    name: str  # the place's name; for a district "District (City)"
+    city_id: int  # the city itself, or the district's city
+    status: str  # PlaceStatus.Kind
+    label: str
+    date: datetime.date
+    note: str
+
+
+@dataclass
+class Answers:
+    """Follow-up answers of one place: the number of answers and the share of each answer
+    (None for a suppressed cell)."""
+
+    total: int
+    cells: dict[str, Cell]  # FollowupAnswer value -> Cell
+
+    def share(self, answer: str) -> int | None:
+        cell = self.cells.get(answer)
+        if cell is None or cell.suppressed or not self.total:
+            return None
+        return round(100 * cell.count / self.total)
+
+
+@dataclass
+class Trend:
+    """New reports per week around a place's "expansion planned" or "reported fixed" date:
+    the weeks before and since the week of the date, as published cells."""
+
+    status: StatusInfo
+    before: list[tuple[datetime.date, Cell]]
+    after: list[tuple[datetime.date, Cell]]
+
+    @staticmethod
+    def _mean(weeks) -> float | None:
+        # Only from shown cells, and only when every cell is shown: a mean over hidden
+        # cells would publish their sum.
+        if not weeks or any(cell.suppressed for _, cell in weeks):
+            return None
+        return round(sum(cell.count for _, cell in weeks) / len(weeks), 1)
+
+    @property
+    def mean_before(self) -> float | None:
+        return self._mean(self.before)
+
+    @property
+    def mean_after(self) -> float | None:
+        return self._mean(self.after)
+
+
+@dataclass
 class CityDetail:
     districts: list[tuple[str, Cell]] = field(default_factory=list)
+    district_ids: dict[str, int] = field(default_factory=dict)  # name -> Place id
     no_district: Cell | None = None
     districts_withheld: bool = False  # no safe way to show them: none are shown
     # The city's mixes (see tables.py); None when no safe way to show them was found.
     problems: list[tuple[ProblemType, Cell]] | None = None
     technologies: list[tuple[str, Cell]] | None = None  # Technology values
     weeks: list[tuple[datetime.date, Cell]] | None = None  # Mondays
+    answers: Answers | None = None  # the city's follow-up answers, when shown
+    district_answers: dict[str, Answers] = field(default_factory=dict)  # by district name
 
 
 @dataclass
@@ -195,6 +288,9 @@ class Evaluation:
     details: dict[int, CityDetail]
     version: str = ""
     confirmed: int = 0  # published reports whose email address was confirmed (double opt-in)
+    statuses: dict[int, StatusInfo] = field(default_factory=dict)  # by Place id
+    answer_totals: dict[str, int] = field(default_factory=dict)  # campaign-wide, per answer
+    trends: list[Trend] = field(default_factory=list)
     # Rendered charts, made once per process and evaluation (see views.py).
     rendered: dict = field(default_factory=dict)
     built_at: float = 0.0
@@ -216,6 +312,15 @@ class Evaluation:
 
     def city(self, slug: str) -> CityRow | None:
         return next((c for c in self.cities if c.slug == slug), None)
+
+    def statuses_in(self, city_id: int) -> list[StatusInfo]:
+        """The city's status first, then its districts' by name."""
+        found = [s for s in self.statuses.values() if s.city_id == city_id]
+        return sorted(found, key=lambda s: (s.place_id != city_id, s.name))
+
+    @property
+    def answers_total(self) -> int:
+        return sum(self.answer_totals.values())
 
 
 def build_evaluation() -> Evaluation:
@@ -293,7 +398,13 @@ def _build_evaluation() -> Evaluation:
         by_week[week_of(day)] += n
     for pk, cells in _mix(count_by_city_and_week(), row_totals, by_week, total, k).items():
         details[pk].weeks = sorted(cells.items())
+    statuses = _statuses()
+    answer_totals = _answers(details, shown, by_city, k)
+    trends = _trends(details, statuses, shown, by_city, k)
     return Evaluation(
+        statuses=statuses,
+        answer_totals=answer_totals,
+        trends=trends,
         generated_at=timezone.now(),
         min_count=k,
         total=total,
@@ -356,7 +467,148 @@ def _districts(details: dict[int, CityDetail], shown: set[int], k: int) -> None:
                 detail.no_district = cell
             else:
                 detail.districts.append((names[district], cell))
+                detail.district_ids[names[district]] = district
         detail.districts.sort(key=lambda item: (item[1].suppressed, -(item[1].count or 0), item[0]))
+
+
+def _statuses() -> dict[int, StatusInfo]:
+    """The latest status of every place that has one (a handful: the organizer sets them)."""
+    found = {}
+    for status in PlaceStatus.objects.select_related("place", "place__parent").order_by(
+        "-date", "-id"
+    ):
+        place = status.place
+        if place.pk in found or place.merged_into_id:
+            continue
+        district = place.kind == Place.Kind.DISTRICT and place.parent_id
+        found[place.pk] = StatusInfo(
+            place_id=place.pk,
+            name=f"{place.name} ({place.parent.name})" if district else place.name,
+            city_id=place.parent_id if district else place.pk,
+            status=status.status,
+            label=str(status.get_status_display()),
+            date=status.date,
+            note=status.note,
+        )
+    return found
+
+
+def _answers(details: dict[int, CityDetail], shown: set[int], by_city, k: int) -> dict[str, int]:
+    """Follow-up answers per shown city and per shown district, protected as the complaint
+    counts are: which places show their number of answers is decided over the group that
+    adds up to the total (suppress_group), then the answer cells of those places are protected
+    against the published totals (protect_table). For a city's districts, the totals are the
+    city's own answer counts, whether or not the city shows them: a reader assumed to know
+    more is a safe assumption. Returns the campaign's answers per answer."""
+    counts = count_followups_by_city_and_district()
+    answers = [a.value for a in FollowupAnswer]
+    per_answer = dict.fromkeys(answers, 0)
+    per_city = defaultdict(lambda: defaultdict(int))  # city -> answer -> n
+    per_district = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for (city, district, answer), n in counts.items():
+        per_answer[answer] += n
+        per_city[city if city is not None else UNMATCHED][answer] += n
+        if city is not None:
+            per_district[city][district if district is not None else NO_DISTRICT][answer] += n
+    total = sum(per_answer.values())
+    if not total:
+        return per_answer
+
+    city_rows = _answer_rows(per_city, per_answer, total, k, exclude=UNMATCHED)
+    for city, row in city_rows.items():
+        if city in shown:
+            details[city].answers = row
+    names = {}
+    for detail in details.values():
+        names.update({pk: name for name, pk in detail.district_ids.items()})
+    for city in shown:
+        if city not in per_district:
+            continue
+        city_cells = per_city[city]
+        rows = _answer_rows(
+            per_district[city], city_cells, sum(city_cells.values()), k, exclude=NO_DISTRICT
+        )
+        for district, row in rows.items():
+            if district in names:
+                details[city].district_answers[names[district]] = row
+    return per_answer
+
+
+def _answer_rows(rows, column_totals, total, k, exclude) -> dict:
+    """{place: Answers} for the places whose answers can be shown (see _answers)."""
+    totals = {place: sum(cells.values()) for place, cells in rows.items()}
+    hidden = suppress_group(totals, k)
+    if hidden is None:
+        return {}
+    showable = {p: n for p, n in totals.items() if p not in hidden and p != exclude}
+    if not showable:
+        return {}
+    answers = [a.value for a in FollowupAnswer]
+    columns = {a: column_totals.get(a, 0) for a in answers}
+    table = {p: {a: rows[p].get(a, 0) for a in answers} for p in showable}
+    protected = protect_table(table, showable, columns, total, k) or {}
+    return {
+        p: Answers(
+            total=showable[p],
+            cells={a: Cell(None, True) if a in cells else Cell(table[p][a]) for a in answers},
+        )
+        for p, cells in protected.items()
+    }
+
+
+def _trends(details, statuses, shown, by_city, k) -> list[Trend]:
+    """Weekly reports before and since each "expansion planned" or "reported fixed" date.
+    A city's weeks are its published week mix; a district's weeks are protected like a
+    city's (protect_table), within its city: the city's weekly counts as the totals."""
+    acted = [
+        s
+        for s in statuses.values()
+        if s.status in (PlaceStatus.Kind.EXPANSION_PLANNED, PlaceStatus.Kind.REPORTED_FIXED)
+        and s.city_id in shown
+    ]
+    if not acted:
+        return []
+    weeks_of = {}
+    for status in acted:
+        if status.place_id == status.city_id:
+            weeks_of[status.place_id] = details[status.city_id].weeks
+    districts = [s for s in acted if s.place_id != s.city_id]
+    if districts:
+        city_weeks = defaultdict(dict)
+        for (city, week), n in count_by_city_and_week().items():
+            city_weeks[city][week] = n
+        by_district_week = count_by_district_and_week([s.place_id for s in districts])
+        for city in {s.city_id for s in districts}:
+            detail = details[city]
+            wanted = {s.place_id for s in districts}
+            shown_districts = {
+                detail.district_ids[name]: cell.count
+                for name, cell in detail.districts
+                if not cell.suppressed and detail.district_ids[name] in wanted
+            }
+            if not shown_districts:
+                continue
+            table = {pk: {} for pk in shown_districts}
+            for (district, week), n in by_district_week.items():
+                if district in table:
+                    table[district][week] = n
+            columns = city_weeks[city]
+            protected = protect_table(table, shown_districts, columns, by_city[city], k) or {}
+            for pk, hidden in protected.items():
+                weeks_of[pk] = sorted(
+                    (w, Cell(None, True) if w in hidden else Cell(table[pk].get(w, 0)))
+                    for w in columns
+                )
+    trends = []
+    for status in sorted(acted, key=lambda s: (s.date, s.name)):
+        weeks = weeks_of.get(status.place_id)
+        if not weeks:
+            continue
+        start = week_of(status.date)
+        before = [(w, c) for w, c in weeks if w < start][-TREND_WEEKS:]
+        after = [(w, c) for w, c in weeks if w >= start][:TREND_WEEKS]
+        trends.append(Trend(status=status, before=before, after=after))
+    return trends
 
 
 def evaluation() -> Evaluation:

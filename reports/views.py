@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from complaints import selectors as complaint_selectors
-from complaints.models import Technology
+from complaints.models import FollowupAnswer, Technology
 
 from . import charts, opendata, selectors
 
@@ -75,6 +75,7 @@ def stats(request):
         "hotspots": evaluation.hotspots[:10],
         "share": _share_links(request, text),
         "share_text": text,
+        "answer_labels": FollowupAnswer.choices,
         **_stats_charts(evaluation),
     }
     return render(request, "reports/stats.html", context)
@@ -149,6 +150,13 @@ def city(request, slug):
         if detail
         else "",
         "mixes": _mixes(detail, k) if detail else [],
+        "statuses": evaluation.statuses_in(row.id),
+        "district_statuses": {
+            name: evaluation.statuses[pk]
+            for name, pk in (detail.district_ids.items() if detail else [])
+            if pk in evaluation.statuses
+        },
+        "answer_labels": FollowupAnswer.choices,
         "share": _share_links(request, _("Network problems in %(city)s") % {"city": row.name}),
     }
     return render(request, "reports/city.html", context)

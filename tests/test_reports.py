@@ -107,7 +107,10 @@ def test_cities_json_has_the_spec_shape(client, world):
     assert list(document) == ["generated_at", "min_count", "total", "cities"]
     assert (document["min_count"], document["total"]) == (5, 30)
     keys = ["city", "slug", "state", "complaints", "suppressed", "population", "per_100k"]
-    assert all(list(row) == keys for row in document["cities"])
+    # The spec's keys first; then the place's status and the follow-up answers (issue 7).
+    extra = ["status", "status_date", "status_note", "followup_answers"]
+    extra += ["improved", "unchanged", "worse"]
+    assert all(list(row) == keys + extra for row in document["cities"])
     by_slug = {row["slug"]: row for row in document["cities"]}
     assert by_slug["berlin"]["complaints"] == 16 and by_slug["berlin"]["state"] == "Berlin"
     assert by_slug["koeln"] == {
@@ -118,6 +121,7 @@ def test_cities_json_has_the_spec_shape(client, world):
         "suppressed": True,
         "population": by_slug["koeln"]["population"],
         "per_100k": None,
+        **dict.fromkeys(extra),
     }
 
 
@@ -133,6 +137,13 @@ def test_cities_csv_has_the_same_columns(client, world):
         "suppressed",
         "population",
         "per_100k",
+        "status",
+        "status_date",
+        "status_note",
+        "followup_answers",
+        "improved",
+        "unchanged",
+        "worse",
     ]
     by_slug = {row["slug"]: row for row in rows}
     assert (by_slug["koeln"]["complaints"], by_slug["koeln"]["suppressed"]) == ("", "true")
@@ -141,14 +152,22 @@ def test_cities_csv_has_the_same_columns(client, world):
 
 def test_district_files_have_the_spec_shape(client, world):
     document = client.get("/stats/berlin/districts.json").json()
-    assert list(document) == ["city", "generated_at", "min_count", "total", "districts"]
+    extra = ["status", "status_date", "status_note", "followup_answers"]
+    extra += ["improved", "unchanged", "worse"]
+    assert list(document) == ["city", "generated_at", "min_count", "total", *extra, "districts"]
     assert (document["city"], document["total"]) == ("Berlin", 16)
     rows = {row["district"]: row for row in document["districts"]}
-    assert rows["Kreuzberg"] == {"district": "Kreuzberg", "complaints": 8, "suppressed": False}
-    assert rows["Mitte"] == {"district": "Mitte", "complaints": None, "suppressed": True}
+    none = dict.fromkeys(extra)
+    assert rows["Kreuzberg"] == {
+        "district": "Kreuzberg",
+        "complaints": 8,
+        "suppressed": False,
+        **none,
+    }
+    assert rows["Mitte"] == {"district": "Mitte", "complaints": None, "suppressed": True, **none}
     lines = client.get("/stats/berlin/districts.csv").content.decode().splitlines()
-    assert lines[0] == "district,complaints,suppressed"
-    assert "Kreuzberg,8,false" in lines and "Mitte,,true" in lines
+    assert lines[0] == "district,complaints,suppressed," + ",".join(extra)
+    assert "Kreuzberg,8,false,,,,,,," in lines and "Mitte,,true,,,,,,," in lines
     assert client.get("/stats/koeln/districts.json").json()["districts"] == []
     assert client.get("/stats/nowhere/districts.json").status_code == 404
 
@@ -189,14 +208,15 @@ def test_stats_are_served_from_the_cache(client, world, django_assert_num_querie
 def test_stats_query_count_when_the_cache_is_cold(client, world, django_assert_num_queries):
     # total, problem types, cities, their places, districts, their names, by problem, by
     # technology, by hour, by day, city x problem, city x technology, city x week (one GROUP
-    # BY each), the confirmed-email count, the public counter, and the map's silhouette (once
-    # per process); plus the savepoint and its release of the one snapshot the evaluation
-    # reads (inside the test's transaction).
+    # BY each), the confirmed-email count, the place statuses, the follow-up answers (city x
+    # district x answer), the public counter, and the map's silhouette (once per process);
+    # plus the savepoint and its release of the one snapshot the evaluation reads (inside the
+    # test's transaction).
     from reports import charts
 
     charts._silhouette.cache_clear()
     cache.clear()
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(20):
         client.get("/stats/")
 
 
@@ -342,7 +362,8 @@ def test_district_files_add_up_to_the_total(client):
     published(6, "Berlin")
     document = client.get("/stats/berlin/districts.json").json()
     assert document["total"] == 21
-    assert document["districts"][-1] == {"district": None, "complaints": 6, "suppressed": False}
+    assert document["districts"][-1]["complaints"] == 6
+    assert document["districts"][-1]["district"] is None
     assert sum(row["complaints"] for row in document["districts"]) == 21
     known_city = client.get("/stats/uckerland/districts.json")
     assert known_city.status_code == 200 and known_city.json()["total"] == 0
