@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+import time
 
 from django.conf import settings
 from django.core import signing
@@ -125,11 +126,18 @@ def over_limit(request) -> int:
     return wait
 
 
-def form_stamp() -> str:
+def form_stamp(*, shown_before: int = 0) -> str:
     """The signed time the form was shown, for its hidden STAMP_FIELD, with a random part:
-    every showing gets its own stamp even within one second (a stamp is spent once)."""
-    value = f"{int(timezone.now().timestamp())}.{secrets.token_urlsafe(9)}"
-    return signing.TimestampSigner(salt=STAMP_SALT).sign(value)
+    every showing gets its own stamp even within one second (a stamp is spent once).
+
+    shown_before: seconds to date the showing back. A form shown again to a person (after an
+    expired or already sent form) is not new to them: it must not count as "too quick"."""
+    shown = int(timezone.now().timestamp()) - shown_before
+    return signing.TimestampSigner(salt=STAMP_SALT).sign(f"{shown}.{secrets.token_urlsafe(9)}")
+
+
+def form_stamp_again() -> str:
+    return form_stamp(shown_before=settings.MIN_FILL_SECONDS)
 
 
 class Stamp(enum.Enum):
@@ -158,16 +166,76 @@ def judge(data) -> Stamp:
     return Stamp.OK
 
 
-def _stamp_key(stamp: str) -> str:
+# -- one report per stamp -------------------------------------------------------------------
+#
+# The stamp's cache entry goes through three states: absent (unspent), PENDING (claimed by a
+# request that is storing the report) and, once stored, the report's reference with a digest
+# of what was sent. A repeat of the very same form (a double click, a browser re-sending) is
+# led to the same private link; a different form sent with a spent stamp (back button,
+# changed, sent again) is shown again to be sent once more. Nothing is dropped silently.
+
+PENDING = "pending"
+
+
+def _stamp_key(data) -> str | None:
+    stamp = data.get(STAMP_FIELD, "")
+    # Stamps made before stamps had a random part are shared by everyone who loaded the form
+    # in the same second: not enforced (they expire within FORM_STAMP_MAX_AGE of the deploy).
+    value = stamp.rpartition(":")[0].rpartition(":")[0]
+    if "." not in value:
+        return None
     return "form-stamp-used:" + hashlib.sha256(stamp.encode()).hexdigest()
 
 
-def use_stamp(data) -> bool:
-    """Spend the form's stamp on one stored report: False when it was spent before (a bot
-    posting one form again and again, or a person's double click). One atomic cache.add, so
-    two app instances cannot both accept it."""
-    return cache.add(_stamp_key(data.get(STAMP_FIELD, "")), 1, settings.FORM_STAMP_MAX_AGE)
+def _digest(data) -> str:
+    """What was sent, minus the tokens that differ between two sendings of one form."""
+    fields = sorted(
+        (key, tuple(data.getlist(key)))
+        for key in data
+        if key not in {"csrfmiddlewaretoken", STAMP_FIELD}
+    )
+    return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
-def stamp_is_spent(stamp: str) -> bool:
-    return cache.get(_stamp_key(stamp)) is not None
+def claim_stamp(data) -> bool:
+    """Claim the form's stamp for the report about to be stored: False when it was claimed
+    before. One atomic cache.add, so two app instances cannot both accept it."""
+    key = _stamp_key(data)
+    return key is None or cache.add(key, PENDING, settings.FORM_STAMP_MAX_AGE)
+
+
+def stamp_stored(data, reference: str) -> None:
+    key = _stamp_key(data)
+    if key is not None:
+        cache.set(key, f"{reference}:{_digest(data)}", settings.FORM_STAMP_MAX_AGE)
+
+
+def release_stamp(data) -> None:
+    """Storing failed: the same form may be sent again."""
+    key = _stamp_key(data)
+    if key is not None:
+        cache.delete(key)
+
+
+def stamp_spent(data) -> bool:
+    key = _stamp_key(data)
+    return key is not None and cache.get(key) is not None
+
+
+def earlier_reference(data, wait: float = 2.0) -> str | None:
+    """The reference of the report stored with this stamp, if this is the same form again.
+
+    A double click arrives while the first request is still storing: wait a moment for it."""
+    key = _stamp_key(data)
+    if key is None:
+        return None
+    deadline = time.monotonic() + wait
+    while True:
+        value = cache.get(key)
+        if value != PENDING or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    if not value or value == PENDING:
+        return None
+    reference, _, digest = value.partition(":")
+    return reference if hmac.compare_digest(digest, _digest(data)) else None

@@ -15,6 +15,8 @@ daily-keyed hash (abuse.ip_hash), never its address. A successful login clears t
 that name from that client.
 """
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -23,6 +25,8 @@ from django.core.cache import cache
 from django.dispatch import receiver
 
 from . import abuse
+
+logger = logging.getLogger(__name__)
 
 
 def _keys(request, username) -> list[str]:
@@ -51,14 +55,29 @@ class LockingModelBackend(ModelBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def _incr(key) -> int:
+    if cache.add(key, 1, settings.LOGIN_LOCK_SECONDS):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired in between
+        cache.add(key, 1, settings.LOGIN_LOCK_SECONDS)
+        return 1
+
+
 @receiver(user_login_failed)
 def _count_failure(sender, credentials, request=None, **kwargs):
-    for key in _keys(request, credentials.get("username")):
-        if not cache.add(key, 1, settings.LOGIN_LOCK_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired in between
-                cache.add(key, 1, settings.LOGIN_LOCK_SECONDS)
+    username = str(credentials.get("username") or "").strip().lower()
+    for key in _keys(request, username):
+        _incr(key)
+    # Guessing one name from many clients is not locked (that would lock the owner out too),
+    # but it is told to whoever reads the log: once per lock period, at the threshold.
+    if _incr(f"login-failures:name:{username}") == settings.LOGIN_FAILURE_LIMIT * 10:
+        logger.warning(
+            "%s failed logins for one user name within %s seconds, from several clients",
+            settings.LOGIN_FAILURE_LIMIT * 10,
+            settings.LOGIN_LOCK_SECONDS,
+        )
 
 
 @receiver(user_logged_in)

@@ -179,6 +179,13 @@ class ComplaintForm(forms.Form):
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    followup = forms.BooleanField(
+        label=_("Ask me in a few weeks whether it has improved."),
+        required=False,
+        help_text=_(
+            "One email, with your email address above; you can unsubscribe with one click."
+        ),
+    )
     consent = forms.BooleanField(
         label=_("I agree that my report is stored and evaluated anonymously."),
         help_text=lazy(_privacy_help_text, str)(),
@@ -212,9 +219,22 @@ class ComplaintForm(forms.Form):
             "location",
             "description",
             "email",
+            "followup",
             "consent",
             Submit("submit", _("Send report"), css_class="btn-lg w-100 mt-2"),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("followup") and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error(
+                "email",
+                ValidationError(
+                    _("Enter your email address so that we can ask you later."),
+                    code="followup_without_email",
+                ),
+            )
+        return cleaned
 
     def clean_carrier(self):
         return self.cleaned_data["carrier"] or next(iter(settings.EINZELFALL_CARRIERS))

@@ -86,6 +86,7 @@ def complaint_submit(
     location: str = "",
     description: str = "",
     email: str = "",
+    followup: bool = False,
     language: str = "de",
     ip_hash: str = "",
     recent_ip_hashes: Iterable[str] = (),
@@ -118,6 +119,7 @@ def complaint_submit(
         description=text.multi_line(description),
         description_redacted=redact(text.multi_line(description), email.strip()),
         email=email.strip(),
+        followup_consent=bool(followup and email.strip()),
         ip_hash=ip_hash,
         language=language,
         consent_at=now,
@@ -145,8 +147,9 @@ def _earlier_duplicate(complaint, problems, ip_hashes) -> Complaint | None:
             .filter(email_lower=complaint.email.lower())
             .first()
         )
-        if found:
-            return _locked(found)
+        found = _locked(found) if found else None
+        if found:  # (None also when it was deleted a moment ago: then try the address)
+            return found
     ip_hashes = [h for h in ip_hashes if h]
     if not ip_hashes:
         return None

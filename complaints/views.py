@@ -50,58 +50,92 @@ def report(request):
         # Answered like a success, stored nowhere (complaints/abuse.py says why).
         return redirect("complaints:received")
     form = ComplaintForm(request.POST if posted else None)
+    fresh_stamp = False
     if stamp is abuse.Stamp.EXPIRED:
         form.is_valid()  # the field errors too, then one more line for the whole form
         form.add_error(
             None,
             _("This form was open for a long time. Please check your entries and send it again."),
         )
+        fresh_stamp = True
     elif posted and form.is_valid():
         if stamp is abuse.Stamp.QUICK:
             # A complete, valid form within seconds of being shown: nobody types that fast.
             return redirect("complaints:received")
+        if abuse.stamp_spent(request.POST):
+            return _sent_before(request, form)
         wait = abuse.over_limit(request)
         if wait:
             response = render(request, "429.html", status=429)
             response["Retry-After"] = str(wait)
             return response
-        if not abuse.use_stamp(request.POST):
-            # The same form again: a double click, or a bot replaying one form.
-            return redirect("complaints:received")
-        data = form.cleaned_data
+        if not abuse.claim_stamp(request.POST):
+            return _sent_before(request, form)
         try:
-            complaint = services.complaint_submit(
-                carrier=data["carrier"],
-                problems=data["problems"],
-                city=data["city"],
-                district=data["district"],
-                postal_code=data["postal_code"],
-                technology=data["technology"],
-                frequency=data["frequency"],
-                since=data["since"],
-                location=data["location"],
-                description=data["description"],
-                email=data["email"],
-                language=get_language() or "de",
-                ip_hash=abuse.ip_hash(abuse.client_ip(request)),
-                recent_ip_hashes=abuse.recent_ip_hashes(abuse.client_ip(request)),
-            )
+            complaint = _submit(request, form.cleaned_data)
         except ValidationError as error:
             # The form checks everything the model does; this is the safety net for a rule
             # added to one and not the other: a message instead of a 500.
+            abuse.release_stamp(request.POST)
             form.add_error(None, error.messages)
+        except BaseException:
+            abuse.release_stamp(request.POST)  # the same form may be sent again
+            raise
         else:
+            abuse.stamp_stored(request.POST, complaint.reference)
             confirmation.send(complaint, request)
             return redirect(complaint.private_url())
-    # A form shown again keeps the stamp of its first showing: correcting a typo does not
-    # restart the clock (only a stamp that is still good and unspent is kept).
-    keep = stamp in (abuse.Stamp.OK, abuse.Stamp.QUICK) and not abuse.stamp_is_spent(
-        request.POST.get(abuse.STAMP_FIELD, "")
+    return _report_page(request, form, fresh_stamp=fresh_stamp)
+
+
+def _submit(request, data):
+    client = abuse.client_ip(request)
+    return services.complaint_submit(
+        carrier=data["carrier"],
+        problems=data["problems"],
+        city=data["city"],
+        district=data["district"],
+        postal_code=data["postal_code"],
+        technology=data["technology"],
+        frequency=data["frequency"],
+        since=data["since"],
+        location=data["location"],
+        description=data["description"],
+        email=data["email"],
+        followup=data.get("followup", False),
+        language=get_language() or "de",
+        ip_hash=abuse.ip_hash(client),
+        recent_ip_hashes=abuse.recent_ip_hashes(client),
     )
+
+
+def _sent_before(request, form):
+    """A form whose stamp already stored a report: the very same form again (a double click,
+    a browser sending it twice) leads to that report's private link; a different one (back
+    button, changed, sent again) is shown again, to be sent once more."""
+    reference = abuse.earlier_reference(request.POST)
+    if reference is not None:
+        return redirect("complaints:thanks", reference=reference)
+    form.add_error(
+        None,
+        _("This form has already been sent. Please check your entries and send it again."),
+    )
+    return _report_page(request, form, fresh_stamp=True)
+
+
+def _report_page(request, form, *, fresh_stamp=False):
+    # A form shown again keeps the stamp of its first showing: correcting a typo does not
+    # restart the clock. A form that needs a new stamp gets one dated back: the person has
+    # spent the time already.
+    posted = request.POST.get(abuse.STAMP_FIELD, "") if request.method == "POST" else ""
+    if fresh_stamp or not posted or abuse.stamp_spent(request.POST):
+        stamp = abuse.form_stamp_again() if request.method == "POST" else abuse.form_stamp()
+    else:
+        stamp = posted
     context = {
         "form": form,
         "city_names": selectors.largest_city_names(),
-        "form_stamp": request.POST[abuse.STAMP_FIELD] if keep else abuse.form_stamp(),
+        "form_stamp": stamp,
         "honeypot": abuse.HONEYPOT_FIELD,
     }
     return render(request, "complaints/report.html", context)

@@ -117,6 +117,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].setdefault(
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
+    # A write transaction takes SQLite's write lock when it begins, not at its first write:
+    # otherwise two requests that both read first (the duplicate check, a deletion's row
+    # lock, which SQLite ignores) deadlock and one fails with "database is locked".
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

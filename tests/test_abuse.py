@@ -68,13 +68,68 @@ def test_a_person_correcting_the_form_keeps_the_first_stamp(client, valid_report
 
 
 def test_a_stamp_is_good_for_one_report(client, valid_report):
-    """A bot posting one shown form again and again (or a double click) stores one report."""
-    assert "/report/thanks/" in client.post("/report/", valid_report)["Location"]
+    """One shown form stores one report: sent again unchanged (a double click, a browser
+    re-sending) it leads to the same private link; sent again changed (back button) it is
+    shown again to be sent once more. Nothing is stored twice, nothing dropped silently."""
+    first = client.post("/report/", valid_report)["Location"]
+    assert "/report/thanks/" in first
     for _ in range(3):
-        assert client.post("/report/", valid_report)["Location"] == "/report/received/"
+        assert client.post("/report/", valid_report)["Location"] == first
     assert Complaint.objects.count() == 1
+    changed = client.post("/report/", {**valid_report, "city": "Bremen", "district": ""})
+    assert changed.status_code == 200
+    assert "Dieses Formular wurde bereits gesendet" in changed.content.decode()
+    new_stamp = stamp_on(changed.content)
+    assert new_stamp != valid_report["form_stamp"]
+    again = client.post("/report/", {**valid_report, "form_stamp": new_stamp, "city": "Bremen"})
+    assert "/report/thanks/" in again["Location"] and again["Location"] != first
+    assert Complaint.objects.count() == 2
     # Every showing of the form has its own stamp, even within the same second.
     assert len({abuse.form_stamp() for _ in range(50)}) == 50
+
+
+def test_repeats_do_not_count_towards_the_limit(valid_report):
+    one = Client(REMOTE_ADDR="203.0.113.40")
+    for _ in range(4):
+        data = freshly_shown(valid_report)
+        assert one.post("/report/", data).status_code == 302
+        assert one.post("/report/", data).status_code == 302  # the double click
+    assert one.post("/report/", freshly_shown(valid_report)).status_code == 302
+    assert Complaint.objects.count() == 5
+
+
+def test_a_form_shown_again_is_not_too_quick(client, valid_report, settings):
+    """A person asked to send a form again (expired, or already sent) has spent their time:
+    sending it at once is not a bot's doing."""
+    settings.MIN_FILL_SECONDS = 3
+    settings.FORM_STAMP_MAX_AGE = 1
+    data = {**valid_report, "form_stamp": abuse.form_stamp(shown_before=5)}
+    time.sleep(2.1)
+    shown_again = client.post("/report/", data)
+    assert shown_again.status_code == 200
+    settings.FORM_STAMP_MAX_AGE = 60
+    resent = client.post("/report/", {**valid_report, "form_stamp": stamp_on(shown_again.content)})
+    assert "/report/thanks/" in resent["Location"]
+    assert Complaint.objects.count() == 1
+
+
+def test_a_failed_store_does_not_spend_the_stamp(client, valid_report, monkeypatch):
+    from django.db import OperationalError
+
+    from complaints import services
+
+    real = services.complaint_submit
+
+    def failing(**kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(services, "complaint_submit", failing)
+    failed = Client(raise_request_exception=False).post("/report/", valid_report)
+    assert failed.status_code == 500
+    monkeypatch.setattr(services, "complaint_submit", real)
+    retried = client.post("/report/", valid_report)
+    assert "/report/thanks/" in retried["Location"]
+    assert Complaint.objects.count() == 1
 
 
 def test_a_form_left_open_too_long_is_shown_again(client, valid_report, settings):
@@ -119,10 +174,12 @@ def test_behind_a_proxy_the_configured_header_names_the_client(valid_report, set
     for n in range(6):
         # The client may forge the first entries; the proxy appends the real address last.
         response = proxy.post(
-            "/report/", valid_report, HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, 203.0.113.9"
+            "/report/",
+            freshly_shown(valid_report),
+            HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, 203.0.113.9",
         )
     assert response.status_code == 429
-    other = proxy.post("/report/", valid_report, HTTP_X_FORWARDED_FOR="203.0.113.10")
+    other = proxy.post("/report/", freshly_shown(valid_report), HTTP_X_FORWARDED_FOR="203.0.113.10")
     assert other.status_code == 302
 
 
@@ -240,7 +297,7 @@ def test_no_log_line_holds_the_address(valid_report, caplog):
     caplog.set_level(logging.DEBUG)
     client = Client(REMOTE_ADDR=address)
     for _ in range(7):  # successes, then 429s (which Django logs as warnings)
-        client.post("/report/", valid_report)
+        client.post("/report/", freshly_shown(valid_report))
     client.post("/report/", {**valid_report, "website": "x"})  # a bot
     client.post("/admin/login/", {"username": "x", "password": "y"})
     assert caplog.records  # something was logged

@@ -7,13 +7,13 @@ import time
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 
 from complaints import services
-from complaints.models import Complaint, Status
+from complaints.models import Complaint, ProblemType, Status
 
-from .factories import ComplaintFactory
+from .factories import ComplaintFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,32 +100,70 @@ def test_the_admin_history_keeps_no_place_and_goes_with_the_report(client, organ
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
-def test_a_deletion_racing_a_duplicate_leaves_no_dangling_link(valid_report):
+def test_a_deletion_racing_a_duplicate_leaves_no_dangling_link(monkeypatch):
     """A report is found as the earlier duplicate of a new one while its submitter deletes
     it: the deletion waits for the new report, which then points at nothing (not at a
     deleted row: that would fail at commit, a 500)."""
     earlier = ComplaintFactory(email="anna@example.org")
     found = threading.Event()
-    finished = threading.Event()
+    real_locked = services._locked
 
-    def submit_while_holding_the_match():
+    def locked_then_slow(complaint):
+        match = real_locked(complaint)
+        found.set()
+        time.sleep(0.5)  # the deletion starts meanwhile and must wait
+        return match
+
+    monkeypatch.setattr(services, "_locked", locked_then_slow)
+    stored = []
+
+    def submit():
         try:
-            with transaction.atomic():
-                match = services._locked(earlier)
-                found.set()
-                time.sleep(0.5)  # the deletion starts meanwhile and must wait
-                new = ComplaintFactory(email="anna@example.org", duplicate_of=match)
-                new_pk.append(new.pk)
+            stored.append(
+                services.complaint_submit(
+                    problems=ProblemType.objects.filter(slug="no-data"),
+                    city="Hamburg",
+                    frequency="daily",
+                    email="anna@example.org",
+                )
+            )
         finally:
             connection.close()
-            finished.set()
 
-    new_pk = []
-    thread = threading.Thread(target=submit_while_holding_the_match)
+    thread = threading.Thread(target=submit)
     thread.start()
     assert found.wait(5)
     services.complaint_delete(complaint=earlier)
-    assert finished.wait(10)
-    thread.join()
+    thread.join(10)
     assert not Complaint.objects.filter(pk=earlier.pk).exists()
-    assert Complaint.objects.get(pk=new_pk[0]).duplicate_of is None
+    assert stored and Complaint.objects.get(pk=stored[0].pk).duplicate_of is None
+
+
+def test_older_admin_history_loses_the_place_text():
+    """Migration 0011 rewrites what the admin's history kept before complaints were "#id"."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    from complaints.models import Place
+
+    migration = importlib.import_module("complaints.migrations.0011_logentry_repr_without_place")
+    user = UserFactory(username="olga")
+    complaint = ComplaintFactory(city="Kleinkleckersdorf", district="Am Teich 7")
+    place = Place.objects.filter(slug="hamburg").first()
+    for obj, text in (
+        (complaint, f"#{complaint.pk} Kleinkleckersdorf - Am Teich 7"),
+        (place, "Hamburg"),
+    ):
+        LogEntry.objects.create(
+            user=user,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            object_repr=text,
+            action_flag=CHANGE,
+        )
+    migration.forwards(apps, None)
+    reprs = dict(LogEntry.objects.values_list("object_id", "object_repr"))
+    assert reprs[str(complaint.pk)] == f"#{complaint.pk}"
+    assert reprs[str(place.pk)] == "Hamburg"  # other models' history is left alone

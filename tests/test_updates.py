@@ -20,7 +20,7 @@ def test_the_organizer_posts_an_update_and_it_shows_at_once(
 ):
     organizer = UserFactory(username="olga", is_staff=True)
     organizer.groups.add(Group.objects.get(name="Organizer"))
-    assert "Neuigkeiten" not in client.get("/").content.decode()  # cached: nothing yet
+    assert "Neueste Nachrichten" not in client.get("/").content.decode()  # cached: nothing yet
     client.force_login(organizer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

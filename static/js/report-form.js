@@ -57,10 +57,15 @@
   "use strict";
   var form = document.querySelector("form[data-suggest-url]");
   if (!form) return;
+  var buttons = form.querySelectorAll("button[type=submit], input[type=submit]");
+  function enable(on) {
+    buttons.forEach(function (button) { button.disabled = !on; });
+  }
   form.addEventListener("submit", function () {
-    var buttons = form.querySelectorAll("button[type=submit], input[type=submit]");
-    window.setTimeout(function () {
-      buttons.forEach(function (button) { button.disabled = true; });
-    }, 0);
+    window.setTimeout(function () { enable(false); }, 0);
+    // The request may never arrive (a dropped mobile connection): sendable again after a while.
+    window.setTimeout(function () { enable(true); }, 8000);
   });
+  // Back to the page from the browser's cache: the form can be sent again.
+  window.addEventListener("pageshow", function () { enable(true); });
 })();
