@@ -23,4 +23,12 @@ urlpatterns = [
     path("report/received/", views.received, name="received"),
     # A signed token (confirmation.token): letters, digits and ":_-"; anything else is a 404.
     re_path(r"^report/confirm/(?P<token>[A-Za-z0-9:_-]{10,300})/$", views.confirm, name="confirm"),
+    re_path(
+        r"^report/followup/(?P<token>[A-Za-z0-9:_-]{10,300})/$", views.followup, name="followup"
+    ),
+    re_path(
+        r"^report/followup/(?P<token>[A-Za-z0-9:_-]{10,300})/unsubscribe/$",
+        views.followup_unsubscribe,
+        name="followup-unsubscribe",
+    ),
 ]

@@ -5,11 +5,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import abuse, confirmation, selectors, services
-from .forms import ComplaintForm
-from .models import Complaint
+from . import abuse, confirmation, followups, selectors, services
+from .forms import ComplaintForm, FollowupForm
+from .models import Complaint, FollowupAnswer
 
 
 def landing(request):
@@ -152,6 +153,44 @@ def confirm(request, token):
         confirmation.confirm(complaint)
         return _private(render(request, "complaints/confirmed.html", {"complaint": complaint}))
     return _private(render(request, "complaints/confirm.html", {"complaint": complaint}))
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def followup(request, token):
+    """An answer link from the follow-up mail: the answer selected (GET), stored (POST)."""
+    complaint = followups.complaint_for(token, followups.ANSWER)
+    if complaint is None:
+        raise Http404
+    if complaint.followup_answer:  # the first answer stands
+        return _private(render(request, "complaints/followup_done.html", {"complaint": complaint}))
+    if request.method == "POST":
+        form = FollowupForm(request.POST)
+        if form.is_valid():
+            followups.answer(complaint, form.cleaned_data["answer"], form.cleaned_data["comment"])
+            complaint.refresh_from_db()
+            context = {"complaint": complaint, "thanks": True}
+            return _private(render(request, "complaints/followup_done.html", context))
+    else:
+        choice = request.GET.get("answer")
+        form = FollowupForm(initial={"answer": choice if choice in FollowupAnswer.values else None})
+    return _private(
+        render(request, "complaints/followup.html", {"form": form, "complaint": complaint})
+    )
+
+
+@never_cache
+@csrf_exempt  # RFC 8058: mail programs POST here without a form; the signed token is the key
+@require_http_methods(["GET", "HEAD", "POST"])
+def followup_unsubscribe(request, token):
+    complaint = followups.complaint_for(token, followups.UNSUBSCRIBE)
+    if complaint is None:
+        raise Http404
+    if request.method == "POST":
+        followups.unsubscribe(complaint)
+        complaint.refresh_from_db()
+    context = {"complaint": complaint, "done": complaint.followup_unsubscribed_at is not None}
+    return _private(render(request, "complaints/unsubscribe.html", context))
 
 
 def received(request):

@@ -186,6 +186,10 @@ PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=1
 REPORT_RATE_LIMITS = env.list("REPORT_RATE_LIMITS", default=["5/10m", "20/d"])
 # A form sent back sooner than this after it was shown is a bot's.
 MIN_FILL_SECONDS = env.int("MIN_FILL_SECONDS", default=3)
+# Follow-up mails ("has it improved?", manage.py send_followups) go out this many days after
+# the report, with links to SITE_URL: a command has no request to take the host from.
+FOLLOWUP_AFTER_DAYS = env.int("FOLLOWUP_AFTER_DAYS", default=42)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # How long a shown form stays good to send (it is good for one stored report).
 FORM_STAMP_MAX_AGE = env.int("FORM_STAMP_MAX_AGE", default=24 * 60 * 60)
 # Behind a proxy: the header that carries the client's address (e.g. X-Real-IP). Only set it

@@ -36,10 +36,10 @@ class Command(BaseCommand):
         now = timezone.now()
         steps = [
             (
-                "email addresses and original descriptions",
+                "email addresses, original descriptions and follow-up comments",
                 Q(submitted_at__lt=now - datetime.timedelta(days=personal_days))
-                & (~Q(email="") | ~Q(description="")),
-                {"email": "", "description": ""},
+                & (~Q(email="") | ~Q(description="") | ~Q(followup_comment="")),
+                {"email": "", "description": "", "followup_comment": ""},
             ),
             (
                 "address hashes",
