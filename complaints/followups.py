@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from .confirmation import _digest
-from .models import NOT_COUNTED, Complaint, FollowupAnswer
+from .models import NOT_COUNTED, Complaint, FollowupAnswer, Status
+from .services import published_changed
 
 SALT = "einzelfall.followup"
 ANSWER = "answer"
@@ -143,14 +145,16 @@ def _send(complaint: Complaint) -> bool:
 
 
 def answer(complaint: Complaint, value: str, comment: str) -> bool:
-    """Store the answer; False when the complaint was answered before (the first stands)."""
-    return bool(
-        Complaint.objects.filter(pk=complaint.pk, followup_answer="").update(
-            followup_answer=value,
-            followup_comment=comment,
-            followup_answered_at=timezone.now(),
-        )
+    """Store the answer; False when the complaint was answered before (the first stands).
+    The evaluation shows the answers of published reports: it follows at once."""
+    stored = Complaint.objects.filter(pk=complaint.pk, followup_answer="").update(
+        followup_answer=value,
+        followup_comment=comment,
+        followup_answered_at=timezone.now(),
     )
+    if stored and complaint.status == Status.PUBLISHED:
+        transaction.on_commit(published_changed)
+    return bool(stored)
 
 
 def unsubscribe(complaint: Complaint) -> None:
