@@ -18,3 +18,19 @@ def shared_cache_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def site_url_check(app_configs, **kwargs):
+    """Mails sent by commands (the follow-up) link to SITE_URL: it must be the public site."""
+    url = settings.SITE_URL
+    if not url.startswith("https://") or any(h in url for h in ("127.0.0.1", "localhost")):
+        return [
+            Warning(
+                f"SITE_URL is {url!r}.",
+                hint="Set SITE_URL to the public address of the site (https://...): the links "
+                "in the follow-up mails point there.",
+                id="einzelfall.W002",
+            )
+        ]
+    return []

@@ -11,17 +11,23 @@ from .factories import ComplaintFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_check_deploy_reports_nothing_under_production_settings():
-    env = {
+def production_env(**changes) -> dict:
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "einzelfall.settings",
         "ENV_FILE": os.devnull,
         "DEBUG": "false",
         "SECRET_KEY": "a-long-random-production-secret-" + "x7Qp2Lm9" * 4,
         "ALLOWED_HOSTS": "einzelfall.example.org",
+        "SITE_URL": "https://einzelfall.example.org",
         "CACHE_URL": "redis://127.0.0.1:6379/0",  # only named: check does not connect
         "DATABASE_URL": "sqlite:////tmp/einzelfall-check-deploy.sqlite3",
+        **changes,
     }
+
+
+def test_check_deploy_reports_nothing_under_production_settings():
+    env = production_env()
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
@@ -76,3 +82,13 @@ def test_no_admin_page_has_inline_script_or_style(organizer_client):
         assert response.status_code == 200 and "Content-Security-Policy" in response, path
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
         assert not re.search(r"\sstyle=\"", html) and "<style" not in html, path
+
+
+def test_check_deploy_warns_about_a_local_site_url():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        env=production_env(SITE_URL="http://127.0.0.1:8000"),
+        capture_output=True,
+        text=True,
+    )
+    assert "einzelfall.W002" in result.stdout + result.stderr
