@@ -73,3 +73,4 @@ def test_the_privacy_page_says_what_is_kept_and_for_how_long(client, settings):
     assert f"nach {settings.PERSONAL_DATA_RETENTION_DAYS} Tagen" in html
     assert "sieben Tagen" in html and settings.IP_HASH_RETENTION_DAYS == 7
     assert "endgültig" in html  # deleting through the private link
+    assert "einzige Nachfrage" in html and "Kommentare zur Nachfrage" in html
