@@ -117,3 +117,32 @@ def test_slugs_are_unique_per_day(client):
     two = CampaignUpdateFactory(title="Neuigkeit")
     assert one.slug != two.slug and two.slug.startswith(one.slug)
     assert client.get(two.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "group, allowed", [("Organizer", True), ("Moderator", False), ("Carrier", False)]
+)
+def test_only_the_organizer_writes_updates_and_statuses(client, group, allowed):
+    user = UserFactory(username=f"u-{group}", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client.force_login(user)
+    for path in ("/admin/complaints/campaignupdate/add/", "/admin/complaints/placestatus/add/"):
+        assert (client.get(path).status_code == 200) is allowed, path
+
+
+def test_moderators_do_not_see_follow_up_comments(client):
+    from .factories import ComplaintFactory
+
+    complaint = ComplaintFactory(
+        followup_answer="worse", followup_comment="Ruf mich an: 0170 1234567"
+    )
+    moderator = UserFactory(username="moritz", is_staff=True)
+    moderator.groups.add(Group.objects.get(name="Moderator"))
+    client.force_login(moderator)
+    page = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/").content.decode()
+    assert "0170 1234567" not in page
+    organizer = UserFactory(username="olga", is_staff=True)
+    organizer.groups.add(Group.objects.get(name="Organizer"))
+    client.force_login(organizer)
+    page = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/").content.decode()
+    assert "0170 1234567" in page
