@@ -221,3 +221,46 @@ DESCRIPTIONS = [
     "Dropped calls every evening, the hotline keeps telling me it is an isolated case.",
     "Mobile data stops working several times a day.",
 ]
+
+FOLLOWUP_WEIGHTS = {"improved": 30, "unchanged": 50, "worse": 20}
+
+
+def seed_campaign() -> None:
+    """Two campaign updates and two place statuses, so that the demo shows them (only when
+    there are none: the organizer's own are never touched)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from .models import CampaignUpdate, Place, PlaceStatus
+
+    now = timezone.now()
+    if not CampaignUpdate.objects.exists():
+        CampaignUpdate.objects.create(
+            title="Erste Auswertung veröffentlicht",
+            body="Nach drei Wochen: **Tausende Meldungen** aus ganz Deutschland, die meisten aus "
+            "Hamburg und Berlin. Die Auswertung pro Stadt steht unter Auswertung.",
+            is_published=True,
+            published_at=now - datetime.timedelta(days=20),
+        )
+        CampaignUpdate.objects.create(
+            title="Der Netzbetreiber bestätigt Kapazitätsprobleme in Hamburg",
+            kind=CampaignUpdate.Kind.CARRIER_RESPONSE,
+            body="Der Netzbetreiber hat geantwortet:\n\n- Kapazitätsprobleme in Hamburg-Altona "
+            "bestätigt\n- zusätzliche Sender sind geplant\n\nWir bleiben dran.",
+            is_published=True,
+            published_at=now - datetime.timedelta(days=10),
+        )
+    if not PlaceStatus.objects.exists():
+        altona = Place.objects.filter(
+            kind=Place.Kind.DISTRICT, name="Altona", parent__name="Hamburg"
+        ).first()
+        berlin = Place.objects.filter(kind=Place.Kind.CITY, name="Berlin").first()
+        for place, status, days in (
+            (altona, PlaceStatus.Kind.EXPANSION_PLANNED, 10),
+            (berlin, PlaceStatus.Kind.ACKNOWLEDGED, 14),
+        ):
+            if place is not None:
+                PlaceStatus.objects.create(
+                    place=place, status=status, date=(now - datetime.timedelta(days=days)).date()
+                )

@@ -252,6 +252,10 @@ class Trend:
         return round(sum(cell.count for _, cell in weeks) / len(weeks), 1)
 
     @property
+    def shows_anything(self) -> bool:
+        return any(not cell.suppressed for _, cell in self.before + self.after)
+
+    @property
     def mean_before(self) -> float | None:
         return self._mean(self.before)
 

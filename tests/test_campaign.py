@@ -270,3 +270,19 @@ def test_done_when_the_campaign_closes_the_loop(client, django_capture_on_commit
     assert (row["followup_answers"], row["improved"]) == (12, 8)
     assert row["unchanged"] is None and row["worse"] is None  # 4 and 0: suppressed
     assert "67 %" in client.get("/stats/hamburg/").content.decode()
+
+
+def test_a_trend_with_every_week_hidden_says_so(client):
+    PlaceStatus.objects.create(
+        place=place("Altona", "Hamburg"),
+        status="expansion-planned",
+        date=timezone.localdate() - datetime.timedelta(weeks=1),
+    )
+    now = timezone.now()
+    for weeks_ago in (3, 2, 1, 0):
+        published(2, "Hamburg", "Altona", submitted_at=now - datetime.timedelta(weeks=weeks_ago))
+        published(
+            9, "Hamburg", "Eimsbüttel", submitted_at=now - datetime.timedelta(weeks=weeks_ago)
+        )
+    html = client.get("/stats/").content.decode()
+    assert 'data-testid="trend-hidden"' in html and "Zu wenige Meldungen pro Woche" in html

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from complaints.models import Complaint, Status
+from complaints.models import CampaignUpdate, Complaint, PlaceStatus, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,13 @@ def test_seed_demo_makes_realistic_complaints():
     assert not complaints.filter(status="pending", moderated_by__isnull=False).exists()
     emails = complaints.exclude(email="").values_list("email", flat=True)
     assert emails and all(email.endswith("@example.org") for email in emails)
+    # Some confirmed addresses asked for a follow-up, and some of those answered; the demo
+    # campaign has news and the status of a place.
+    answered = complaints.exclude(followup_answer="")
+    assert answered.exists()
+    assert not answered.filter(Q(email_confirmed_at=None) | Q(followup_consent=False)).exists()
+    assert CampaignUpdate.objects.filter(is_published=True).count() == 2
+    assert PlaceStatus.objects.filter(place__name="Altona").exists()
 
 
 def test_seed_demo_if_empty_leaves_existing_data_alone():

@@ -94,6 +94,8 @@ class Command(BaseCommand):
                 created += size
                 if count >= 20_000:
                     self.stderr.write(f"  {created:,} / {count:,}")
+            if created:
+                demo_data.seed_campaign()
             transaction.on_commit(counter_invalidate)
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -232,4 +234,13 @@ class DemoGenerator:
             moderated_at=moderated_at,
             moderated_by=self.moderator if moderated_at else None,
         )
+        if complaint.email and rng.random() < 0.6:
+            complaint.email_confirmed_at = submitted_at + datetime.timedelta(minutes=5)
+            complaint.followup_consent = rng.random() < 0.5
+            # Answers from those asked a while ago (the demo's campaign is only weeks old).
+            if complaint.followup_consent and submitted_at < self.now - datetime.timedelta(days=21):
+                complaint.followup_sent_at = submitted_at + datetime.timedelta(days=21)
+                if rng.random() < 0.7:
+                    complaint.followup_answer = self._pick(demo_data.FOLLOWUP_WEIGHTS)
+                    complaint.followup_answered_at = complaint.followup_sent_at
         return complaint, [self.problems[slug] for slug in sorted(slugs)]
