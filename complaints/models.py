@@ -395,6 +395,12 @@ class Complaint(models.Model):
                 name="complaint_pub_place_idx",
                 condition=Q(status="published"),
             ),
+            # The evaluation's follow-up answers: few rows among many, grouped by place.
+            models.Index(
+                fields=["city_place", "district_place", "followup_answer"],
+                name="complaint_answers_idx",
+                condition=Q(status="published") & ~Q(followup_answer=""),
+            ),
             # send_followups: the few complaints still waiting for their follow-up mail.
             models.Index(
                 fields=["submitted_at"],
