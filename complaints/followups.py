@@ -3,8 +3,10 @@
 Only for a confirmed address whose owner asked for it on the form. `manage.py send_followups`
 sends them in batches, from cron every hour. A mail is sent at most once per complaint, also
 when two runs overlap: each complaint is claimed with one conditional UPDATE (followup_sent_at
-from NULL to now) before its mail goes out, and the database lets only one run win that
-UPDATE. A mail that fails is released for the next run.
+from NULL to now, only while it is still due) before its mail goes out, and the database lets
+only one run win that UPDATE. A mail that fails is released for a later run, at most
+MAX_FAILURES times. (A mail server that accepts a mail and then fails the connection makes
+the mail count as failed: it can then arrive twice. The other way round, never.)
 
 The links carry signed tokens (the complaint's id and a keyed hash of the address, as the
 confirmation link does): tampered ones, expired ones and ones for an address that has since
@@ -16,6 +18,7 @@ POST from mail programs that support List-Unsubscribe-Post (RFC 8058).
 """
 
 import datetime
+import hmac
 import logging
 from dataclasses import dataclass
 
@@ -23,7 +26,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,6 +39,7 @@ SALT = "einzelfall.followup"
 ANSWER = "answer"
 UNSUBSCRIBE = "unsubscribe"
 MAX_AGE = {ANSWER: 90 * 24 * 3600, UNSUBSCRIBE: 365 * 24 * 3600}
+MAX_FAILURES = 3
 logger = logging.getLogger(__name__)
 
 
@@ -53,22 +57,25 @@ def complaint_for(value: str, purpose: str) -> Complaint | None:
     if found_purpose != purpose:
         return None
     complaint = Complaint.objects.filter(pk=pk).exclude(email="").first()
-    if complaint is None or digest != _digest(complaint.email):
+    if complaint is None or not hmac.compare_digest(digest, _digest(complaint.email)):
         return None
     return complaint
 
 
 def due(after_days: int):
-    """Complaints whose follow-up mail is due (the partial index complaint_followup_due_idx)."""
+    """Complaints whose follow-up mail is due (the partial index complaint_followup_due_idx):
+    those whose mail failed before come after the others, and not at all after MAX_FAILURES,
+    so that a few refused addresses never hold up everybody else."""
     return (
         Complaint.objects.filter(
             followup_consent=True,
             followup_sent_at=None,
             email_confirmed_at__isnull=False,
             submitted_at__lte=timezone.now() - datetime.timedelta(days=after_days),
+            followup_failures__lt=MAX_FAILURES,
         )
         .exclude(Q(email="") | Q(status__in=NOT_COUNTED))
-        .order_by("submitted_at", "pk")
+        .order_by("followup_failures", "submitted_at", "pk")
     )
 
 
@@ -87,10 +94,9 @@ def send_due(*, after_days: int, limit: int, dry_run: bool = False) -> Result:
         return result
     for pk in candidates:
         claimed_at = timezone.now()
-        # The claim: only one run can turn NULL into a time.
-        if not Complaint.objects.filter(pk=pk, followup_sent_at=None).update(
-            followup_sent_at=claimed_at
-        ):
+        # The claim: only one run can turn NULL into a time, and only while the complaint is
+        # still due (not unsubscribed, marked as spam or purged since the list was made).
+        if not due(after_days).filter(pk=pk).update(followup_sent_at=claimed_at):
             result.taken += 1
             continue
         complaint = Complaint.objects.get(pk=pk)
@@ -99,7 +105,7 @@ def send_due(*, after_days: int, limit: int, dry_run: bool = False) -> Result:
         else:
             result.failed += 1
             Complaint.objects.filter(pk=pk, followup_sent_at=claimed_at).update(
-                followup_sent_at=None
+                followup_sent_at=None, followup_failures=F("followup_failures") + 1
             )
     return result
 

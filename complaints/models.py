@@ -319,6 +319,10 @@ class Complaint(models.Model):
     followup_sent_at = models.DateTimeField(
         _("follow-up sent at"), null=True, blank=True, editable=False
     )
+    # Mails that failed (the address refused): retried by later runs, given up after a few.
+    followup_failures = models.PositiveSmallIntegerField(
+        _("follow-up mails failed"), default=0, editable=False
+    )
     followup_answer = models.CharField(
         _("follow-up answer"), max_length=10, choices=FollowupAnswer.choices, blank=True
     )
@@ -526,7 +530,7 @@ class CampaignUpdate(models.Model):
         _("text"),
         help_text=_(
             "Paragraphs separated by an empty line; **bold**, *italic*, lists with - and "
-            "links as [text](https://example.org). Anything else is shown as plain text."
+            "links as [text](https://example.org). HTML tags are removed."
         ),
     )
     # body as HTML, made on save and sanitized (campaign.render_body): what the pages show.

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from . import matching
-from .models import CampaignUpdate, Complaint
+from .models import CampaignUpdate, Complaint, PlaceStatus
 from .services import COUNTER_CACHE_KEY, UPDATES_CACHE_KEY
 
 # A scheduled update appears on the landing page at most this late.
@@ -60,4 +60,13 @@ def latest_updates(limit: int = 2) -> list[CampaignUpdate]:
     saving an update in the back office drops the cached list at once."""
     return cache.get_or_set(
         UPDATES_CACHE_KEY, lambda: list(published_updates()[:limit]), UPDATES_CACHE_SECONDS
+    )
+
+
+def latest_place_statuses(limit: int):
+    """The newest status changes of places, for the feed (dated today or earlier)."""
+    return (
+        PlaceStatus.objects.filter(date__lte=timezone.localdate(), place__merged_into=None)
+        .select_related("place", "place__parent")
+        .order_by("-date", "-id")[:limit]
     )

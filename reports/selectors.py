@@ -210,6 +210,7 @@ class CityRow:
 class StatusInfo:
     """A place's latest status (complaints.models.PlaceStatus), as the pages show it."""
 
+    id: int  # the PlaceStatus
     place_id: int
     name: str  # the place's name; for a district "District (City)"
     city_id: int  # the city itself, or the district's city
@@ -486,6 +487,7 @@ def _statuses() -> dict[int, StatusInfo]:
             continue
         district = place.kind == Place.Kind.DISTRICT and place.parent_id
         found[place.pk] = StatusInfo(
+            id=status.pk,
             place_id=place.pk,
             name=f"{place.name} ({place.parent.name})" if district else place.name,
             city_id=place.parent_id if district else place.pk,
@@ -498,12 +500,18 @@ def _statuses() -> dict[int, StatusInfo]:
 
 
 def _answers(details: dict[int, CityDetail], shown: set[int], by_city, k: int) -> dict[str, int]:
-    """Follow-up answers per shown city and per shown district, protected as the complaint
-    counts are: which places show their number of answers is decided over the group that
-    adds up to the total (suppress_group), then the answer cells of those places are protected
-    against the published totals (protect_table). For a city's districts, the totals are the
-    city's own answer counts, whether or not the city shows them: a reader assumed to know
-    more is a safe assumption. Returns the campaign's answers per answer."""
+    """Follow-up answers per shown city and per shown district. Returns the campaign's
+    answers per answer (shown as campaign totals, as the problems' totals are).
+
+    Cities: which cities show their number of answers is decided over the group that adds up
+    to the campaign's answers (suppress_group); their answer cells are then protected against
+    the campaign totals (protect_table), as a city's problem mix is.
+
+    Districts: only where the city shows its answers, and only for districts whose report
+    count is shown (a district's answers are at most its reports: answers of a district whose
+    count is hidden would narrow that count down). Which of them show their number of answers
+    is decided over the city's group; their cells are protected within the city
+    (_within_city), so that nothing the city hides can be worked out from its districts."""
     counts = count_followups_by_city_and_district()
     answers = [a.value for a in FollowupAnswer]
     per_answer = dict.fromkeys(answers, 0)
@@ -518,52 +526,81 @@ def _answers(details: dict[int, CityDetail], shown: set[int], by_city, k: int) -
     if not total:
         return per_answer
 
-    city_rows = _answer_rows(per_city, per_answer, total, k, exclude=UNMATCHED)
-    for city, row in city_rows.items():
+    totals = {city: sum(cells.values()) for city, cells in per_city.items()}
+    hidden = suppress_group(totals, k)
+    if hidden is None:
+        return per_answer
+    showable = {c: n for c, n in totals.items() if c not in hidden and c != UNMATCHED}
+    table = {c: {a: per_city[c].get(a, 0) for a in answers} for c in showable}
+    protected = protect_table(table, showable, per_answer, total, k) or {}
+    for city, hidden_cells in protected.items():
         if city in shown:
-            details[city].answers = row
-    names = {}
-    for detail in details.values():
-        names.update({pk: name for name, pk in detail.district_ids.items()})
+            details[city].answers = Answers(
+                total=showable[city],
+                cells={
+                    a: Cell(None, True) if a in hidden_cells else Cell(table[city][a])
+                    for a in answers
+                },
+            )
+
     for city in shown:
-        if city not in per_district:
+        detail = details[city]
+        if detail.answers is None or city not in per_district:
             continue
-        city_cells = per_city[city]
-        rows = _answer_rows(
-            per_district[city], city_cells, sum(city_cells.values()), k, exclude=NO_DISTRICT
-        )
+        shown_districts = {
+            detail.district_ids[name] for name, cell in detail.districts if not cell.suppressed
+        }
+        cells = per_district[city]
+        group = {d: sum(by_answer.values()) for d, by_answer in cells.items()}
+        hidden = suppress_group(group, k)
+        if hidden is None:
+            continue
+        row_totals = {d: n for d, n in group.items() if d in shown_districts and d not in hidden}
+        rows = _within_city(detail.answers.cells, detail.answers.total, cells, row_totals, k)
+        names = {pk: name for name, pk in detail.district_ids.items()}
         for district, row in rows.items():
-            if district in names:
-                details[city].district_answers[names[district]] = row
+            detail.district_answers[names[district]] = Answers(row_totals[district], row)
     return per_answer
 
 
-def _answer_rows(rows, column_totals, total, k, exclude) -> dict:
-    """{place: Answers} for the places whose answers can be shown (see _answers)."""
-    totals = {place: sum(cells.values()) for place, cells in rows.items()}
-    hidden = suppress_group(totals, k)
-    if hidden is None:
-        return {}
-    showable = {p: n for p, n in totals.items() if p not in hidden and p != exclude}
-    if not showable:
-        return {}
-    answers = [a.value for a in FollowupAnswer]
-    columns = {a: column_totals.get(a, 0) for a in answers}
-    table = {p: {a: rows[p].get(a, 0) for a in answers} for p in showable}
-    protected = protect_table(table, showable, columns, total, k) or {}
+OTHER = "__other__"  # the categories a city does not show, together
+
+
+def _within_city(city_cells: dict, city_total: int, rows: dict, row_totals: dict, k: int) -> dict:
+    """Protect some of a city's districts' mixes (rows: {district: {category: n}}, row_totals
+    their shown totals) against what the city publishes of its own mix (city_cells:
+    {category: Cell}, city_total: the city's shown total).
+
+    The city's shown cells are the column totals. The categories it hides are one column
+    together, OTHER, whose total a reader can work out (the city's total minus its shown
+    cells) but whose parts are not known: a district's cell in such a category is never
+    shown, so the districts reveal nothing about it. Returns {district: {category: Cell}} for
+    the districts that can be shown (see tables.py)."""
+    shown = {c: cell.count for c, cell in city_cells.items() if not cell.suppressed}
+    columns = dict(shown)
+    if len(shown) < len(city_cells):
+        columns[OTHER] = city_total - sum(shown.values())
+    table = {}
+    for district, total in row_totals.items():
+        cells = {c: rows[district].get(c, 0) for c in shown}
+        if OTHER in columns:
+            cells[OTHER] = total - sum(cells.values())
+        table[district] = cells
+    protected = protect_table(table, row_totals, columns, city_total, k) or {}
     return {
-        p: Answers(
-            total=showable[p],
-            cells={a: Cell(None, True) if a in cells else Cell(table[p][a]) for a in answers},
-        )
-        for p, cells in protected.items()
+        district: {
+            c: Cell(table[district][c]) if c in shown and c not in hidden else Cell(None, True)
+            for c in city_cells
+        }
+        for district, hidden in protected.items()
     }
 
 
 def _trends(details, statuses, shown, by_city, k) -> list[Trend]:
     """Weekly reports before and since each "expansion planned" or "reported fixed" date.
-    A city's weeks are its published week mix; a district's weeks are protected like a
-    city's (protect_table), within its city: the city's weekly counts as the totals."""
+    A city's weeks are its published week mix; a district's weeks (only of a district whose
+    count is shown, in a city whose week mix is shown) are protected within the city
+    (_within_city), so that they reveal nothing of the weeks the city page hides."""
     acted = [
         s
         for s in statuses.values()
@@ -574,35 +611,26 @@ def _trends(details, statuses, shown, by_city, k) -> list[Trend]:
         return []
     weeks_of = {}
     for status in acted:
-        if status.place_id == status.city_id:
+        if status.place_id == status.city_id and details[status.city_id].weeks:
             weeks_of[status.place_id] = details[status.city_id].weeks
     districts = [s for s in acted if s.place_id != s.city_id]
-    if districts:
-        city_weeks = defaultdict(dict)
-        for (city, week), n in count_by_city_and_week().items():
-            city_weeks[city][week] = n
-        by_district_week = count_by_district_and_week([s.place_id for s in districts])
-        for city in {s.city_id for s in districts}:
-            detail = details[city]
-            wanted = {s.place_id for s in districts}
-            shown_districts = {
-                detail.district_ids[name]: cell.count
-                for name, cell in detail.districts
-                if not cell.suppressed and detail.district_ids[name] in wanted
-            }
-            if not shown_districts:
-                continue
-            table = {pk: {} for pk in shown_districts}
-            for (district, week), n in by_district_week.items():
-                if district in table:
-                    table[district][week] = n
-            columns = city_weeks[city]
-            protected = protect_table(table, shown_districts, columns, by_city[city], k) or {}
-            for pk, hidden in protected.items():
-                weeks_of[pk] = sorted(
-                    (w, Cell(None, True) if w in hidden else Cell(table[pk].get(w, 0)))
-                    for w in columns
-                )
+    by_district_week = count_by_district_and_week([s.place_id for s in districts])
+    for city in {s.city_id for s in districts}:
+        detail = details[city]
+        if not detail.weeks:
+            continue
+        wanted = {s.place_id for s in districts}
+        row_totals = {
+            detail.district_ids[name]: cell.count
+            for name, cell in detail.districts
+            if not cell.suppressed and detail.district_ids[name] in wanted
+        }
+        rows = defaultdict(dict)
+        for (district, week), n in by_district_week.items():
+            rows[district][week] = n
+        city_weeks = dict(detail.weeks)
+        for district, cells in _within_city(city_weeks, by_city[city], rows, row_totals, k).items():
+            weeks_of[district] = sorted(cells.items())
     trends = []
     for status in sorted(acted, key=lambda s: (s.date, s.name)):
         weeks = weeks_of.get(status.place_id)

@@ -41,3 +41,18 @@ class RefusingEmailBackend:
         raise smtplib.SMTPRecipientsRefused(
             {a: (550, b"no such user: " + a.encode()) for a in recipients}
         )
+
+
+class RefusingSomeEmailBackend:
+    """A mail server that refuses addresses containing "refused" and delivers the rest to the
+    test outbox."""
+
+    def __init__(self, *args, **kwargs):
+        from django.core.mail.backends.locmem import EmailBackend
+
+        self.delivering = EmailBackend(*args, **kwargs)
+
+    def send_messages(self, messages):
+        if any("refused" in address for m in messages for address in m.recipients()):
+            return RefusingEmailBackend().send_messages(messages)
+        return self.delivering.send_messages(messages)

@@ -241,8 +241,13 @@ def test_done_when_the_campaign_closes_the_loop(client, django_capture_on_commit
     # Answers elsewhere in Hamburg: what Altona's numbers are hidden among.
     for n, answer in enumerate(["improved"] * 5 + ["unchanged", "worse"]):
         published(1, "Hamburg", email=f"hh{n}@example.org", followup_answer=answer)
+    # ... and in Berlin, among which Hamburg's own small numbers are hidden.
+    answered("Berlin", "", {"improved": 10, "unchanged": 8, "worse": 8})
     assert "O2 confirms capacity problems in Hamburg" in client.get("/").content.decode()
-    assert "O2 confirms capacity problems" in client.get("/updates/feed/").content.decode()
+    feed = client.get("/updates/feed/").content.decode()
+    assert "O2 confirms capacity problems" in feed
+    assert "Altona (Hamburg): Ausbau geplant" in feed
+    assert "/stats/hamburg/#status-" in feed
     assert "Ausbau geplant" in client.get("/stats/hamburg/").content.decode()
 
     out = io.StringIO()
@@ -262,14 +267,15 @@ def test_done_when_the_campaign_closes_the_loop(client, django_capture_on_commit
     for message in outbox[:3]:
         click(message, "improved")
     assert district_row(client, "hamburg", "Altona")["followup_answers"] is None  # 3: too few
-    for message in outbox[3:8]:
+    for message in outbox[3:7]:
         click(message, "improved")
-    for message in outbox[8:12]:
+    for message in outbox[7:12]:
         click(message, "unchanged")
     row = district_row(client, "hamburg", "Altona")
-    assert (row["followup_answers"], row["improved"]) == (12, 8)
-    assert row["unchanged"] is None and row["worse"] is None  # 4 and 0: suppressed
-    assert "67 %" in client.get("/stats/hamburg/").content.decode()
+    assert (row["followup_answers"], row["improved"]) == (12, 7)
+    # Hamburg hides its unchanged and worse (worse is 3): so do its districts.
+    assert row["unchanged"] is None and row["worse"] is None
+    assert "58 %" in client.get("/stats/hamburg/").content.decode()
 
 
 def test_a_trend_with_every_week_hidden_says_so(client):
@@ -286,3 +292,72 @@ def test_a_trend_with_every_week_hidden_says_so(client):
         )
     html = client.get("/stats/").content.decode()
     assert 'data-testid="trend-hidden"' in html and "Zu wenige Meldungen pro Woche" in html
+
+
+# -- what the districts must not give away about their city (review findings) ---------------
+
+
+def test_a_district_whose_count_is_hidden_shows_no_answers(client):
+    published(20, "Hamburg", "Altona")
+    answered("Hamburg", "Eimsbüttel", {"improved": 7})
+    published(1, "Hamburg", "Wandsbek")
+    answered("Berlin", "", {"improved": 6, "unchanged": 6, "worse": 6})
+    rows = {
+        r["district"]: r for r in client.get("/stats/hamburg/districts.json").json()["districts"]
+    }
+    assert rows["Eimsbüttel"]["suppressed"] and rows["Wandsbek"]["suppressed"]
+    # Seven answers would say Eimsbüttel has at least seven reports, and so Wandsbek one.
+    assert rows["Eimsbüttel"]["followup_answers"] is None
+
+
+def test_districts_never_show_an_answer_their_city_hides(client):
+    answered("Hamburg", "Altona", {"improved": 8, "unchanged": 5})
+    answered("Hamburg", "Eimsbüttel", {"improved": 8, "unchanged": 5, "worse": 2})
+    answered("Berlin", "", {"unchanged": 2, "worse": 5})
+    answered("München", "", {"unchanged": 2})
+    published(6, "Berlin")
+    published(6, "München")
+    document = client.get("/stats/hamburg/districts.json").json()
+    hidden = [a for a in ("improved", "unchanged", "worse") if document[a] is None]
+    assert "worse" in hidden  # Hamburg's 2
+    for row in document["districts"]:
+        for answer in hidden:
+            assert row[answer] is None, (row["district"], answer)
+
+
+def test_no_district_answers_when_the_city_shows_none(client):
+    answered("Hamburg", "Altona", {"improved": 7})
+    answered("Berlin", "", {"worse": 2})
+    published(6, "Berlin")
+    cities = {c["slug"]: c for c in client.get("/stats/cities.json").json()["cities"]}
+    assert cities["hamburg"]["followup_answers"] is None
+    altona = district_row(client, "hamburg", "Altona")
+    assert altona["followup_answers"] is None  # (it would be Hamburg's, and so Berlin's 2)
+
+
+def test_district_trends_never_show_a_week_the_city_hides():
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+
+    def at(weeks_ago):
+        day = monday - datetime.timedelta(weeks=weeks_ago)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+    for district in ("Altona", "Eimsbüttel"):
+        PlaceStatus.objects.create(
+            place=place(district, "Hamburg"),
+            status="expansion-planned",
+            date=monday - datetime.timedelta(weeks=1),
+        )
+        for weeks_ago, n in ((2, 6), (1, 3), (0, 1)):
+            published(n, "Hamburg", district, submitted_at=at(weeks_ago))
+    for city, mix in (("Berlin", (1, 0, 5)), ("München", (5, 7, 5))):
+        for weeks_ago, n in zip((2, 1, 0), mix, strict=True):
+            published(n, city, submitted_at=at(weeks_ago))
+    evaluation = selectors.build_evaluation()
+    city_weeks = dict(evaluation.details[place("Hamburg").pk].weeks)
+    assert evaluation.trends
+    for trend in evaluation.trends:
+        for week, cell in trend.before + trend.after:
+            if city_weeks[week].suppressed:
+                assert cell.suppressed, (trend.status.name, week)

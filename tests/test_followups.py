@@ -236,3 +236,36 @@ def test_the_form_asks_for_an_address_with_the_follow_up(client, valid_report):
     assert not Complaint.objects.exists()
     client.post("/report/", {**valid_report, "followup": "on"})
     assert Complaint.objects.get().followup_consent
+
+
+def test_unsubscribed_or_spam_while_the_run_is_sending_gets_no_mail(monkeypatch):
+    first = wants_followup(email="a@example.org", submitted_at=WEEKS_AGO - datetime.timedelta(1))
+    second = wants_followup(email="b@example.org")
+    third = wants_followup(email="c@example.org")
+    real_send = followups._send
+
+    def meanwhile(complaint):
+        if complaint.pk == first.pk:  # while the first mail goes out
+            followups.unsubscribe(Complaint.objects.get(pk=second.pk))
+            Complaint.objects.filter(pk=third.pk).update(status=Status.SPAM)
+        return real_send(complaint)
+
+    monkeypatch.setattr(followups, "_send", meanwhile)
+    followups.send_due(after_days=42, limit=10)
+    assert [m.to[0] for m in mail.outbox] == ["a@example.org"]
+
+
+def test_refused_addresses_do_not_hold_up_the_others(settings):
+    settings.EMAIL_BACKEND = "tests.helpers.RefusingSomeEmailBackend"
+    refused = wants_followup(
+        email="refused@example.org", submitted_at=WEEKS_AGO - datetime.timedelta(days=1)
+    )
+    good = wants_followup(email="good@example.org")
+    for _ in range(5):  # hourly runs, one mail each
+        followups.send_due(after_days=42, limit=1)
+    assert [m.to[0] for m in mail.outbox] == ["good@example.org"]
+    good.refresh_from_db()
+    refused.refresh_from_db()
+    assert good.followup_sent_at is not None
+    assert refused.followup_sent_at is None and refused.followup_failures == followups.MAX_FAILURES
+    assert "due: 0" in run("--dry-run")  # given up
