@@ -16,6 +16,7 @@ from import_export.formats import base_formats
 
 from . import services, text
 from .admin_exports import downloads_view
+from .admin_mixins import RefreshAfterCommit
 from .imports import LegacyComplaintResource, LegacyCSV
 from .models import Complaint, ProblemType, Status
 from .redaction import redact
@@ -145,7 +146,9 @@ class CityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
+class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
+    # Deleting refreshes the stats; saving does only when it changes what is published.
+    refresh_on_save = False
     # Legacy data: an import with a dry-run preview, all or nothing (complaints/imports.py).
     resource_classes = [LegacyComplaintResource]
     import_formats = [LegacyCSV, base_formats.XLSX]
@@ -354,14 +357,6 @@ class ComplaintAdmin(ImportMixin, admin.ModelAdmin):
             # A published report's place, problems or technology changed: so do the stats.
             transaction.on_commit(services.published_changed)
         super().save_model(request, obj, form, change)
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        transaction.on_commit(services.published_changed)
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        transaction.on_commit(services.published_changed)
 
     def _moderate(self, request, queryset, status):
         changed = services.complaints_moderate(

@@ -1,16 +1,16 @@
 """The organizer's campaign pages in the back office: updates and the status of places."""
 
 from django.contrib import admin
-from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .admin_mixins import RefreshAfterCommit
 from .models import CampaignUpdate, PlaceStatus
 
 
 @admin.register(CampaignUpdate)
-class CampaignUpdateAdmin(admin.ModelAdmin):
+class CampaignUpdateAdmin(RefreshAfterCommit, admin.ModelAdmin):
     list_display = ["title", "kind", "published_at", "is_published", "public_link"]
     list_filter = ["kind", "is_published"]
     search_fields = ["title", "body"]
@@ -18,17 +18,7 @@ class CampaignUpdateAdmin(admin.ModelAdmin):
     fields = ["title", "kind", "body", "is_published", "published_at", "slug"]
 
     # The landing page caches the latest updates briefly: a change shows at once.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(services.updates_changed)
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        transaction.on_commit(services.updates_changed)
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        transaction.on_commit(services.updates_changed)
+    refresh = staticmethod(services.updates_changed)
 
     @admin.display(description=_("on the site"))
     def public_link(self, obj):
@@ -38,7 +28,7 @@ class CampaignUpdateAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlaceStatus)
-class PlaceStatusAdmin(admin.ModelAdmin):
+class PlaceStatusAdmin(RefreshAfterCommit, admin.ModelAdmin):
     list_display = ["place", "status", "date", "note"]
     list_filter = ["status", "place__kind"]
     list_select_related = ["place", "place__parent"]
@@ -48,14 +38,4 @@ class PlaceStatusAdmin(admin.ModelAdmin):
     fields = ["place", "status", "date", "note"]
 
     # The city pages and open data show the statuses: the cached evaluation is rebuilt.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(services.published_changed)
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        transaction.on_commit(services.published_changed)
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        transaction.on_commit(services.published_changed)
+    refresh = staticmethod(services.published_changed)
