@@ -269,3 +269,16 @@ def test_refused_addresses_do_not_hold_up_the_others(settings):
     assert good.followup_sent_at is not None
     assert refused.followup_sent_at is None and refused.followup_failures == followups.MAX_FAILURES
     assert "due: 0" in run("--dry-run")  # given up
+
+
+def test_an_expired_answer_link_is_a_404(client, monkeypatch):
+    import time
+
+    wants_followup()
+    run()
+    url = links(mail.outbox[0])["improved"]
+    monkeypatch.setitem(followups.MAX_AGE, followups.ANSWER, 1)
+    time.sleep(2.1)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"answer": "improved"}).status_code == 404
+    assert not Complaint.objects.get().followup_answer

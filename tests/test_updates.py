@@ -146,3 +146,16 @@ def test_moderators_do_not_see_follow_up_comments(client):
     client.force_login(organizer)
     page = client.get(f"/admin/complaints/complaint/{complaint.pk}/change/").content.decode()
     assert "0170 1234567" in page
+
+
+def test_deleting_an_update_takes_it_off_the_landing_page(
+    organizer_client, client, django_capture_on_commit_callbacks
+):
+    update = CampaignUpdateFactory(title="Bald gelöscht")
+    assert "Bald gelöscht" in client.get("/").content.decode()  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        organizer_client.post(
+            f"/admin/complaints/campaignupdate/{update.pk}/delete/", {"post": "yes"}
+        )
+    assert not CampaignUpdate.objects.exists()
+    assert "Bald gelöscht" not in client.get("/").content.decode()
