@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # make run is the local development server: DEBUG on unless the environment says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test lint install messages compilemessages clean
+.PHONY: run serve test lint install messages compilemessages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,6 +27,16 @@ run: $(STAMP)
 	$(RUN_ENV) $(PY) manage.py seed_demo --if-empty --count 3000
 	@$(RUN_ENV) $(PY) manage.py dev_superuser || true
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+# make serve is the site as production runs it: DEBUG off (unless the environment says
+# otherwise), settings from .env (or the file ENV_FILE names), gunicorn with the settings of
+# einzelfall/gunicorn_conf.py, static files collected under hashed names and compressed
+# (whitenoise). docs/deploy.md has the rest: nginx with TLS in front, cron, backups.
+serve: $(STAMP)
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py check --deploy
+	$(VENV)/bin/gunicorn --config einzelfall/gunicorn_conf.py einzelfall.wsgi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

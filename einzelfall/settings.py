@@ -51,6 +51,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself (no CDN, no second server): compressed, and with hashed
+    # names cached for a year (STORAGES below).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # After the language is known (the 413 page is localized), before anything reads a body.
@@ -159,7 +162,20 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# A file missing from the manifest (collectstatic not run after an upgrade) is served under
+# its plain name rather than failing the page.
+WHITENOISE_MANIFEST_STRICT = False
+# With DEBUG off, collectstatic writes every file under a name with its content's hash (and
+# gzip and Brotli versions): a deploy never serves a stale stylesheet from a browser's cache.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 SITE_ID = 1
 

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -11,8 +12,22 @@ from .factories import ComplaintFactory
 pytestmark = pytest.mark.django_db
 
 
+# Production collects the static files (hashed names) before anything renders a page.
+STATIC_ROOT = os.path.join(tempfile.gettempdir(), "einzelfall-check-deploy-static")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def collected_static():
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        env=production_env(),
+        check=True,
+    )
+
+
 def production_env(**changes) -> dict:
     return {
+        "STATIC_ROOT": STATIC_ROOT,
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "einzelfall.settings",
         "ENV_FILE": os.devnull,

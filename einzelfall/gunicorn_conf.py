@@ -1,0 +1,28 @@
+"""gunicorn's settings for `make serve` and production (gunicorn -c einzelfall/gunicorn_conf.py).
+
+Every value can be set from the environment. Threads (gthread) rather than more processes:
+the site waits on PostgreSQL and Redis more than it computes, and a streaming carrier export
+that runs for minutes occupies one thread, not a whole worker.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# With gthread the timeout is the worker's heartbeat, not a limit on a request: a long export
+# keeps streaming. A worker that stops answering that long is restarted.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+# A fresh worker now and then: memory that a rare big request took comes back.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
+max_requests_jitter = 500
+# The proxy in front (nginx) on this machine is trusted for X-Forwarded-* (see docs/deploy.md).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The access log without the client's address (%(h)s): no raw IP is written anywhere.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
