@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # make run is the local development server: DEBUG on unless the environment says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run serve test lint install messages compilemessages clean
+.PHONY: run serve test screenshots lint install messages compilemessages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,9 +42,21 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The browser tests (tests/browser) need Chromium (Debian: apt install chromium) and, for the
+# accessibility checks, axe-core from the npm registry; without them they are skipped, and
+# the summary says why.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run --settings=einzelfall.settings_test
+	@if [ ! -f $(AXE) ] && command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --silent --no-audit --no-fund || \
+		echo "axe-core could not be installed: the accessibility checks will be skipped."; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The pictures in docs/ (form and stats, phone and desktop), from the browser tests.
+screenshots: $(STAMP)
+	SCREENSHOT_DIR=docs $(PY) -m pytest tests/browser -q -k "keyboard or charts"
 
 # Regenerate the translation catalogues (needs GNU gettext; only for developers who change
 # strings). The compiled .mo files are committed so that the site runs without gettext.

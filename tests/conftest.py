@@ -9,12 +9,22 @@ from complaints import abuse, matching
 
 from .factories import UserFactory
 
+MIGRATED_DATA: list = []
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The real gazetteer, loaded once per test database: place matching is tested against
     the data the site runs on, not a hand-made stand-in."""
+    from django.db import connection
+
+    # What the migrations put in the database, for tests that must put it back themselves
+    # (tests/browser: their database connection lives in another context).
     with django_db_blocker.unblock():
+        MIGRATED_DATA.append(
+            getattr(connection, "_test_serialized_contents", None)
+            or connection.creation.serialize_db_to_string()
+        )
         call_command("load_places", country="DE", stdout=io.StringIO())
         matching.invalidate()
         matching.get_index()

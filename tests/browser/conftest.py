@@ -1,0 +1,188 @@
+"""Browser tests: Playwright drives the machine's Chromium against a live Django server.
+
+Skipped, and said so, when Chromium is not installed (Debian: `apt install chromium`; or set
+CHROMIUM_PATH); `.ci/run` installs it. The test tools here cannot download a browser.
+
+The live server (pytest-django's) runs in a thread of the test process on the test database;
+the tests are transactional (see gazetteer_copy).
+"""
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM or "chromium",
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+GAZETTEER = ["complaints_place", "complaints_placealias", "complaints_postalcode"]
+
+
+@pytest.fixture(scope="session")
+def gazetteer_copy(django_db_setup, django_db_blocker):
+    """A copy of the gazetteer's tables, outside Django's models.
+
+    The live server sees only committed data, so these are transactional tests, and Django
+    empties every table after each of them: the migrations' data comes back by
+    serialized_rollback, the gazetteer (loaded after the test database was made) from this
+    copy, in three INSERT ... SELECT statements instead of a 10-second load_places.
+
+    Playwright's sync API runs an event loop in the test's thread, so Django's guard against
+    database calls from async code is lifted for the browser tests (they are synchronous)."""
+    from django.db import connection
+
+    from complaints.models import Place
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with django_db_blocker.unblock():
+        if not Place.objects.exists():
+            call_command("load_places", country="DE", verbosity=0)
+        with connection.cursor() as cursor:
+            for table in GAZETTEER:
+                cursor.execute(f"DROP TABLE IF EXISTS copy_{table}")
+                cursor.execute(f"CREATE TABLE copy_{table} AS SELECT * FROM {table}")  # noqa: S608
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        for table in GAZETTEER:
+            cursor.execute(f"DROP TABLE IF EXISTS copy_{table}")
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+# What a test needs of the migrations' data. Django empties every table after a transactional
+# test; serialized_rollback would put everything back, but Playwright's event loop gives these
+# tests a database connection of their own, without the data Django saved: put back here.
+MIGRATED_MODELS = {"complaints.problemtype", "flatpages.flatpage", "sites.site"}
+
+
+def _restore_migrated_data():
+    from django.core import serializers
+
+    from tests.conftest import MIGRATED_DATA
+
+    if not MIGRATED_DATA or not MIGRATED_DATA[0]:
+        return
+    for item in serializers.deserialize("json", MIGRATED_DATA[0]):
+        if item.object._meta.label_lower in MIGRATED_MODELS:
+            item.save()
+
+
+@pytest.fixture
+def site(gazetteer_copy, live_server):
+    from django.db import connection
+
+    from complaints import matching
+    from complaints.models import Place, ProblemType
+
+    if not ProblemType.objects.exists():
+        _restore_migrated_data()
+    if not Place.objects.exists():
+        with connection.cursor() as cursor:
+            for table in GAZETTEER:
+                cursor.execute(f"INSERT INTO {table} SELECT * FROM copy_{table}")  # noqa: S608
+    matching.invalidate()
+    cache.clear()
+    yield live_server
+    cache.clear()
+
+
+class Watch:
+    """What a page does that it must not: console errors (a CSP violation is one), failed
+    requests, and requests to any host but the live server."""
+
+    def __init__(self, page, origin: str):
+        self.problems: list[str] = []
+        self.origin = origin
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("requestfailed", self._failed)
+        page.on("request", self._request)
+        page.on("response", self._response)
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def _console(self, message):
+        if message.type == "error":
+            self.problems.append(f"console error: {message.text}")
+
+    def _failed(self, request):
+        # A download that the test saves itself is reported as "aborted" to the page.
+        if request.failure and "ERR_ABORTED" in request.failure and "download" in request.url:
+            return
+        self.problems.append(f"failed request: {request.url} ({request.failure})")
+
+    def _request(self, request):
+        parts = urlsplit(request.url)
+        if parts.scheme in ("data", "blob", "about"):
+            return
+        if f"{parts.scheme}://{parts.netloc}" != self.origin:
+            self.problems.append(f"request to another host: {request.url}")
+
+    def assert_clean(self):
+        assert not self.problems, "\n".join(self.problems)
+
+
+@pytest.fixture
+def browse(site, page):
+    """A page on the live site (German, as a visitor's browser would ask by default), with a
+    Watch that fails the test on console errors and foreign or failed requests."""
+    origin = site.url.rstrip("/")
+    page.set_extra_http_headers({"Accept-Language": "de-DE,de;q=0.9"})
+    watch = Watch(page, origin)
+    page.site = origin
+    page.watch = watch
+    yield page
+    watch.assert_clean()
+
+
+@pytest.fixture
+def phone(browse):
+    browse.set_viewport_size(PHONE)
+    return browse
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
+    """Runs axe-core (from npm, tests/browser/node_modules) in the page. It is evaluated
+    through the browser's debugging protocol, not added as a script tag: the site's
+    Content-Security-Policy rightly refuses inline scripts."""
+    if not AXE.exists():
+        pytest.skip(
+            "axe-core is not installed: run `npm ci --prefix tests/browser` (make test and "
+            ".ci/run do when npm is there)."
+        )
+    page.evaluate(AXE.read_text())
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]
