@@ -99,9 +99,9 @@ def test_the_admin_history_keeps_no_place_and_goes_with_the_report(client, organ
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
-# (serialized_rollback and no matched place: see test_followups.py's transactional test)
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_deletion_racing_a_duplicate_leaves_no_dangling_link(monkeypatch):
+# (migrated_data, and no matched place: see test_followups.py's transactional test)
+@pytest.mark.django_db(transaction=True)
+def test_a_deletion_racing_a_duplicate_leaves_no_dangling_link(monkeypatch, migrated_data):
     """A report is found as the earlier duplicate of a new one while its submitter deletes
     it: the deletion waits for the new report, which then points at nothing (not at a
     deleted row: that would fail at commit, a 500)."""

@@ -16,6 +16,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from tests.conftest import restore_migrated_data
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -75,33 +77,14 @@ def gazetteer_copy(django_db_setup, django_db_blocker):
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-# What a test needs of the migrations' data. Django empties every table after a transactional
-# test; serialized_rollback would put everything back, but Playwright's event loop gives these
-# tests a database connection of their own, without the data Django saved: put back here.
-MIGRATED_MODELS = {"complaints.problemtype", "flatpages.flatpage", "sites.site"}
-
-
-def _restore_migrated_data():
-    from django.core import serializers
-
-    from tests.conftest import MIGRATED_DATA
-
-    if not MIGRATED_DATA or not MIGRATED_DATA[0]:
-        return
-    for item in serializers.deserialize("json", MIGRATED_DATA[0]):
-        if item.object._meta.label_lower in MIGRATED_MODELS:
-            item.save()
-
-
 @pytest.fixture
 def site(gazetteer_copy, live_server):
     from django.db import connection
 
     from complaints import matching
-    from complaints.models import Place, ProblemType
+    from complaints.models import Place
 
-    if not ProblemType.objects.exists():
-        _restore_migrated_data()
+    restore_migrated_data()
     if not Place.objects.exists():
         with connection.cursor() as cursor:
             for table in GAZETTEER:
