@@ -26,3 +26,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 access_log_format = '"%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+# gunicorn's control socket (gunicornc) is not used; by default every instance of a user
+# would share one path in the home directory.
+control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") == ""
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "") or "gunicorn.ctl"

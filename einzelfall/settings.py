@@ -163,9 +163,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-# A file missing from the manifest (collectstatic not run after an upgrade) is served under
-# its plain name rather than failing the page.
-WHITENOISE_MANIFEST_STRICT = False
 # With DEBUG off, collectstatic writes every file under a name with its content's hash (and
 # gzip and Brotli versions): a deploy never serves a stale stylesheet from a browser's cache.
 STORAGES = {

@@ -10,12 +10,20 @@ admin.site.site_header = "Einzelfall"
 admin.site.site_title = "Einzelfall"
 admin.site.index_title = _("Back office")
 
+
+class FaviconRedirect(RedirectView):
+    # The hashed name is looked up per request: at import the static files may not have been
+    # collected yet (make serve runs migrate, which imports the URLs, before collectstatic).
+    def get_redirect_url(self, *args, **kwargs):
+        return static("img/favicon.svg")
+
+
 urlpatterns = [
     path("", include("complaints.urls")),
     path("stats/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", FaviconRedirect.as_view(permanent=True)),
     path("privacy/", flatpage_views.flatpage, {"url": "/privacy/"}, name="privacy"),
     path("imprint/", flatpage_views.flatpage, {"url": "/imprint/"}, name="imprint"),
     path(settings.ADMIN_URL, admin.site.urls),

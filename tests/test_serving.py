@@ -103,19 +103,11 @@ class Gunicorn:
         self.access_log = log_dir / f"{name}-access.log"
         self.error_log = log_dir / f"{name}-error.log"
         command = [str(GUNICORN)] if GUNICORN.exists() else [sys.executable, "-m", "gunicorn"]
-        # gunicorn's control socket goes to $XDG_RUNTIME_DIR (else ~/.gunicorn/, one path for
-        # every instance): each instance gets its own, in the test's directory.
-        runtime_dir = log_dir / f"{name}-run"
-        runtime_dir.mkdir()
         with open(self.access_log, "wb") as out, open(self.error_log, "wb") as err:
             self.process = subprocess.Popen(
                 [*command, "--config", "einzelfall/gunicorn_conf.py", "einzelfall.wsgi"],
                 cwd=ROOT,
-                env={
-                    **env,
-                    "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-                    "XDG_RUNTIME_DIR": str(runtime_dir),
-                },
+                env={**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"},
                 stdout=out,
                 stderr=err,
             )
