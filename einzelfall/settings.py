@@ -164,7 +164,7 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # With DEBUG off, collectstatic writes every file under a name with its content's hash (and
-# gzip and Brotli versions): a deploy never serves a stale stylesheet from a browser's cache.
+# gzip versions): a deploy never serves a stale stylesheet from a browser's cache.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

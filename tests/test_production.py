@@ -1,6 +1,7 @@
 """Production settings: check --deploy is clean, the security headers are on every page."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 # Production collects the static files (hashed names) before anything renders a page.
-STATIC_ROOT = os.path.join(tempfile.gettempdir(), "einzelfall-check-deploy-static")
+STATIC_ROOT = os.path.join(tempfile.gettempdir(), f"einzelfall-check-deploy-{os.getpid()}")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -23,6 +24,8 @@ def collected_static():
         env=production_env(),
         check=True,
     )
+    yield
+    shutil.rmtree(STATIC_ROOT, ignore_errors=True)
 
 
 def production_env(**changes) -> dict:

@@ -29,8 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 STARTUP_SECONDS = 30
 
-# The scale-out test's own database and Redis database (test_abuse uses Redis db 15).
-SCALEOUT_DB = "einzelfall_scaleout"
+# The scale-out test's own database (named after the run's, so that runs against different
+# databases do not meet) and Redis database (test_abuse uses Redis db 15).
+SCALEOUT_DB = (
+    urllib.parse.urlsplit(os.environ.get("DATABASE_URL", "")).path.strip("/") or "einzelfall"
+) + "_scaleout"
 SCALEOUT_REDIS_DB = 14
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 SUPERUSER, SUPERUSER_PASSWORD = "ops", "scale-out-" + secrets.token_urlsafe(16)
@@ -266,7 +269,7 @@ def _servers_output_on_failure(request):
 
 @pytest.fixture(scope="module")
 def static_root(tmp_path_factory):
-    """collectstatic as `make serve` runs it: hashed names, gzip and Brotli copies, manifest
+    """collectstatic as `make serve` runs it: hashed names, gzip copies, manifest
     (with DEBUG off the pages name the hashed files, so this comes before any page)."""
     root = tmp_path_factory.mktemp("static")
     manage(production_env(root), "collectstatic", "--no-input", "--verbosity", "0")
@@ -320,15 +323,18 @@ def test_static_files_have_hashed_names_a_long_cache_life_and_gzip(serving):
     assert b"{" in plain.body
 
 
-def test_the_access_log_holds_no_client_address(serving):
+def test_the_access_log_holds_no_client_address_and_no_private_link(serving):
     Browser().get(serving, "/report/")
+    secret = "Zq8uZJ0vYvTq6b9mW1rA3xK5nP2sD4fG"
+    Browser().get(serving, f"/report/thanks/{secret}/")  # a 404, logged all the same
     deadline = time.monotonic() + 5
-    while not any('"GET /report/ ' in line for line in serving.access_lines()):
-        assert time.monotonic() < deadline, "the request was not logged"
+    while not any("/report/thanks/" in line for line in serving.access_lines()):
+        assert time.monotonic() < deadline, "the requests were not logged"
         time.sleep(0.1)
     requests = [line for line in serving.access_lines() if '"GET ' in line]
-    assert any(re.match(r'"GET /report/ HTTP/1\.1" 200 \d+ \d+ms$', line) for line in requests)
-    assert not [line for line in requests if "127.0.0.1" in line]
+    assert any(re.match(r'"GET /report/" 200 \d+ \d+ms$', line) for line in requests)
+    assert any('"GET /report/thanks/…/" 404' in line for line in requests)
+    assert not [line for line in requests if "127.0.0.1" in line or secret in line]
 
 
 # -- two instances, one PostgreSQL database, one Redis ----------------------------------------

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from complaints.models import Complaint, Status
 from tests.factories import CampaignUpdateFactory, ComplaintFactory, UserFactory
@@ -19,7 +20,7 @@ if not CHROMIUM:
         "chromium) or set CHROMIUM_PATH."
     )
     if os.environ.get("EINZELFALL_REQUIRE_BROWSER"):  # CI: a skip would hide a broken setup
-        pytest.fail(message, pytrace=False)
+        pytest.fail(message.replace("are skipped", "cannot run"), pytrace=False)
     pytest.skip(message, allow_module_level=True)
 
 # `make screenshots` keeps the pictures of docs/ up to date; other runs take none.
@@ -34,13 +35,16 @@ def screenshot(page, name: str) -> None:
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def tab_to(page, selector: str, limit: int = 60) -> None:
-    """Press Tab until the element has the focus: the keyboard reaches it, in order."""
+def tab_to(page, selector: str, limit: int = 20) -> None:
+    """Press Tab until the element has the focus, never leaving the form on the way: the
+    keyboard reaches the fields in the order they are shown."""
     target = page.locator(selector)
     for _ in range(limit):
         if target.evaluate("element => element === document.activeElement"):
             return
         page.keyboard.press("Tab")
+        inside = page.evaluate("() => !!document.activeElement.closest('form[data-suggest-url]')")
+        assert inside, f"Tab left the form before reaching {selector}"
     raise AssertionError(f"Tab never reached {selector}")
 
 
@@ -103,12 +107,11 @@ def test_the_language_switch_changes_the_page_and_back(browse):
     assert page.locator("html").get_attribute("lang") == "de"
     assert page.get_by_role("heading", level=1).inner_text() == "Netzproblem melden"
     page.locator(".lang-switch button[value=en]").click()
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", level=1).inner_text() == "Report a network problem"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Report a network problem")
     page.locator(".lang-switch button[value=de]").click()
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "de"
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Netzproblem melden")
 
 
 def test_city_suggestions_appear_while_typing(browse):
@@ -140,14 +143,14 @@ def test_the_organizer_publishes_and_downloads_a_carrier_csv(browse, tmp_path):
     page.goto(page.site + "/admin/")
     page.locator("#id_username").fill("olga")
     page.locator("#id_password").fill("correct horse battery staple")
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(re.compile(r"/admin/$"))
+    with page.expect_navigation():
+        page.locator("input[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
     page.goto(page.site + "/admin/complaints/complaint/?status=pending")
     page.locator("#action-toggle").check()
     page.locator("select[name=action]").select_option("publish")
     page.locator("button[name=index]").click()
-    page.wait_for_load_state()
-    assert page.locator(".messagelist .success").is_visible()
+    expect(page.locator(".messagelist .success")).to_be_visible()
     assert Complaint.objects.filter(status=Status.PUBLISHED).count() == len(pending)
     page.goto(page.site + "/admin/complaints/complaint/downloads/")
     page.locator("select[name=kind]").select_option("anonymized")
@@ -208,4 +211,14 @@ def test_the_form_with_errors_has_no_serious_accessibility_violation(browse):
     with page.expect_navigation():
         page.locator("#submit-id-submit").click()
     assert page.locator(".invalid-feedback").count() >= 2
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/report/", "/stats/", "/stats/hamburg/"])
+def test_no_serious_accessibility_violation_on_a_phone_in_english(phone, path):
+    page = phone
+    published_world()
+    page.set_extra_http_headers({"Accept-Language": "en"})
+    page.goto(page.site + path)
+    assert page.locator("html").get_attribute("lang") == "en"
     assert axe_violations(page) == []
