@@ -28,3 +28,6 @@ urlpatterns = [
     path("imprint/", flatpage_views.flatpage, {"url": "/imprint/"}, name="imprint"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+
+# A database that cannot be reached gets a friendly 503 instead of the 500 page.
+handler500 = "einzelfall.views.server_error"

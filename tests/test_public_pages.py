@@ -191,6 +191,16 @@ def test_server_error_page_is_friendly_and_reveals_nothing(client):
     assert "/i18n/setlang/" not in html
 
 
+@pytest.mark.urls("tests.urls_crash")
+def test_a_database_that_is_away_gets_a_friendly_503(client):
+    client.raise_request_exception = False
+    response = client.get("/database-gone/")
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    html = response.content.decode()
+    assert "Gleich wieder da" in html and "nicht gespeichert" in html
+    assert "10.0.0.5" not in html and "Traceback" not in html
+
+
 @pytest.mark.parametrize(
     ("path", "title"), [("/privacy/", "Datenschutzerklärung"), ("/imprint/", "Impressum")]
 )

@@ -585,3 +585,26 @@ def test_moderation_on_one_instance_shows_on_the_others_stats(two):
         assert time.monotonic() < deadline, f"b shows {total}, not {before + len(selected)}"
         time.sleep(0.2)
     assert published_total(two.a) == before + len(selected)
+
+
+# -- a database that cannot be reached ---------------------------------------------------------
+
+
+def test_without_a_database_every_page_is_a_friendly_503_at_once(tmp_path, static_root):
+    """Nothing listens at the database's address (a PostgreSQL that is down): the pages say
+    "back in a moment" in the site's look, at once, and the static files still load."""
+    env = production_env(static_root, DATABASE_URL="postgres://postgres@127.0.0.1:1/einzelfall")
+    server = Gunicorn("no-database", env, tmp_path)
+    try:
+        server.wait_until_answering()
+        for path in ("/", "/report/", "/stats/", "/stats/cities.json"):
+            started = time.monotonic()
+            page = Browser().get(server, path)
+            assert time.monotonic() - started < 5, path
+            assert page.status == 503 and page.headers["retry-after"] == "30", path
+            html = page.body.decode()
+            assert "Gleich wieder da" in html and "Traceback" not in html, path
+        stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', html).group(1)
+        assert Browser().get(server, stylesheet).status == 200
+    finally:
+        server.stop()

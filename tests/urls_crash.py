@@ -1,5 +1,6 @@
 """The site's URLs plus one that fails, to see the 500 page as a visitor would."""
 
+from django.db import OperationalError
 from django.urls import path
 
 from einzelfall.urls import urlpatterns as site_urlpatterns
@@ -9,4 +10,9 @@ def crash(request):
     raise RuntimeError("boom")
 
 
-urlpatterns = [path("crash/", crash), *site_urlpatterns]
+def database_gone(request):
+    raise OperationalError('connection to server at "db" (10.0.0.5), port 5432 failed')
+
+
+urlpatterns = [path("crash/", crash), path("database-gone/", database_gone), *site_urlpatterns]
+handler500 = "einzelfall.views.server_error"

@@ -1,0 +1,20 @@
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template import loader
+from django.views import defaults
+
+# What a browser is told to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request):
+    """The 500 page; a 503 "back in a moment" page when the database cannot be reached (it
+    restarts, or is briefly overloaded): the request did nothing, and trying again helps."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return defaults.server_error(request)
