@@ -4,16 +4,20 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
 from django.views import defaults
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # What a browser is told to wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 30
 
 
 def server_error(request):
-    """The 500 page; a 503 "back in a moment" page when the database cannot be reached (it
-    restarts, or is briefly overloaded): the request did nothing, and trying again helps."""
+    """The 500 page; a 503 "back in a moment" page when the database or the cache (Redis)
+    cannot be reached (it restarts, or is briefly overloaded): trying again helps."""
     error = sys.exc_info()[1]
-    if isinstance(error, OperationalError | InterfaceError):
+    if isinstance(
+        error, OperationalError | InterfaceError | RedisConnectionError | RedisTimeoutError
+    ):
         response = HttpResponse(loader.get_template("503.html").render(), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

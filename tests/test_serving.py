@@ -608,3 +608,22 @@ def test_without_a_database_every_page_is_a_friendly_503_at_once(tmp_path, stati
         assert Browser().get(server, stylesheet).status == 200
     finally:
         server.stop()
+
+
+def test_without_the_cache_every_page_is_a_friendly_503(tmp_path, static_root):
+    """Nothing listens at Redis's address: the pages that use the cache say "back in a
+    moment" too, rather than show the 500 page."""
+    env = production_env(
+        static_root,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        CACHE_URL="redis://127.0.0.1:1/0",
+    )
+    manage(env, "migrate", "--no-input")
+    server = Gunicorn("no-cache", env, tmp_path)
+    try:
+        server.wait_until_answering()
+        for path in ("/", "/stats/"):
+            page = Browser().get(server, path)
+            assert page.status == 503 and "Gleich wieder da" in page.body.decode(), path
+    finally:
+        server.stop()
