@@ -125,7 +125,7 @@ def test_a_failed_store_does_not_spend_the_stamp(client, valid_report, monkeypat
 
     monkeypatch.setattr(services, "complaint_submit", failing)
     failed = Client(raise_request_exception=False).post("/report/", valid_report)
-    assert failed.status_code == 500
+    assert failed.status_code == 503  # "back in a moment": and indeed it can be sent again
     monkeypatch.setattr(services, "complaint_submit", real)
     retried = client.post("/report/", valid_report)
     assert "/report/thanks/" in retried["Location"]

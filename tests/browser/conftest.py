@@ -117,8 +117,10 @@ class Watch:
             self.problems.append(f"console error: {message.text}")
 
     def _failed(self, request):
-        # A download that the test saves itself is reported as "aborted" to the page.
-        if request.failure and "ERR_ABORTED" in request.failure and "download" in request.url:
+        # "Aborted" is the browser dropping a load it no longer needs (the page navigated on, or
+        # a download the test saves itself), not a failure. A blocked or missing resource is
+        # another error (ERR_BLOCKED_BY_CSP, a 404 seen by _response).
+        if request.failure and "ERR_ABORTED" in request.failure:
             return
         self.problems.append(f"failed request: {request.url} ({request.failure})")
 
