@@ -26,14 +26,16 @@ CONFIRM_MAX_AGE = 30 * 24 * 3600
 logger = logging.getLogger(__name__)
 
 
-def _digest(email: str) -> str:
+def address_digest(email: str) -> str:
+    """A keyed hash of the address for signed links: a link dies when the address changes
+    or is purged, and the readable token never holds the address itself."""
     return hmac.new(
         settings.SECRET_KEY.encode(), email.strip().lower().encode(), hashlib.sha256
     ).hexdigest()[:16]
 
 
 def token(complaint: Complaint) -> str:
-    return signing.dumps([complaint.pk, _digest(complaint.email)], salt=SALT)
+    return signing.dumps([complaint.pk, address_digest(complaint.email)], salt=SALT)
 
 
 def complaint_for(value: str) -> Complaint | None:
@@ -43,7 +45,7 @@ def complaint_for(value: str) -> Complaint | None:
     except (signing.BadSignature, ValueError, TypeError):
         return None
     complaint = Complaint.objects.filter(pk=pk).exclude(email="").first()
-    if complaint is None or not hmac.compare_digest(digest, _digest(complaint.email)):
+    if complaint is None or not hmac.compare_digest(digest, address_digest(complaint.email)):
         return None
     return complaint
 

@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .confirmation import _digest
+from .confirmation import address_digest
 from .models import NOT_COUNTED, Complaint, FollowupAnswer, Status
 from .services import published_changed
 
@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 
 def token(complaint: Complaint, purpose: str) -> str:
-    return signing.dumps([complaint.pk, purpose, _digest(complaint.email)], salt=SALT)
+    return signing.dumps([complaint.pk, purpose, address_digest(complaint.email)], salt=SALT)
 
 
 def complaint_for(value: str, purpose: str) -> Complaint | None:
@@ -57,7 +57,7 @@ def complaint_for(value: str, purpose: str) -> Complaint | None:
     if found_purpose != purpose:
         return None
     complaint = Complaint.objects.filter(pk=pk).exclude(email="").first()
-    if complaint is None or not hmac.compare_digest(digest, _digest(complaint.email)):
+    if complaint is None or not hmac.compare_digest(digest, address_digest(complaint.email)):
         return None
     return complaint
 

@@ -8,8 +8,7 @@ from django.utils import translation
 from complaints import abuse, matching
 
 from .factories import UserFactory
-
-MIGRATED_DATA: list = []
+from .helpers import MIGRATED_DATA, restore_migrated_data
 
 
 @pytest.fixture(scope="session")
@@ -74,25 +73,6 @@ def valid_report():
         "email": "hamlet@example.org",
         "consent": "on",
     }
-
-
-# What tests need of the migrations' data. Django empties every table after a transactional
-# test (they run last). serialized_rollback would put everything back, but only through the
-# database connection that saved it, and once Playwright's event loop runs (tests/browser),
-# tests get connections of their own: transactional tests put back what they need here.
-MIGRATED_MODELS = {"complaints.problemtype", "flatpages.flatpage", "sites.site"}
-
-
-def restore_migrated_data() -> None:
-    from django.core import serializers
-
-    from complaints.models import ProblemType
-
-    if ProblemType.objects.exists() or not MIGRATED_DATA:
-        return
-    for item in serializers.deserialize("json", MIGRATED_DATA[0]):
-        if item.object._meta.label_lower in MIGRATED_MODELS:
-            item.save()
 
 
 @pytest.fixture

@@ -56,3 +56,27 @@ class RefusingSomeEmailBackend:
         if any("refused" in address for m in messages for address in m.recipients()):
             return RefusingEmailBackend().send_messages(messages)
         return self.delivering.send_messages(messages)
+
+
+# What the migrations put in the test database, serialized by the session's django_db_setup
+# (tests/conftest.py).
+MIGRATED_DATA: list = []
+
+
+# What tests need of the migrations' data. Django empties every table after a transactional
+# test (they run last). serialized_rollback would put everything back, but only through the
+# database connection that saved it, and once Playwright's event loop runs (tests/browser),
+# tests get connections of their own: transactional tests put back what they need here.
+MIGRATED_MODELS = {"complaints.problemtype", "flatpages.flatpage", "sites.site"}
+
+
+def restore_migrated_data() -> None:
+    from django.core import serializers
+
+    from complaints.models import ProblemType
+
+    if ProblemType.objects.exists() or not MIGRATED_DATA:
+        return
+    for item in serializers.deserialize("json", MIGRATED_DATA[0]):
+        if item.object._meta.label_lower in MIGRATED_MODELS:
+            item.save()

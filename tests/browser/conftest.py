@@ -16,7 +16,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from tests.conftest import restore_migrated_data
+from tests.helpers import restore_migrated_data
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
