@@ -21,9 +21,11 @@ import re
 from zoneinfo import ZoneInfo
 
 import tablib
+from psycopg import sql as psycopg_sql
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -148,10 +150,30 @@ def _choice(value, name) -> str:
     return found or ""
 
 
+DATE_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d %H:%M:%S"]
+
+
+@functools.lru_cache(maxsize=10_000)
+def _parse_datetime(raw: str) -> datetime.datetime | None:
+    """The moment a date text means (a date alone means noon), or None. Cached: the dates of
+    a file repeat, and trying format after format is most of a row's parsing."""
+    try:
+        parsed = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        pass
+    else:
+        return parsed.replace(hour=12) if len(raw) == 10 else parsed
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = datetime.datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+        return parsed if "%H" in fmt else parsed.replace(hour=12)
+    return None
+
+
 class DateTimeWidget(widgets.Widget):
     """24.11.2011, 24.11.2011 14:05, 2011-11-24, 2011-11-24T14:05 or a spreadsheet date."""
-
-    FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d %H:%M:%S"]
 
     def clean(self, value, row=None, **kwargs):
         if value in (None, ""):
@@ -162,20 +184,7 @@ class DateTimeWidget(widgets.Widget):
             parsed = datetime.datetime.combine(value, datetime.time(12))
         else:
             raw = str(value).strip()
-            parsed = None
-            try:
-                parsed = datetime.datetime.fromisoformat(raw)
-                if len(raw) == 10:  # a date only: noon, so no time zone moves it to another day
-                    parsed = parsed.replace(hour=12)
-            except ValueError:
-                for fmt in self.FORMATS:
-                    try:
-                        parsed = datetime.datetime.strptime(raw, fmt)
-                    except ValueError:
-                        continue
-                    if "%H" not in fmt:
-                        parsed = parsed.replace(hour=12)
-                    break
+            parsed = _parse_datetime(raw)
             if parsed is None:
                 raise ValueError(
                     _("Not a date: %(value)r (use 24.11.2011 or 2011-11-24)") % {"value": raw}
@@ -243,6 +252,26 @@ class ProblemsWidget(widgets.Widget):
 
 
 EXTRA_COLUMN = "__extra_cells__"
+# The file's texts, checked as full_clean() checks them (required, length, validators). The
+# other fields hold what the widgets and the choices made, valid by construction, and the
+# model's check constraints repeat the fields' checks (full_clean() would run a query each).
+TEXT_FIELDS = ["city", "district", "postal_code", "description", "email"]
+
+
+def _text_field_errors(instance: Complaint) -> dict[str, str]:
+    errors = {}
+    for name in TEXT_FIELDS:
+        field = Complaint._meta.get_field(name)
+        value = getattr(instance, field.attname)
+        try:
+            if value in field.empty_values:
+                if not field.blank:
+                    raise ValidationError(field.error_messages["blank"], code="blank")
+                continue
+            field.run_validators(value)
+        except ValidationError as error:
+            errors[name] = " ".join(error.messages)
+    return errors
 
 
 class ShortCacheStorage(CacheStorage):
@@ -323,7 +352,28 @@ class LegacyComplaintResource(resources.ModelResource):
         self._meta = copy.copy(type(self)._meta)
         self._meta.skip_diff = not kwargs.get("dry_run", False)
         self.fields["problems"].widget.known = None
+        self._places = {}
+        self._import_fields = self._blank = None
+        self._carriers = {
+            str(name).lower(): code for code, name in settings.EINZELFALL_CARRIERS.items()
+        }
         return super().import_data(dataset, **kwargs)
+
+    def get_import_fields(self):
+        # The same for every row: worked out once per import instead of once per row.
+        if getattr(self, "_import_fields", None) is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
+    def _place(self, city: str, district: str, postal_code: str) -> tuple[str, int, int]:
+        """The city key and the matched city and district of a place, as the form finds them
+        (matched once per import: a file names the same places again and again)."""
+        key = (city, district, postal_code)
+        found = self._places.get(key)
+        if found is None:
+            place = matching.match(city, district, postal_code)
+            found = self._places[key] = (name_key(city)[:200], place.city_id, place.district_id)
+        return found
 
     def before_import(self, dataset, **kwargs):
         headers = []
@@ -346,9 +396,33 @@ class LegacyComplaintResource(resources.ModelResource):
             if name not in headers:
                 dataset.append_col([""] * dataset.height, header=name)
 
+    def init_instance(self, row=None):
+        # A new complaint with its fields' defaults, the constant ones worked out once per
+        # import: Model.__init__ looks up every field's default for every row.
+        if getattr(self, "_blank", None) is None:
+            fields = Complaint._meta.concrete_fields
+            self._blank = {f.attname: f.get_default() for f in fields if not callable(f.default)}
+            self._made_per_row = [f for f in fields if callable(f.default)]
+        instance = Complaint.__new__(Complaint)
+        instance.__dict__.update(self._blank)
+        for field in self._made_per_row:
+            instance.__dict__[field.attname] = field.get_default()
+        instance._state = ModelState()
+        return instance
+
     def import_instance(self, instance, row, **kwargs):
-        super().import_instance(instance, row, **kwargs)
+        # What import-export's import_instance does, without its layers of calls per cell.
         errors = {}
+        for field in self.get_import_fields():
+            try:
+                value = field.clean(row, **kwargs)
+            except ValueError as error:
+                errors[field.attribute] = str(error)
+            else:
+                if value is not None or field.saves_null_values:
+                    setattr(instance, field.attribute, value)
+        if errors:
+            raise ValidationError(errors)
         if str(row.get(EXTRA_COLUMN) or "").strip():
             errors["description"] = _(
                 "The row has more cells than the file has columns: is there a separator in a "
@@ -369,9 +443,8 @@ class LegacyComplaintResource(resources.ModelResource):
             except ValueError as error:
                 errors[name] = str(error)
         instance.technology = instance.technology or Technology.UNKNOWN
-        carrier = str(instance.carrier or "").strip()
-        names = {str(v).lower(): k for k, v in settings.EINZELFALL_CARRIERS.items()}
-        carrier = names.get(carrier.lower(), carrier.lower()) or next(
+        carrier = str(instance.carrier or "").strip().lower()
+        carrier = self._carriers.get(carrier, carrier) or next(
             iter(settings.EINZELFALL_CARRIERS)
         )
         if carrier not in settings.EINZELFALL_CARRIERS:
@@ -380,25 +453,16 @@ class LegacyComplaintResource(resources.ModelResource):
         instance.description = text.multi_line(str(instance.description or ""))
         instance.email = str(instance.email or "").strip()
         instance.description_redacted = redact(instance.description, instance.email)
-        instance.city_key = name_key(instance.city)[:200]
-        place = matching.match(instance.city, instance.district, instance.postal_code)
-        instance.city_place_id, instance.district_place_id = place.city_id, place.district_id
+        instance.city_key, instance.city_place_id, instance.district_place_id = self._place(
+            instance.city, instance.district, instance.postal_code
+        )
         instance.status = Status.PENDING
         instance.imported = True
         # Consent was given on the old form; the organizer answers for it.
         instance.consent_at = instance.submitted_at
         instance.privacy_policy_version = "import"
         if not errors:
-            try:
-                # Field by field, without a query per row: the model's check constraints
-                # repeat what the fields' choices and validators check already.
-                instance.full_clean(
-                    exclude=["problems", "city_place", "district_place", "reference", "pseudonym"],
-                    validate_unique=False,
-                    validate_constraints=False,
-                )
-            except ValidationError as error:
-                errors.update({k: " ".join(v) for k, v in error.message_dict.items()})
+            errors.update(_text_field_errors(instance))
         if errors:
             raise ValidationError(errors)
 
@@ -409,15 +473,70 @@ class LegacyComplaintResource(resources.ModelResource):
             transaction.on_commit(counter_invalidate)
 
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
-        instances = list(self.create_instances)
-        super().bulk_create(using_transactions, dry_run, raise_errors, batch_size, result)
-        through = Complaint.problems.through
+        if self.create_instances and (using_transactions or not dry_run):
+            try:
+                insert_complaints(self.create_instances)
+            except Exception as error:  # noqa: BLE001 (reported as the import's error)
+                self.handle_import_error(result, error, raise_errors)
+            finally:
+                self.create_instances.clear()
+
+
+def insert_complaints(instances: list[Complaint]) -> None:
+    """Store new complaints (instance.problem_ids: their problems) with their problem links.
+
+    On PostgreSQL with COPY, the ids drawn from the table's sequence first: about five times
+    faster than bulk_create's INSERT, which builds every value through the ORM's compiler.
+    Elsewhere with bulk_create."""
+    through = Complaint.problems.through
+    connection = connections[router.db_for_write(Complaint)]
+    if connection.vendor != "postgresql":
+        Complaint.objects.bulk_create(instances, batch_size=1000)
         through.objects.bulk_create(
             [
                 through(complaint_id=instance.pk, problemtype_id=problem_id)
                 for instance in instances
-                if instance.pk is not None
                 for problem_id in instance.problem_ids
             ],
             batch_size=5000,
         )
+        return
+    fields = Complaint._meta.concrete_fields
+    table = Complaint._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(instances)],
+        )
+        for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
+            instance.pk = pk
+        copy_rows(
+            cursor.cursor,
+            table,
+            [field.column for field in fields],
+            ([getattr(instance, field.attname) for field in fields] for instance in instances),
+        )
+        copy_rows(
+            cursor.cursor,
+            through._meta.db_table,
+            ["complaint_id", "problemtype_id"],
+            (
+                (instance.pk, problem_id)
+                for instance in instances
+                for problem_id in instance.problem_ids
+            ),
+        )
+    for instance in instances:
+        instance._state.adding = False
+        instance._state.db = connection.alias
+
+
+def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
+    """COPY rows (sequences of Python values) into table's columns (psycopg 3 cursor)."""
+    statement = psycopg_sql.SQL("COPY {} ({}) FROM STDIN").format(
+        psycopg_sql.Identifier(table),
+        psycopg_sql.SQL(", ").join(map(psycopg_sql.Identifier, columns)),
+    )
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -11,6 +11,10 @@ _DROPPED_CATEGORIES = {"Cc", "Cf", "Cn", "Co", "Cs"}
 def single_line(value: str) -> str:
     """NFC-normalize, drop invisible and control characters, collapse white space."""
     value = unicodedata.normalize("NFC", value)
+    if value.isprintable():
+        # The usual case, quickly: nothing to drop (printable excludes every dropped
+        # category) and no white space but plain spaces.
+        return " ".join(value.split())
     kept = "".join(
         " " if ch.isspace() else ch
         for ch in value
@@ -28,6 +32,8 @@ def multi_line(value: str) -> str:
 
 def _keep_visible(line: str) -> str:
     line = unicodedata.normalize("NFC", line)
+    if line.isprintable():  # nothing to drop (see single_line)
+        return line
     return "".join(
         ch for ch in line if ch == "\t" or unicodedata.category(ch) not in _DROPPED_CATEGORIES
     )

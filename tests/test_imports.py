@@ -152,3 +152,29 @@ def test_confirming_twice_imports_once_and_says_so(organizer_client):
     assert Complaint.objects.count() == 1
     page = organizer_client.get(again["Location"]).content.decode()
     assert "nicht mehr da" in page
+
+
+def test_a_file_of_several_batches_is_stored_whole_or_not_at_all():
+    from complaints.imports import LegacyComplaintResource, LegacyCSV
+
+    from .factories import ComplaintFactory
+
+    rows = [
+        f"{n % 28 + 1:02d}.11.2011;Hamburg;Altona;Keine Datenverbindung, SMS" for n in range(2500)
+    ]
+    content = "\r\n".join(["Datum;Stadt;Stadtteil;Problem", *rows]).encode()
+    bad = content + b"\r\n24.11.2011;Hamburg;;Funkloch"  # an unknown problem after 2,500 rows
+    result = LegacyComplaintResource().import_data(LegacyCSV().create_dataset(bad))
+    assert result.has_validation_errors()
+    assert not Complaint.objects.exists()
+
+    result = LegacyComplaintResource().import_data(LegacyCSV().create_dataset(content))
+    assert not result.has_errors() and not result.has_validation_errors()
+    complaints = Complaint.objects.filter(imported=True)
+    assert complaints.count() == 2500
+    assert Complaint.problems.through.objects.count() == 5000
+    assert len(set(complaints.values_list("reference", flat=True))) == 2500
+    assert complaints.filter(district_place__name="Altona").count() == 2500
+    # The ids came from the table's own sequence: the next report does not collide.
+    later = ComplaintFactory()
+    assert later.pk > max(complaints.values_list("pk", flat=True))
