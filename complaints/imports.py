@@ -21,7 +21,6 @@ import re
 from zoneinfo import ZoneInfo
 
 import tablib
-from psycopg import sql as psycopg_sql
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.tmp_storages import CacheStorage
+from psycopg import sql as psycopg_sql
 
 from . import matching, text
 from .models import Complaint, Frequency, Location, ProblemType, Status, Technology
@@ -444,9 +444,7 @@ class LegacyComplaintResource(resources.ModelResource):
                 errors[name] = str(error)
         instance.technology = instance.technology or Technology.UNKNOWN
         carrier = str(instance.carrier or "").strip().lower()
-        carrier = self._carriers.get(carrier, carrier) or next(
-            iter(settings.EINZELFALL_CARRIERS)
-        )
+        carrier = self._carriers.get(carrier, carrier) or next(iter(settings.EINZELFALL_CARRIERS))
         if carrier not in settings.EINZELFALL_CARRIERS:
             errors["carrier"] = _("unknown carrier %(value)r") % {"value": instance.carrier}
         instance.carrier = carrier
@@ -476,7 +474,7 @@ class LegacyComplaintResource(resources.ModelResource):
         if self.create_instances and (using_transactions or not dry_run):
             try:
                 insert_complaints(self.create_instances)
-            except Exception as error:  # noqa: BLE001 (reported as the import's error)
+            except Exception as error:
                 self.handle_import_error(result, error, raise_errors)
             finally:
                 self.create_instances.clear()
