@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # make run is the local development server: DEBUG on unless the environment says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run serve test screenshots lint install messages compilemessages clean
+.PHONY: run serve test bench screenshots lint install messages compilemessages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -53,6 +53,13 @@ test: lint
 		npm ci --prefix tests/browser --silent --no-audit --no-fund || \
 		echo "axe-core could not be installed: the accessibility checks will be skipped."; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every benchmark in bench/ on PostgreSQL (BENCH_PG, default postgres://postgres@127.0.0.1:5432;
+# Redis on 127.0.0.1:6379 is used when it answers), several runs each; rewrites
+# docs/benchmarks.md. About half an hour; not part of make test. BENCH_ARGS="--quick" tries
+# the whole chain in a few minutes, BENCH_ARGS="--only load" runs one.
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 # The pictures in docs/ (form and stats, phone and desktop), from the browser tests.
 screenshots: $(STAMP)

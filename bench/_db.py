@@ -43,3 +43,11 @@ def drop_database(pg: str, name: str) -> None:
 
     with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
+def write_figures(path: str | None, figures: dict) -> None:
+    """The figures of one run as JSON, for bench/run.py (make bench)."""
+    if path:
+        import json
+
+        Path(path).write_text(json.dumps(figures, indent=1))

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _db import ROOT, drop_database, seeded_database
+from _db import ROOT, drop_database, seeded_database, write_figures
 
 COPY_SQL = """
 COPY (
@@ -73,6 +73,7 @@ def main():
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="Reuse and keep the databases.")
+    parser.add_argument("--json", help="write the figures to this file (bench/run.py)")
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -84,6 +85,7 @@ def main():
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
+    figures = {}
     for size in args.sizes:
         db = f"einzelfall_bench_{size}"
         db_env = seeded_database(args.pg, db, size, env, args.keep)
@@ -117,8 +119,16 @@ def main():
                 f"(min {min(times):.2f}, max {max(times):.2f}; {median / baseline:.2f}x COPY)  "
                 f"peak RSS {max(rss for _, rss in runs):6.1f} MB"
             )
+        figures[str(size)] = {
+            "copy_s": [t for t, _ in results["COPY"]],
+            "export_s": [t for t, _ in results["export_anonymized"]],
+            "ratio": statistics.median(t for t, _ in results["export_anonymized"]) / baseline,
+            "copy_rss_mb": max(rss for _, rss in results["COPY"]),
+            "export_rss_mb": max(rss for _, rss in results["export_anonymized"]),
+        }
         if not args.keep:
             drop_database(args.pg, db)
+    write_figures(args.json, figures)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--json", help="write the figures to this file (bench/run.py)")
     args = parser.parse_args()
 
     import psycopg
@@ -148,6 +149,19 @@ def main():
     print(
         f"import (LegacyComplaintResource):     {elapsed:6.2f} s "
         f"({elapsed / baseline:.2f}x bulk_create, {elapsed / floor:.1f}x COPY)"
+    )
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _db import write_figures
+
+    write_figures(
+        args.json,
+        {
+            "rows": args.rows,
+            "floor_s": floor,
+            "baseline_s": baseline,
+            "import_s": elapsed,
+            "ratio_floor": elapsed / floor,
+        },
     )
 
 

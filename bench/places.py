@@ -23,13 +23,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DB = "einzelfall_bench"
+DB = "einzelfall_bench_places"
+sys.path.insert(0, str(ROOT / "bench"))
+from _db import write_figures  # noqa: E402
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg", default="", help="PostgreSQL server URL (without database)")
     parser.add_argument("--rounds", type=int, default=2000)
+    parser.add_argument("--json", help="write the figures to this file (bench/run.py)")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp()
@@ -115,6 +118,18 @@ def main():
     print(
         f"baseline, one indexed DB lookup:  {per_query * 1e6:.1f} µs "
         f"(matching is {per_query / per_match:.0f}x faster)"
+    )
+    write_figures(
+        args.json,
+        {
+            "database": "PostgreSQL" if args.pg else "SQLite",
+            "parse_s": parse,
+            "load_empty_s": first_load,
+            "load_again_s": second_load,
+            "index_build_s": build,
+            "match_us": per_match * 1e6,
+            "lookup_us": per_query * 1e6,
+        },
     )
 
 

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import psycopg
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _db import write_figures
+
 ROOT = Path(__file__).resolve().parent.parent
 DB = "einzelfall_bench"
 
@@ -26,7 +29,8 @@ BASELINE_SQL = """
 INSERT INTO complaints_complaint (
     reference, pseudonym, carrier, city, district, postal_code, technology, frequency,
     since, location, description, email, language, consent_at, privacy_policy_version,
-    submitted_at, status, moderated_at, moderation_note)
+    submitted_at, status, moderated_at, moderation_note, city_key, description_redacted,
+    imported, ip_hash, followup_answer, followup_comment, followup_consent, followup_failures)
 SELECT md5(i::text || 'r') || md5(i::text), md5(i::text || 'p'), 'o2',
        (ARRAY['Berlin','Hamburg','München','Köln'])[1 + i % 4], 'Altona',
        lpad((i % 99999)::text, 5, '0'), '4g', 'daily', DATE '2026-01-01', 'indoor',
@@ -35,7 +39,10 @@ SELECT md5(i::text || 'r') || md5(i::text), md5(i::text || 'p'), 'o2',
        now() - (i % 1000) * interval '1 hour', '2026-11-01',
        now() - (i % 1000) * interval '1 hour',
        (ARRAY['published','pending','rejected','spam'])[1 + i % 4],
-       CASE WHEN i % 4 = 1 THEN NULL ELSE now() END, ''
+       CASE WHEN i % 4 = 1 THEN NULL ELSE now() END, '',
+       lower((ARRAY['Berlin','Hamburg','München','Köln'])[1 + i % 4]),
+       'Seit Wochen bricht abends die Datenverbindung ständig ab.',
+       false, md5(i::text || 'ip'), '', '', false, 0
 FROM generate_series(1, %(count)s) AS i;
 INSERT INTO complaints_complaint_problems (complaint_id, problemtype_id)
 SELECT c.id, p.id FROM complaints_complaint c
@@ -48,6 +55,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--json", help="write the figures to this file (bench/run.py)")
     args = parser.parse_args()
 
     with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as admin:
@@ -85,6 +93,10 @@ def main():
     print(f"baseline INSERT ... SELECT in PostgreSQL: {baseline:.2f} s")
     print(f"manage.py seed_demo (whole process):     {seeded:.2f} s")
     print(f"ratio seed_demo / baseline: {seeded / baseline:.1f}x")
+    write_figures(
+        args.json,
+        {"count": args.count, "baseline_s": baseline, "seed_s": seeded, "ratio": seeded / baseline},
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _db import ROOT, drop_database, seeded_database
+from _db import ROOT, drop_database, seeded_database, write_figures
 
 DB = "einzelfall_bench"
 
@@ -39,6 +39,7 @@ def main():
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--keep", action="store_true", help="Reuse and keep the database.")
+    parser.add_argument("--json", help="write the figures to this file (bench/run.py)")
     args = parser.parse_args()
 
     env = {
@@ -48,6 +49,7 @@ def main():
         "SECRET_KEY": "bench-only",
         "ALLOWED_HOSTS": "testserver",
         "ENV_FILE": os.devnull,
+        "SECURE_SSL_REDIRECT": "false",  # the test client speaks plain HTTP
     }
     env = seeded_database(args.pg, DB, args.count, env, args.keep)
 
@@ -109,6 +111,19 @@ def main():
     print(f"GET /stats/ uncached:               {uncached * 1000:8.1f} ms ({uncached / raw:.2f}x)")
     print(f"GET /stats/ cached, median of 50:   {cached * 1000:8.1f} ms")
     print(f"GET /stats/cities.json cached:      {open_data * 1000:8.1f} ms")
+    write_figures(
+        args.json,
+        {
+            "count": args.count,
+            "queries": len(statements),
+            "raw_ms": raw * 1000,
+            "build_ms": orm * 1000,
+            "uncached_ms": uncached * 1000,
+            "uncached_ratio": uncached / raw,
+            "cached_ms": cached * 1000,
+            "cities_json_ms": open_data * 1000,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -63,15 +63,16 @@ def report(request):
         if stamp is abuse.Stamp.QUICK:
             # A complete, valid form within seconds of being shown: nobody types that fast.
             return redirect("complaints:received")
-        if abuse.stamp_spent(request.POST):
+        # The stamp first (a form sent again is not counted against the limits), claimed in
+        # one atomic step, and given back when the limits refuse the report.
+        if not abuse.claim_stamp(request.POST):
             return _sent_before(request, form)
         wait = abuse.over_limit(request)
         if wait:
+            abuse.release_stamp(request.POST)
             response = render(request, "429.html", status=429)
             response["Retry-After"] = str(wait)
             return response
-        if not abuse.claim_stamp(request.POST):
-            return _sent_before(request, form)
         try:
             complaint = _submit(request, form.cleaned_data)
         except ValidationError as error:

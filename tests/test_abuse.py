@@ -258,7 +258,7 @@ def test_the_limit_is_shared_by_two_processes_through_redis(settings):
     """Two app processes with one Redis: three reports through each, the sixth is refused."""
     location = "redis://127.0.0.1:6379/15"
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+        "default": {"BACKEND": "einzelfall.cache.RedisCache", "LOCATION": location}
     }
     from django.core.cache import caches
 
@@ -302,3 +302,26 @@ def test_no_log_line_holds_the_address(valid_report, caplog):
     client.post("/admin/login/", {"username": "x", "password": "y"})
     assert caplog.records  # something was logged
     assert address not in caplog.text
+
+
+@pytest.mark.skipif(not redis_available(), reason="needs Redis on 127.0.0.1:6379")
+def test_the_redis_cache_shares_one_client_between_operations_and_threads():
+    """einzelfall.cache.RedisCache: what Django's does, with one client per pool."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from einzelfall.cache import RedisCache
+
+    cache = RedisCache("redis://127.0.0.1:6379/15", {})
+    cache.clear()
+    assert cache._cache.get_client(write=True) is cache._cache.get_client()
+    assert cache.add("k", 1) and not cache.add("k", 2)
+
+    def count(_):
+        return cache.incr("k")
+
+    with ThreadPoolExecutor(8) as pool:
+        seen = list(pool.map(count, range(200)))
+    assert sorted(seen) == list(range(2, 202))  # every increment counted once
+    cache.set_many({"a": "ä", "b": [1, 2]})
+    assert cache.get_many(["a", "b", "c"]) == {"a": "ä", "b": [1, 2]}
+    cache.clear()
