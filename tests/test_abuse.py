@@ -257,9 +257,7 @@ def redis_available() -> bool:
 def test_the_limit_is_shared_by_two_processes_through_redis(settings):
     """Two app processes with one Redis: three reports through each, the sixth is refused."""
     location = "redis://127.0.0.1:6379/15"
-    settings.CACHES = {
-        "default": {"BACKEND": "einzelfall.cache.RedisCache", "LOCATION": location}
-    }
+    settings.CACHES = {"default": {"BACKEND": "einzelfall.cache.RedisCache", "LOCATION": location}}
     from django.core.cache import caches
 
     caches["default"].clear()
