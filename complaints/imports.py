@@ -153,10 +153,8 @@ def _choice(value, name) -> str:
 DATE_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d %H:%M:%S"]
 
 
-@functools.lru_cache(maxsize=10_000)
 def _parse_datetime(raw: str) -> datetime.datetime | None:
-    """The moment a date text means (a date alone means noon), or None. Cached: the dates of
-    a file repeat, and trying format after format is most of a row's parsing."""
+    """The moment a date text means (a date alone means noon), or None."""
     try:
         parsed = datetime.datetime.fromisoformat(raw)
     except ValueError:
@@ -175,6 +173,12 @@ def _parse_datetime(raw: str) -> datetime.datetime | None:
 class DateTimeWidget(widgets.Widget):
     """24.11.2011, 24.11.2011 14:05, 2011-11-24, 2011-11-24T14:05 or a spreadsheet date."""
 
+    parsed: dict  # date text -> moment or None, for one import (see clean)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parsed = {}
+
     def clean(self, value, row=None, **kwargs):
         if value in (None, ""):
             return timezone.now()
@@ -184,7 +188,11 @@ class DateTimeWidget(widgets.Widget):
             parsed = datetime.datetime.combine(value, datetime.time(12))
         else:
             raw = str(value).strip()
-            parsed = _parse_datetime(raw)
+            # The dates of a file repeat, and trying format after format is most of a row's
+            # parsing: each text is parsed once per import (parsed is reset in import_data).
+            if raw not in self.parsed:
+                self.parsed[raw] = _parse_datetime(raw) if len(raw) <= 40 else None
+            parsed = self.parsed[raw]
             if parsed is None:
                 raise ValueError(
                     _("Not a date: %(value)r (use 24.11.2011 or 2011-11-24)") % {"value": raw}
@@ -255,7 +263,7 @@ EXTRA_COLUMN = "__extra_cells__"
 # The file's texts, checked as full_clean() checks them (required, length, validators). The
 # other fields hold what the widgets and the choices made, valid by construction, and the
 # model's check constraints repeat the fields' checks (full_clean() would run a query each).
-TEXT_FIELDS = ["city", "district", "postal_code", "description", "email"]
+TEXT_FIELDS = ["carrier", "city", "district", "postal_code", "description", "email"]
 
 
 def _text_field_errors(instance: Complaint) -> dict[str, str]:
@@ -352,6 +360,7 @@ class LegacyComplaintResource(resources.ModelResource):
         self._meta = copy.copy(type(self)._meta)
         self._meta.skip_diff = not kwargs.get("dry_run", False)
         self.fields["problems"].widget.known = None
+        self.fields["submitted_at"].widget.parsed = {}
         self._places = {}
         self._import_fields = self._blank = None
         self._carriers = {
@@ -465,7 +474,10 @@ class LegacyComplaintResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
+        # Not ModelResource.after_import: it resets the id sequence to the largest id it can
+        # see, and a report being submitted at that moment (an id drawn, not yet committed)
+        # would give the next report the same id. The ids came from the sequence anyway.
+        resources.Resource.after_import(self, dataset, result, **kwargs)
         if not kwargs.get("dry_run"):
             # Pending complaints count on the public counter.
             transaction.on_commit(counter_invalidate)
@@ -501,7 +513,9 @@ def insert_complaints(instances: list[Complaint]) -> None:
         return
     fields = Complaint._meta.concrete_fields
     table = Complaint._meta.db_table
-    with connection.cursor() as cursor:
+    # In Django's own terms (as bulk_create does): a failed COPY marks the transaction for
+    # rollback, and the import reports the error instead of failing on the next statement.
+    with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             [table, len(instances)],

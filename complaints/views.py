@@ -67,7 +67,11 @@ def report(request):
         # one atomic step, and given back when the limits refuse the report.
         if not abuse.claim_stamp(request.POST):
             return _sent_before(request, form)
-        wait = abuse.over_limit(request)
+        try:
+            wait = abuse.over_limit(request)
+        except BaseException:
+            abuse.release_stamp(request.POST)  # the cache failed: the form may be sent again
+            raise
         if wait:
             abuse.release_stamp(request.POST)
             response = render(request, "429.html", status=429)

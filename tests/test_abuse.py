@@ -132,6 +132,23 @@ def test_a_failed_store_does_not_spend_the_stamp(client, valid_report, monkeypat
     assert Complaint.objects.count() == 1
 
 
+def test_a_cache_failure_while_counting_does_not_spend_the_stamp(client, valid_report, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    real = abuse.over_limit
+
+    def failing(request):
+        raise RedisConnectionError("Redis went away")
+
+    monkeypatch.setattr(abuse, "over_limit", failing)
+    failed = Client(raise_request_exception=False).post("/report/", valid_report)
+    assert failed.status_code == 503
+    monkeypatch.setattr(abuse, "over_limit", real)
+    retried = client.post("/report/", valid_report)
+    assert "/report/thanks/" in retried["Location"]
+    assert Complaint.objects.count() == 1
+
+
 def test_a_form_left_open_too_long_is_shown_again(client, valid_report, settings):
     settings.FORM_STAMP_MAX_AGE = 1
     data = freshly_shown(valid_report)
