@@ -6,7 +6,8 @@ Everything runs on this machine, in one run:
 
 - a PostgreSQL of its own in a temporary directory (initdb, on a free port; as the postgres
   user when run as root), migrated, with the gazetteer loaded; it is removed afterwards;
-- gunicorn exactly as `make serve` starts it (einzelfall/gunicorn_conf.py, DEBUG off), with
+- gunicorn as `make serve` starts it (einzelfall/gunicorn_conf.py, DEBUG off; only without
+  max_requests, so that no worker is replaced during the spike whose memory is watched), with
   the settings of bench/load_settings.py: the site's, plus the floor view /bench/floor/;
 - Redis db 13 of the machine's Redis (127.0.0.1:6379) as the cache when it answers (as in
   production: rate limits and form stamps shared by the workers), else the memory cache;
@@ -39,6 +40,7 @@ import platform
 import random
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -162,6 +164,9 @@ def server_env(pg: TempPostgres, port: int, cache_url: str) -> dict:
         "EMAIL_URL": "dummymail://",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": os.devnull,
+        # make serve's settings, but no worker replaced on the way (max_requests): the RSS of
+        # the same workers is compared before and after the spike.
+        "GUNICORN_MAX_REQUESTS": "0",
         "LOG_LEVEL": "WARNING",
     }
 
@@ -172,7 +177,8 @@ class Server:
     def __init__(self, env: dict, port: int):
         self.env, self.port = env, port
         self.base = f"http://127.0.0.1:{port}"
-        self.log = open(Path(tempfile.gettempdir()) / f"einzelfall-bench-gunicorn-{port}.log", "w")  # noqa: SIM115
+        log = Path(tempfile.gettempdir()) / f"einzelfall-bench-gunicorn-{port}.log"
+        self.log = open(log, "w")  # noqa: SIM115 (open while gunicorn runs)
         self.process = subprocess.Popen(
             [
                 str(ROOT / ".venv/bin/gunicorn"),
@@ -185,10 +191,14 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+
+    def wait(self):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited; see {self.log.name}")
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return
             except OSError:
                 time.sleep(0.2)
@@ -250,9 +260,16 @@ class Load:
         self.base, self.stamp = base, stamp
         self.rng = random.Random(2011)  # noqa: S311 (made-up reports)
         self.address = 0
-        self.results = []  # (started, seconds, kind, status, accepted, marker)
+        # (scheduled, seconds from scheduled to answer, kind, status, accepted, body); times
+        # from time.perf_counter(), so a load generator that falls behind counts as latency.
+        self.results = []
         self.markers = set()  # the tokens of accepted reports
         self.sent = set()  # the tokens of every report sent
+
+    def reset(self):
+        self.results.clear()
+        self.markers.clear()
+        self.sent.clear()
 
     def report(self, marker: str) -> list[tuple[str, str]]:
         city, district, code = self.rng.choice(PLACES)
@@ -277,14 +294,13 @@ class Load:
         self.address += 1
         return f"10.{self.address >> 16 & 255}.{self.address >> 8 & 255}.{self.address & 255}"
 
-    async def post(self, visitor: Visitor, path: str, started_at: float):
+    async def post(self, visitor: Visitor, path: str, scheduled: float):
         marker = uuid.uuid4().hex
         self.sent.add(marker)
         data = [
             (k, visitor.token if k == "csrfmiddlewaretoken" else v) for k, v in self.report(marker)
         ]
         headers = {"X-Real-IP": self.next_address()}
-        started = time.perf_counter()
         status, body = 0, ""
         try:
             async with visitor.session.post(
@@ -295,16 +311,15 @@ class Load:
                 body = await response.text()
         except Exception as error:
             location, body = "", f"{type(error).__name__}: {error}"
-        seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - scheduled
         accepted = status == 302 and (
             "/report/thanks/" in location if path == "/report/" else location == "/"
         )
         if accepted:
             self.markers.add(marker)
-        self.results.append((started_at, seconds, "post", status, accepted, body))
+        self.results.append((scheduled, seconds, "post", status, accepted, body))
 
-    async def view(self, session, path: str, started_at: float):
-        started = time.perf_counter()
+    async def view(self, session, path: str, scheduled: float):
         status, body = 0, ""
         try:
             async with session.get(self.base + path) as response:
@@ -312,7 +327,7 @@ class Load:
         except Exception as error:
             body = f"{type(error).__name__}: {error}"
         self.results.append(
-            (started_at, time.perf_counter() - started, "view", status, False, body)
+            (scheduled, time.perf_counter() - scheduled, "view", status, False, body)
         )
 
 
@@ -377,12 +392,14 @@ async def open_loop(load: Load, rate: float, seconds: float, views_rate: float =
             event_tasks.append(loop.run_in_executor(None, pending.pop(0)[1]))
         while n / rate <= now:
             tasks.append(
-                asyncio.create_task(load.post(visitors[n % len(visitors)], "/report/", now))
+                asyncio.create_task(
+                    load.post(visitors[n % len(visitors)], "/report/", start + n / rate)
+                )
             )
             n += 1
         while views_rate and v / views_rate <= now:
             path = ("/", "/stats/", "/report/")[v % 3]
-            tasks.append(asyncio.create_task(load.view(shared, path, now)))
+            tasks.append(asyncio.create_task(load.view(shared, path, start + v / views_rate)))
             v += 1
         await asyncio.sleep(0.002)
     await asyncio.gather(*tasks, *event_tasks)
@@ -421,6 +438,117 @@ def stored(pg: TempPostgres, load: Load) -> dict:
     }
 
 
+def throughput(load: Load, phase: float, in_flight: int) -> dict:
+    """Floor and form alternately, twice each: accepted per second."""
+    floor, form = [], []
+    for _ in range(2):
+        floor.append(asyncio.run(closed_loop(load, "/bench/floor/", phase, in_flight)))
+        form.append(asyncio.run(closed_loop(load, "/report/", phase, in_flight)))
+        print(f"floor {floor[-1]:.0f}/s, form {form[-1]:.0f}/s", file=sys.stderr)
+    return {
+        "in_flight": in_flight,
+        "seconds": phase,
+        "floor_per_s": floor,
+        "form_per_s": form,
+        "ratio": statistics.median(form) / statistics.median(floor),
+    }
+
+
+def spike(load: Load, server: Server, pg: TempPostgres, seconds: float) -> dict:
+    """100 reports per second on schedule; what was answered, stored, and the workers' RSS."""
+    load.reset()
+    rss, sampling = [], True
+
+    async def sample():
+        while sampling:
+            rss.append(server.rss_mb())
+            await asyncio.sleep(1)
+
+    async def run():
+        nonlocal sampling
+        sampler = asyncio.create_task(sample())
+        await open_loop(load, 100, seconds)
+        sampling = False
+        await sampler
+
+    asyncio.run(run())
+    posts = [r for r in load.results if r[2] == "post"]
+    statuses = {}
+    for r in posts:
+        statuses[str(r[3])] = statuses.get(str(r[3]), 0) + 1
+    accepted_ms = [r[1] * 1000 for r in posts if r[4]]
+    # Only workers present from the first sample to the last: a worker replaced on the way
+    # (it should not be: the server runs without max_requests here) is reported, not compared.
+    steady = set(rss[0]) & set(rss[-1]) if rss else set()
+    return {
+        "seconds": seconds,
+        "rate": 100,
+        "sent": len(posts),
+        "accepted": len(load.markers),
+        "sent_not_accepted": len(posts) - len(load.markers),
+        "statuses": dict(sorted(statuses.items())),
+        "p50_ms": percentile(accepted_ms, 50),
+        "p99_ms": percentile(accepted_ms, 99),
+        "max_ms": max(accepted_ms, default=float("nan")),
+        **stored(pg, load),
+        "workers_replaced": len({pid for sample in rss for pid in sample} - steady),
+        "rss_mb": {
+            str(pid): {
+                "first": rss[0][pid],
+                "last": rss[-1][pid],
+                "max": max(sample[pid] for sample in rss if pid in sample),
+            }
+            for pid in sorted(steady)
+        },
+    }
+
+
+def outage(load: Load, pg: TempPostgres) -> dict:
+    """30 reports and 5 page views per second for 40 s; PostgreSQL down from 10 s to 20 s."""
+    load.reset()
+    moments = {}
+
+    def stop():
+        pg.stop()
+        moments["stopped"] = time.perf_counter()
+
+    def start():
+        moments["start"] = time.perf_counter()
+        pg.start()
+        moments["started"] = time.perf_counter()
+
+    asyncio.run(open_loop(load, 30, 40, views_rate=5, events=[(10, stop), (20, start)]))
+    down, restart, up = moments["stopped"], moments["start"], moments["started"]
+    # Every request that began while the database was down, however long it took.
+    during = [r for r in load.results if down <= r[0] < restart]
+
+    def friendly(r):
+        return r[3] == 503 and FRIENDLY_503 in r[5]
+
+    def cached_view(r):  # a page the cache still had: better than the 503 page
+        return r[2] == "view" and r[3] == 200
+
+    recovered = [r[0] + r[1] for r in load.results if r[2] == "post" and r[4] and r[0] >= restart]
+    later = [r for r in load.results if r[0] >= up + 5]
+    return {
+        "down_seconds": restart - down,
+        "requests_while_down": len(during),
+        "friendly_503": sum(1 for r in during if friendly(r)),
+        "cached_pages_while_down": sum(1 for r in during if cached_view(r)),
+        "not_friendly": sum(1 for r in during if not (friendly(r) or cached_view(r))),
+        "other_answers_while_down": sorted(
+            {str(r[3]) for r in during if not (friendly(r) or cached_view(r))}
+        ),
+        "slowest_answer_while_down_s": max((r[1] for r in during), default=0),
+        "pg_start_seconds": up - restart,
+        # From the moment PostgreSQL was told to start (its own start-up time included).
+        "recovery_s": (min(recovered) - restart) if recovered else None,
+        "failures_5s_after_start": sum(1 for r in later if r[3] >= 500 or r[3] == 0),
+        "accepted": len(load.markers),
+        **stored(pg, load),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="short phases (a trial run)")
@@ -429,17 +557,19 @@ def main():
     args = parser.parse_args()
     phase = 5 if args.quick else 20
     spike_seconds = 15 if args.quick else 60
+    # A stop (Ctrl-C, SIGTERM) still stops gunicorn and removes the cluster.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     sys.path.insert(0, str(ROOT))
     cache_url = REDIS_URL if redis_answers() else "locmemcache://bench"
-    pg = TempPostgres()
-    server = None
+    pg = server = None
     figures = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "cache": "Redis" if cache_url == REDIS_URL else "memory (Redis did not answer)",
     }
     try:
+        pg = TempPostgres()
         pg.start()
         db = "einzelfall_load"
         import psycopg
@@ -458,12 +588,8 @@ def main():
             import redis
 
             redis.Redis.from_url(REDIS_URL).flushdb()
-        os.environ.update(
-            {
-                k: env[k]
-                for k in ("SECRET_KEY", "DJANGO_SETTINGS_MODULE", "ENV_FILE", "DATABASE_URL")
-            }
-        )
+        names = ("SECRET_KEY", "DJANGO_SETTINGS_MODULE", "ENV_FILE", "DATABASE_URL")
+        os.environ.update({k: env[k] for k in names})
         import django
 
         django.setup()
@@ -473,113 +599,20 @@ def main():
             return abuse.form_stamp(shown_before=10)
 
         server = Server(env, port)
-        figures["workers"] = len(server.workers())
+        server.wait()
         load = Load(server.base, stamp)
-
-        # 1. Throughput against the floor.
         asyncio.run(closed_loop(load, "/report/", 3, args.in_flight))  # warm-up
-        floor, form = [], []
-        for _ in range(2):
-            floor.append(asyncio.run(closed_loop(load, "/bench/floor/", phase, args.in_flight)))
-            form.append(asyncio.run(closed_loop(load, "/report/", phase, args.in_flight)))
-            print(f"floor {floor[-1]:.0f}/s, form {form[-1]:.0f}/s", file=sys.stderr)
-        figures["throughput"] = {
-            "in_flight": args.in_flight,
-            "seconds": phase,
-            "floor_per_s": floor,
-            "form_per_s": form,
-            "ratio": statistics.median(form) / statistics.median(floor),
-        }
-
-        # 2. The spike.
-        load.results.clear()
-        load.markers.clear()
-        load.sent.clear()
-        rss = []
-        sampling = True
-
-        async def sample():
-            while sampling:
-                rss.append(server.rss_mb())
-                await asyncio.sleep(1)
-
-        async def spike():
-            nonlocal sampling
-            sampler = asyncio.create_task(sample())
-            await open_loop(load, 100, spike_seconds)
-            sampling = False
-            await sampler
-
-        asyncio.run(spike())
-        posts = [r for r in load.results if r[2] == "post"]
-        statuses = {}
-        for r in posts:
-            statuses[r[3]] = statuses.get(r[3], 0) + 1
-        latencies = [r[1] * 1000 for r in posts]
-        check = stored(pg, load)
-        workers_seen = {pid for sample in rss for pid in sample}
-        rss_by_worker = {
-            pid: [sample[pid] for sample in rss if pid in sample] for pid in workers_seen
-        }
-        figures["spike"] = {
-            "seconds": spike_seconds,
-            "rate": 100,
-            "sent": len(posts),
-            "accepted": len(load.markers),
-            "statuses": {str(k): v for k, v in sorted(statuses.items())},
-            "p50_ms": percentile(latencies, 50),
-            "p99_ms": percentile(latencies, 99),
-            "max_ms": max(latencies),
-            **check,
-            "rss_mb": {
-                str(pid): {"first": s[0], "last": s[-1], "max": max(s)}
-                for pid, s in rss_by_worker.items()
-            },
-        }
+        figures["workers"] = len(server.workers())
+        figures["throughput"] = throughput(load, phase, args.in_flight)
+        figures["spike"] = spike(load, server, pg, spike_seconds)
         print(json.dumps(figures["spike"], indent=1), file=sys.stderr)
-
-        # 3. The outage.
-        load.results.clear()
-        load.markers.clear()
-        load.sent.clear()
-        moments = {}
-
-        def stop():
-            moments["stop"] = time.perf_counter()
-            pg.stop()
-            moments["stopped"] = time.perf_counter()
-
-        def start():
-            moments["start"] = time.perf_counter()
-            pg.start()
-            moments["started"] = time.perf_counter()
-
-        began = asyncio.run(open_loop(load, 30, 40, views_rate=5, events=[(10, stop), (20, start)]))
-        down_from, down_to = moments["stopped"] - began, moments["start"] - began
-        up = moments["started"] - began
-        during = [r for r in load.results if down_from <= r[0] and r[0] + r[1] <= down_to]
-        friendly = [r for r in during if r[3] == 503 and FRIENDLY_503 in r[5]]
-        other = [r for r in during if not (r[3] == 503 and FRIENDLY_503 in r[5])]
-        after = sorted(r[0] + r[1] for r in load.results if r[2] == "post" and r[4] and r[0] >= up)
-        answered_after = [r for r in load.results if r[0] >= up + 5]
-        check = stored(pg, load)
-        figures["outage"] = {
-            "down_seconds": moments["start"] - moments["stopped"],
-            "requests_while_down": len(during),
-            "friendly_503": len(friendly),
-            "other_answers_while_down": sorted({str(r[3]) for r in other}),
-            "slowest_answer_while_down_s": max((r[1] for r in during), default=0),
-            "pg_start_seconds": moments["started"] - moments["start"],
-            "recovery_s": (after[0] - up) if after else None,
-            "failures_5s_after_start": sum(1 for r in answered_after if r[3] >= 500 or r[3] == 0),
-            "accepted": len(load.markers),
-            **check,
-        }
+        figures["outage"] = outage(load, pg)
         print(json.dumps(figures["outage"], indent=1), file=sys.stderr)
     finally:
         if server:
             server.stop()
-        pg.remove()
+        if pg:
+            pg.remove()
     print(json.dumps(figures, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1))
