@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+admin.autodiscover()  # here, not at start-up (settings: SimpleAdminConfig)
 admin.site.site_header = "Einzelfall"
 admin.site.site_title = "Einzelfall"
 admin.site.index_title = _("Back office")
