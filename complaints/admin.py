@@ -151,6 +151,7 @@ class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
     refresh_on_save = False
     # Legacy data: an import with a dry-run preview, all or nothing (complaints/imports.py).
     resource_classes = [LegacyComplaintResource]
+    import_template_name = "admin/complaints/complaint/import.html"
     import_formats = [LegacyCSV, base_formats.XLSX]
 
     list_display = [

@@ -1,6 +1,7 @@
 """Import of legacy complaints through the admin: preview, all or nothing, encodings, dates."""
 
 import io
+import re
 
 import pytest
 from openpyxl import Workbook
@@ -222,3 +223,14 @@ def test_an_import_leaves_ids_drawn_meanwhile_alone():
     resource.import_data(LegacyCSV().create_dataset(content))
     assert Complaint.objects.count() == 2
     assert ComplaintFactory().pk > resource.drawn
+
+
+def test_the_preview_of_a_big_file_counts_every_row_and_shows_the_first(organizer_client):
+    rows = "".join(f"{n % 28 + 1}.11.2011;Hamburg;Altona;SMS\r\n" for n in range(150))
+    preview = upload(organizer_client, f"Datum;Stadt;Stadtteil;Problem\r\n{rows}".encode())
+    html = preview.content.decode()
+    assert "150" in re.search(r'data-testid="import-count">(.*?)</p>', html, re.S)[1]
+    assert html.count('<tr class="new">') == 100
+    assert not Complaint.objects.exists()
+    confirm(organizer_client, preview)
+    assert Complaint.objects.count() == 150
