@@ -26,6 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
+# The raw figures of the last runs, per benchmark: `--only` re-renders the document with the
+# other benchmarks' stored figures.
+RAW = ROOT / "docs" / "benchmarks.json"
 
 
 @dataclass
@@ -400,7 +403,7 @@ def run_bench(bench: Bench, runs: int, quick: bool, pg: str) -> tuple[list, list
             [
                 sys.executable,
                 "-c",
-                f"from _db import drop_database; drop_database({pg!r}, 'einzelfall_bench')",
+                f"from _db import drop_database; drop_database({pg!r}, 'einzelfall_bench_stats')",
             ],
             cwd=BENCH,
         )
@@ -468,12 +471,13 @@ def machine(pg: str) -> list[str]:
     ]
 
 
-def render(results: dict, runs: int, quick: bool, pg: str, minutes: float) -> str:
+def render(results: dict, quick: bool, pg: str, minutes: float) -> str:
     today = datetime.date.today().isoformat()
     lines = [
         "# Benchmarks",
         "",
-        f"Written by `make bench` (`bench/run.py`) on {today} in {minutes:.0f} minutes. "
+        f"Written by `make bench` (`bench/run.py`) on {today} (this run: {minutes:.0f} minutes; "
+        "each benchmark's date is under its title). "
         "Each benchmark ran several times "
         "(the number is in its table); a figure is the median over the runs, with the lowest "
         "and highest next to it. The machines are shared and noisy, so every benchmark also "
@@ -487,8 +491,13 @@ def render(results: dict, runs: int, quick: bool, pg: str, minutes: float) -> st
     for bench in BENCHES:
         if bench.name not in results:
             continue
-        samples, failures = results[bench.name]
-        lines += [f"## {bench.title}", "", f"`bench/{bench.script}`. {bench.about}", ""]
+        samples, failures, date = results[bench.name]
+        lines += [
+            f"## {bench.title}",
+            "",
+            f"Measured {date}. `bench/{bench.script}`. {bench.about}",
+            "",
+        ]
         if failures:
             lines += [f"**Failed:** {'; '.join(failures)}.", ""]
         if not samples:
@@ -569,15 +578,34 @@ def main():
     parser.add_argument("--out", default=str(DOC))
     args = parser.parse_args()
     started = time.monotonic()
-    results = {}
+    raw = Path(args.out).with_suffix(".json")
+    stored = json.loads(raw.read_text()) if args.only and raw.exists() else {}
+    results, ran = {}, {}
     for bench in BENCHES:
         if args.only and bench.name not in args.only:
+            if bench.name in stored:
+                old = stored[bench.name]
+                results[bench.name] = (old["samples"], old["failures"], old["date"])
             continue
-        results[bench.name] = run_bench(bench, args.runs, args.quick, args.pg)
+        samples, failures = run_bench(bench, args.runs, args.quick, args.pg)
+        ran[bench.name] = results[bench.name] = (
+            samples,
+            failures,
+            datetime.date.today().isoformat(),
+        )
     minutes = (time.monotonic() - started) / 60
-    Path(args.out).write_text(render(results, args.runs, args.quick, args.pg, minutes))
-    print(f"written: {args.out}")
-    if any(failures for _, failures in results.values()):
+    Path(args.out).write_text(render(results, args.quick, args.pg, minutes))
+    raw.write_text(
+        json.dumps(
+            {
+                name: dict(zip(("samples", "failures", "date"), r, strict=True))
+                for name, r in results.items()
+            },
+            indent=1,
+        )
+    )
+    print(f"written: {args.out} and {raw}")
+    if any(failures for _, failures, _ in ran.values()):
         raise SystemExit("some benchmark runs failed (see the document)")
 
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _db import write_figures
 
 ROOT = Path(__file__).resolve().parent.parent
-DB = "einzelfall_bench"
+DB = "einzelfall_bench_seed"
 
 BASELINE_SQL = """
 INSERT INTO complaints_complaint (

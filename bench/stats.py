@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/stats.py [--count 1000000] [--pg postgres://postgres@127.0.0.1:5432]
 
-Creates (and afterwards drops) the PostgreSQL database einzelfall_bench, loads the gazetteer
+Creates (and afterwards drops) the PostgreSQL database einzelfall_bench_stats, loads the gazetteer
 and seeds --count published complaints with the demo seeder. Then, in one process:
 
 - baseline: the exact SQL of the evaluation's GROUP BY queries, run directly on a cursor;
@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _db import ROOT, drop_database, seeded_database, write_figures
 
-DB = "einzelfall_bench"
+DB = "einzelfall_bench_stats"
 
 
 def timed(function, repeat=1):
