@@ -24,8 +24,10 @@ import tablib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
+from django.db.models import NOT_PROVIDED
 from django.db.models.base import ModelState
 from django.utils import timezone, translation
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
@@ -417,8 +419,9 @@ class LegacyComplaintResource(resources.ModelResource):
         # import: Model.__init__ looks up every field's default for every row.
         if getattr(self, "_blank", None) is None:
             fields = Complaint._meta.concrete_fields
-            self._blank = {f.attname: f.get_default() for f in fields if not callable(f.default)}
-            self._made_per_row = [f for f in fields if callable(f.default)]
+            per_row = [f for f in fields if f.has_default() and callable(f.default)]
+            self._blank = {f.attname: f.get_default() for f in fields if f not in per_row}
+            self._made_per_row = per_row
         instance = Complaint.__new__(Complaint)
         instance.__dict__.update(self._blank)
         for field in self._made_per_row:
@@ -427,16 +430,27 @@ class LegacyComplaintResource(resources.ModelResource):
         return instance
 
     def import_instance(self, instance, row, **kwargs):
-        # What import-export's import_instance does, without its layers of calls per cell.
+        # What import-export's import_instance does, without its layers of calls per cell;
+        # text cells (CharWidget, Widget) are taken as those widgets take them, inline.
         errors = {}
         for field in self.get_import_fields():
-            try:
-                value = field.clean(row, **kwargs)
-            except ValueError as error:
-                errors[field.attribute] = str(error)
+            if type(field.widget) is widgets.CharWidget and field.widget.allow_blank is True:
+                value = row[field.column_name]
+                value = "" if value is None else force_str(value)
+            elif type(field.widget) is widgets.Widget:
+                value = row[field.column_name]
             else:
+                try:
+                    value = field.clean(row, **kwargs)
+                except ValueError as error:
+                    errors[field.attribute] = str(error)
+                    continue
                 if value is not None or field.saves_null_values:
                     setattr(instance, field.attribute, value)
+                continue
+            if value in field.empty_values and field.default is not NOT_PROVIDED:
+                value = field.default() if callable(field.default) else field.default
+            setattr(instance, field.attribute, value)
         if errors:
             raise ValidationError(errors)
         if str(row.get(EXTRA_COLUMN) or "").strip():
