@@ -234,3 +234,24 @@ def test_the_preview_of_a_big_file_counts_every_row_and_shows_the_first(organize
     assert not Complaint.objects.exists()
     confirm(organizer_client, preview)
     assert Complaint.objects.count() == 150
+
+
+def test_a_query_while_the_rows_are_stored_fails_at_once():
+    """On PostgreSQL the rows go to the database in one stream while the next are checked: a
+    query in between (none is made today) must give an error, not wait for the stream."""
+    from complaints.imports import LegacyComplaintResource, LegacyCSV
+    from complaints.models import Place
+
+    class Querying(LegacyComplaintResource):
+        def import_instance(self, instance, row, **kwargs):
+            super().import_instance(instance, row, **kwargs)
+            if instance.city == "Köln":
+                Place.objects.count()
+
+    content = "city;problems\r\nHamburg;no-data\r\nKöln;sms\r\nBerlin;sms\r\n".encode()
+    result = Querying().import_data(LegacyCSV().create_dataset(content))
+    if __import__("django.db").db.connection.vendor == "postgresql":
+        assert result.has_errors()
+        assert not Complaint.objects.exists()
+    else:  # rows are stored in batches there, after the checks
+        assert Complaint.objects.count() == 3
