@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/places.py [--pg postgres://postgres@127.0.0.1:5432] [--rounds 2000]
 
-Creates a scratch database (SQLite file in a temp folder, or einzelfall_bench on PostgreSQL
+Creates a scratch database (SQLite file in a temp folder, or einzelfall_bench_places on PostgreSQL
 with --pg), migrates it and measures:
 
 1. load_places --country DE on the empty database, against the baseline of only reading the

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/seed_demo.py [--count 100000] [--pg postgres://postgres@127.0.0.1:5432]
 
-Creates (and afterwards drops) a scratch database einzelfall_bench. The baseline is an
+Creates (and afterwards drops) a scratch database einzelfall_bench_seed. The baseline is an
 INSERT ... SELECT over generate_series inside PostgreSQL: the same number of complaint rows
 and problem links with no Python, no network round trips and no random draws, i.e. the
 floor for "write N complaints". The figure that matters is the ratio seed_demo / baseline,
