@@ -272,6 +272,21 @@ class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
             )
             return redirect("admin:complaints_complaint_import")
 
+    def process_result(self, result, request):
+        # django-import-export reports a confirmed import as done without looking: one that
+        # failed now (the preview was fine; the database refused a row) stored nothing.
+        if result.has_errors() or result.has_validation_errors():
+            errors = [e.error for e in result.base_errors]
+            errors += [e.error for _, row in result.row_errors() for e in row]
+            errors += [row.error for row in result.invalid_rows]
+            first = str(errors[0]).splitlines()[0] if errors else ""
+            messages.error(
+                request,
+                _("Nothing was imported: %(error)s") % {"error": first},
+            )
+            return redirect("admin:complaints_complaint_import")
+        return super().process_result(result, request)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.has_perm(PERSONAL_PERMISSION):

@@ -32,7 +32,6 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
-from import_export.results import RowResult
 from import_export.tmp_storages import CacheStorage
 from psycopg import sql as psycopg_sql
 from psycopg.copy import QueuedLibpqWriter
@@ -377,17 +376,24 @@ class LegacyComplaintResource(resources.ModelResource):
         # One index for the whole import: matching never reloads it from the database in
         # the middle (the database is busy with the stream, see ComplaintStream).
         self._index = matching.get_index()
-        self._stream = self._stream_failed = None
+        self._stream = self._stream_error = None
         self._rows_total, self._links = -1, []  # (before_import sets them)
         self._streaming = connections[router.db_for_write(Complaint)].vendor == "postgresql"
-        if self._streaming:
-            self._meta.batch_size = 10**12  # no batches: every row goes into the one stream
+        return super().import_data(dataset, **kwargs)
+
+    def import_data_inner(self, *args, **kwargs):
         try:
-            return super().import_data(dataset, **kwargs)
-        finally:
-            if self._stream is not None:  # stopped half-way (raise_errors): nothing stays
-                self._stream.abort()
-                self._stream = None
+            return super().import_data_inner(*args, **kwargs)
+        except BaseException:
+            # Stopped half-way (raise_errors, a worker stopped): end the COPY here, inside the
+            # import's transaction, before it is rolled back (a rollback would wait for it).
+            self._drop_stream()
+            raise
+
+    def _drop_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.abort()
 
     def import_row(self, row, instance_loader, **kwargs):
         self._meta.skip_diff = not kwargs.get("dry_run") or kwargs["row_number"] > PREVIEW_ROWS
@@ -399,11 +405,7 @@ class LegacyComplaintResource(resources.ModelResource):
             try:
                 stream.finish()
             except Exception as error:
-                self._stream_failed = True
-                row_result.import_type = RowResult.IMPORT_TYPE_ERROR
-                row_result.errors.append(
-                    self.get_error_result_class()(error, row=row, number=kwargs["row_number"])
-                )
+                self._stream_error = error  # reported for the whole import (bulk_create)
             else:
                 self._links = stream.links
         return row_result
@@ -411,17 +413,19 @@ class LegacyComplaintResource(resources.ModelResource):
     def save_instance(self, instance, is_create, row, **kwargs):
         if not self._streaming:
             return super().save_instance(instance, is_create, row, **kwargs)
-        if self._stream_failed:
-            return None  # the database refused a row: the import is rolled back anyway
-        if self._stream is None:
-            self._stream = ComplaintStream(self._rows_total)
+        if self._stream_error is not None or self._rows_total < 1:
+            # The database refused a row, or the file itself was refused (before_import):
+            # the import is rolled back anyway.
+            return None
         try:
+            if self._stream is None:
+                self._stream = ComplaintStream(self._rows_total)
             self._stream.write(instance)
-        except Exception:
-            self._stream_failed = True
-            self._stream.abort()
-            self._stream = None
-            raise
+        except Exception as error:
+            # The database refused a row, perhaps an earlier one (the rows go on their way
+            # while the next are checked): one error for the whole import.
+            self._stream_error = error
+            self._drop_stream()
         return None
 
     def get_import_fields(self):
@@ -556,7 +560,9 @@ class LegacyComplaintResource(resources.ModelResource):
         if self._streaming:
             # The complaints are stored (ComplaintStream); their problem links follow.
             links, self._links = self._links, []
-            if links and not self._stream_failed:
+            if self._stream_error is not None:
+                self.handle_import_error(result, self._stream_error, raise_errors)
+            elif links:
                 connection = connections[router.db_for_write(Complaint)]
                 try:
                     with (
@@ -625,11 +631,15 @@ class ComplaintStream:
         self.links = []
         self.savepoint = transaction.savepoint(using=self.alias)
         raw = self.cursor.cursor
-        self.copying = raw.copy(
-            copy_statement(table, [field.column for field in self.fields]),
-            writer=QueuedLibpqWriter(raw),
-        )
-        self.copy = self.copying.__enter__()
+        try:
+            self.copying = raw.copy(
+                copy_statement(table, [field.column for field in self.fields]),
+                writer=QueuedLibpqWriter(raw),
+            )
+            self.copy = self.copying.__enter__()
+        except BaseException:
+            self._roll_back()
+            raise
         self.guard = self.connection.execute_wrapper(_no_query_while_streaming)
         self.guard.__enter__()
 
@@ -645,7 +655,8 @@ class ComplaintStream:
         try:
             self.copying.__exit__(None, None, None)
         except BaseException:
-            self._roll_back()
+            with contextlib.suppress(Exception):  # the error to report is the COPY's
+                self._roll_back()
             raise
         transaction.savepoint_commit(self.savepoint, using=self.alias)
         self.cursor.close()
@@ -655,7 +666,8 @@ class ComplaintStream:
         with contextlib.suppress(Exception):  # the COPY may have failed already
             error = RuntimeError("import stopped")
             self.copying.__exit__(type(error), error, None)
-        self._roll_back()
+        with contextlib.suppress(Exception):  # a lost connection: the rollback ends it all
+            self._roll_back()
 
     def _roll_back(self) -> None:
         transaction.savepoint_rollback(self.savepoint, using=self.alias)

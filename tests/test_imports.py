@@ -255,3 +255,51 @@ def test_a_query_while_the_rows_are_stored_fails_at_once():
         assert not Complaint.objects.exists()
     else:  # rows are stored in batches there, after the checks
         assert Complaint.objects.count() == 3
+
+
+class Slipping:
+    """A resource that lets a value the database refuses through its checks (Köln's row)."""
+
+    @staticmethod
+    def make():
+        from complaints.imports import LegacyComplaintResource
+
+        class SlippingResource(LegacyComplaintResource):
+            def import_instance(self, instance, row, **kwargs):
+                super().import_instance(instance, row, **kwargs)
+                if instance.city == "Köln":
+                    instance.technology = "6g"  # refused by the check constraint only
+
+        return SlippingResource
+
+
+def test_a_confirmed_import_the_database_refuses_says_so(organizer_client, monkeypatch):
+    from complaints.admin import ComplaintAdmin
+
+    preview = upload(organizer_client, "city;problems\r\nHamburg;no-data\r\nKöln;sms\r\n".encode())
+    monkeypatch.setattr(ComplaintAdmin, "resource_classes", [Slipping.make()])
+    response = confirm(organizer_client, preview)
+    assert response.status_code == 302 and response["Location"].endswith("/import/")
+    message = [
+        str(m)
+        for m in __import__("django.contrib.messages").contrib.messages.get_messages(
+            response.wsgi_request
+        )
+    ]
+    assert any("Nichts wurde importiert" in m for m in message), message
+    assert not Complaint.objects.exists()
+
+
+def test_an_import_stopped_at_the_first_bad_row_stores_nothing():
+    """raise_errors stops the import at the first bad row, in the middle of the stream."""
+    from import_export.exceptions import ImportError as RowImportError
+
+    from complaints.imports import LegacyComplaintResource, LegacyCSV
+
+    content = "city;problems\r\nHamburg;no-data\r\nKöln;Funkloch\r\nBerlin;sms\r\n".encode()
+    with pytest.raises(RowImportError):
+        LegacyComplaintResource().import_data(
+            LegacyCSV().create_dataset(content), raise_errors=True
+        )
+    assert not Complaint.objects.exists()
+    assert ComplaintFactory().pk  # the connection is usable afterwards
