@@ -151,9 +151,12 @@ def _earlier_duplicate(complaint, problems, ip_hashes) -> Complaint | None:
     since = complaint.submitted_at - datetime.timedelta(hours=24)
     recent = Complaint.objects.filter(submitted_at__gte=since).order_by("-submitted_at")
     if complaint.email:
-        # LOWER(email) = ..., as the index complaint_email_idx has it.
+        # LOWER(email) = ... and the index's own condition (email <> ''), which PostgreSQL
+        # does not work out from the first: without it, the check read every report of the
+        # last 24 hours (60 ms at 100,000, and a spike is exactly when there are that many).
         found = (
-            recent.annotate(email_lower=Lower("email"))
+            recent.exclude(email="")
+            .annotate(email_lower=Lower("email"))
             .filter(email_lower=complaint.email.lower())
             .first()
         )

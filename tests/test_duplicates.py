@@ -45,3 +45,26 @@ def test_the_queue_links_to_the_earlier_report(organizer_client, valid_report):
     assert f'/admin/complaints/complaint/{first.pk}/change/">#{first.pk}</a>' in (
         queue.content.decode()
     )
+
+
+@pytest.mark.skipif(
+    "postgresql" not in __import__("django.db").db.connection.vendor,
+    reason="partial indexes and plans are PostgreSQL's",
+)
+def test_the_email_check_uses_its_index(client, valid_report):
+    """The check by email must find the earlier report through complaint_email_idx, not by
+    reading every report of the last 24 hours (what it did: PostgreSQL cannot use a partial
+    index whose condition the query does not state)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.post("/report/", freshly_shown(valid_report))
+    sql = next(
+        q["sql"] for q in queries.captured_queries if 'LOWER("complaints_complaint"' in q["sql"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "complaint_email_idx" in plan, plan
