@@ -182,10 +182,7 @@ BENCHES = [
                 1,
             ),
         ],
-        "On PostgreSQL the database writes finished CSV lines (anonymization, the formula "
-        "sanitizer and RFC 4180 quoting in SQL, `complaints/exports.py`) and Python passes them "
-        "on, so memory stays flat. The export's fixed cost is the Django process start (about "
-        "0.8 s), which is why its ratio is higher at 100,000 rows.",
+        "",
     ),
     Bench(
         "imports",
@@ -207,10 +204,7 @@ BENCHES = [
             Figure("import of 100,000 rows", "import_s", "s", "under 15 s", below(15), 1),
             Figure("import / COPY floor", "ratio_floor", "x", digits=1),
         ],
-        "The confirmed rows are written with COPY (ids drawn from the table's sequence first). "
-        "Per row remain django-import-export's row loop, the widgets, place matching (cached "
-        "per import), redaction and the field checks. The dry run (the admin's preview) costs "
-        "about as much again.",
+        "",
     ),
     Bench(
         "load",
@@ -576,10 +570,17 @@ def main():
     )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default=str(DOC))
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="write the document again from the stored figures (after editing bench/notes.md)",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     raw = Path(args.out).with_suffix(".json")
-    stored = json.loads(raw.read_text()) if args.only and raw.exists() else {}
+    stored = json.loads(raw.read_text()) if (args.only or args.render_only) and raw.exists() else {}
+    if args.render_only:
+        args.only = ["-"]  # run nothing
     results, ran = {}, {}
     for bench in BENCHES:
         if args.only and bench.name not in args.only:
