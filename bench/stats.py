@@ -15,6 +15,7 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,12 @@ def main():
         "SECURE_SSL_REDIRECT": "false",  # the test client speaks plain HTTP
     }
     env = seeded_database(args.pg, DB, args.count, env, args.keep)
+    # The pages are served as in production (DEBUG off): hashed static files, collected first.
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--no-input", "-v0"],
+        env=env,
+        check=True,
+    )
 
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "einzelfall.settings"
