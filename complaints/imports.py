@@ -18,6 +18,7 @@ import csv
 import datetime
 import functools
 import io
+import operator
 import re
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
+from import_export.results import RowResult
 from import_export.tmp_storages import CacheStorage
 from psycopg import sql as psycopg_sql
 from psycopg.copy import QueuedLibpqWriter
@@ -396,8 +398,11 @@ class LegacyComplaintResource(resources.ModelResource):
             stream.abort()
 
     def import_row(self, row, instance_loader, **kwargs):
-        self._meta.skip_diff = not kwargs.get("dry_run") or kwargs["row_number"] > PREVIEW_ROWS
-        row_result = super().import_row(row, instance_loader, **kwargs)
+        if kwargs.get("dry_run") and kwargs["row_number"] <= PREVIEW_ROWS:
+            self._meta.skip_diff = False  # the preview's rows, with their values
+            row_result = super().import_row(row, instance_loader, **kwargs)
+        else:
+            row_result = self._import_new_row(row, **kwargs)
         if kwargs["row_number"] == self._rows_total and self._stream is not None:
             # The last row: the stream of complaints ends here, before import-export's
             # closing statements (a savepoint cannot be made while a COPY runs).
@@ -408,6 +413,30 @@ class LegacyComplaintResource(resources.ModelResource):
                 self._stream_error = error  # reported for the whole import (bulk_create)
             else:
                 self._links = stream.links
+        return row_result
+
+    def _import_new_row(self, row, **kwargs) -> RowResult:
+        """import-export's import_row for what this resource does (every row a new complaint,
+        no values for a preview), without its generic steps per row (loading an instance to
+        update, deletion, skipping, model validation hooks, the diff): about a tenth of a big
+        import's time. The same results: new, invalid with the errors of every field, or an
+        error."""
+        row_result = self.get_row_result_class()()
+        try:
+            instance = self.init_instance(row)
+            self.import_instance(instance, row, **kwargs)
+            self.save_instance(instance, True, row, **kwargs)
+        except ValidationError as error:
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = ValidationError(error.update_error_dict({}))
+        except Exception as error:
+            row_result.import_type = RowResult.IMPORT_TYPE_ERROR
+            row_result.errors.append(
+                self.get_error_result_class()(error, row=row, number=kwargs["row_number"])
+            )
+        else:
+            row_result.import_type = RowResult.IMPORT_TYPE_NEW
+            row_result.add_instance_info(instance)
         return row_result
 
     def save_instance(self, instance, is_create, row, **kwargs):
@@ -621,6 +650,7 @@ class ComplaintStream:
         self.connection = connections[router.db_for_write(Complaint)]
         self.alias = self.connection.alias
         self.fields = Complaint._meta.concrete_fields
+        self.values = operator.attrgetter(*(field.attname for field in self.fields))
         table = Complaint._meta.db_table
         self.cursor = self.connection.cursor()
         self.cursor.execute(
@@ -645,7 +675,7 @@ class ComplaintStream:
 
     def write(self, instance: Complaint) -> None:
         instance.pk = next(self.ids)
-        self.copy.write_row([getattr(instance, field.attname) for field in self.fields])
+        self.copy.write_row(self.values(instance))
         self.links.extend((instance.pk, problem_id) for problem_id in instance.problem_ids)
         instance._state.adding = False
         instance._state.db = self.alias
