@@ -13,7 +13,6 @@ since (11/2011, 11.2011 or 2011-11), location, description, email, carrier.
 """
 
 import contextlib
-import copy
 import csv
 import datetime
 import functools
@@ -356,7 +355,7 @@ class LegacyComplaintResource(resources.ModelResource):
         import_id_fields = []
         use_bulk = True
         batch_size = 1000
-        # The preview shows each row's values (the "diff" of a new row).
+        # The preview shows the values of its rows (the "diff" of a new row; import_row).
         skip_diff = False
         skip_unchanged = False
         clean_model_instances = False
@@ -365,9 +364,6 @@ class LegacyComplaintResource(resources.ModelResource):
         # All or nothing: one invalid row and every row is rolled back.
         kwargs["rollback_on_validation_errors"] = True
         kwargs["use_transactions"] = True
-        # The values of a row (the "diff" of a new row) are for the dry run's preview of the
-        # first rows only (import_row sets skip_diff per row, on this import's own copy).
-        self._meta = copy.copy(type(self)._meta)
         self.fields["problems"].widget.known = None
         self.fields["submitted_at"].widget.parsed = {}
         self._places = {}
@@ -399,7 +395,8 @@ class LegacyComplaintResource(resources.ModelResource):
 
     def import_row(self, row, instance_loader, **kwargs):
         if kwargs.get("dry_run") and kwargs["row_number"] <= PREVIEW_ROWS:
-            self._meta.skip_diff = False  # the preview's rows, with their values
+            # The preview's rows, with their values (the "diff" of a new row): the others go
+            # through the lean path, without them.
             row_result = super().import_row(row, instance_loader, **kwargs)
         else:
             row_result = self._import_new_row(row, **kwargs)
