@@ -19,11 +19,13 @@ import functools
 import io
 import operator
 import re
+import secrets
 from zoneinfo import ZoneInfo
 
 import tablib
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import connections, router, transaction
 from django.db.models import NOT_PROVIDED
 from django.db.models.base import ModelState
@@ -38,7 +40,18 @@ from psycopg import sql as psycopg_sql
 from psycopg.copy import QueuedLibpqWriter
 
 from . import matching, text
-from .models import Complaint, Frequency, Location, ProblemType, Status, Technology
+from .models import (
+    PSEUDONYM_BYTES,
+    REFERENCE_BYTES,
+    Complaint,
+    Frequency,
+    Location,
+    ProblemType,
+    Status,
+    Technology,
+    pseudonym_text,
+    reference_text,
+)
 from .placenames import name_key
 from .redaction import redact
 from .services import counter_invalidate
@@ -176,35 +189,53 @@ def _parse_datetime(raw: str) -> datetime.datetime | None:
 
 
 class DateTimeWidget(widgets.Widget):
-    """24.11.2011, 24.11.2011 14:05, 2011-11-24, 2011-11-24T14:05 or a spreadsheet date."""
+    """24.11.2011, 24.11.2011 14:05, 2011-11-24, 2011-11-24T14:05 or a spreadsheet date.
 
-    parsed: dict  # date text -> moment or None, for one import (see clean)
+    An empty cell means the moment the import started (start())."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.parsed = {}
+        self.start()
+
+    def start(self, now: datetime.datetime | None = None) -> None:
+        """Called for each import: its moment, and no texts checked yet."""
+        self.now = now
+        # date text -> its moment, or the ValueError it gave (for one import: see clean).
+        self.checked: dict[str, datetime.datetime | ValueError] = {}
 
     def clean(self, value, row=None, **kwargs):
         if value in (None, ""):
-            return timezone.now()
+            return self.now or timezone.now()
+        if not isinstance(value, str):
+            return self._moment(value)
+        # The dates of a file repeat, and trying format after format is most of a row's
+        # parsing: each text is checked once per import.
+        found = self.checked.get(value)
+        if found is None:
+            try:
+                found = self._moment(value)
+            except ValueError as error:
+                found = error
+            self.checked[value] = found
+        if isinstance(found, ValueError):
+            raise ValueError(*found.args)
+        return found
+
+    def _moment(self, value) -> datetime.datetime:
         if isinstance(value, datetime.datetime):
             parsed = value
         elif isinstance(value, datetime.date):
             parsed = datetime.datetime.combine(value, datetime.time(12))
         else:
             raw = str(value).strip()
-            # The dates of a file repeat, and trying format after format is most of a row's
-            # parsing: each text is parsed once per import (parsed is reset in import_data).
-            if raw not in self.parsed:
-                self.parsed[raw] = _parse_datetime(raw) if len(raw) <= 40 else None
-            parsed = self.parsed[raw]
+            parsed = _parse_datetime(raw) if len(raw) <= 40 else None
             if parsed is None:
                 raise ValueError(
                     _("Not a date: %(value)r (use 24.11.2011 or 2011-11-24)") % {"value": raw}
                 )
         if timezone.is_naive(parsed):
             parsed = parsed.replace(tzinfo=_tz())
-        if parsed > timezone.now() + datetime.timedelta(days=1):
+        if parsed > (self.now or timezone.now()) + datetime.timedelta(days=1):
             raise ValueError(_("Date in the future: %(value)r") % {"value": value})
         return parsed
 
@@ -242,18 +273,42 @@ class MonthWidget(widgets.Widget):
 
 
 class ProblemsWidget(widgets.Widget):
-    """Problem types by slug or by German or English name."""
+    """Problem types by slug or by German or English name: a sorted list of their ids (the
+    same list for the same text, not to be changed)."""
 
-    known: dict | None = None  # name -> pk, read once per import (see before_import)
+    known: dict | None = None  # name -> pk, read once per import (see start)
+    checked: dict  # text -> its problems, or the ValueError it gave (for one import)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.start()
+
+    def start(self) -> None:
+        """Called for each import: the problem types are read again at its first row."""
+        self.known = None
+        self.checked = {}
 
     def clean(self, value, row=None, **kwargs):
+        key = str(value or "")
+        found = self.checked.get(key)
+        if found is None:
+            try:
+                found = self._problems(key)
+            except ValueError as error:
+                found = error
+            self.checked[key] = found
+        if isinstance(found, ValueError):
+            raise ValueError(*found.args)
+        return found
+
+    def _problems(self, value: str) -> list[int]:
         if self.known is None:
             self.known = {}
             for problem in ProblemType.objects.all():
                 for key in (problem.slug, problem.name_de, problem.name_en):
                     self.known[key.strip().lower()] = problem.pk
         known = self.known
-        names = [n.strip() for n in re.split(r"[;,/|]", str(value or "")) if n.strip()]
+        names = [n.strip() for n in re.split(r"[;,/|]", value) if n.strip()]
         if not names:
             raise ValueError(_("problems: at least one problem is required"))
         unknown = [n for n in names if n.lower() not in known]
@@ -265,6 +320,8 @@ class ProblemsWidget(widgets.Widget):
 
 
 EXTRA_COLUMN = "__extra_cells__"
+# How import_instance takes a field's cell (see _import_plan).
+TEXT, RAW, OWN, FIELD = "text", "raw", "own", "field"
 # The dry run shows the values of the first rows only (the admin's import template says so):
 # the "diff" of a row is a deep copy and an HTML diff, which for every row of a big file made
 # the preview several times slower than the import itself.
@@ -275,11 +332,26 @@ PREVIEW_ROWS = 100
 TEXT_FIELDS = ["carrier", "city", "district", "postal_code", "description", "email"]
 
 
-def _text_field_errors(instance: Complaint) -> dict[str, str]:
-    errors = {}
+@functools.cache
+def _text_checks() -> list[tuple]:
+    """Per text field: (field, the longest valid text when a MaxLengthValidator is the
+    field's only check, else None)."""
+    checks = []
     for name in TEXT_FIELDS:
         field = Complaint._meta.get_field(name)
-        value = getattr(instance, field.attname)
+        limits = [v.limit_value for v in field.validators if type(v) is MaxLengthValidator]
+        only_length = len(limits) == len(field.validators) and not any(map(callable, limits))
+        checks.append((field, min(limits) if limits and only_length else None))
+    return checks
+
+
+def _text_field_errors(instance: Complaint) -> dict[str, str]:
+    errors = {}
+    values = instance.__dict__
+    for field, longest in _text_checks():
+        value = values[field.attname]
+        if longest is not None and type(value) is str and 0 < len(value) <= longest:
+            continue  # what the field's MaxLengthValidator would say, quickly
         try:
             if value in field.empty_values:
                 if not field.blank:
@@ -287,8 +359,17 @@ def _text_field_errors(instance: Complaint) -> dict[str, str]:
                 continue
             field.run_validators(value)
         except ValidationError as error:
-            errors[name] = " ".join(error.messages)
+            errors[field.name] = " ".join(error.messages)
     return errors
+
+
+def _random_texts(size: int, text):
+    """Endless text(random bytes of size), from the system's random source (as secrets
+    draws them), a thousand at a time."""
+    while True:
+        data = secrets.token_bytes(size * 1000)
+        for start in range(0, len(data), size):
+            yield text(data[start : start + size])
 
 
 class ShortCacheStorage(CacheStorage):
@@ -323,21 +404,22 @@ class LegacyCSV(base_formats.TextFormat):
                 in_stream = in_stream.decode("cp1252", errors="replace")
         first_line = in_stream.split("\n", 1)[0]
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        dataset = tablib.Dataset()
         rows = list(csv.reader(io.StringIO(in_stream, newline=""), delimiter=delimiter))
-        if rows:
-            # Cells beyond the header (a text with an unquoted separator in it) go to a column
-            # of their own, which makes the row an error instead of silently cutting it.
-            width = len(rows[0])
-            wider = any(len(row) > width for row in rows[1:])
-            dataset.headers = [*rows[0], EXTRA_COLUMN] if wider else rows[0]
-            for row in rows[1:]:
-                if any(cell.strip() for cell in row):
-                    cells = (row + [""] * width)[:width]
-                    if wider:
-                        cells.append(delimiter.join(row[width:]))
-                    dataset.append(cells)
-        return dataset
+        if not rows:
+            return tablib.Dataset()
+        # Cells beyond the header (a text with an unquoted separator in it) go to a column
+        # of their own, which makes the row an error instead of silently cutting it.
+        width = len(rows[0])
+        wider = any(len(row) > width for row in rows[1:])
+        cell_rows = []
+        for row in rows[1:]:
+            if any(cell.strip() for cell in row):
+                cells = row if len(row) == width else (row + [""] * width)[:width]
+                if wider:
+                    cells = [*cells, delimiter.join(row[width:])]
+                cell_rows.append(cells)
+        # Every row has the header's width: made in one go (Dataset.append checks each).
+        return tablib.Dataset(*cell_rows, headers=[*rows[0], EXTRA_COLUMN] if wider else rows[0])
 
 
 class LegacyComplaintResource(resources.ModelResource):
@@ -364,12 +446,17 @@ class LegacyComplaintResource(resources.ModelResource):
         # All or nothing: one invalid row and every row is rolled back.
         kwargs["rollback_on_validation_errors"] = True
         kwargs["use_transactions"] = True
-        self.fields["problems"].widget.known = None
-        self.fields["submitted_at"].widget.parsed = {}
+        self.fields["problems"].widget.start()
+        self.fields["submitted_at"].widget.start(timezone.now())
         self._places = {}
-        self._import_fields = self._blank = None
-        self._carriers = {
-            str(name).lower(): code for code, name in settings.EINZELFALL_CARRIERS.items()
+        self._import_fields = self._blank = self._plan = None
+        # What every row looks up, taken from the settings once.
+        self._carrier_codes = dict(settings.EINZELFALL_CARRIERS)
+        self._default_carrier = next(iter(self._carrier_codes))
+        self._carriers = {str(name).lower(): code for code, name in self._carrier_codes.items()}
+        self._tokens = {
+            "reference": _random_texts(REFERENCE_BYTES, reference_text),
+            "pseudonym": _random_texts(PSEUDONYM_BYTES, pseudonym_text),
         }
         # One index for the whole import: matching never reloads it from the database in
         # the middle (the database is busy with the stream, see ComplaintStream).
@@ -487,49 +574,76 @@ class LegacyComplaintResource(resources.ModelResource):
             raise ValueError(
                 _("The file has no column %(names)s.") % {"names": ", ".join(sorted(missing))}
             )
-        for name in IMPORT_COLUMNS:
-            if name not in headers:
-                dataset.append_col([""] * dataset.height, header=name)
         self._rows_total = dataset.height
         self._links = []
 
     def init_instance(self, row=None):
         # A new complaint with its fields' defaults, the constant ones worked out once per
-        # import: Model.__init__ looks up every field's default for every row.
+        # import: Model.__init__ looks up every field's default for every row. The random
+        # reference and pseudonym come from a store drawn a thousand at a time (one call to
+        # the system's random source per row and token was a tenth of a big import).
         if getattr(self, "_blank", None) is None:
             fields = Complaint._meta.concrete_fields
             per_row = [f for f in fields if f.has_default() and callable(f.default)]
             self._blank = {f.attname: f.get_default() for f in fields if f not in per_row}
-            self._made_per_row = per_row
+            self._made_per_row = [f for f in per_row if f.attname not in self._tokens]
         instance = Complaint.__new__(Complaint)
-        instance.__dict__.update(self._blank)
+        values = instance.__dict__
+        values.update(self._blank)
         for field in self._made_per_row:
-            instance.__dict__[field.attname] = field.get_default()
+            values[field.attname] = field.get_default()
+        for name, tokens in self._tokens.items():
+            values[name] = next(tokens)
         instance._state = ModelState()
         return instance
 
+    def _import_plan(self) -> list[tuple]:
+        """Per import field, worked out once per import: (column, attribute, how, field),
+        how being TEXT (CharWidget: the cell as text), RAW (Widget: the cell as it is), OWN
+        (this module's widgets: their clean) or FIELD (import-export's Field.clean)."""
+        if getattr(self, "_plan", None) is None:
+            self._plan = []
+            for field in self.get_import_fields():
+                widget_type = type(field.widget)
+                if widget_type is widgets.CharWidget and field.widget.allow_blank is True:
+                    how = TEXT
+                elif widget_type is widgets.Widget:
+                    how = RAW
+                elif (
+                    widget_type in (DateTimeWidget, MonthWidget, ProblemsWidget)
+                    and field.default is NOT_PROVIDED
+                ):
+                    how = OWN
+                else:
+                    how = FIELD
+                self._plan.append((field.column_name, field.attribute, how, field))
+        return self._plan
+
     def import_instance(self, instance, row, **kwargs):
-        # What import-export's import_instance does, without its layers of calls per cell;
-        # text cells (CharWidget, Widget) are taken as those widgets take them, inline.
+        # What import-export's import_instance does, without its layers of calls per cell:
+        # text cells (CharWidget, Widget) are taken as those widgets take them, inline. A
+        # column the file does not have is an empty cell.
         errors = {}
-        for field in self.get_import_fields():
-            if type(field.widget) is widgets.CharWidget and field.widget.allow_blank is True:
-                value = row[field.column_name]
-                value = "" if value is None else force_str(value)
-            elif type(field.widget) is widgets.Widget:
-                value = row[field.column_name]
-            else:
+        for column, attribute, how, field in self._import_plan():
+            value = row.get(column)
+            if how is TEXT:
+                if type(value) is not str:
+                    value = "" if value is None else force_str(value)
+            elif how is not RAW:
                 try:
-                    value = field.clean(row, **kwargs)
+                    if how is OWN:
+                        value = field.widget.clean(value, row=row, **kwargs)
+                    else:
+                        value = field.clean({**row, column: value}, **kwargs)
                 except ValueError as error:
-                    errors[field.attribute] = str(error)
+                    errors[attribute] = str(error)
                     continue
                 if value is not None or field.saves_null_values:
-                    setattr(instance, field.attribute, value)
+                    setattr(instance, attribute, value)
                 continue
             if value in field.empty_values and field.default is not NOT_PROVIDED:
                 value = field.default() if callable(field.default) else field.default
-            setattr(instance, field.attribute, value)
+            setattr(instance, attribute, value)
         if errors:
             raise ValidationError(errors)
         if str(row.get(EXTRA_COLUMN) or "").strip():
@@ -553,14 +667,17 @@ class LegacyComplaintResource(resources.ModelResource):
                 errors[name] = str(error)
         instance.technology = instance.technology or Technology.UNKNOWN
         carrier = str(instance.carrier or "").strip().lower()
-        carrier = self._carriers.get(carrier, carrier) or next(iter(settings.EINZELFALL_CARRIERS))
-        if carrier not in settings.EINZELFALL_CARRIERS:
+        carrier = self._carriers.get(carrier, carrier) or self._default_carrier
+        if carrier not in self._carrier_codes:
             errors["carrier"] = _("unknown carrier %(value)r") % {"value": instance.carrier}
         instance.carrier = carrier
         instance.description = text.multi_line(str(instance.description or ""))
         instance.email = str(instance.email or "").strip()
         instance.description_redacted = redact(instance.description, instance.email)
-        instance.city_key, instance.city_place_id, instance.district_place_id = self._place(
+        # (Into the instance's dict: the foreign keys' descriptors would look for a cached
+        # place first, and a new instance has none.)
+        values = instance.__dict__
+        values["city_key"], values["city_place_id"], values["district_place_id"] = self._place(
             instance.city, instance.district, instance.postal_code
         )
         instance.status = Status.PENDING

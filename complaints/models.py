@@ -1,3 +1,4 @@
+import base64
 import html
 import secrets
 
@@ -23,15 +24,29 @@ postal_code_validator = RegexValidator(
 DESCRIPTION_MAX_LENGTH = 2000
 
 
+REFERENCE_BYTES = 24
+PSEUDONYM_BYTES = 8
+
+
 def new_reference() -> str:
     """The submitter's private link token: 192 random bits, URL-safe."""
-    return secrets.token_urlsafe(24)
+    return reference_text(secrets.token_bytes(REFERENCE_BYTES))
+
+
+def reference_text(random_bytes: bytes) -> str:
+    """A reference made of REFERENCE_BYTES random bytes (what secrets.token_urlsafe does)."""
+    return base64.urlsafe_b64encode(random_bytes).rstrip(b"=").decode("ascii")
 
 
 def new_pseudonym() -> str:
     """The export identifier: random and independent of the reference, so an export row
     cannot be linked back to the private link."""
-    return secrets.token_hex(8)
+    return pseudonym_text(secrets.token_bytes(PSEUDONYM_BYTES))
+
+
+def pseudonym_text(random_bytes: bytes) -> str:
+    """A pseudonym made of PSEUDONYM_BYTES random bytes (what secrets.token_hex does)."""
+    return random_bytes.hex()
 
 
 class ProblemType(models.Model):

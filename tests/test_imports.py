@@ -84,6 +84,30 @@ def test_one_bad_row_imports_nothing_and_says_which_and_why(organizer_client):
     assert result.has_validation_errors() and not Complaint.objects.exists()
 
 
+def test_a_refused_row_is_shown_under_the_right_columns(organizer_client):
+    """The file's columns are German and in an order of their own, some missing: the cells
+    of a refused row still appear under the preview's headers they belong to ("---" where
+    the file has no such column)."""
+    content = (
+        "E-Mail;Problem;Stadt;Datum\r\n"
+        "kai@example.org;SMS;Hamburg;32.11.2011\r\n"
+        "eva@example.org;Funkloch;Köln;32.11.2011\r\n"
+    ).encode()
+    preview = upload(organizer_client, content)
+    result = preview.context["result"]
+    headers = result.diff_headers
+    rows = {row.number: dict(zip(headers, row.values, strict=True)) for row in result.invalid_rows}
+    assert sorted(rows) == [1, 2]  # the same bad date twice: an error each time
+    assert rows[1]["city"] == "Hamburg" and rows[1]["email"] == "kai@example.org"
+    assert rows[2]["problems"] == "Funkloch" and rows[2]["submitted_at"] == "32.11.2011"
+    assert rows[2]["district"] == "---"
+    errors = {number: str(row.error_dict) for number, row in enumerate(result.invalid_rows, 1)}
+    assert "32.11.2011" in errors[1] and "32.11.2011" in errors[2] and "Funkloch" in errors[2]
+    html = preview.content.decode()
+    assert re.search(r"<td>\s*Hamburg\s*</td>\s*<td>\s*---\s*</td>", html)  # city, district
+    assert not Complaint.objects.exists()
+
+
 def test_utf8_with_bom_and_commas(organizer_client):
     content = "\ufeffcity,district,problems\nMünchen,Schwabing,no-signal\n".encode()
     confirm(organizer_client, upload(organizer_client, content))
@@ -173,7 +197,13 @@ def test_a_file_of_several_batches_is_stored_whole_or_not_at_all():
     complaints = Complaint.objects.filter(imported=True)
     assert complaints.count() == 2500
     assert Complaint.problems.through.objects.count() == 5000
-    assert len(set(complaints.values_list("reference", flat=True))) == 2500
+    references = set(complaints.values_list("reference", flat=True))
+    pseudonyms = set(complaints.values_list("pseudonym", flat=True))
+    assert len(references) == len(pseudonyms) == 2500
+    # Drawn in bulk, but of the form the form's complaints get (the thanks page's URL).
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{32}", reference) for reference in references)
+    assert all(re.fullmatch(r"[0-9a-f]{16}", pseudonym) for pseudonym in pseudonyms)
+    assert not references & {ComplaintFactory().reference}
     assert complaints.filter(district_place__name="Altona").count() == 2500
     # The ids came from the table's own sequence: the next report does not collide.
     later = ComplaintFactory()
