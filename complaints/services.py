@@ -141,7 +141,10 @@ def complaint_submit(
     through.objects.bulk_create(
         [through(complaint_id=complaint.pk, problemtype_id=p.pk) for p in {*problems}]
     )
-    transaction.on_commit(counter_invalidate)
+    # Robust: the report is stored by then, and a cache that fails at this moment must not
+    # make the submitter believe otherwise (the error is logged; the counter catches up when
+    # its cached value expires).
+    transaction.on_commit(counter_invalidate, robust=True)
     return complaint
 
 

@@ -1,3 +1,5 @@
+import logging
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -11,6 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import abuse, confirmation, followups, selectors, services
 from .forms import ComplaintForm, FollowupForm
 from .models import Complaint, FollowupAnswer
+
+logger = logging.getLogger(__name__)
 
 
 def landing(request):
@@ -88,7 +92,16 @@ def report(request):
             abuse.release_stamp(request.POST)  # the same form may be sent again
             raise
         else:
-            abuse.stamp_stored(request.POST, complaint.reference)
+            try:
+                abuse.stamp_stored(request.POST, complaint.reference)
+            except Exception as error:
+                # The report is stored: a cache that fails now must not answer "nothing was
+                # stored" (the 503 page) and have it sent again. The stamp stays claimed.
+                logger.error(
+                    "Complaint %s stored, its form stamp not (%s)",
+                    complaint.pk,
+                    type(error).__name__,
+                )
             confirmation.send(complaint, request)
             return redirect(complaint.private_url())
     return _report_page(request, form, fresh_stamp=fresh_stamp)

@@ -18,7 +18,10 @@ def server_error(request):
     if isinstance(
         error, OperationalError | InterfaceError | RedisConnectionError | RedisTimeoutError
     ):
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        # A form sent (POST) is told that nothing was stored; the report form makes sure
+        # that a failure after its report is stored does not end here (complaints.views).
+        page = loader.get_template("503.html").render({"posted": request.method == "POST"})
+        response = HttpResponse(page, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return defaults.server_error(request)

@@ -149,6 +149,41 @@ def test_a_cache_failure_while_counting_does_not_spend_the_stamp(client, valid_r
     assert Complaint.objects.count() == 1
 
 
+def test_a_cache_failure_after_storing_still_leads_to_the_stored_report(
+    client, valid_report, monkeypatch, caplog
+):
+    """Redis fails just after the report was stored: the submitter gets their private link,
+    not the 503 page saying that nothing was stored (and sends it again)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def failing(data, reference):
+        raise RedisConnectionError("Redis went away")
+
+    monkeypatch.setattr(abuse, "stamp_stored", failing)
+    response = Client(raise_request_exception=False).post("/report/", valid_report)
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302 and response["Location"] == complaint.private_url()
+    assert "stored, its form stamp not (ConnectionError)" in caplog.text
+    assert complaint.email and complaint.email not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_failure_at_the_commit_still_leads_to_the_stored_report(valid_report, monkeypatch):
+    """The counter's cached value is dropped once the report is committed: Redis failing at
+    that moment is logged, and the submitter still gets their private link."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from complaints import services
+
+    def failing():
+        raise RedisConnectionError("Redis went away")
+
+    monkeypatch.setattr(services, "counter_invalidate", failing)
+    response = Client(raise_request_exception=False).post("/report/", valid_report)
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302 and response["Location"] == complaint.private_url()
+
+
 def test_a_form_left_open_too_long_is_shown_again(client, valid_report, settings):
     settings.FORM_STAMP_MAX_AGE = 1
     data = freshly_shown(valid_report)

@@ -197,8 +197,10 @@ def test_a_database_that_is_away_gets_a_friendly_503(client):
     response = client.get("/database-gone/")
     assert response.status_code == 503 and response["Retry-After"] == "30"
     html = response.content.decode()
-    assert "Gleich wieder da" in html and "nicht gespeichert" in html
-    assert "10.0.0.5" not in html and "Traceback" not in html
+    assert "Gleich wieder da" in html and "10.0.0.5" not in html and "Traceback" not in html
+    assert "nicht gespeichert" not in html  # nothing was sent
+    sent = client.post("/database-gone/", {"city": "Hamburg"})
+    assert sent.status_code == 503 and "nicht gespeichert" in sent.content.decode()
 
 
 @pytest.mark.parametrize(
