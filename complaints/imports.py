@@ -8,8 +8,9 @@ queue like any other; their places go through the same matching as the form's.
 The file: CSV separated by "," or ";", in UTF-8 (with or without BOM) or Latin-1/cp1252, or
 XLSX. Columns (German headers work too, see HEADERS): city (required), problems (required:
 slugs or German or English names, separated by ";" "," "/" or "|"), district, postal_code,
-submitted_at (24.11.2011, 24.11.2011 14:05 or ISO; default: now), technology, frequency,
-since (11/2011, 11.2011 or 2011-11), location, description, email, carrier.
+submitted_at (24.11.2011, 24.11.2011 14:05 or ISO; default: the moment of the import),
+technology, frequency, since (11/2011, 11.2011 or 2011-11), location, description, email,
+carrier.
 """
 
 import contextlib
@@ -200,8 +201,8 @@ class DateTimeWidget(widgets.Widget):
     def start(self, now: datetime.datetime | None = None) -> None:
         """Called for each import: its moment, and no texts checked yet."""
         self.now = now
-        # date text -> its moment, or the ValueError it gave (for one import: see clean).
-        self.checked: dict[str, datetime.datetime | ValueError] = {}
+        # date text -> its moment, or the error message it gave (for one import: see clean).
+        self.checked: dict[str, datetime.datetime | str] = {}
 
     def clean(self, value, row=None, **kwargs):
         if value in (None, ""):
@@ -215,10 +216,10 @@ class DateTimeWidget(widgets.Widget):
             try:
                 found = self._moment(value)
             except ValueError as error:
-                found = error
+                found = str(error)
             self.checked[value] = found
-        if isinstance(found, ValueError):
-            raise ValueError(*found.args)
+        if type(found) is str:
+            raise ValueError(found)
         return found
 
     def _moment(self, value) -> datetime.datetime:
@@ -277,7 +278,7 @@ class ProblemsWidget(widgets.Widget):
     same list for the same text, not to be changed)."""
 
     known: dict | None = None  # name -> pk, read once per import (see start)
-    checked: dict  # text -> its problems, or the ValueError it gave (for one import)
+    checked: dict  # text -> its problems, or the error message it gave (for one import)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -295,10 +296,10 @@ class ProblemsWidget(widgets.Widget):
             try:
                 found = self._problems(key)
             except ValueError as error:
-                found = error
+                found = str(error)
             self.checked[key] = found
-        if isinstance(found, ValueError):
-            raise ValueError(*found.args)
+        if type(found) is str:
+            raise ValueError(found)
         return found
 
     def _problems(self, value: str) -> list[int]:
@@ -449,15 +450,11 @@ class LegacyComplaintResource(resources.ModelResource):
         self.fields["problems"].widget.start()
         self.fields["submitted_at"].widget.start(timezone.now())
         self._places = {}
-        self._import_fields = self._blank = self._plan = None
+        self._import_fields = self._blank = self._plan = self._tokens = None
         # What every row looks up, taken from the settings once.
         self._carrier_codes = dict(settings.EINZELFALL_CARRIERS)
         self._default_carrier = next(iter(self._carrier_codes))
         self._carriers = {str(name).lower(): code for code, name in self._carrier_codes.items()}
-        self._tokens = {
-            "reference": _random_texts(REFERENCE_BYTES, reference_text),
-            "pseudonym": _random_texts(PSEUDONYM_BYTES, pseudonym_text),
-        }
         # One index for the whole import: matching never reloads it from the database in
         # the middle (the database is busy with the stream, see ComplaintStream).
         self._index = matching.get_index()
@@ -582,6 +579,11 @@ class LegacyComplaintResource(resources.ModelResource):
         # import: Model.__init__ looks up every field's default for every row. The random
         # reference and pseudonym come from a store drawn a thousand at a time (one call to
         # the system's random source per row and token was a tenth of a big import).
+        if getattr(self, "_tokens", None) is None:
+            self._tokens = {
+                "reference": _random_texts(REFERENCE_BYTES, reference_text),
+                "pseudonym": _random_texts(PSEUDONYM_BYTES, pseudonym_text),
+            }
         if getattr(self, "_blank", None) is None:
             fields = Complaint._meta.concrete_fields
             per_row = [f for f in fields if f.has_default() and callable(f.default)]
