@@ -266,6 +266,18 @@ def test_the_preview_of_a_big_file_counts_every_row_and_shows_the_first(organize
     assert Complaint.objects.count() == 150
 
 
+def test_a_file_of_many_bad_rows_counts_them_and_lists_the_first(organizer_client):
+    rows = "".join(f"{n % 28 + 1}.11.2011;Hamburg;Funkloch {n}\r\n" for n in range(150))
+    preview = upload(organizer_client, f"Datum;Stadt;Problem\r\n{rows}".encode())
+    html = preview.content.decode()
+    count = re.search(r'data-testid="invalid-count">(.*?)</p>', html, re.S)[1]
+    assert "150 Zeilen sind fehlerhaft" in count and "Die ersten 100" in count
+    assert "Funkloch 99" in html and "Funkloch 100" not in html
+    assert html.count('class="validation-error-count"') == 100
+    assert preview.context.get("confirm_form") is None  # nothing to confirm
+    assert not Complaint.objects.exists()
+
+
 def test_a_query_while_the_rows_are_stored_fails_at_once():
     """On PostgreSQL the rows go to the database in one stream while the next are checked: a
     query in between (none is made today) must give an error, not wait for the stream."""
