@@ -47,6 +47,7 @@ from .models import (
     Complaint,
     Frequency,
     Location,
+    Place,
     ProblemType,
     Status,
     Technology,
@@ -697,9 +698,38 @@ class LegacyComplaintResource(resources.ModelResource):
         # see, and a report being submitted at that moment (an id drawn, not yet committed)
         # would give the next report the same id. The ids came from the sequence anyway.
         resources.Resource.after_import(self, dataset, result, **kwargs)
+        if not (result.has_errors() or result.has_validation_errors()):
+            self._hold_places_and_problems()
         if not kwargs.get("dry_run"):
             # Pending complaints count on the public counter.
-            transaction.on_commit(counter_invalidate)
+            transaction.on_commit(counter_invalidate, robust=True)
+
+    def _hold_places_and_problems(self) -> None:
+        """The places and problem types the rows point at, as they were when the import
+        began (the place index, the problem names), must still be there at its commit, or the
+        database refuses the commit (a server error). Those still there are held until then
+        (FOR NO KEY UPDATE: a deletion or a change waits; new reports do not); if one is gone
+        or merged into another, the import is refused with a message, to be run again."""
+        places = {pk for _, *ids in self._places.values() for pk in ids if pk is not None}
+        problems = set((self.fields["problems"].widget.known or {}).values())
+        gone = set()
+        for queryset, ids in (
+            (Place.objects.filter(merged_into__isnull=True), places),
+            (ProblemType.objects.all(), problems),
+        ):
+            ids = sorted(ids)
+            for start in range(0, len(ids), 1000):
+                chunk = ids[start : start + 1000]
+                found = queryset.select_for_update(no_key=True).filter(pk__in=chunk)
+                gone.update(set(chunk) - set(found.values_list("pk", flat=True)))
+        if gone:
+            matching.invalidate()  # this process's index (and the others') is out of date
+            raise ValueError(
+                _(
+                    "Places or problem types were changed while the file was being imported. "
+                    "Please import the file again."
+                )
+            )
 
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self._streaming:

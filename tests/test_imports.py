@@ -278,6 +278,28 @@ def test_a_file_of_many_bad_rows_counts_them_and_lists_the_first(organizer_clien
     assert not Complaint.objects.exists()
 
 
+def test_a_place_deleted_meanwhile_refuses_the_import_with_a_message(organizer_client):
+    """This process's place index still knows a district that another process deleted: the
+    rows would point at nothing and the database refuse the commit (a server error). The
+    import is refused instead, saying why, and the index is renewed for the next try."""
+    from complaints import matching
+    from complaints.models import Place
+
+    content = "city;district;problems\r\nHamburg;Altona;no-data\r\nKöln;;sms\r\n".encode()
+    preview = upload(organizer_client, content)
+    altona = matching.match("Hamburg", "Altona").district_id
+    Place.objects.filter(pk=altona).delete()  # elsewhere: this process's index is not told
+    assert matching.match("Hamburg", "Altona").district_id == altona
+    response = confirm(organizer_client, preview)
+    assert response.status_code == 302 and response["Location"].endswith("/import/")
+    page = organizer_client.get(response["Location"]).content.decode()
+    assert "Nichts wurde importiert: Orte oder Problemarten wurden während" in page
+    assert not Complaint.objects.exists()
+    assert matching.match("Hamburg", "Altona").district_id is None  # the index was renewed
+    confirm(organizer_client, upload(organizer_client, content))
+    assert Complaint.objects.filter(district_place=None).count() == 2
+
+
 def test_a_query_while_the_rows_are_stored_fails_at_once():
     """On PostgreSQL the rows go to the database in one stream while the next are checked: a
     query in between (none is made today) must give an error, not wait for the stream."""
