@@ -371,7 +371,7 @@ class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
             services.complaint_record_moderation(complaint=obj, moderator=request.user)
         elif obj.status == Status.PUBLISHED and form.changed_data:
             # A published report's place, problems or technology changed: so do the stats.
-            transaction.on_commit(services.published_changed)
+            transaction.on_commit(services.published_changed, robust=True)
         super().save_model(request, obj, form, change)
 
     def _moderate(self, request, queryset, status):
@@ -403,7 +403,7 @@ class ProblemTypeAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        transaction.on_commit(services.published_changed)  # names on the stats pages
+        transaction.on_commit(services.published_changed, robust=True)  # names on the stats pages
 
 
 # The place admins live in their own module; importing it registers them.

@@ -14,12 +14,12 @@ class RefreshAfterCommit:
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if self.refresh_on_save:
-            transaction.on_commit(self.refresh)
+            transaction.on_commit(self.refresh, robust=True)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        transaction.on_commit(self.refresh)
+        transaction.on_commit(self.refresh, robust=True)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        transaction.on_commit(self.refresh)
+        transaction.on_commit(self.refresh, robust=True)

@@ -112,18 +112,18 @@ class PlaceAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        transaction.on_commit(matching.invalidate)
-        transaction.on_commit(services.published_changed)  # names on the stats pages
+        transaction.on_commit(matching.invalidate, robust=True)
+        transaction.on_commit(services.published_changed, robust=True)  # names on the stats pages
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        transaction.on_commit(matching.invalidate)
-        transaction.on_commit(services.published_changed)
+        transaction.on_commit(matching.invalidate, robust=True)
+        transaction.on_commit(services.published_changed, robust=True)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        transaction.on_commit(matching.invalidate)
-        transaction.on_commit(services.published_changed)
+        transaction.on_commit(matching.invalidate, robust=True)
+        transaction.on_commit(services.published_changed, robust=True)
 
     @admin.action(description=_("Merge selected places into one"), permissions=["change"])
     def merge_places(self, request, queryset):

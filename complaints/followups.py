@@ -159,7 +159,7 @@ def answer(complaint: Complaint, value: str, comment: str) -> bool:
         followup_answered_at=timezone.now(),
     )
     if stored and complaint.status == Status.PUBLISHED:
-        transaction.on_commit(published_changed)
+        transaction.on_commit(published_changed, robust=True)
     return bool(stored)
 
 

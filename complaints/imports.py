@@ -27,12 +27,13 @@ import tablib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import NOT_PROVIDED
 from django.db.models.base import ModelState
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.results import RowResult
@@ -322,6 +323,10 @@ class ProblemsWidget(widgets.Widget):
 
 
 EXTRA_COLUMN = "__extra_cells__"
+PLACES_CHANGED = gettext_lazy(
+    "Places or problem types were changed while the file was being imported. "
+    "Please import the file again."
+)
 # How import_instance takes a field's cell (see _import_plan).
 TEXT, RAW, OWN, FIELD = "text", "raw", "own", "field"
 # The dry run shows the values of the first rows only (the admin's import template says so):
@@ -462,7 +467,18 @@ class LegacyComplaintResource(resources.ModelResource):
         self._stream = self._stream_error = None
         self._rows_total, self._links = -1, []  # (before_import sets them)
         self._streaming = connections[router.db_for_write(Complaint)].vendor == "postgresql"
-        return super().import_data(dataset, **kwargs)
+        try:
+            return super().import_data(dataset, **kwargs)
+        except IntegrityError as error:
+            # The database refused the commit: its foreign keys are checked then, and a place
+            # or problem type was deleted at the last moment. Nothing was stored.
+            if kwargs.get("raise_errors"):
+                raise
+            result = self.get_result_class()()
+            result.append_base_error(
+                self.get_error_result_class()(ValueError(f"{PLACES_CHANGED} ({error})"))
+            )
+            return result
 
     def import_data_inner(self, *args, **kwargs):
         try:
@@ -699,19 +715,20 @@ class LegacyComplaintResource(resources.ModelResource):
         # would give the next report the same id. The ids came from the sequence anyway.
         resources.Resource.after_import(self, dataset, result, **kwargs)
         if not (result.has_errors() or result.has_validation_errors()):
-            self._hold_places_and_problems()
+            self._check_places_and_problems()
         if not kwargs.get("dry_run"):
             # Pending complaints count on the public counter.
             transaction.on_commit(counter_invalidate, robust=True)
 
-    def _hold_places_and_problems(self) -> None:
+    def _check_places_and_problems(self) -> None:
         """The places and problem types the rows point at, as they were when the import
-        began (the place index, the problem names), must still be there at its commit, or the
-        database refuses the commit (a server error). Those still there are held until then
-        (FOR NO KEY UPDATE: a deletion or a change waits; new reports do not); if one is gone
-        or merged into another, the import is refused with a message, to be run again."""
+        began (the place index, the problem names), must still be there, or the database
+        refuses the commit: one deleted or merged in the meantime (a place index a few seconds
+        out of date) refuses the import with a message, to be run again. (What is deleted
+        between this check and the commit is caught in import_data.)"""
         places = {pk for _, *ids in self._places.values() for pk in ids if pk is not None}
-        problems = set((self.fields["problems"].widget.known or {}).values())
+        checked = self.fields["problems"].widget.checked.values()  # problem lists, errors
+        problems = {pk for found in checked if type(found) is list for pk in found}
         gone = set()
         for queryset, ids in (
             (Place.objects.filter(merged_into__isnull=True), places),
@@ -720,16 +737,13 @@ class LegacyComplaintResource(resources.ModelResource):
             ids = sorted(ids)
             for start in range(0, len(ids), 1000):
                 chunk = ids[start : start + 1000]
-                found = queryset.select_for_update(no_key=True).filter(pk__in=chunk)
-                gone.update(set(chunk) - set(found.values_list("pk", flat=True)))
-        if gone:
-            matching.invalidate()  # this process's index (and the others') is out of date
-            raise ValueError(
-                _(
-                    "Places or problem types were changed while the file was being imported. "
-                    "Please import the file again."
+                gone.update(
+                    set(chunk) - set(queryset.filter(pk__in=chunk).values_list("pk", flat=True))
                 )
-            )
+        if gone:
+            with contextlib.suppress(Exception):  # (a cache that fails must not hide why)
+                matching.invalidate()  # this process's index (and the others') is out of date
+            raise ValueError(PLACES_CHANGED)
 
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self._streaming:

@@ -325,12 +325,13 @@ def get_index() -> PlaceIndex:
 
 
 def invalidate() -> None:
-    """Places or aliases changed: every process rebuilds its index (this one at once)."""
+    """Places or aliases changed: every process rebuilds its index (this one at once, even
+    when the cache that tells the others fails)."""
     global _index, generation
-    cache.set(VERSION_CACHE_KEY, uuid.uuid4().hex, None)
     with _lock:
         _index = None
         generation += 1
+    cache.set(VERSION_CACHE_KEY, uuid.uuid4().hex, None)
 
 
 def match(city: str = "", district: str = "", postal_code: str = "") -> Match:

@@ -69,7 +69,7 @@ def complaint_delete(*, complaint: Complaint) -> None:
         content_type=ContentType.objects.get_for_model(Complaint), object_id=str(locked.pk)
     ).delete()
     locked.delete()
-    transaction.on_commit(published_changed if was_published else counter_invalidate)
+    transaction.on_commit(published_changed if was_published else counter_invalidate, robust=True)
 
 
 @transaction.atomic
@@ -193,10 +193,10 @@ def _live_match(found: matching.Match) -> matching.Match:
         Place.objects.filter(pk__in=ids, merged_into__isnull=True).values_list("pk", flat=True)
     )
     if found.city_id not in live:
-        transaction.on_commit(matching.invalidate)
+        transaction.on_commit(matching.invalidate, robust=True)
         return matching.Match()
     if found.district_id is not None and found.district_id not in live:
-        transaction.on_commit(matching.invalidate)
+        transaction.on_commit(matching.invalidate, robust=True)
         return matching.Match(found.city_id)
     return found
 
@@ -230,7 +230,7 @@ def complaints_moderate(
             change_message=[{"changed": {"fields": ["status"]}}],
             single_object=False,
         )
-    transaction.on_commit(published_changed)
+    transaction.on_commit(published_changed, robust=True)
     return changed
 
 
@@ -241,7 +241,7 @@ def complaint_record_moderation(*, complaint: Complaint, moderator: AbstractBase
     """
     complaint.moderated_by = moderator
     complaint.moderated_at = timezone.now()
-    transaction.on_commit(published_changed)
+    transaction.on_commit(published_changed, robust=True)
 
 
 # -- places -----------------------------------------------------------------------------------
@@ -355,8 +355,8 @@ def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
         )
     summary.postal_codes = len(wanted_codes)
     summary.removed = _remove_places_gone_from_data(existing, {r.source_key for r in data.places})
-    transaction.on_commit(matching.invalidate)
-    transaction.on_commit(published_changed)
+    transaction.on_commit(matching.invalidate, robust=True)
+    transaction.on_commit(published_changed, robust=True)
     return summary
 
 
@@ -420,8 +420,8 @@ def place_assign_raw_name(*, raw_key: str, place: Place, moderator: AbstractBase
         change_message=f"Assigned the name {alias_name!r} ({len(changed)} complaints).",
         single_object=True,
     )
-    transaction.on_commit(matching.invalidate)
-    transaction.on_commit(published_changed)
+    transaction.on_commit(matching.invalidate, robust=True)
+    transaction.on_commit(published_changed, robust=True)
     return len(changed)
 
 
@@ -476,8 +476,8 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
             change_message=message,
             single_object=True,
         )
-    transaction.on_commit(matching.invalidate)
-    transaction.on_commit(published_changed)
+    transaction.on_commit(matching.invalidate, robust=True)
+    transaction.on_commit(published_changed, robust=True)
     return moved
 
 

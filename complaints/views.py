@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import abuse, confirmation, followups, selectors, services
 from .forms import ComplaintForm, FollowupForm
@@ -225,9 +227,20 @@ def thanks(request, reference):
     context = {
         "complaint": complaint,
         "private_link": request.build_absolute_uri(complaint.private_url()),
-        "counter": selectors.public_counter(),
+        "counter": _counter_if_available(),
     }
     return _private(render(request, "complaints/thanks.html", context))
+
+
+def _counter_if_available() -> int | None:
+    """The public counter, or None while the cache (Redis) cannot be reached: the page that
+    says a report is stored must say so even then (a report stored just before Redis went
+    away leads here)."""
+    try:
+        return selectors.public_counter()
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        logger.error("The counter could not be read (%s)", type(error).__name__)
+        return None
 
 
 def _private(response):

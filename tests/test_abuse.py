@@ -167,8 +167,28 @@ def test_a_cache_failure_after_storing_still_leads_to_the_stored_report(
     assert complaint.email and complaint.email not in caplog.text
 
 
+def test_the_thanks_page_shows_the_stored_report_while_redis_is_away(client):
+    """Nothing answers at the cache's address (Redis restarting): the page that says a report
+    is stored still does, without the counter that lives in the cache."""
+    from django.test import override_settings
+
+    from .factories import ComplaintFactory
+
+    complaint = ComplaintFactory()
+    assert 'data-testid="counter"' in client.get(complaint.private_url()).content.decode()
+    away = {"BACKEND": "einzelfall.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    with override_settings(CACHES={"default": away}):
+        response = client.get(complaint.private_url())
+    html = response.content.decode()
+    assert response.status_code == 200 and "Ihre Meldung wurde gezählt" in html
+    assert 'data-testid="counter"' not in html and 'data-testid="private-link"' in html
+
+
+# (migrated_data: transactional tests empty the database; see test_followups.py)
 @pytest.mark.django_db(transaction=True)
-def test_a_cache_failure_at_the_commit_still_leads_to_the_stored_report(valid_report, monkeypatch):
+def test_a_cache_failure_at_the_commit_still_leads_to_the_stored_report(
+    valid_report, monkeypatch, migrated_data
+):
     """The counter's cached value is dropped once the report is committed: Redis failing at
     that moment is logged, and the submitter still gets their private link."""
     from redis.exceptions import ConnectionError as RedisConnectionError

@@ -96,7 +96,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"  {created:,} / {count:,}")
             if created:
                 demo_data.seed_campaign()
-            transaction.on_commit(counter_invalidate)
+            transaction.on_commit(counter_invalidate, robust=True)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(f"Created {created:,} demo complaints in {elapsed:.1f} s.")
