@@ -191,6 +191,23 @@ def _parse_datetime(raw: str) -> datetime.datetime | None:
     return None
 
 
+def _remembered(checked: dict, text: str, check):
+    """check(text), or what it gave for the same text before (checked: for one import): a
+    value, or the message of the ValueError it raised, raised again. (Not the exception
+    itself: its traceback would keep a row alive for every bad text.) check never returns
+    a str."""
+    found = checked.get(text)
+    if found is None:
+        try:
+            found = check(text)
+        except ValueError as error:
+            found = str(error)
+        checked[text] = found
+    if type(found) is str:
+        raise ValueError(found)
+    return found
+
+
 class DateTimeWidget(widgets.Widget):
     """24.11.2011, 24.11.2011 14:05, 2011-11-24, 2011-11-24T14:05 or a spreadsheet date.
 
@@ -213,16 +230,7 @@ class DateTimeWidget(widgets.Widget):
             return self._moment(value)
         # The dates of a file repeat, and trying format after format is most of a row's
         # parsing: each text is checked once per import.
-        found = self.checked.get(value)
-        if found is None:
-            try:
-                found = self._moment(value)
-            except ValueError as error:
-                found = str(error)
-            self.checked[value] = found
-        if type(found) is str:
-            raise ValueError(found)
-        return found
+        return _remembered(self.checked, value, self._moment)
 
     def _moment(self, value) -> datetime.datetime:
         if isinstance(value, datetime.datetime):
@@ -292,17 +300,7 @@ class ProblemsWidget(widgets.Widget):
         self.checked = {}
 
     def clean(self, value, row=None, **kwargs):
-        key = str(value or "")
-        found = self.checked.get(key)
-        if found is None:
-            try:
-                found = self._problems(key)
-            except ValueError as error:
-                found = str(error)
-            self.checked[key] = found
-        if type(found) is str:
-            raise ValueError(found)
-        return found
+        return _remembered(self.checked, str(value or ""), self._problems)
 
     def _problems(self, value: str) -> list[int]:
         if self.known is None:
