@@ -166,7 +166,29 @@ def test_rows_the_form_would_refuse_are_refused(organizer_client, content, messa
 
 def test_a_column_given_twice_is_refused(organizer_client):
     preview = upload(organizer_client, b"Stadt,city,problems\nHamburg,Bremen,no-data\n")
-    assert "zweimal" in preview.content.decode()
+    html = preview.content.decode()
+    assert "zweimal" in html and "Traceback" not in html  # in words, not in Python
+    assert not Complaint.objects.exists()
+
+
+def test_rows_that_fail_are_counted_and_the_first_listed(organizer_client, monkeypatch):
+    """Rows that fail for a reason of the program's (not the file's): the page says how
+    many, lists the first 100 with their line, and shows no traceback."""
+    from complaints.admin import ComplaintAdmin
+    from complaints.imports import LegacyComplaintResource
+
+    class Failing(LegacyComplaintResource):
+        def import_instance(self, instance, row, **kwargs):
+            raise RuntimeError(f"cannot handle {row['city']}")
+
+    monkeypatch.setattr(ComplaintAdmin, "resource_classes", [Failing])
+    rows = "".join(f"Ort {n};no-data\r\n" for n in range(150))
+    html = upload(organizer_client, f"Stadt;Problem\r\n{rows}".encode()).content.decode()
+    errors = re.search(r'data-testid="import-errors">(.*?)</ul>', html, re.S)[1]
+    assert errors.count('class="import-error-li"') == 100
+    assert "cannot handle Ort 99" in errors and "cannot handle Ort 100" not in errors
+    assert "150 Zeilen sind fehlerhaft. Die ersten 100" in errors
+    assert "Traceback" not in html
     assert not Complaint.objects.exists()
 
 
