@@ -361,8 +361,18 @@ def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
 
 
 def _remove_places_gone_from_data(existing: dict[str, Place], current_keys: set[str]) -> int:
-    """Delete places a newer data set no longer has, unless something refers to them."""
-    gone = {p.pk for key, p in existing.items() if key not in current_keys}
+    """Delete places a newer data set no longer has, unless something refers to them.
+
+    They are locked first, until the commit: a report committed before is seen below as a
+    use; one committed meanwhile waits for the deletion and is then refused by the database
+    (and stored again without the place: complaints.views._submit). Without the lock such a
+    report, committed between the check and the deletion, would make the database refuse
+    this whole run at its commit."""
+    candidates = sorted(p.pk for key, p in existing.items() if key not in current_keys)
+    gone = set()
+    for start in range(0, len(candidates), 5000):
+        locked = Place.objects.select_for_update().filter(pk__in=candidates[start : start + 5000])
+        gone.update(locked.order_by("pk").values_list("pk", flat=True))
     if not gone:
         return 0
     in_use = set()

@@ -1,7 +1,9 @@
+import contextlib
 import logging
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from . import abuse, confirmation, followups, selectors, services
+from . import abuse, confirmation, followups, matching, selectors, services
 from .forms import ComplaintForm, FollowupForm
 from .models import Complaint, FollowupAnswer
 
@@ -110,6 +112,18 @@ def report(request):
 
 
 def _submit(request, data):
+    try:
+        return _submit_once(request, data)
+    except IntegrityError:
+        # The database refused the commit: a place the report was matched to was deleted in
+        # that very moment (manage.py load_places with a newer data set). Once more, with the
+        # places as they are now: the report is stored, unmatched if need be.
+        with contextlib.suppress(Exception):  # (this process's index is dropped first)
+            matching.invalidate()
+        return _submit_once(request, data)
+
+
+def _submit_once(request, data):
     client = abuse.client_ip(request)
     return services.complaint_submit(
         carrier=data["carrier"],

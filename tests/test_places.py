@@ -1,6 +1,7 @@
 """Places: the gazetteer loaded from the real data, matching messy input, and the admin."""
 
 import io
+import time
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -524,3 +525,88 @@ def test_merging_moves_names_districts_and_postal_codes(django_capture_on_commit
     # The index follows at once: the source's names and codes now lead to the target.
     assert matched("Halle (Saale)")[0] == "Hamburg"
     assert matched("", "", sorted(codes)[0])[0] == "Hamburg"
+
+
+# -- places deleted by a newer data set while reports come in ------------------------------------
+# Transactional: what the database checks at a commit (migrated_data: such tests empty the
+# database; see test_followups.py).
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_whose_place_was_deleted_that_moment_is_stored_again(
+    client, valid_report, monkeypatch, migrated_data
+):
+    """The place a report was matched to is deleted just before its commit (load_places
+    with a newer data set): the database refuses the commit, the report is stored again
+    with the places as they are now, and the submitter sees their private link, not an
+    error page."""
+    from django.test import Client
+
+    from complaints import services
+
+    real = services._live_match
+    calls = []
+
+    def deleted_that_moment(found):
+        calls.append(found)
+        # The first time: a place that was there when checked and is gone at the commit.
+        return matching.Match(city_id=2_000_000_000) if len(calls) == 1 else real(found)
+
+    monkeypatch.setattr(services, "_live_match", deleted_that_moment)
+    response = Client(raise_request_exception=False).post("/report/", valid_report)
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302 and response["Location"] == complaint.private_url()
+    assert len(calls) == 2 and complaint.city == "Hamburg"
+    # Matched again to the places there are now (none, if an earlier test emptied them).
+    assert complaint.city_place_id is None or Place.objects.filter(pk=complaint.city_place_id)
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql", reason="row locks"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_report_committed_while_load_places_deletes_its_place_does_not_undo_the_load(
+    migrated_data,
+):
+    """load_places removes a place a newer data set no longer has. A report referring to it
+    is committed between load_places' check for uses and its deletion: that report has to
+    wait and is refused (and stored again by the form), rather than the database refusing
+    the whole load at its commit."""
+    import threading
+
+    from django.db import IntegrityError, connection, transaction
+
+    from complaints import services
+
+    place = Place.objects.create(
+        name="Atlantis", slug="atlantis", kind=Place.Kind.CITY, source_key="test:atlantis"
+    )
+    inserted, commit, outcome = threading.Event(), threading.Event(), []
+
+    def report():
+        try:
+            with transaction.atomic():
+                ComplaintFactory(city="Atlantis", district="", city_place=place)
+                inserted.set()
+                commit.wait(10)
+            outcome.append("stored")
+        except IntegrityError:
+            outcome.append("refused")
+        finally:
+            connection.close()
+
+    def deleting(execute, sql, params, many, context):
+        if sql.startswith('DELETE FROM "complaints_place"'):
+            commit.set()  # the report commits now, between the check for uses and this
+            time.sleep(0.5)
+        return execute(sql, params, many, context)
+
+    thread = threading.Thread(target=report)
+    thread.start()
+    assert inserted.wait(10)
+    with connection.execute_wrapper(deleting), transaction.atomic():
+        removed = services._remove_places_gone_from_data({"test:atlantis": place}, set())
+    matching.invalidate()  # as gazetteer_sync does after its commit
+    thread.join(10)
+    assert removed == 1 and not Place.objects.filter(pk=place.pk).exists()
+    assert outcome == ["refused"] and not Complaint.objects.exists()
