@@ -18,9 +18,11 @@ import csv
 import datetime
 import functools
 import io
+import logging
 import operator
 import re
 import secrets
+import traceback
 from zoneinfo import ZoneInfo
 
 import tablib
@@ -58,6 +60,8 @@ from .models import (
 from .placenames import name_key
 from .redaction import redact
 from .services import counter_invalidate
+
+logger = logging.getLogger(__name__)
 
 HEADERS = {
     # German and other usual names of the columns, lower case, for the field they mean.
@@ -526,6 +530,14 @@ class LegacyComplaintResource(resources.ModelResource):
             row_result.import_type = RowResult.IMPORT_TYPE_INVALID
             row_result.validation_error = ValidationError(error.update_error_dict({}))
         except Exception as error:
+            # Not the file's fault: for whoever maintains this, where it happened (the frames,
+            # not the message, which may hold the row's personal data).
+            logger.error(
+                "Import row %s failed with %s:\n%s",
+                kwargs["row_number"],
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
             row_result.import_type = RowResult.IMPORT_TYPE_ERROR
             row_result.errors.append(
                 self.get_error_result_class()(error, row=row, number=kwargs["row_number"])

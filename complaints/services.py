@@ -367,12 +367,14 @@ def _remove_places_gone_from_data(existing: dict[str, Place], current_keys: set[
     use; one committed meanwhile waits for the deletion and is then refused by the database
     (and stored again without the place: complaints.views._submit). Without the lock such a
     report, committed between the check and the deletion, would make the database refuse
-    this whole run at its commit."""
+    this whole run at its commit. A place someone else holds (a merge, an import's commit)
+    is left for a later run rather than waited for: waiting could deadlock."""
     candidates = sorted(p.pk for key, p in existing.items() if key not in current_keys)
     gone = set()
     for start in range(0, len(candidates), 5000):
-        locked = Place.objects.select_for_update().filter(pk__in=candidates[start : start + 5000])
-        gone.update(locked.order_by("pk").values_list("pk", flat=True))
+        free = Place.objects.select_for_update(skip_locked=True)
+        locked = free.filter(pk__in=candidates[start : start + 5000]).order_by("pk")
+        gone.update(locked.values_list("pk", flat=True))
     if not gone:
         return 0
     in_use = set()
@@ -444,7 +446,10 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
     # Re-read both under a row lock: two moderators merging A into B and B into A at once
     # must not leave two tombstones pointing at each other.
     locked = {
-        p.pk: p for p in Place.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+        p.pk: p
+        for p in Place.objects.select_for_update()
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
     }
     source, target = locked[source.pk], locked[target.pk]
     if source.kind != target.kind:

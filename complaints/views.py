@@ -1,9 +1,9 @@
-import contextlib
 import logging
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from . import abuse, confirmation, followups, matching, selectors, services
+from . import abuse, confirmation, followups, selectors, services
 from .forms import ComplaintForm, FollowupForm
 from .models import Complaint, FollowupAnswer
 
@@ -112,15 +112,25 @@ def report(request):
 
 
 def _submit(request, data):
+    committing = not transaction.get_connection().in_atomic_block
     try:
         return _submit_once(request, data)
-    except IntegrityError:
-        # The database refused the commit: a place the report was matched to was deleted in
-        # that very moment (manage.py load_places with a newer data set). Once more, with the
-        # places as they are now: the report is stored, unmatched if need be.
-        with contextlib.suppress(Exception):  # (this process's index is dropped first)
-            matching.invalidate()
+    except IntegrityError as error:
+        if not (committing and _foreign_key_refused(error)):
+            raise
+        # The database refused the commit for a foreign key: a place the report was matched
+        # to was deleted in that very moment (manage.py load_places with a newer data set).
+        # Once more: the places are checked again (services._live_match), and the report is
+        # stored, unmatched if need be.
+        logger.warning("A report was refused at its commit (a place gone); stored again")
         return _submit_once(request, data)
+
+
+def _foreign_key_refused(error: IntegrityError) -> bool:
+    cause = error.__cause__
+    return isinstance(cause, psycopg.errors.ForeignKeyViolation) or (
+        "FOREIGN KEY constraint failed" in str(error)  # SQLite's words
+    )
 
 
 def _submit_once(request, data):

@@ -586,7 +586,7 @@ def test_a_report_committed_while_load_places_deletes_its_place_does_not_undo_th
     def report():
         try:
             with transaction.atomic():
-                ComplaintFactory(city="Atlantis", district="", city_place=place)
+                ComplaintFactory(city="Atlantis", district="", city_place_id=place.pk)
                 inserted.set()
                 commit.wait(10)
             outcome.append("stored")
