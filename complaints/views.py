@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from einzelfall.cache import CACHE_UNREACHABLE
 
 from . import abuse, confirmation, followups, selectors, services
 from .forms import ComplaintForm, FollowupForm
@@ -262,7 +262,7 @@ def _counter_if_available() -> int | None:
     away leads here)."""
     try:
         return selectors.public_counter()
-    except (RedisConnectionError, RedisTimeoutError) as error:
+    except CACHE_UNREACHABLE as error:
         logger.error("The counter could not be read (%s)", type(error).__name__)
         return None
 

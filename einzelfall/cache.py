@@ -9,6 +9,12 @@ between threads, so one client per pool does.
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+# What the cache raises when Redis cannot be reached (restarting, overloaded): the pages
+# answer "back in a moment" (einzelfall.views.server_error) or do without the cache.
+CACHE_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
