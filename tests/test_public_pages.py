@@ -117,7 +117,7 @@ def test_thanks_page_is_private(client):
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
 
 
 def test_wrong_reference_gets_the_friendly_404(client):
