@@ -10,14 +10,14 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 from import_export.admin import ImportMixin
 from import_export.formats import base_formats
 
 from . import services, text
 from .admin_exports import downloads_view
 from .admin_mixins import RefreshAfterCommit
-from .imports import LegacyComplaintResource, LegacyCSV
+from .imports import LegacyComplaintResource, LegacyCSV, ShortCacheStorage
 from .models import Complaint, ProblemType, Status
 from .redaction import redact
 
@@ -48,6 +48,27 @@ MODERATION_MESSAGES = {
         "%(count)d complaint marked as spam.", "%(count)d complaints marked as spam.", "count"
     ),
 }
+
+
+IMPORT_REFUSALS = {
+    "gone": _(
+        "The uploaded file is no longer there (more than an hour old, or imported). Nothing "
+        "was imported now; please upload it again if needed."
+    ),
+    "taken": _(
+        "This file has already been imported (or is being imported right now). Nothing was "
+        "imported again."
+    ),
+}
+
+
+def imported_message(result) -> str:
+    count = result.totals.get("new", 0)
+    return ngettext(
+        "%(count)d report was imported into the moderation queue.",
+        "%(count)d reports were imported into the moderation queue.",
+        count,
+    ) % {"count": count}
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -257,20 +278,46 @@ class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
         return False
 
     def process_import(self, request, **kwargs):
-        # django-import-export reads the upload back from the cache without checking: a second
-        # confirmation (double click, back button) or an expired upload would be a 500.
+        """The confirmed import, told as it happened: what happened is looked up (is the upload
+        there, has another confirmation taken it, did the import return committed rows), never
+        guessed from the type of an exception."""
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)  # shows the form's errors
+        upload = ShortCacheStorage(name=confirm_form.cleaned_data["import_file_name"])
+        claim = upload.claim()
+        if claim is not ShortCacheStorage.CLAIMED:
+            messages.error(request, IMPORT_REFUSALS[claim])
+            return redirect("admin:complaints_complaint_import")
+        request.import_result = None  # set by process_dataset once the import has returned
         try:
             return super().process_import(request, **kwargs)
-        except (AttributeError, TypeError):
-            logger.warning("An import was confirmed whose upload is gone", exc_info=True)
-            messages.error(
-                request,
-                _(
-                    "The uploaded file is no longer there (already imported, or more than an "
-                    "hour old). Nothing was imported now; please upload it again if needed."
-                ),
-            )
-            return redirect("admin:complaints_complaint_import")
+        except Exception:
+            result = request.import_result
+            if result is None or result.has_errors() or result.has_validation_errors():
+                logger.exception("A confirmed import failed; nothing was stored")
+                upload.release()  # the file stays: the same confirmation may be tried again
+                messages.error(
+                    request,
+                    _(
+                        "Nothing was imported: an error occurred. The file is kept for an hour; "
+                        "please try again."
+                    ),
+                )
+                return redirect("admin:complaints_complaint_import")
+            # The rows are committed; a step after it failed (a message, the cache). The
+            # claim stays, so confirming once more cannot import them twice.
+            logger.exception("An import was stored; a step after its commit failed")
+            messages.success(request, imported_message(result))
+            return redirect("admin:complaints_complaint_changelist")
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        result = super().process_dataset(dataset, form, request, **kwargs)
+        request.import_result = result
+        return result
+
+    def add_success_message(self, result, request):
+        messages.success(request, imported_message(result))
 
     def process_result(self, result, request):
         # django-import-export reports a confirmed import as done without looking: one that

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import tablib
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, connections, router, transaction
@@ -386,6 +387,24 @@ class ShortCacheStorage(CacheStorage):
     holds the submitters' email addresses."""
 
     CACHE_LIFETIME = 3600
+    CLAIMED, GONE, TAKEN = "claimed", "gone", "taken"
+
+    def _claim_key(self) -> str:
+        return f"{self.CACHE_PREFIX}claim-{self.name}"
+
+    def claim(self) -> str:
+        """CLAIMED for the one confirmation that may import this upload; TAKEN when another
+        confirmation has it (two tabs, a double click; kept after a stored import), GONE when
+        the file has expired. One atomic cache.add, shared by every app instance."""
+        if not cache.add(self._claim_key(), 1, self.CACHE_LIFETIME):
+            return self.TAKEN
+        if not cache.has_key(self.CACHE_PREFIX + self.name):
+            self.release()
+            return self.GONE
+        return self.CLAIMED
+
+    def release(self) -> None:
+        cache.delete(self._claim_key())
 
 
 class LegacyCSV(base_formats.TextFormat):

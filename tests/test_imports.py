@@ -202,7 +202,19 @@ def test_confirming_twice_imports_once_and_says_so(organizer_client):
     assert again.status_code == 302 and again["Location"].endswith("/import/")
     assert Complaint.objects.count() == 1
     page = organizer_client.get(again["Location"]).content.decode()
-    assert "nicht mehr da" in page
+    assert "bereits importiert" in page
+
+
+def test_confirming_an_expired_upload_says_the_file_is_gone(organizer_client):
+    from complaints.imports import ShortCacheStorage
+
+    preview = upload(organizer_client, b"city,problems\nHamburg,no-data\n")
+    name = preview.context["confirm_form"].initial["import_file_name"]
+    ShortCacheStorage(name=name).remove()  # as the cache does an hour later
+    again = confirm(organizer_client, preview)
+    assert again.status_code == 302 and again["Location"].endswith("/import/")
+    assert "nicht mehr da" in organizer_client.get(again["Location"]).content.decode()
+    assert not Complaint.objects.exists()
 
 
 def test_a_file_of_several_batches_is_stored_whole_or_not_at_all():
@@ -425,3 +437,76 @@ def test_an_import_stopped_at_the_first_bad_row_stores_nothing():
         )
     assert not Complaint.objects.exists()
     assert ComplaintFactory().pk  # the connection is usable afterwards
+
+
+def messages_of(response) -> list[str]:
+    from django.contrib.messages import get_messages
+
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize("failure", [TypeError, ConnectionError])
+def test_an_error_after_the_commit_says_what_was_imported(organizer_client, monkeypatch, failure):
+    """The rows are stored; the step after (here the success message, a cache error just as
+    likely) fails. The person is told the truth, and confirming again imports nothing."""
+    from complaints.admin import ComplaintAdmin
+
+    preview = upload(organizer_client, b"city,problems\nHamburg,no-data\nBerlin,sms\n")
+
+    def broken(self, result, request):
+        raise failure("after the commit")
+
+    monkeypatch.setattr(ComplaintAdmin, "add_success_message", broken)
+    response = confirm(organizer_client, preview)
+    assert Complaint.objects.count() == 2
+    assert response.status_code == 302
+    assert response["Location"].endswith("/admin/complaints/complaint/")
+    said = messages_of(response)
+    assert any("2 Meldungen wurden in die Moderationswarteschlange importiert" in m for m in said), said
+    assert not any("Nichts wurde importiert" in m for m in said)
+
+    again = confirm(organizer_client, preview)
+    assert again.status_code == 302 and again["Location"].endswith("/import/")
+    assert Complaint.objects.count() == 2
+
+
+def test_an_error_before_the_commit_keeps_the_file_for_another_try(organizer_client, monkeypatch):
+    from complaints.imports import LegacyComplaintResource
+
+    preview = upload(organizer_client, b"city,problems\nHamburg,no-data\n")
+    original = LegacyComplaintResource.import_data
+
+    def broken(self, dataset, **kwargs):
+        raise ConnectionError("database gone")
+
+    monkeypatch.setattr(LegacyComplaintResource, "import_data", broken)
+    response = confirm(organizer_client, preview)
+    assert response.status_code == 302 and response["Location"].endswith("/import/")
+    assert any("Nichts wurde importiert" in m for m in messages_of(response))
+    assert not Complaint.objects.exists()
+
+    monkeypatch.setattr(LegacyComplaintResource, "import_data", original)
+    assert confirm(organizer_client, preview).status_code == 302
+    assert Complaint.objects.count() == 1
+
+
+def test_a_confirmation_while_another_one_runs_imports_nothing(organizer_client, monkeypatch):
+    """Two confirmations of one upload (two tabs, a double click) store its rows once."""
+    from complaints.admin import ComplaintAdmin
+
+    preview = upload(organizer_client, b"city,problems\nHamburg,no-data\n")
+    original = ComplaintAdmin.process_dataset
+    seen = []
+
+    def second_click_meanwhile(self, dataset, form, request, **kwargs):
+        if not seen:
+            seen.append(None)
+            seen[0] = confirm(organizer_client, preview)  # arrives while the first runs
+        return original(self, dataset, form, request, **kwargs)
+
+    monkeypatch.setattr(ComplaintAdmin, "process_dataset", second_click_meanwhile)
+    first = confirm(organizer_client, preview)
+    assert first.status_code == 302 and first["Location"].endswith("/admin/complaints/complaint/")
+    assert seen[0].status_code == 302 and seen[0]["Location"].endswith("/import/")
+    assert any("bereits importiert" in m for m in messages_of(seen[0]))
+    assert Complaint.objects.count() == 1
