@@ -69,8 +69,11 @@ def report(request):
         fresh_stamp = True
     elif posted and form.is_valid():
         if stamp is abuse.Stamp.QUICK:
-            # A complete, valid form within seconds of being shown: nobody types that fast.
-            return redirect("complaints:received")
+            # Complete and valid within seconds of being shown: a bot, or a person whose
+            # browser filled the form in. Nothing is stored; the form comes back filled in, to
+            # be checked and sent once more with the same stamp (a bot that posts once, at
+            # once, stores nothing; a person is never dropped silently).
+            return _report_page(request, form, confirm_step=True)
         # The stamp first (a form sent again is not counted against the limits), claimed in
         # one atomic step, and given back when the limits refuse the report.
         if not abuse.claim_stamp(request.POST):
@@ -168,7 +171,7 @@ def _sent_before(request, form):
     return _report_page(request, form, fresh_stamp=True)
 
 
-def _report_page(request, form, *, fresh_stamp=False):
+def _report_page(request, form, *, fresh_stamp=False, confirm_step=False):
     # A form shown again keeps the stamp of its first showing: correcting a typo does not
     # restart the clock. A form that needs a new stamp gets one dated back: the person has
     # spent the time already.
@@ -182,6 +185,7 @@ def _report_page(request, form, *, fresh_stamp=False):
         "city_names": selectors.largest_city_names(),
         "form_stamp": stamp,
         "honeypot": abuse.HONEYPOT_FIELD,
+        "confirm_step": confirm_step,
     }
     return render(request, "complaints/report.html", context)
 

@@ -38,14 +38,22 @@ def test_a_missing_or_forged_stamp_is_a_bot(client, valid_report, stamp):
     assert not Complaint.objects.exists()
 
 
-def test_a_form_sent_back_too_quickly_is_a_bot(client, valid_report, settings):
+def test_a_form_sent_back_too_quickly_is_asked_to_be_sent_once_more(client, valid_report, settings):
+    """A complete form within seconds (a bot, or a person with autofill) stores nothing and
+    comes back filled in, saying it was not sent yet; sent once more later, it is stored."""
     # Two seconds: a stamp holds whole seconds, so a minimum of one second could pass between
     # making the stamp and sending it on a busy machine.
     settings.MIN_FILL_SECONDS = 2
     page = client.get("/report/").content.decode()
     assert 'name="form_stamp"' in page and 'name="website"' in page
     data = {**valid_report, "form_stamp": abuse.form_stamp()}
-    assert client.post("/report/", data)["Location"] == "/report/received/"
+    quick = client.post("/report/", data)
+    assert quick.status_code == 200
+    html = quick.content.decode()
+    assert "noch nicht gesendet" in html
+    assert 'value="Hamburg"' in html and 'value="Altona"' in html  # nothing to type again
+    assert stamp_on(quick.content) == data["form_stamp"]
+    assert not Complaint.objects.exists()  # a bot that posts once, at once, stores nothing
     time.sleep(2.1)  # a person who took longer than the minimum
     response = client.post("/report/", data)
     assert response.status_code == 302 and "/report/thanks/" in response["Location"]
