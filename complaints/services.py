@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import gazetteer, matching, text
 from .models import (
@@ -96,12 +97,24 @@ def complaint_submit(
     Raises ValidationError for anything the model does not accept; nothing is stored then.
     """
     if carrier and carrier not in settings.EINZELFALL_CARRIERS:
-        raise ValidationError({"carrier": f"Unknown carrier {carrier!r}"}, code="invalid_choice")
+        raise ValidationError(
+            {
+                "carrier": ValidationError(
+                    _("Unknown carrier %(carrier)s."),
+                    code="invalid_choice",
+                    params={"carrier": carrier},
+                )
+            }
+        )
     if city.strip() and not text.has_letter(city):
-        raise ValidationError({"city": "A place name needs letters."}, code="no_letter")
+        raise ValidationError(
+            {"city": ValidationError(_("A place name needs letters."), code="no_letter")}
+        )
     problems = list(problems)
     if not problems:
-        raise ValidationError({"problems": "At least one problem is required."}, code="required")
+        raise ValidationError(
+            {"problems": ValidationError(_("Choose at least one problem."), code="required")}
+        )
     now = timezone.now()
     place = _live_match(matching.match(city, district, postal_code))
     complaint = Complaint(
@@ -411,17 +424,17 @@ def place_assign_raw_name(*, raw_key: str, place: Place, moderator: AbstractBase
     unmatched = Complaint.objects.filter(city_place__isnull=True, city_key=raw_key)
     rows = list(unmatched.values_list("pk", "city", "district"))
     if not rows:
-        raise ValidationError("No unmatched complaint has that name.", code="nothing_to_assign")
+        raise ValidationError(_("No unmatched complaint has that name."), code="nothing_to_assign")
     city = place.parent if place.kind == Place.Kind.DISTRICT else place
     index = matching.get_index()
     changed = []
-    for pk, _, district in rows:
+    for pk, _city, district in rows:
         district_id = place.pk if place.kind == Place.Kind.DISTRICT else None
         if district_id is None and district:
             district_id = index.district_in_city(city.pk, name_key(district))
         changed.append(Complaint(pk=pk, city_place_id=city.pk, district_place_id=district_id))
     Complaint.objects.bulk_update(changed, ["city_place", "district_place"], batch_size=1000)
-    alias_name = min(raw for _, raw, _ in rows)[:200]
+    alias_name = min(raw for _pk, raw, _district in rows)[:200]
     PlaceAlias.objects.update_or_create(
         place=place, key=raw_key, defaults={"name": alias_name, "source": PlaceAlias.Source.MANUAL}
     )
@@ -442,7 +455,7 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
     """Merge one place into another: its complaints, names, districts and postal codes move
     to the target; the source stays as a tombstone. Returns how many complaints moved."""
     if source.pk == target.pk:
-        raise ValidationError("A place cannot be merged into itself.", code="same_place")
+        raise ValidationError(_("A place cannot be merged into itself."), code="same_place")
     # Re-read both under a row lock: two moderators merging A into B and B into A at once
     # must not leave two tombstones pointing at each other.
     locked = {
@@ -453,9 +466,9 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
     }
     source, target = locked[source.pk], locked[target.pk]
     if source.kind != target.kind:
-        raise ValidationError("Only places of the same kind can be merged.", code="kind")
+        raise ValidationError(_("Only places of the same kind can be merged."), code="kind")
     if target.merged_into_id or source.merged_into_id:
-        raise ValidationError("A merged place cannot be merged again.", code="merged")
+        raise ValidationError(_("A merged place cannot be merged again."), code="merged")
     field = "city_place" if source.kind == Place.Kind.CITY else "district_place"
     moved = Complaint.objects.filter(**{field: source}).update(**{field: target})
     if source.kind == Place.Kind.DISTRICT:

@@ -186,12 +186,15 @@ def count_by_district_and_week(districts) -> dict[tuple[int, datetime.date], int
 
 @dataclass
 class Cell:
-    """A published number: a count, or None when it is suppressed."""
+    """A published number: a count, or None when it is suppressed. small: hidden for being
+    below K (shown as "< K"), not only to protect another cell; the suppression proofs
+    (suppression.py, tables.py) already assume a reader knows which is which."""
 
     count: int | None
     suppressed: bool = False
 
 
+    small: bool = False
 @dataclass
 class CityRow:
     id: int
@@ -236,6 +239,10 @@ class Answers:
 
 
 @dataclass
+    @property
+    def any_hidden(self) -> bool:
+        return any(cell.suppressed for cell in self.cells.values())
+
 class Trend:
     """New reports per week around a place's "expansion planned" or "reported fixed" date:
     the weeks before and since the week of the date, as published cells."""
@@ -441,7 +448,9 @@ def _mix(counts, row_totals, column_totals, total, k) -> dict[int, dict]:
     hidden = protect_table(table, row_totals, column_totals, total, k) or {}
     return {
         pk: {
-            c: Cell(None, True) if c in hidden_cells else Cell(table[pk].get(c, 0))
+            c: Cell(None, True, table[pk].get(c, 0) < k)
+            if c in hidden_cells
+            else Cell(table[pk].get(c, 0))
             for c in column_totals
         }
         for pk, hidden_cells in hidden.items()
@@ -467,7 +476,7 @@ def _districts(details: dict[int, CityDetail], shown: set[int], k: int) -> None:
             detail.districts_withheld = True
             continue
         for district, n in cells.items():
-            cell = Cell(None, True) if district in hidden else Cell(n)
+            cell = Cell(None, True, n < k) if district in hidden else Cell(n)
             if district == NO_DISTRICT:
                 detail.no_district = cell
             else:
@@ -538,7 +547,9 @@ def _answers(details: dict[int, CityDetail], shown: set[int], by_city, k: int) -
             details[city].answers = Answers(
                 total=showable[city],
                 cells={
-                    a: Cell(None, True) if a in hidden_cells else Cell(table[city][a])
+                    a: Cell(None, True, table[city][a] < k)
+                    if a in hidden_cells
+                    else Cell(table[city][a])
                     for a in answers
                 },
             )
@@ -589,7 +600,10 @@ def _within_city(city_cells: dict, city_total: int, rows: dict, row_totals: dict
     protected = protect_table(table, row_totals, columns, city_total, k) or {}
     return {
         district: {
-            c: Cell(table[district][c]) if c in shown and c not in hidden else Cell(None, True)
+            # A category the city hides stays plainly hidden: its parts are not known at all.
+            c: Cell(table[district][c])
+            if c in shown and c not in hidden
+            else Cell(None, True, c in shown and table[district][c] < k)
             for c in city_cells
         }
         for district, hidden in protected.items()

@@ -50,11 +50,11 @@ def _stats_charts(evaluation) -> dict:
             "cities_chart": charts.bars(
                 [(c.name, c.complaints) for c in top], _("Reports by city"), "cities-title", k
             ),
-            "hours_chart": charts.bars(
-                [(f"{hour:02d}-{hour + 1:02d}", n) for hour, n in enumerate(evaluation.hours)],
+            "hours_chart": charts.hours(
+                evaluation.hours,
                 _("Reports by hour of the day"),
                 "hours-title",
-                k,
+                _("max. %(count)s per hour"),
             ),
             "map": charts.germany_map(evaluation.shown_cities),
             "timeline": charts.timeline(evaluation.days),
@@ -124,7 +124,7 @@ def _mixes(detail, k) -> list[dict]:
             # Withheld, or every cell hidden: one sentence says it better than a table.
             "rows": rows if any(not cell.suppressed for _, cell in rows) else None,
             "chart": charts.bars(
-                [(label, cell.count) for label, cell in rows], title, f"{name}-title", k
+                [(label, cell.count, cell.small) for label, cell in rows], title, f"{name}-title", k
             ),
         }
         for name, title, rows in mixes
@@ -142,7 +142,7 @@ def city(request, slug):
         "city": row,
         "detail": detail,
         "districts_chart": charts.bars(
-            [(name, cell.count) for name, cell in detail.districts[:25]],
+            [(name, cell.count, cell.small) for name, cell in detail.districts[:25]],
             _("Reports by district"),
             "districts-title",
             k,
