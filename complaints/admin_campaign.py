@@ -1,11 +1,13 @@
 """The organizer's campaign pages in the back office: updates and the status of places."""
 
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_mixins import RefreshAfterCommit
+from .admin_widgets import LabelledSplitDateTime
 from .models import CampaignUpdate, PlaceStatus
 
 
@@ -16,6 +18,7 @@ class CampaignUpdateAdmin(RefreshAfterCommit, admin.ModelAdmin):
     search_fields = ["title", "body"]
     date_hierarchy = "published_at"
     fields = ["title", "kind", "body", "is_published", "published_at", "slug"]
+    formfield_overrides = {models.DateTimeField: {"widget": LabelledSplitDateTime}}
 
     # The landing page caches the latest updates briefly: a change shows at once.
     refresh = staticmethod(services.updates_changed)

@@ -43,6 +43,14 @@ class PlaceAliasForm(forms.ModelForm):
 
 
 class PlaceAliasFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # A tabular inline names its columns in the table head only, which no screen reader
+        # ties to the boxes below: each box gets its column's name.
+        for field in form.fields.values():
+            if not field.widget.is_hidden:
+                field.widget.attrs.setdefault("aria-label", field.label)
+
     def clean(self):
         super().clean()
         keys = set()
