@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.flatpages",
+    "django.contrib.sitemaps",  # its sitemap.xml template (einzelfall/crawlers.py)
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",

@@ -6,6 +6,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from . import crawlers
+
 admin.autodiscover()  # here, not at start-up (settings: SimpleAdminConfig)
 admin.site.site_header = "Einzelfall"
 admin.site.site_title = "Einzelfall"
@@ -25,6 +27,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", FaviconRedirect.as_view(permanent=True)),
+    path("robots.txt", crawlers.robots_txt, name="robots"),
+    path("sitemap.xml", crawlers.sitemap_xml, name="sitemap"),
     path("privacy/", flatpage_views.flatpage, {"url": "/privacy/"}, name="privacy"),
     path("imprint/", flatpage_views.flatpage, {"url": "/imprint/"}, name="imprint"),
     path(settings.ADMIN_URL, admin.site.urls),

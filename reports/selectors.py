@@ -6,7 +6,9 @@ and caches the result, keyed by the published-data version that moderation chang
 """
 
 import datetime
+import re
 import time
+import unicodedata
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -706,3 +708,30 @@ _local: Evaluation | None = None
 def city_place(slug: str) -> Place | None:
     """A known city, with or without published complaints."""
     return Place.objects.filter(slug=slug, kind=Place.Kind.CITY, merged_into__isnull=True).first()
+
+
+# -- the list of cities ---------------------------------------------------------------------
+
+_SPELLED_OUT = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def search_key(text: str) -> str:
+    """What the city list's search compares: lower case, ASCII, words only, and "Munchen",
+    "Muenchen" and "München" alike. static/js/city-filter.js computes the same key."""
+    text = "".join(_SPELLED_OUT.get(ch, ch) for ch in text.lower())
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    text = " ".join(_NOT_WORD.sub(" ", text).split())
+    return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
+def listed_cities(evaluation: Evaluation, query: str = "") -> list[tuple[CityRow, str]]:
+    """The cities the evaluation shows (the suppressed ones are not listed at all), by name,
+    with their search keys; only those whose name contains the query, when one is given."""
+    rows = [(city, search_key(city.name)) for city in evaluation.shown_cities]
+    wanted = search_key(query)
+    return sorted(
+        ((city, key) for city, key in rows if wanted in key), key=lambda row: (row[1], row[0].name)
+    )

@@ -243,3 +243,17 @@ def districts_csv(request, slug):
     document = opendata.districts_document(evaluation, row)
     body = opendata.to_csv(document["districts"], opendata.DISTRICT_COLUMNS)
     return _open_data(request, body, "text/csv; charset=utf-8", f"einzelfall-{slug}.csv")
+
+
+@require_GET
+def city_list(request):
+    # The search box filters as one types (static/js/city-filter.js); without script it is a
+    # plain GET form, answered here.
+    query = request.GET.get("q", "").strip()[:100]
+    evaluation = selectors.evaluation()
+    context = {
+        "evaluation": evaluation,
+        "query": query,
+        "cities": selectors.listed_cities(evaluation, query),
+    }
+    return render(request, "reports/city_list.html", context)
