@@ -2,7 +2,7 @@ import datetime
 import re
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Layout, Submit
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,9 +10,10 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import text
+from . import selectors, text
 from .models import (
     DESCRIPTION_MAX_LENGTH,
     FOLLOWUP_COMMENT_MAX_LENGTH,
@@ -94,6 +95,31 @@ class PostalCodeField(forms.CharField):
         return super().to_python(value).replace(" ", "")
 
 
+def optional(label):
+    """A label that says the question may stay empty (a missing star is easily overlooked)."""
+    return format_lazy("{} {}", label, _("(optional)"))
+
+
+def _place_legend():
+    return format_html(
+        '{}<span class="asteriskField" aria-hidden="true">*</span>', _("In which place?")
+    )
+
+
+def _optional_heading():
+    return format_html(
+        '<h2 class="h5 mt-4 mb-3" id="optional-questions">{}</h2>',
+        _("More about the problem (optional)"),
+    )
+
+
+def _place_hint():
+    return format_html(
+        '<p class="form-text mt-0" id="place-hint">{}</p>',
+        _("The city or the postal code is enough."),
+    )
+
+
 def _privacy_help_text():
     link = format_html('<a href="{}">{}</a>', reverse_lazy("privacy"), _("privacy policy"))
     return format_html(
@@ -105,6 +131,8 @@ def _privacy_help_text():
 class ComplaintForm(forms.Form):
     """The public report form. Field names are part of the interface contract (SPEC.md)."""
 
+    # Declared in the order shown: the required questions, then the optional ones, then the
+    # consent; the error summary lists errors in this order too.
     carrier = forms.ChoiceField(label=_("Carrier"), required=False)
     problems = forms.ModelMultipleChoiceField(
         label=_("What goes wrong?"),
@@ -118,16 +146,17 @@ class ComplaintForm(forms.Form):
             "invalid_pk_value": _("%(pk)s is not a problem type this form knows."),
         },
     )
+    # Required together with postal_code: one of the two (clean()).
     city = PlaceNameField(
         label=_("City or municipality"),
         max_length=100,
-        error_messages={"required": _("Tell us the city or municipality.")},
+        required=False,
         widget=forms.TextInput(
             attrs={"autocomplete": "address-level2", "list": "city-suggestions"}
         ),
     )
     district = PlaceNameField(
-        label=_("District"),
+        label=optional(_("District")),
         max_length=100,
         required=False,
         help_text=_("Stadtteil or neighbourhood, if you know it."),
@@ -142,42 +171,44 @@ class ComplaintForm(forms.Form):
             attrs={"inputmode": "numeric", "autocomplete": "postal-code", "pattern": "[0-9]{5}"}
         ),
     )
-    technology = forms.ChoiceField(
-        label=_("Network technology"),
-        choices=Technology.choices,
-        initial=Technology.UNKNOWN,
-        widget=forms.RadioSelect,
-        help_text=_("What your phone shows next to the signal bars."),
-    )
     frequency = forms.ChoiceField(
         label=_("How often?"),
         choices=Frequency.choices,
         widget=forms.RadioSelect,
         error_messages={"required": _("Tell us how often the problem occurs.")},
     )
-    since = MonthField(label=_("Since when?"), required=False, help_text=_("Month and year."))
+    # Not required in the form: left alone it is "unknown" (clean_technology), as the model's
+    # default is.
+    technology = forms.ChoiceField(
+        label=optional(_("Network technology")),
+        choices=Technology.choices,
+        initial=Technology.UNKNOWN,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("What your phone shows next to the signal bars."),
+    )
+    since = MonthField(
+        label=optional(_("Since when?")), required=False, help_text=_("Month and year.")
+    )
     location = forms.ChoiceField(
-        label=_("Where?"),
+        label=optional(_("Where?")),
         choices=[("", _("not specified")), *Location.choices],
         required=False,
         widget=forms.RadioSelect,
     )
     description = DescriptionField(
-        label=_("Description"),
+        label=optional(_("Description")),
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "Optional. Please do not enter phone numbers, customer numbers or other personal data."
-        ),
+        help_text=_("Please do not enter phone numbers, customer numbers or other personal data."),
     )
     email = forms.EmailField(
-        label=_("Email"),
+        label=optional(_("Email")),
         max_length=254,  # the model's limit (RFC 5321); Django's form default allows 320
         required=False,
         help_text=_(
-            "Optional, for questions about your report. Never published, never passed to the "
-            "carrier."
+            "For questions about your report. Never published, never passed to the carrier."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -203,21 +234,28 @@ class ComplaintForm(forms.Form):
             self.fields["carrier"].widget = forms.HiddenInput()
         self.helper = FormHelper()
         self.helper.form_tag = False
+        # The fields without crispy's box of non-field errors: the page's error summary
+        # lists those (report.html).
+        self.helper.template = "complaints/report_form_fields.html"
         self.helper.layout = Layout(
             "carrier",
             "problems",
-            Div(
-                Div(Field("city"), css_class="col-md-6"),
-                Div(Field("district"), css_class="col-md-6"),
-                css_class="row",
+            Fieldset(
+                lazy(_place_legend, str)(),
+                HTML(lazy(_place_hint, str)()),
+                Div(
+                    Div(Field("city"), css_class="col-md-6"),
+                    Div(Field("district"), css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(Div(Field("postal_code"), css_class="col-6 col-md-4"), css_class="row"),
+                css_class="place-group",
+                aria_describedby="place-hint",
             ),
-            Div(
-                Div(Field("postal_code"), css_class="col-6 col-md-4"),
-                Div(Field("since"), css_class="col-6 col-md-4"),
-                css_class="row",
-            ),
-            "technology",
             "frequency",
+            HTML(lazy(_optional_heading, str)()),
+            "technology",
+            Div(Div(Field("since"), css_class="col-6 col-md-4"), css_class="row"),
             "location",
             "description",
             "email",
@@ -236,10 +274,58 @@ class ComplaintForm(forms.Form):
                     code="followup_without_email",
                 ),
             )
+        self._clean_place(cleaned)
         return cleaned
+
+    def _clean_place(self, cleaned):
+        """The city or the postal code: a known postal code alone places the report, and the
+        city it names is stored as the city typed (the raw text every report has)."""
+        if cleaned.get("city") or "city" in self.errors or "postal_code" in self.errors:
+            return
+        postal_code = cleaned.get("postal_code")
+        recognized = selectors.postal_code_city(postal_code) if postal_code else None
+        if recognized:
+            cleaned["city"] = recognized
+        elif not postal_code:
+            self.add_error(
+                "city",
+                ValidationError(
+                    _("Tell us the city or municipality, or the postal code."), code="required"
+                ),
+            )
+        else:
+            self.add_error(
+                "city",
+                ValidationError(
+                    _(
+                        "The postal code %(postal_code)s is not one we know. Please tell us "
+                        "the city or municipality."
+                    ),
+                    code="unknown_postal_code",
+                    params={"postal_code": postal_code},
+                ),
+            )
+
+    def error_summary(self) -> list[tuple[str | None, str]]:
+        """(id of the input to go to, message) for the summary at the top of the page: the
+        errors of the whole form first (no input), then each field's in the order shown."""
+        entries = [(None, message) for message in self.non_field_errors()]
+        for bound in self:
+            widget = bound.field.widget
+            if bound.is_hidden:
+                target = None  # nothing to go to (the carrier when there is only one)
+            elif isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+                target = widget.id_for_label(bound.auto_id, "0")  # a group: its first input
+            else:
+                target = bound.id_for_label
+            entries.extend((target, message) for message in bound.errors)
+        return entries
 
     def clean_carrier(self):
         return self.cleaned_data["carrier"] or next(iter(settings.EINZELFALL_CARRIERS))
+
+    def clean_technology(self):
+        return self.cleaned_data["technology"] or Technology.UNKNOWN
 
     def clean_since(self):
         since = self.cleaned_data["since"]

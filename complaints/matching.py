@@ -137,6 +137,8 @@ class PlaceIndex:
             districts.sort(exact_name_first)
         for code, ids in self.postal.items():
             self.postal[code] = by_size(ids)
+        # Postal codes in order, for the suggestions of a partly typed code ("8033").
+        self.postal_sorted = sorted(self.postal)
         # Suggestions: the names (not the aliases) of cities, sorted by key for prefix search.
         self.suggest_keys = sorted(
             (folded_key(name_key(p.name)), -p.population, p.id)
@@ -287,6 +289,17 @@ class PlaceIndex:
                 break  # a one-letter query: enough to pick the biggest from
         found.sort(key=lambda p: (-p.population, p.name))
         return found[:limit]
+
+    def suggest_postal(self, prefix: str, limit: int = 10) -> list[tuple[str, PlaceInfo]]:
+        """(first postal code, city) of the cities whose postal codes start with the prefix,
+        in the order of the codes."""
+        found: dict[int, str] = {}
+        for code in self.postal_sorted[bisect_left(self.postal_sorted, prefix) :]:
+            if not code.startswith(prefix) or len(found) >= limit:
+                break
+            for city_id in self.postal[code]:
+                found.setdefault(city_id, code)
+        return [(code, self.places[city_id]) for city_id, code in found.items()][:limit]
 
     def suggest_districts(self, city_id: int, query: str = "", limit: int = 50) -> list[PlaceInfo]:
         key = folded_key(name_key(query))

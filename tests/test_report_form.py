@@ -28,12 +28,24 @@ def next_month() -> str:
     [
         ({"problems": []}, "problems", "Bitte mindestens ein Problem auswählen."),
         ({"problems": ["teleportation"]}, "problems", "teleportation ist keine Problemart"),
-        ({"city": ""}, "city", "Bitte die Stadt oder Gemeinde angeben."),
-        ({"city": "   "}, "city", "Bitte die Stadt oder Gemeinde angeben."),
+        (
+            {"city": "", "postal_code": ""},
+            "city",
+            "Bitte die Stadt oder Gemeinde oder die Postleitzahl angeben.",
+        ),
+        (
+            {"city": "   ", "postal_code": ""},
+            "city",
+            "Bitte die Stadt oder Gemeinde oder die Postleitzahl angeben.",
+        ),
         ({"city": "x" * 101}, "city", "höchstens 100 Zeichen"),
         ({"city": "\ufffd\ufffd"}, "city", "Bitte einen Ortsnamen mit Buchstaben angeben."),
         ({"city": "12345"}, "city", "Bitte einen Ortsnamen mit Buchstaben angeben."),
-        ({"city": "\u200b\u200b"}, "city", "Bitte die Stadt oder Gemeinde angeben."),
+        (
+            {"city": "\u200b\u200b", "postal_code": ""},
+            "city",
+            "Bitte die Stadt oder Gemeinde oder die Postleitzahl angeben.",
+        ),
         ({"district": "???"}, "district", "Bitte einen Ortsnamen mit Buchstaben angeben."),
         ({"postal_code": "1234"}, "postal_code", "fünfstellige Postleitzahl"),
         ({"postal_code": "123456"}, "postal_code", "fünfstellige Postleitzahl"),
@@ -80,7 +92,7 @@ def test_missing_everything_reports_each_required_field(client):
     html = response.content.decode()
     for field in ["problems", "city", "frequency", "consent"]:
         assert field_errors(html, field), field
-    assert "Bitte korrigieren Sie die 5 markierten Felder." in html  # technology too
+    assert html.count('class="alert-link" href="#id_') == 4  # the summary: a link per field
     assert Complaint.objects.count() == 0
 
 

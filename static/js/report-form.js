@@ -7,19 +7,55 @@
   if (!form || !window.fetch) return;
   var url = form.getAttribute("data-suggest-url");
   var city = form.querySelector("#id_city");
+  var district = form.querySelector("#id_district");
+  var postal = form.querySelector("#id_postal_code");
   var cityList = document.getElementById("city-suggestions");
   var districtList = document.getElementById("district-suggestions");
   var timer = null;
   var lastCityQuery = "";
   var lastDistrictCity = "";
+  // What a chosen suggestion of the city field stands for: "Hamburg, Altona" is a city and a
+  // district (split into both fields); a city found by its postal code brings that code along.
+  var chosen = {};
 
   function fill(list, results) {
     list.textContent = "";
+    if (list === cityList) chosen = {};
     results.forEach(function (place) {
       var option = document.createElement("option");
       option.value = place.name;
-      if (place.state && place.kind === "city") option.label = place.name + " (" + place.state + ")";
+      if (place.kind === "district" && place.city && list === cityList) {
+        option.value = place.city + ", " + place.name;
+        chosen[option.value] = { city: place.city, district: place.name };
+      } else if (place.postal_code) {
+        option.label = place.postal_code + " " + place.name;
+        chosen[option.value] = { city: place.name, postal: place.postal_code };
+      } else if (place.state && place.kind === "city") {
+        option.label = place.name + " (" + place.state + ")";
+      }
       list.appendChild(option);
+    });
+  }
+
+  // A suggestion taken: its parts go to their own fields (never over something typed there).
+  city.addEventListener("input", function () {
+    var place = chosen[city.value];
+    if (!place) return;
+    if (place.district && district && !district.value.trim()) {
+      city.value = place.city;
+      district.value = place.district;
+    }
+    if (place.postal && postal && !postal.value.trim() && /^\d{5}$/.test(lastCityQuery)) {
+      postal.value = place.postal;
+    }
+    loadDistricts();
+  });
+
+  // A postal code typed first: the city field offers the city it belongs to.
+  if (postal) {
+    postal.addEventListener("input", function () {
+      var value = postal.value.replace(/\s/g, "");
+      if (/^\d{5}$/.test(value)) load({ q: value }, cityList);
     });
   }
 
@@ -68,4 +104,25 @@
   });
   // Back to the page from the browser's cache: the form can be sent again.
   window.addEventListener("pageshow", function () { enable(true); });
+})();
+
+// After a failed submit: the error summary takes the focus (a screen reader reads it out),
+// and each of its links puts the focus into its field, with the field's label in view.
+(function () {
+  "use strict";
+  var summary = document.querySelector("[data-error-summary]");
+  if (!summary) return;
+  summary.focus();
+  summary.addEventListener("click", function (event) {
+    var link = event.target.closest("a[href^='#']");
+    if (!link) return;
+    var input = document.getElementById(link.getAttribute("href").slice(1));
+    if (!input) return;
+    event.preventDefault();
+    var group = (input.type === "radio" || input.type === "checkbox") && input.closest("fieldset");
+    var label = (group && group.querySelector("legend")) ||
+      document.querySelector("label[for='" + input.id + "']");
+    (label || input).scrollIntoView();
+    input.focus({ preventScroll: true });
+  });
 })();
