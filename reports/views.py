@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from complaints import selectors as complaint_selectors
 from complaints.models import FollowupAnswer, Technology
@@ -245,7 +245,7 @@ def districts_csv(request, slug):
     return _open_data(request, body, "text/csv; charset=utf-8", f"einzelfall-{slug}.csv")
 
 
-@require_GET
+@require_safe  # HEAD too: crawlers ask it (the page is in the sitemap)
 def city_list(request):
     # The search box filters as one types (static/js/city-filter.js); without script it is a
     # plain GET form, answered here.

@@ -276,3 +276,9 @@ def test_the_search_key_is_what_the_script_computes():
     assert search_key("Frankfurt (Oder)") == "frankfurt oder"
     assert search_key("München") == search_key("Muenchen") == search_key("munchen")
     assert search_key("Straße") == "strasse"
+
+
+def test_the_city_list_answers_head(client, world):
+    response = client.head("/stats/cities.html")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
