@@ -194,9 +194,9 @@ class Cell:
 
     count: int | None
     suppressed: bool = False
-
-
     small: bool = False
+
+
 @dataclass
 class CityRow:
     id: int
@@ -239,12 +239,12 @@ class Answers:
             return None
         return round(100 * cell.count / self.total)
 
-
-@dataclass
     @property
     def any_hidden(self) -> bool:
         return any(cell.suppressed for cell in self.cells.values())
 
+
+@dataclass
 class Trend:
     """New reports per week around a place's "expansion planned" or "reported fixed" date:
     the weeks before and since the week of the date, as published cells."""
