@@ -35,6 +35,7 @@ from django.db.models import NOT_PROVIDED
 from django.db.models.base import ModelState
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
@@ -450,6 +451,17 @@ class LegacyCSV(base_formats.TextFormat):
         return tablib.Dataset(*cell_rows, headers=[*rows[0], EXTRA_COLUMN] if wider else rows[0])
 
 
+class PreviewDiff(resources.Diff):
+    """The preview's values of a new row as <ins> elements without the style attributes
+    that diff-match-patch writes: the strict Content-Security-Policy blocks those (a console
+    error on every preview); admin.css colours them instead."""
+
+    def as_html(self):
+        if not self.new:
+            return super().as_html()
+        return [format_html("<ins>{}</ins>", force_str(value)) for value in self.right]
+
+
 class LegacyComplaintResource(resources.ModelResource):
     submitted_at = fields.Field(
         attribute="submitted_at", column_name="submitted_at", widget=DateTimeWidget()
@@ -458,6 +470,9 @@ class LegacyComplaintResource(resources.ModelResource):
     problems = fields.Field(
         attribute="problem_ids", column_name="problems", widget=ProblemsWidget()
     )
+
+    def get_diff_class(self):
+        return PreviewDiff
 
     class Meta:
         model = Complaint

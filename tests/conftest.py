@@ -8,7 +8,7 @@ from django.utils import translation
 from complaints import abuse, matching
 
 from .factories import UserFactory
-from .helpers import MIGRATED_DATA, restore_migrated_data
+from .helpers import MIGRATED_DATA, migrated_roles, restore_migrated_data
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +24,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
             getattr(connection, "_test_serialized_contents", None)
             or connection.creation.serialize_db_to_string()
         )
+        MIGRATED_DATA.append(migrated_roles())
         call_command("load_places", country="DE", stdout=io.StringIO())
         matching.invalidate()
         matching.get_index()

@@ -59,7 +59,7 @@ class RefusingSomeEmailBackend:
 
 
 # What the migrations put in the test database, serialized by the session's django_db_setup
-# (tests/conftest.py).
+# (tests/conftest.py), and the roles they made (migrated_roles).
 MIGRATED_DATA: list = []
 
 
@@ -80,3 +80,27 @@ def restore_migrated_data() -> None:
     for item in serializers.deserialize("json", MIGRATED_DATA[0]):
         if item.object._meta.label_lower in MIGRATED_MODELS:
             item.save()
+    restore_roles()
+
+
+def migrated_roles() -> dict:
+    """The groups the migrations made (Organizer, Moderator, Carrier), with their permissions
+    by name: the permissions' ids change when Django empties the tables and makes them anew."""
+    from django.contrib.auth.models import Group
+
+    return {
+        group.name: [(p.content_type.app_label, p.codename) for p in group.permissions.all()]
+        for group in Group.objects.prefetch_related("permissions__content_type")
+    }
+
+
+def restore_roles() -> None:
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    for name, permissions in (MIGRATED_DATA[1] if len(MIGRATED_DATA) > 1 else {}).items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = Q(pk__in=[])
+        for app_label, codename in permissions:
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(wanted))
