@@ -63,7 +63,7 @@ bench: $(STAMP)
 
 # The pictures in docs/ (form and stats, phone and desktop), from the browser tests.
 screenshots: $(STAMP)
-	SCREENSHOT_DIR=docs $(PY) -m pytest tests/browser -q -k "keyboard or charts"
+	SCREENSHOT_DIR=docs $(PY) -m pytest tests/browser -q -k "keyboard or charts or corrects_a_mistake"
 
 # Regenerate the translation catalogues (needs GNU gettext; only for developers who change
 # strings). The compiled .mo files are committed so that the site runs without gettext.

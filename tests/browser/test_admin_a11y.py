@@ -1,22 +1,17 @@
 """The back office in a real browser: every page a role uses passes axe-core (no serious or
 critical violation), for each role logged in through the real login form."""
 
-import importlib
 import os
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from complaints.models import CampaignUpdate, Complaint, Place, Status
 from tests.factories import CampaignUpdateFactory, ComplaintFactory, UserFactory
 
 from .conftest import CHROMIUM, axe_violations
-
-roles_migration = importlib.import_module(
-    "complaints.migrations.0005_roles_and_redacted_descriptions"
-)
 
 if not CHROMIUM:
     message = "Chromium not found: the browser tests are skipped."
@@ -55,31 +50,7 @@ def log_in(page, username: str) -> None:
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
-def roles() -> None:
-    """The three groups as migration 0005 makes them. Django empties every table after a
-    transactional test and the browser tests put back only some of the migrations' data
-    (tests/helpers.py), so a test after the first would find no groups."""
-    organizer, _ = Group.objects.get_or_create(name="Organizer")
-    organizer.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=roles_migration.ORGANIZER_APPS
-        ).exclude(codename__in=["add_exportlog", "change_exportlog", "delete_exportlog"])
-    )
-    for name, codes in [
-        ("Moderator", roles_migration.MODERATOR),
-        ("Carrier", roles_migration.CARRIER),
-    ]:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.get(
-                content_type__app_label=code.split(".")[0], codename=code.split(".")[1]
-            )
-            for code in codes
-        )
-
-
 def staff(username: str, group: str):
-    roles()
     user = UserFactory(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=group))
     return user
@@ -110,14 +81,6 @@ MODERATOR_PAGES = [
 CARRIER_PAGES = ["/admin/", "/admin/complaints/complaint/downloads/"]
 
 
-def violations(page) -> list[str]:
-    found = axe_violations(page)
-    # axe-core's own probing sets inline styles, which the site's CSP refuses and the console
-    # reports: that is the test tool's doing, not the page's.
-    page.watch.problems = [p for p in page.watch.problems if "Applying inline style" not in p]
-    return found
-
-
 def check_pages(page, pages, objects) -> dict[str, list[str]]:
     """Every page's serious and critical axe violations, by path (none: {})."""
     found = {}
@@ -127,7 +90,7 @@ def check_pages(page, pages, objects) -> dict[str, list[str]]:
         assert response.status == 200, url
         # Select2 builds the autocomplete boxes by script: axe checks what a person gets.
         page.wait_for_load_state("networkidle")
-        if result := violations(page):
+        if result := axe_violations(page):
             found[url] = result
     return found
 

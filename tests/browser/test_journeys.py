@@ -22,6 +22,7 @@ from complaints.models import Complaint, FollowupAnswer, Status
 from tests.factories import CampaignUpdateFactory, ComplaintFactory, UserFactory
 
 from .conftest import CHROMIUM, PHONE
+from .test_browser import screenshot
 
 if not CHROMIUM:  # the same guard as test_browser.py: a skip there is a failure in CI
     pytest.skip("Chromium not found: the browser tests are skipped.", allow_module_level=True)
@@ -88,6 +89,8 @@ def test_a_person_reports_corrects_a_mistake_and_later_deletes_the_report(person
     required = ComplaintForm.base_fields["frequency"].error_messages["required"]
     expect(page.locator("#div_id_frequency")).to_contain_text(said(page.language, required))
     assert not Complaint.objects.exists()
+    shot = f"{'phone' if page.viewport_size == PHONE else 'desktop'}-{page.language}"
+    screenshot(page, f"form-errors-{shot}")
     # What was typed is still there; the person only adds what was missing.
     expect(page.locator("#id_city")).to_have_value("Hamburg")
     page.locator("input[name=frequency][value=daily]").check()
@@ -101,6 +104,7 @@ def test_a_person_reports_corrects_a_mistake_and_later_deletes_the_report(person
         "href", re.compile(re.escape(complaint.reference))
     )
     private = page.url
+    screenshot(page, f"thanks-{shot}")
     assert counter_on_landing(page) == "1"
 
     # Days later, from the private link: delete, confirm, gone.
