@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
@@ -57,7 +59,7 @@ IMPORT_REFUSALS = {
     ),
     "taken": _(
         "This file has already been imported (or is being imported right now). Nothing was "
-        "imported again."
+        "imported again; to import its rows once more, change the file."
     ),
 }
 
@@ -291,7 +293,7 @@ class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
             return redirect("admin:complaints_complaint_import")
         request.import_result = None  # set by process_dataset once the import has returned
         try:
-            return super().process_import(request, **kwargs)
+            response = super().process_import(request, **kwargs)
         except Exception:
             result = request.import_result
             if result is None or result.has_errors() or result.has_validation_errors():
@@ -308,8 +310,32 @@ class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
             # The rows are committed; a step after it failed (a message, the cache). The
             # claim stays, so confirming once more cannot import them twice.
             logger.exception("An import was stored; a step after its commit failed")
+            upload.imported()
             messages.success(request, imported_message(result))
             return redirect("admin:complaints_complaint_changelist")
+        result = request.import_result
+        if result is None or result.has_errors() or result.has_validation_errors():
+            upload.release()  # nothing stored (process_result said so): it may come again
+        else:
+            upload.imported()
+        return response
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        upload = request.FILES.get("import_file")
+        if request.method == "POST" and upload is not None:
+            upload.seek(0)
+            when = ShortCacheStorage.imported_at(b"".join(upload.chunks()))
+            if when is not None:
+                messages.warning(
+                    request,
+                    _(
+                        "This file was imported on %(date)s. Confirming it again imports "
+                        "nothing; to import its rows once more, change the file."
+                    )
+                    % {"date": date_format(timezone.localtime(when), "DATETIME_FORMAT")},
+                )
+        return response
 
     def process_dataset(self, dataset, form, request, **kwargs):
         result = super().process_dataset(dataset, form, request, **kwargs)

@@ -511,3 +511,38 @@ def test_a_confirmation_while_another_one_runs_imports_nothing(organizer_client,
     assert seen[0].status_code == 302 and seen[0]["Location"].endswith("/import/")
     assert any("bereits importiert" in m for m in messages_of(seen[0]))
     assert Complaint.objects.count() == 1
+
+
+def test_the_same_file_uploaded_again_after_its_import_imports_nothing(organizer_client):
+    """Back and reload after an import send the upload once more: the preview warns, and the
+    confirmation stores nothing again."""
+    content = b"city,problems\nHamburg,no-data\nBerlin,sms\n"
+    assert confirm(organizer_client, upload(organizer_client, content)).status_code == 302
+    assert Complaint.objects.count() == 2
+    again = upload(organizer_client, content)
+    assert again.status_code == 200
+    assert any("wurde am" in m and "importiert" in m for m in messages_of(again))
+    response = confirm(organizer_client, again)
+    assert response["Location"].endswith("/import/")
+    assert any("bereits importiert" in m for m in messages_of(response))
+    assert Complaint.objects.count() == 2
+    # A changed file is another file.
+    changed = upload(organizer_client, content + b"Bremen,sms\n")
+    assert not any("wurde am" in m for m in messages_of(changed))
+    assert confirm(organizer_client, changed).status_code == 302
+    assert Complaint.objects.count() == 5
+
+
+def test_a_file_the_database_refused_may_be_uploaded_and_imported_again(
+    organizer_client, monkeypatch
+):
+    from complaints.admin import ComplaintAdmin
+
+    content = "city;problems\r\nHamburg;no-data\r\nKöln;sms\r\n".encode()
+    refused = upload(organizer_client, content)
+    with monkeypatch.context() as patch:
+        patch.setattr(ComplaintAdmin, "resource_classes", [Slipping.make()])
+        assert confirm(organizer_client, refused)["Location"].endswith("/import/")
+    assert not Complaint.objects.exists()
+    assert confirm(organizer_client, upload(organizer_client, content)).status_code == 302
+    assert Complaint.objects.count() == 2
