@@ -208,6 +208,8 @@ def _city_or_404(slug):
 
 
 def _city_without_reports(slug):
+    """A known city the evaluation does not list: no published report, or every city hidden.
+    It reads like a suppressed city, so that no page or file tells 0 reports from 1 to 4."""
     place = selectors.city_place(slug)
     if place is None:
         raise Http404
@@ -219,8 +221,8 @@ def _city_without_reports(slug):
         population=place.population,
         latitude=None,
         longitude=None,
-        complaints=0,
-        suppressed=False,
+        complaints=None,
+        suppressed=True,
     )
 
 

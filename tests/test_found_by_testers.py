@@ -1,0 +1,53 @@
+"""Failures an exploratory tester found on the public pages (the server side of them)."""
+
+import re
+
+import pytest
+
+from complaints.models import Status
+
+from .factories import ComplaintFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def published(count, city, district="", **fields):
+    return ComplaintFactory.create_batch(
+        count, city=city, district=district, status=Status.PUBLISHED, **fields
+    )
+
+
+@pytest.fixture
+def few_and_none():
+    """Berlin and Hamburg are shown; Köln has 3 published reports (fewer than 5), Uckerland
+    none at all."""
+    published(16, "Berlin", "Kreuzberg")
+    published(9, "Hamburg", "Altona")
+    published(3, "Köln")
+
+
+def lead(html: str) -> str:
+    return re.search(r'data-testid="city-count">([^<]*)<', html).group(1)
+
+
+def test_a_city_without_reports_reads_like_one_with_too_few(client, few_and_none):
+    small = client.get("/stats/koeln/").content.decode()
+    none = client.get("/stats/uckerland/").content.decode()
+    assert lead(small) == lead(none)
+    assert "Zu wenige veröffentlichte Meldungen" in lead(none)
+    assert "Noch keine" not in none
+    # Both offer their open data, or neither would.
+    for html in (small, none):
+        assert "districts.json" in html and "districts.csv" in html
+
+
+def test_a_city_files_without_reports_read_like_one_with_too_few(client, few_and_none):
+    small = client.get("/stats/koeln/districts.json").json()
+    none = client.get("/stats/uckerland/districts.json").json()
+    for document in (small, none):
+        document.pop("city")
+        document.pop("generated_at")
+    assert small == none
+    assert none["total"] is None and none["districts"] == []
+    csv_small = client.get("/stats/koeln/districts.csv").content
+    assert csv_small == client.get("/stats/uckerland/districts.csv").content
