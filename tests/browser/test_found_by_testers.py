@@ -1,0 +1,70 @@
+"""Failures an exploratory tester found on the public pages, in Chromium."""
+
+import pytest
+
+from complaints import confirmation, followups
+from complaints.models import Status
+from tests.factories import ComplaintFactory
+
+from .conftest import CHROMIUM, PHONE
+
+if not CHROMIUM:  # the same guard as test_browser.py
+    pytest.skip("Chromium not found: the browser tests are skipped.", allow_module_level=True)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DESKTOP = {"width": 1280, "height": 900}
+LONG_URL = "https://example.org/" + "a1b2c3d4e5" * 40  # a pasted link, ~420 characters
+LONG_WORD = "A" * 100  # the longest a district may be
+
+
+def width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.fixture
+def long_texts(site, settings):
+    """A report whose sender pasted long unbroken text, and the links to its private pages."""
+    settings.SITE_URL = site.url
+    complaint = ComplaintFactory(
+        city=LONG_WORD,
+        district=LONG_WORD,
+        description=f"Siehe {LONG_URL} dort",
+        email="hamlet@example.org",
+        followup_consent=True,
+        status=Status.PUBLISHED,
+    )
+    return {
+        "thanks": complaint.private_url(),
+        "delete": f"{complaint.private_url()}delete/",
+        "confirm": f"/report/confirm/{confirmation.token(complaint)}/",
+        "followup": f"/report/followup/{followups.token(complaint, followups.ANSWER)}/",
+        "unsubscribe": (
+            f"/report/followup/{followups.token(complaint, followups.UNSUBSCRIBE)}/unsubscribe/"
+        ),
+    }
+
+
+def form_with_errors(page, long: bool = True) -> None:
+    """The report form sent without a problem chosen: it comes back with its errors."""
+    page.goto(page.site + "/report/")
+    if long:
+        page.locator("#id_city").fill(LONG_WORD)
+        page.locator("#id_district").fill(LONG_WORD)
+        page.locator("#id_description").fill(LONG_URL)
+    with page.expect_navigation():
+        page.locator("#submit-id-submit").click()
+    assert page.locator(".alert-danger").count()
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_long_unbroken_text_does_not_make_a_page_scroll_sideways(browse, long_texts, size):
+    page = browse
+    page.set_viewport_size(size)
+    widths = {}
+    for name, path in long_texts.items():
+        page.goto(page.site + path)
+        widths[name] = width(page)
+    form_with_errors(page)
+    widths["report form with errors"] = width(page)
+    assert {name: w for name, w in widths.items() if w > size["width"]} == {}
