@@ -126,3 +126,49 @@
     input.focus({ preventScroll: true });
   });
 })();
+
+// Switching the language reloads the page: what was filled in goes along (kept for this tab
+// in sessionStorage, put back into the form in the new language and then deleted).
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-suggest-url]");
+  var switcher = document.querySelector("form.lang-switch");
+  if (!form || !switcher || !window.sessionStorage) return;
+  var KEY = "einzelfall-report-draft";
+  var SKIP = { csrfmiddlewaretoken: true, form_stamp: true, website: true };
+
+  switcher.addEventListener("submit", function () {
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (!SKIP[name] && typeof value === "string") fields.push([name, value]);
+    });
+    try {
+      window.sessionStorage.setItem(KEY, JSON.stringify(fields));
+    } catch (error) { /* storage full or refused: the switch works, the entries are lost */ }
+  });
+
+  var saved;
+  try {
+    saved = JSON.parse(window.sessionStorage.getItem(KEY) || "null");
+    window.sessionStorage.removeItem(KEY);
+  } catch (error) {
+    saved = null;
+  }
+  if (!Array.isArray(saved)) return;
+  var choices = {};
+  saved.forEach(function (pair) {
+    var element = form.elements.namedItem(pair[0]);
+    if (!element) return;
+    var first = element.length !== undefined && !element.options ? element[0] : element;
+    if (first && (first.type === "checkbox" || first.type === "radio")) {
+      (choices[pair[0]] = choices[pair[0]] || []).push(pair[1]);
+    } else if (first && first.type !== "hidden") {
+      first.value = pair[1];
+    }
+  });
+  Object.keys(choices).forEach(function (name) {
+    form.querySelectorAll("input[name='" + name + "']").forEach(function (input) {
+      input.checked = choices[name].indexOf(input.value) !== -1;
+    });
+  });
+})();

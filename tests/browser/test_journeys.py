@@ -428,3 +428,34 @@ def test_the_private_page_works_with_the_keyboard_alone(person):
         page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/report/deleted/$"))
     assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("person", PAIRWISE, indirect=True)
+def test_switching_the_language_keeps_what_was_filled_in(person):
+    page = person
+    other = "en" if page.language == "de" else "de"
+    page.goto(page.site + "/report/")
+    fill_report(page, email="hamlet@example.org")
+    page.locator("#id_problems_2").check()
+    page.locator("input[name=technology][value='4g']").check()
+    page.locator("#id_description").fill("Abends kein Netz.")
+    with page.expect_navigation():
+        page.locator(f".lang-switch button[value={other}]").click()
+    expect(page.locator("html")).to_have_attribute("lang", other)
+    expect(page.locator("#id_city")).to_have_value("Hamburg")
+    expect(page.locator("#id_district")).to_have_value("Altona")
+    expect(page.locator("#id_description")).to_have_value("Abends kein Netz.")
+    expect(page.locator("#id_email")).to_have_value("hamlet@example.org")
+    expect(page.locator("#id_problems_0")).to_be_checked()
+    expect(page.locator("#id_problems_2")).to_be_checked()
+    expect(page.locator("input[name=frequency][value=daily]")).to_be_checked()
+    expect(page.locator("input[name=technology][value='4g']")).to_be_checked()
+    expect(page.locator("#id_consent")).to_be_checked()
+    send(page)
+    expect(page).to_have_url(re.compile(r"/report/thanks/[\w-]+/$"))
+    complaint = Complaint.objects.get()
+    assert complaint.language == other and complaint.technology == "4g"
+    assert complaint.problems.count() == 2
+    assert (complaint.district, complaint.email) == ("Altona", "hamlet@example.org")
+    # Nothing of it stays on the device once it is back in the form.
+    assert page.evaluate("() => sessionStorage.length") == 0
