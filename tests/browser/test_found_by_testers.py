@@ -6,7 +6,8 @@ from complaints import confirmation, followups
 from complaints.models import Status
 from tests.factories import ComplaintFactory
 
-from .conftest import CHROMIUM, PHONE
+from .conftest import CHROMIUM, PHONE, axe_violations
+from .test_browser import published_world
 
 if not CHROMIUM:  # the same guard as test_browser.py
     pytest.skip("Chromium not found: the browser tests are skipped.", allow_module_level=True)
@@ -68,3 +69,29 @@ def test_long_unbroken_text_does_not_make_a_page_scroll_sideways(browse, long_te
     form_with_errors(page)
     widths["report form with errors"] = width(page)
     assert {name: w for name, w in widths.items() if w > size["width"]} == {}
+
+
+@pytest.mark.parametrize("size", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_dark_scheme_has_enough_contrast(browse, long_texts, size):
+    page = browse
+    page.set_viewport_size(size)
+    page.emulate_media(color_scheme="dark")
+    published_world()
+    paths = [
+        *long_texts.values(),
+        "/report/deleted/",
+        "/stats/cities.html",
+        "/stats/cities.html?q=ham",
+        "/stats/",
+        "/stats/hamburg/",
+        "/",
+    ]
+    found = {}
+    for path in paths:
+        page.goto(page.site + path)
+        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+        found[path] = axe_violations(page)
+    form_with_errors(page, long=False)
+    found["/report/ with errors"] = axe_violations(page)
+    bad = {path: v for path, v in found.items() if v}
+    assert not bad, "\n".join(f"{path}: {v}" for path, v in bad.items())
