@@ -95,3 +95,26 @@ def test_the_dark_scheme_has_enough_contrast(browse, long_texts, size):
     found["/report/ with errors"] = axe_violations(page)
     bad = {path: v for path, v in found.items() if v}
     assert not bad, "\n".join(f"{path}: {v}" for path, v in bad.items())
+
+
+TABLES_CUT_OFF = """() => [...document.querySelectorAll('table')]
+    .map(t => [t.closest('section, body').querySelector('h2, h1')?.textContent.trim(),
+               t.getBoundingClientRect().right, t.parentElement.clientWidth,
+               t.parentElement.getBoundingClientRect().right])
+    .filter(([, right, , box]) => right > box + 0.5)"""
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_tables_of_the_evaluation_fit_a_phone(phone, language):
+    page = phone
+    page.set_extra_http_headers({"Accept-Language": language})
+    published_world()
+    # Long names of cities and states, large populations: the widest cells a table may get.
+    for city in ["Mönchengladbach", "Neubrandenburg", "Frankfurt am Main", "Castrop-Rauxel"]:
+        ComplaintFactory.create_batch(11, city=city, status=Status.PUBLISHED)
+    for path in ["/stats/", "/stats/print/", "/stats/hamburg/", "/stats/cities.html"]:
+        page.goto(page.site + path)
+        for details in page.locator("details").all():
+            details.evaluate("d => d.open = true")
+        assert (path, width(page)) == (path, PHONE["width"])
+        assert (path, page.evaluate(TABLES_CUT_OFF)) == (path, [])
