@@ -51,3 +51,41 @@ def test_a_city_files_without_reports_read_like_one_with_too_few(client, few_and
     assert none["total"] is None and none["districts"] == []
     csv_small = client.get("/stats/koeln/districts.csv").content
     assert csv_small == client.get("/stats/uckerland/districts.csv").content
+
+
+@pytest.fixture
+def asked():
+    """A published report whose sender asked to be asked again, sent on 2 December 2026."""
+    import datetime
+
+    from django.utils import timezone
+
+    return ComplaintFactory(
+        email="ophelia@example.org",
+        followup_consent=True,
+        status=Status.PUBLISHED,
+        city="Hamburg",
+        submitted_at=timezone.make_aware(datetime.datetime(2026, 12, 2, 10, 0)),
+    )
+
+
+def test_the_unsubscribe_page_says_what_the_button_will_do(client, asked):
+    from complaints import followups
+
+    url = f"/report/followup/{followups.token(asked, followups.UNSUBSCRIBE)}/unsubscribe/"
+    html = client.get(url, headers={"accept-language": "en"}).content.decode()
+    before_button = html[: html.index('data-testid="unsubscribe"')]
+    assert "Press “Unsubscribe”, and we will not send you a follow-up question" in before_button
+    assert "We will not send you" not in html
+    german = client.get(url, headers={"accept-language": "de"}).content.decode()
+    assert "Drücken Sie auf „Abbestellen“, dann schicken wir Ihnen keine Nachfrage" in german
+
+
+def test_the_follow_up_page_writes_the_date_as_the_other_pages_do(client, asked):
+    from complaints import followups
+
+    url = f"/report/followup/{followups.token(asked, followups.ANSWER)}/"
+    english = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert "Your report of Dec. 2, 2026: network problems in Hamburg." in english
+    german = client.get(url, headers={"accept-language": "de"}).content.decode()
+    assert "Ihre Meldung vom 2. Dezember 2026: Netzprobleme in Hamburg." in german
