@@ -31,6 +31,13 @@ _ABBREVIATIONS = [
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+def abbreviations() -> list[tuple[str, str]]:
+    """The abbreviations as (regular expression, replacement) for a script that computes the
+    same keys (static/js/city-filter.js): one list, not a copy. The patterns are written in
+    the syntax JavaScript and Python share."""
+    return [(pattern.pattern, replacement) for pattern, replacement in _ABBREVIATIONS]
+
+
 def name_key(name: str) -> str:
     """The matching key of a place name: lower case, ASCII, umlauts spelled out, words only."""
     text = unicodedata.normalize("NFKC", name).lower()

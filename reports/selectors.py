@@ -6,9 +6,7 @@ and caches the result, keyed by the published-data version that moderation chang
 """
 
 import datetime
-import re
 import time
-import unicodedata
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +19,7 @@ from django.db.models import Count
 from django.db.models.functions import ExtractHour, TruncDate, TruncWeek
 from django.utils import timezone
 
+from complaints import placenames
 from complaints.models import (
     Complaint,
     FollowupAnswer,
@@ -712,26 +711,21 @@ def city_place(slug: str) -> Place | None:
 
 # -- the list of cities ---------------------------------------------------------------------
 
-_SPELLED_OUT = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
-
 
 def search_key(text: str) -> str:
-    """What the city list's search compares: lower case, ASCII, words only, and "Munchen",
-    "Muenchen" and "München" alike. static/js/city-filter.js computes the same key."""
-    text = "".join(_SPELLED_OUT.get(ch, ch) for ch in text.lower())
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    text = " ".join(_NOT_WORD.sub(" ", text).split())
-    return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+    """What the city list's search compares: the matcher's key of a place name
+    (complaints/placenames.py: "Frankfurt a.M." is "frankfurt am main"), folded, so that
+    "Munchen", "Muenchen" and "München" are alike. static/js/city-filter.js computes the same
+    key, with the same abbreviations (placenames.abbreviations)."""
+    return placenames.folded_key(placenames.name_key(text))
 
 
-def listed_cities(evaluation: Evaluation, query: str = "") -> list[tuple[CityRow, str]]:
+def listed_cities(evaluation: Evaluation, query: str = "") -> list[tuple[CityRow, str, bool]]:
     """The cities the evaluation shows (the suppressed ones are not listed at all), by name,
-    with their search keys; only those whose name contains the query, when one is given."""
+    with their search keys and whether their name contains the query. All of them, matching
+    or not: the script filters the same rows again as the box changes."""
     rows = [(city, search_key(city.name)) for city in evaluation.shown_cities]
     wanted = search_key(query)
     return sorted(
-        ((city, key) for city, key in rows if wanted in key), key=lambda row: (row[1], row[0].name)
+        ((city, key, wanted in key) for city, key in rows), key=lambda row: (row[1], row[0].name)
     )

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
+from complaints import placenames
 from complaints import selectors as complaint_selectors
 from complaints.models import FollowupAnswer, Technology
 
@@ -253,9 +254,13 @@ def city_list(request):
     # plain GET form, answered here.
     query = request.GET.get("q", "").strip()[:100]
     evaluation = selectors.evaluation()
+    cities = selectors.listed_cities(evaluation, query)
     context = {
         "evaluation": evaluation,
         "query": query,
-        "cities": selectors.listed_cities(evaluation, query),
+        "cities": cities,
+        "matched": sum(1 for _city, _key, match in cities if match),
+        # For city-filter.js: "a.M." as the matcher reads it (complaints/placenames.py).
+        "abbreviations": placenames.abbreviations(),
     }
     return render(request, "reports/city_list.html", context)

@@ -89,3 +89,22 @@ def test_the_follow_up_page_writes_the_date_as_the_other_pages_do(client, asked)
     assert "Your report of Dec. 2, 2026: network problems in Hamburg." in english
     german = client.get(url, headers={"accept-language": "de"}).content.decode()
     assert "Ihre Meldung vom 2. Dezember 2026: Netzprobleme in Hamburg." in german
+
+
+@pytest.fixture
+def frankfurt():
+    published(6, "Frankfurt am Main")
+    published(6, "Hamburg")
+    published(6, "Berlin")
+
+
+def listed(html: str) -> list[str]:
+    """The cities the list shows (the hidden rows are there for the script)."""
+    return re.findall(r'<tr data-key="[^"]*"><td><a href="[^"]+">([^<]+)</a>', html)
+
+
+@pytest.mark.parametrize("query", ["Frankfurt a.M.", "frankfurt a. m.", "Frankfurt/M", "a.M."])
+def test_the_city_search_reads_abbreviations_as_the_report_form_does(client, frankfurt, query):
+    html = client.get("/stats/cities.html", {"q": query}).content.decode()
+    assert listed(html) == ["Frankfurt am Main"]
+    assert ">1 Stadt<" in html

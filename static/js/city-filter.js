@@ -6,10 +6,21 @@
 
   const SPELLED_OUT = { "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss" };
 
+  // The matcher's abbreviations ("a.M." is "am Main"), given by the page as data.
+  const list = document.getElementById("city-search-abbreviations");
+  const ABBREVIATIONS = (list ? JSON.parse(list.textContent) : []).map(
+    ([pattern, replacement]) => [new RegExp(pattern, "g"), replacement]
+  );
+
   function searchKey(text) {
-    return text
+    let key = text
+      .normalize("NFKC")
       .toLowerCase()
-      .replace(/[äöüß]/g, (ch) => SPELLED_OUT[ch])
+      .replace(/[äöüß]/g, (ch) => SPELLED_OUT[ch]);
+    ABBREVIATIONS.forEach(([pattern, replacement]) => {
+      key = key.replace(pattern, replacement);
+    });
+    return key
       .normalize("NFKD")
       .replace(/[\u0300-\u036f]/g, "")
       .replace(/[^a-z0-9]+/g, " ")
@@ -45,13 +56,11 @@
     }
 
     input.addEventListener("input", filter);
-    // Enter filters the whole list in place. A list the server filtered already (?q=) is
-    // asked for again: the cities it left out are not in the page.
+    // Enter filters in place: the page has every city, also after a search the server
+    // answered (?q=), the others hidden.
     form.addEventListener("submit", (event) => {
-      if (!input.defaultValue) {
-        event.preventDefault();
-        filter();
-      }
+      event.preventDefault();
+      filter();
     });
   }
 

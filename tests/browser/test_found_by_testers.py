@@ -1,6 +1,7 @@
 """Failures an exploratory tester found on the public pages, in Chromium."""
 
 import pytest
+from playwright.sync_api import expect
 
 from complaints import confirmation, followups
 from complaints.models import Status
@@ -118,3 +119,29 @@ def test_the_tables_of_the_evaluation_fit_a_phone(phone, language):
             details.evaluate("d => d.open = true")
         assert (path, width(page)) == (path, PHONE["width"])
         assert (path, page.evaluate(TABLES_CUT_OFF)) == (path, [])
+
+
+def test_the_city_search_reads_abbreviations_and_counts_what_it_shows(browse):
+    page = browse
+    for city in ["Frankfurt am Main", "Hamburg", "Berlin"]:
+        ComplaintFactory.create_batch(6, city=city, status=Status.PUBLISHED)
+    rows = page.locator("#city-list tbody tr")
+    box = page.get_by_label("Stadt suchen")
+    page.goto(page.site + "/stats/cities.html")
+    box.press_sequentially("Frankfurt a.M.")
+    expect(rows.filter(has_text="Frankfurt am Main")).to_be_visible()
+    expect(rows.filter(has_text="Hamburg")).to_be_hidden()
+    expect(page.locator("#city-count")).to_have_text("1 Stadt")
+
+    # A search the server answered, then the box emptied: every city again, and so counted.
+    page.goto(page.site + "/stats/cities.html?q=ham")
+    expect(page.locator("#city-count")).to_have_text("1 Stadt")
+    expect(rows.filter(has_text="Berlin")).to_be_hidden()
+    box.fill("")
+    expect(page.locator("#city-count")).to_have_text("3 Städte")
+    for city in ["Frankfurt am Main", "Hamburg", "Berlin"]:
+        expect(rows.filter(has_text=city)).to_be_visible()
+    box.fill("ber")
+    box.press("Enter")
+    expect(page.locator("#city-count")).to_have_text("1 Stadt")
+    expect(rows.filter(has_text="Berlin")).to_be_visible()
