@@ -108,3 +108,40 @@ def test_the_city_search_reads_abbreviations_as_the_report_form_does(client, fra
     html = client.get("/stats/cities.html", {"q": query}).content.decode()
     assert listed(html) == ["Frankfurt am Main"]
     assert ">1 Stadt<" in html
+
+
+NO_REPORT = "Dieser Link führt zu keiner Meldung, oder nicht mehr"
+
+
+def test_a_private_link_of_a_deleted_report_says_there_is_no_report_there(client, asked):
+    from complaints import confirmation, followups
+
+    links = [
+        asked.private_url(),
+        f"{asked.private_url()}delete/",
+        f"/report/confirm/{confirmation.token(asked)}/",
+        f"/report/followup/{followups.token(asked, followups.ANSWER)}/",
+        f"/report/followup/{followups.token(asked, followups.UNSUBSCRIBE)}/unsubscribe/",
+    ]
+    assert client.get(links[0]).status_code == 200
+    assert client.post(links[1]).status_code == 302  # deleted by its sender
+    never = [
+        "/report/thanks/" + "x" * 32 + "/",
+        "/report/thanks/" + "x" * 32 + "/delete/",
+        "/report/confirm/" + "x" * 40 + "/",
+        "/report/followup/" + "x" * 40 + "/",
+        "/report/thanks/not a reference/",
+    ]
+    messages = set()
+    for link in links + never:
+        response = client.get(link)
+        assert (link, response.status_code) == (link, 404)
+        html = response.content.decode()
+        messages.add(re.search(r'data-testid="no-report">([^<]+)<', html).group(1))
+        assert "<title>Unter diesem Link ist keine Meldung" in html
+    # The same words for a deleted report and for one that never was.
+    assert len(messages) == 1 and NO_REPORT in messages.pop()
+    elsewhere = client.get("/nothing/here/").content.decode()
+    assert "Seite nicht gefunden" in elsewhere and NO_REPORT not in elsewhere
+    english = client.get(links[0], headers={"accept-language": "en"}).content.decode()
+    assert "This link does not lead to a report, or no longer does" in english
