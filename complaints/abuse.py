@@ -192,7 +192,7 @@ def _digest(data) -> str:
     fields = sorted(
         (key, tuple(data.getlist(key)))
         for key in data
-        if key not in {"csrfmiddlewaretoken", STAMP_FIELD}
+        if key not in {"csrfmiddlewaretoken", STAMP_FIELD, ANOTHER_FIELD}
     )
     return hashlib.sha256(repr(fields).encode()).hexdigest()
 
@@ -239,3 +239,47 @@ def earlier_reference(data, wait: float = 2.0) -> str | None:
         return None
     reference, _, digest = value.partition(":")
     return reference if hmac.compare_digest(digest, _digest(data)) else None
+
+
+# -- the back button ------------------------------------------------------------------------
+#
+# Back from the thanks page, browsers show the form again as it was filled in, but fetched
+# anew (with a new stamp): sent again, it would count twice. The browser that stored a report
+# keeps its stamp in a cookie for a while (the stamp, not the private link), so the very same
+# form sent again from it leads to the same private link, as a double click does.
+
+SENT_COOKIE = "einzelfall_sent"
+SENT_COOKIE_SECONDS = 3600
+
+
+ANOTHER_FIELD = "another"
+
+
+def sent_before(request) -> tuple[str | None, bool]:
+    """(reference, same) of the report this browser stored last, while its cookie lasts: same
+    when this is the very same form again. (None, False) without one, or once the person has
+    said that this is another report (ANOTHER_FIELD, sent by the form that asked)."""
+    earlier = request.COOKIES.get(SENT_COOKIE, "")
+    if not earlier or earlier == request.POST.get(STAMP_FIELD) or request.POST.get(ANOTHER_FIELD):
+        return None, False
+    data = request.POST.copy()
+    data[STAMP_FIELD] = earlier
+    data.pop(ANOTHER_FIELD, None)
+    key = _stamp_key(data)
+    value = cache.get(key) if key else None
+    if not value or value == PENDING:
+        return None, False
+    reference, _, digest = value.partition(":")
+    return reference, hmac.compare_digest(digest, _digest(data))
+
+
+def remember_sent(response, data) -> None:
+    response.set_cookie(
+        SENT_COOKIE,
+        data.get(STAMP_FIELD, ""),
+        max_age=SENT_COOKIE_SECONDS,
+        path="/report/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )

@@ -74,6 +74,11 @@ def report(request):
             # be checked and sent once more with the same stamp (a bot that posts once, at
             # once, stores nothing; a person is never dropped silently).
             return _report_page(request, form, confirm_step=True)
+        earlier, same = abuse.sent_before(request)
+        if same:  # the back button, the very same form again: one report
+            return redirect("complaints:thanks", reference=earlier)
+        if earlier:  # the back button, the form changed: another report, or a second try?
+            return _report_page(request, form, sent_before=earlier)
         # The stamp first (a form sent again is not counted against the limits), claimed in
         # one atomic step, and given back when the limits refuse the report.
         if not abuse.claim_stamp(request.POST):
@@ -110,7 +115,9 @@ def report(request):
                     type(error).__name__,
                 )
             confirmation.send(complaint, request)
-            return redirect(complaint.private_url())
+            response = redirect(complaint.private_url())
+            abuse.remember_sent(response, request.POST)
+            return response
     return _report_page(request, form, fresh_stamp=fresh_stamp)
 
 
@@ -168,10 +175,13 @@ def _sent_before(request, form):
         None,
         _("This form has already been sent. Please check your entries and send it again."),
     )
-    return _report_page(request, form, fresh_stamp=True)
+    # The person has been told: sent once more, it is another report (no second question).
+    return _report_page(request, form, fresh_stamp=True, another=True)
 
 
-def _report_page(request, form, *, fresh_stamp=False, confirm_step=False):
+def _report_page(
+    request, form, *, fresh_stamp=False, confirm_step=False, sent_before=None, another=False
+):
     # A form shown again keeps the stamp of its first showing: correcting a typo does not
     # restart the clock. A form that needs a new stamp gets one dated back: the person has
     # spent the time already.
@@ -186,6 +196,9 @@ def _report_page(request, form, *, fresh_stamp=False, confirm_step=False):
         "form_stamp": stamp,
         "honeypot": abuse.HONEYPOT_FIELD,
         "confirm_step": confirm_step,
+        "sent_before": sent_before,
+        "another": another or sent_before is not None,
+        "another_field": abuse.ANOTHER_FIELD,
     }
     return render(request, "complaints/report.html", context)
 

@@ -91,7 +91,11 @@ def test_a_stamp_is_good_for_one_report(client, valid_report):
     assert "Dieses Formular wurde bereits gesendet" in changed.content.decode()
     new_stamp = stamp_on(changed.content)
     assert new_stamp != valid_report["form_stamp"]
-    again = client.post("/report/", {**valid_report, "form_stamp": new_stamp, "city": "Bremen"})
+    # The page that said so sends it as another report (no second question).
+    assert 'name="another" value="1"' in changed.content.decode()
+    again = client.post(
+        "/report/", {**valid_report, "form_stamp": new_stamp, "city": "Bremen", "another": "1"}
+    )
     assert "/report/thanks/" in again["Location"] and again["Location"] != first
     assert Complaint.objects.count() == 2
     # Every showing of the form has its own stamp, even within the same second.
@@ -405,3 +409,36 @@ def test_the_redis_cache_shares_one_client_between_operations_and_threads():
     cache.set_many({"a": "ä", "b": [1, 2]})
     assert cache.get_many(["a", "b", "c"]) == {"a": "ä", "b": [1, 2]}
     cache.clear()
+
+
+def test_back_and_the_same_form_again_leads_to_the_report_sent(client, valid_report):
+    """Back from the thanks page the form is fetched anew (a new stamp) and filled in by the
+    browser: the same report sent again is counted once, from the same browser."""
+    first = client.post("/report/", valid_report)["Location"]
+    again = client.post("/report/", {**valid_report, "form_stamp": abuse.form_stamp()})
+    assert again.status_code == 302 and again["Location"] == first
+    assert Complaint.objects.count() == 1
+
+
+def test_back_and_a_changed_form_asks_before_counting_another(client, valid_report):
+    first = client.post("/report/", valid_report)["Location"]
+    changed = {**valid_report, "district": "", "form_stamp": abuse.form_stamp()}
+    asked = client.post("/report/", changed)
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "bereits eine Meldung gesendet" in html and first in html
+    assert Complaint.objects.count() == 1
+    stored = client.post("/report/", {**changed, "another": "1"})
+    assert "/report/thanks/" in stored["Location"] and stored["Location"] != first
+    assert Complaint.objects.count() == 2
+
+
+def test_another_browser_sending_the_same_form_is_not_led_to_its_report(valid_report):
+    """Two people behind one address send the same report: each gets a report and a link of
+    their own (the cookie, not the address, says "sent before")."""
+    one, two = Client(), Client()
+    first = one.post("/report/", valid_report)["Location"]
+    second = two.post("/report/", {**valid_report, "form_stamp": abuse.form_stamp()})
+    second = second["Location"]
+    assert "/report/thanks/" in second and second != first
+    assert Complaint.objects.count() == 2

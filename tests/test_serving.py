@@ -221,6 +221,8 @@ REPORT = {
     "technology": "4g",
     "frequency": "daily",
     "consent": "on",
+    # Each one a further report on purpose (a browser that has just sent one is asked first).
+    "another": "1",
 }
 
 
