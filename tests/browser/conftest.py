@@ -8,6 +8,7 @@ the tests are transactional (see gazetteer_copy).
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,24 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
 PHONE = {"width": 390, "height": 844}
+PASSWORD = "correct horse battery staple"  # UserFactory's
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium the browser tests are skipped, and said so; in CI
+    (EINZELFALL_REQUIRE_BROWSER) they fail instead: a skip would hide a broken setup."""
+    if CHROMIUM:
+        return
+    message = (
+        "Chromium not found: the browser tests cannot run. Install it (Debian: apt install "
+        "chromium) or set CHROMIUM_PATH."
+    )
+    here = Path(__file__).parent
+    browser_tests = [item for item in items if here in Path(item.fspath).parents]
+    if browser_tests and os.environ.get("EINZELFALL_REQUIRE_BROWSER"):
+        raise pytest.UsageError(message)
+    for item in browser_tests:
+        item.add_marker(pytest.mark.skip(reason=message.replace("cannot run", "are skipped")))
 
 
 @pytest.fixture(scope="session")
@@ -179,3 +198,26 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+def log_in(page, username: str) -> None:
+    """Through the back office's real login form."""
+    from playwright.sync_api import expect
+
+    page.goto(page.site + "/admin/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("input[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
+
+def staff_in(group: str, username: str):
+    """A staff user in one of the roles (Organizer, Moderator, Carrier)."""
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user

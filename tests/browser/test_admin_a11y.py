@@ -1,27 +1,17 @@
 """The back office in a real browser: every page a role uses passes axe-core (no serious or
 critical violation), for each role logged in through the real login form."""
 
-import os
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from complaints.models import CampaignUpdate, Complaint, Place, Status
 from tests.factories import CampaignUpdateFactory, ComplaintFactory, UserFactory
 
-from .conftest import CHROMIUM, axe_violations
-
-if not CHROMIUM:
-    message = "Chromium not found: the browser tests are skipped."
-    if os.environ.get("EINZELFALL_REQUIRE_BROWSER"):  # CI: a skip would hide a broken setup
-        pytest.fail(message.replace("are skipped", "cannot run"), pytrace=False)
-    pytest.skip(message, allow_module_level=True)
+from .conftest import axe_violations, log_in, staff_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery staple"  # UserFactory's
 
 
 def back_office_world() -> dict[str, str]:
@@ -41,19 +31,8 @@ def back_office_world() -> dict[str, str]:
     }
 
 
-def log_in(page, username: str) -> None:
-    page.goto(page.site + "/admin/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("input[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
-
-
 def staff(username: str, group: str):
-    user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
+    return staff_in(group, username)
 
 
 ORGANIZER_PAGES = [

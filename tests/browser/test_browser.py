@@ -12,16 +12,7 @@ from playwright.sync_api import expect
 from complaints.models import Complaint, Status
 from tests.factories import CampaignUpdateFactory, ComplaintFactory, UserFactory
 
-from .conftest import CHROMIUM, PHONE, axe_violations
-
-if not CHROMIUM:
-    message = (
-        "Chromium not found: the browser tests are skipped. Install it (Debian: apt install "
-        "chromium) or set CHROMIUM_PATH."
-    )
-    if os.environ.get("EINZELFALL_REQUIRE_BROWSER"):  # CI: a skip would hide a broken setup
-        pytest.fail(message.replace("are skipped", "cannot run"), pytrace=False)
-    pytest.skip(message, allow_module_level=True)
+from .conftest import PHONE, axe_violations
 
 # `make screenshots` keeps the pictures of docs/ up to date; other runs take none.
 SHOTS = os.environ.get("SCREENSHOT_DIR")

@@ -1,7 +1,6 @@
 """The list of cities in a real browser: the search box filters as one types, on a phone and
 on a desktop, in German and in English, and the page passes axe-core."""
 
-import os
 import re
 
 import pytest
@@ -10,13 +9,7 @@ from playwright.sync_api import expect
 from complaints.models import Status
 from tests.factories import ComplaintFactory
 
-from .conftest import CHROMIUM, PHONE, axe_violations
-
-if not CHROMIUM:
-    message = "Chromium not found: the browser tests are skipped."
-    if os.environ.get("EINZELFALL_REQUIRE_BROWSER"):  # CI: a skip would hide a broken setup
-        pytest.fail(message.replace("are skipped", "cannot run"), pytrace=False)
-    pytest.skip(message, allow_module_level=True)
+from .conftest import PHONE, axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

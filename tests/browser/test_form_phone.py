@@ -2,7 +2,6 @@
 postal code alone, the suggestions, the thanks page, touch targets and the order of the
 questions, as a person in Chromium meets them."""
 
-import os
 import re
 
 import pytest
@@ -10,16 +9,7 @@ from playwright.sync_api import expect
 
 from complaints.models import Complaint
 
-from .conftest import CHROMIUM, PHONE
-
-if not CHROMIUM:
-    message = (
-        "Chromium not found: the browser tests are skipped. Install it (Debian: apt install "
-        "chromium) or set CHROMIUM_PATH."
-    )
-    if os.environ.get("EINZELFALL_REQUIRE_BROWSER"):  # CI: a skip would hide a broken setup
-        pytest.fail(message.replace("are skipped", "cannot run"), pytrace=False)
-    pytest.skip(message, allow_module_level=True)
+from .conftest import PHONE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,13 +19,10 @@ from playwright.sync_api import expect
 
 from complaints.forms import ComplaintForm
 from complaints.models import Complaint, FollowupAnswer, Status
-from tests.factories import CampaignUpdateFactory, ComplaintFactory, UserFactory
+from tests.factories import CampaignUpdateFactory, ComplaintFactory
 
-from .conftest import CHROMIUM, PHONE
+from .conftest import PHONE, log_in, staff_in
 from .test_browser import screenshot
-
-if not CHROMIUM:  # the same guard as test_browser.py: a skip there is a failure in CI
-    pytest.skip("Chromium not found: the browser tests are skipped.", allow_module_level=True)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +32,6 @@ ACCEPT = {"de": "de-DE,de;q=0.9", "en": "en-GB,en;q=0.9"}
 EVERY_COMBINATION = [("phone", "de"), ("phone", "en"), ("desktop", "de"), ("desktop", "en")]
 # A journey walked twice: each device and each language once.
 PAIRWISE = [("phone", "de"), ("desktop", "en")]
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -281,23 +277,6 @@ def test_the_language_switch_works_on_every_kind_of_page(browse, settings, scree
             page.locator(".lang-switch button[value=de]").click()
         expect(page.locator("html")).to_have_attribute("lang", "de")
         assert page.url == page.site + path, name
-
-
-def log_in(page, username: str):
-    page.goto(page.site + "/admin/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("input[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
-
-
-def staff_in(group: str, username: str):
-    from django.contrib.auth.models import Group
-
-    user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 LEGACY_FILE = (

@@ -2,21 +2,13 @@
 pages, English dates, chart text readable on a phone, the hour table, hidden numbers that lead
 to their explanation, and a dark scheme that axe-core finds readable."""
 
-import os
-
 import pytest
 from django.utils import timezone
 
 from complaints.models import Status
 from tests.factories import CampaignUpdateFactory, ComplaintFactory
 
-from .conftest import CHROMIUM, PHONE, axe_violations
-
-if not CHROMIUM:
-    message = "Chromium not found: the browser tests are skipped."
-    if os.environ.get("EINZELFALL_REQUIRE_BROWSER"):
-        pytest.fail(message.replace("are skipped", "cannot run"), pytrace=False)
-    pytest.skip(message, allow_module_level=True)
+from .conftest import PHONE, axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
