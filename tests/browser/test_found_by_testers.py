@@ -7,11 +7,8 @@ from complaints import confirmation, followups
 from complaints.models import Status
 from tests.factories import ComplaintFactory
 
-from .conftest import CHROMIUM, PHONE, axe_violations
+from .conftest import PHONE, axe_violations
 from .test_browser import published_world
-
-if not CHROMIUM:  # the same guard as test_browser.py
-    pytest.skip("Chromium not found: the browser tests are skipped.", allow_module_level=True)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
