@@ -75,6 +75,8 @@ def report(request):
             # once, stores nothing; a person is never dropped silently).
             return _report_page(request, form, confirm_step=True)
         earlier, same = abuse.sent_before(request)
+        if earlier and not Complaint.objects.filter(reference=earlier).exists():
+            earlier, same = None, False  # deleted by its sender since: a new report
         if same:  # the back button, the very same form again: one report
             return redirect("complaints:thanks", reference=earlier)
         if earlier:  # the back button, the form changed: another report, or a second try?

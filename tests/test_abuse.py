@@ -442,3 +442,13 @@ def test_another_browser_sending_the_same_form_is_not_led_to_its_report(valid_re
     second = second["Location"]
     assert "/report/thanks/" in second and second != first
     assert Complaint.objects.count() == 2
+
+
+def test_back_after_deleting_the_report_sends_it_anew(client, valid_report):
+    from complaints import services
+
+    first = client.post("/report/", valid_report)["Location"]
+    services.complaint_delete(complaint=Complaint.objects.get())
+    again = client.post("/report/", {**valid_report, "form_stamp": abuse.form_stamp()})
+    assert "/report/thanks/" in again["Location"] and again["Location"] != first
+    assert Complaint.objects.count() == 1
