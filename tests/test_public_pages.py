@@ -125,7 +125,9 @@ def test_wrong_reference_gets_the_friendly_404(client):
     response = client.get("/report/thanks/not-a-real-token/")
     assert response.status_code == 404
     html = response.content.decode()
-    assert "Seite nicht gefunden" in html
+    # The private link's 404 says so in words (the same for a deleted report).
+    assert "Unter diesem Link ist keine Meldung" in html
+    assert "/static/css/site.css" in html
     assert "Hamburg" not in html
 
 
