@@ -56,6 +56,8 @@
     }
 
     input.addEventListener("input", filter);
+    // Typed while the page was still loading (before this ran): filter for it now.
+    if (input.value !== input.defaultValue) filter();
     // Enter filters in place: the page has every city, also after a search the server
     // answered (?q=), the others hidden.
     form.addEventListener("submit", (event) => {
