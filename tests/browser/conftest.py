@@ -221,3 +221,30 @@ def staff_in(group: str, username: str):
     user = UserFactory(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def download_carrier_csv(page, path) -> str:
+    """The back office's carrier download, row level, RFC 4180 CSV: saved to path, its text."""
+    page.goto(page.site + "/admin/complaints/complaint/downloads/")
+    page.locator("select[name=kind]").select_option("anonymized")
+    page.locator("select[name=format]").select_option("csv-rfc4180")
+    with page.expect_download() as download:
+        page.locator("input[type=submit]").click()
+    download.value.save_as(path)
+    return path.read_text(encoding="utf-8")
+
+
+def private_paths(complaint) -> dict[str, str]:
+    """The private pages of a report, reached by links only: the report, its deletion, the
+    email confirmation, the follow-up answer, unsubscribing."""
+    from complaints import confirmation, followups
+
+    return {
+        "thanks": complaint.private_url(),
+        "delete": f"{complaint.private_url()}delete/",
+        "confirm": f"/report/confirm/{confirmation.token(complaint)}/",
+        "followup": f"/report/followup/{followups.token(complaint, followups.ANSWER)}/",
+        "unsubscribe": (
+            f"/report/followup/{followups.token(complaint, followups.UNSUBSCRIBE)}/unsubscribe/"
+        ),
+    }

@@ -3,11 +3,10 @@
 import pytest
 from playwright.sync_api import expect
 
-from complaints import confirmation, followups
 from complaints.models import Status
 from tests.factories import ComplaintFactory
 
-from .conftest import PHONE, axe_violations
+from .conftest import PHONE, axe_violations, private_paths
 from .test_browser import published_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,15 +32,7 @@ def long_texts(site, settings):
         followup_consent=True,
         status=Status.PUBLISHED,
     )
-    return {
-        "thanks": complaint.private_url(),
-        "delete": f"{complaint.private_url()}delete/",
-        "confirm": f"/report/confirm/{confirmation.token(complaint)}/",
-        "followup": f"/report/followup/{followups.token(complaint, followups.ANSWER)}/",
-        "unsubscribe": (
-            f"/report/followup/{followups.token(complaint, followups.UNSUBSCRIBE)}/unsubscribe/"
-        ),
-    }
+    return private_paths(complaint)
 
 
 def form_with_errors(page, long: bool = True) -> None:

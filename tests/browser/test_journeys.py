@@ -21,7 +21,7 @@ from complaints.forms import ComplaintForm
 from complaints.models import Complaint, FollowupAnswer, Status
 from tests.factories import CampaignUpdateFactory, ComplaintFactory
 
-from .conftest import PHONE, log_in, staff_in
+from .conftest import PHONE, download_carrier_csv, log_in, private_paths, staff_in
 from .test_browser import screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -225,21 +225,11 @@ def test_a_person_answers_the_follow_up_mail_and_unsubscribes(person, settings, 
 def private_pages(site, settings):
     """The private pages a person reaches by links only: report, deletion, confirmation,
     follow-up answer, unsubscribing."""
-    from complaints import confirmation, followups
-
     complaint = ComplaintFactory(
         email="laertes@example.org", followup_consent=True, status=Status.PUBLISHED
     )
     settings.SITE_URL = site
-    return {
-        "thanks": complaint.private_url(),
-        "delete": f"{complaint.private_url()}delete/",
-        "confirm": f"/report/confirm/{confirmation.token(complaint)}/",
-        "followup": f"/report/followup/{followups.token(complaint, followups.ANSWER)}/",
-        "unsubscribe": (
-            f"/report/followup/{followups.token(complaint, followups.UNSUBSCRIBE)}/unsubscribe/"
-        ),
-    }
+    return private_paths(complaint)
 
 
 PUBLIC_PAGES = {
@@ -327,14 +317,7 @@ def test_the_organizer_moderates_imports_and_downloads(person, tmp_path):
     expect(page.locator("#result_list tbody tr")).to_have_count(3)
 
     # The carrier's file: the published report only, without personal data.
-    page.goto(page.site + "/admin/complaints/complaint/downloads/")
-    page.locator("select[name=kind]").select_option("anonymized")
-    page.locator("select[name=format]").select_option("csv-rfc4180")
-    with page.expect_download() as download:
-        page.locator("input[type=submit]").click()
-    path = tmp_path / "carrier.csv"
-    download.value.save_as(path)
-    text = path.read_text(encoding="utf-8")
+    text = download_carrier_csv(page, tmp_path / "carrier.csv")
     assert text.count("\n") == 2  # the header and the one published report
     assert "Hamburg" in text and "kai@example.org" not in text and report.reference not in text
 
@@ -367,14 +350,7 @@ def test_the_carrier_downloads_and_reaches_nothing_else(person, tmp_path):
     staff_in("Carrier", "carla")
     ComplaintFactory.create_batch(2, status=Status.PUBLISHED, email="x@example.org")
     log_in(page, "carla")
-    page.goto(page.site + "/admin/complaints/complaint/downloads/")
-    page.locator("select[name=kind]").select_option("anonymized")
-    page.locator("select[name=format]").select_option("csv-rfc4180")
-    with page.expect_download() as download:
-        page.locator("input[type=submit]").click()
-    path = tmp_path / "carrier.csv"
-    download.value.save_as(path)
-    text = path.read_text(encoding="utf-8")
+    text = download_carrier_csv(page, tmp_path / "carrier.csv")
     assert text.count("\n") == 3 and "x@example.org" not in text
     for forbidden in [
         "/admin/complaints/complaint/",
