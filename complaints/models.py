@@ -307,6 +307,12 @@ class Complaint(models.Model):
         blank=True,
         help_text=_("The only version of the description that is ever exported."),
     )
+    # Set once a person has corrected the redacted text: from then on it is never made anew
+    # from the original (that would put back what the person removed); automatic redaction
+    # may only remove more from it.
+    description_redacted_by_hand = models.BooleanField(
+        _("redacted description corrected by hand"), default=False, editable=False
+    )
     email = models.EmailField(_("email"), blank=True)
     # When the submitter confirmed the email address with the link we mailed (double opt-in).
     email_confirmed_at = models.DateTimeField(
