@@ -436,10 +436,18 @@ class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
         obj.description = text.multi_line(obj.description)
         obj.description_redacted = text.multi_line(obj.description_redacted)
         changed = set(form.changed_data)
-        if changed & {"description", "email"} and "description_redacted" not in changed:
-            # The redacted text follows an edited description or address, unless it was
-            # edited itself.
-            obj.description_redacted = redact(obj.description, obj.email)
+        # Browsers send a text area back with CRLF line breaks: only a different text after
+        # the same cleaning is an edit by a person.
+        before = text.multi_line(form.initial.get("description_redacted") or "")
+        if "description_redacted" in changed and obj.description_redacted != before:
+            obj.description_redacted_by_hand = True
+        elif changed & {"description", "email"}:
+            # A person's correction is never made anew from the original (that would put
+            # back what they removed): automatic redaction only removes more from it.
+            source = obj.description_redacted if obj.description_redacted_by_hand else None
+            obj.description_redacted = redact(
+                obj.description if source is None else source, obj.email
+            )
         if "status" in form.changed_data:
             services.complaint_record_moderation(complaint=obj, moderator=request.user)
         elif obj.status == Status.PUBLISHED and form.changed_data:
