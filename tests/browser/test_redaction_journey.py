@@ -9,8 +9,11 @@ from complaints.models import Complaint, Status
 from complaints.redaction import REDACTED
 from tests.factories import ComplaintFactory
 
+from . import test_journeys
 from .conftest import download_carrier_csv, log_in, staff_in
-from .test_journeys import PAIRWISE, person  # noqa: F401 (the fixture)
+
+PAIRWISE = test_journeys.PAIRWISE
+person = test_journeys.person  # the fixture: a visitor on a device, in a language
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,9 +32,7 @@ def test_a_moderators_correction_reaches_the_carrier_after_the_organizer_edits(p
     staff_in("Moderator", "mona")
     staff_in("Organizer", "olga")
     # What the automatic rules left in (set here, so the journey does not hang on the rules).
-    report = ComplaintFactory(
-        city="Hamburg", description=ORIGINAL, description_redacted=ORIGINAL
-    )
+    report = ComplaintFactory(city="Hamburg", description=ORIGINAL, description_redacted=ORIGINAL)
     change = f"{page.site}/admin/complaints/complaint/{report.pk}/change/"
 
     log_in(page, "mona")
