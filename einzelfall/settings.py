@@ -265,11 +265,35 @@ if not DEBUG:
     # Only marks the header as fit for the browsers' preload list; nothing is submitted.
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# Every handler masks private links, tokens and IP addresses (einzelfall/log_privacy.py):
+# Django's warnings print the path of a refused or missing private link. Django's own
+# handlers for its loggers are replaced: its console handler (DEBUG only) and mail to ADMINS
+# would write the same records unmasked (the mail with the request's headers and address).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"private_data": {"()": "einzelfall.log_privacy.MaskPrivateData"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["private_data"]},
+        # runserver's request lines (development)
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["private_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 # django-import-export: import and export need the permissions complaints.import_complaint and

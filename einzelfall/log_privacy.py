@@ -1,0 +1,80 @@
+"""One masking rule for every log line: no private link, token or client address is written.
+
+A report's private link (/report/thanks/<reference>/, which views and deletes it) and the
+confirmation and follow-up tokens are as good as passwords; a client's address is personal
+data. Django's warnings (CSRF failures, 404s, disallowed hosts), tracebacks and gunicorn's
+error log print paths and addresses, so the rule runs on every record that a handler of
+settings.LOGGING or of gunicorn (einzelfall/access_log.py) writes, not only on the access log.
+"""
+
+import ipaddress
+import logging
+import re
+
+MASK = "…"
+ADDRESS_MASK = "[address]"
+
+# Every path of complaints/urls.py that carries a secret: the token is the next segment.
+_PRIVATE_PATH = re.compile(r"(/report/(?:thanks|confirm|followup)/)[^/?#\s\"'<>]+")
+# A secret in a query string (no page takes one today; a link mailed with one must not leak).
+_PRIVATE_QUERY = re.compile(
+    r"([?&;](?:token|key|api_key|apikey|reference|ref|signature|sig|code)=)[^&#\s\"'<>]+",
+    re.IGNORECASE,
+)
+_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")
+# Candidates only (two colons or more among hex digits, dots for a mapped IPv4 tail, a zone):
+# each is checked by ipaddress, so that times such as 19:07:46 stay as they are.
+_IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f.]{0,15}){2,8}(?:%[\w.-]+)?")
+
+
+def _address(match: re.Match) -> str:
+    candidate = match.group(0)
+    address, zone, _ = candidate.partition("%")
+    for text in (address, address.rstrip(":.")):
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            continue
+        # A colon or dot that only ended the sentence (or the zone, e.g. %eth0) goes too.
+        return ADDRESS_MASK + ("" if zone else address[len(text) :])
+    return candidate
+
+
+def mask(text: str) -> str:
+    """text without private tokens (in paths and query strings) and IP addresses."""
+    if "/report/" in text:
+        text = _PRIVATE_PATH.sub(rf"\1{MASK}", text)
+    if "=" in text:
+        text = _PRIVATE_QUERY.sub(rf"\1{MASK}", text)
+    # IPv6 first: an IPv4-mapped address (::ffff:192.0.2.1) is masked whole.
+    if text.count(":") >= 2:
+        text = _IPV6.sub(_address, text)
+    if "." in text:
+        text = _IPV4.sub(_address, text)
+    return text
+
+
+_formatter = logging.Formatter()
+
+
+class MaskPrivateData(logging.Filter):
+    """A handler's filter: the record's message (with its arguments), traceback and stack
+    masked before any formatter sees them. Never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit: logging reports that itself
+            return True
+        masked = mask(message)
+        if masked != message or record.args:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # What the handler's formatter would write, made now so that it can be masked
+            # (a formatter uses exc_text when it is set).
+            record.exc_text = _formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
+        return True

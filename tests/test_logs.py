@@ -1,0 +1,155 @@
+"""No log line carries a private link's token, a confirmation or follow-up token, or a client's
+address: the text the configured handlers write (settings.LOGGING; gunicorn's error and access
+logs as `make serve` runs them) is read back, not what a test's capture sees before the
+handlers' filters."""
+
+import io
+import logging
+import secrets
+import socket
+import time
+
+import pytest
+from django.test import Client
+
+from complaints import confirmation, followups
+from einzelfall.log_privacy import mask
+
+from .factories import ComplaintFactory
+from .test_serving import Browser, Gunicorn, manage, production_env, static_root  # noqa: F401
+
+
+@pytest.fixture
+def written(request):
+    """What the handlers of settings.LOGGING write, from now on (their streams swapped)."""
+    handlers = [
+        handler
+        for logger in (logging.getLogger(), logging.getLogger("django.server"))
+        for handler in logger.handlers
+        if type(handler) is logging.StreamHandler  # (not pytest's capture)
+    ]
+    assert handlers, "settings.LOGGING's console handler is not installed"
+    buffer = io.StringIO()
+    previous = [handler.setStream(buffer) for handler in handlers]
+    yield buffer.getvalue
+    for handler, stream in zip(handlers, previous, strict=True):
+        handler.setStream(stream)
+
+
+def a_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@pytest.mark.django_db
+def test_csrf_and_404_warnings_on_private_links_carry_no_token(written):
+    complaint = ComplaintFactory(email="kai@example.org")
+    confirm_token = confirmation.token(complaint)
+    answer_token = followups.token(complaint, followups.ANSWER)
+    without_csrf = Client(enforce_csrf_checks=True)
+    for path in [
+        f"/report/thanks/{complaint.reference}/delete/",
+        f"/report/confirm/{confirm_token}/",
+        f"/report/followup/{answer_token}/",
+    ]:
+        assert without_csrf.post(path, {"answer": "improved"}).status_code == 403
+    wrong = a_secret()
+    assert Client().get(f"/report/thanks/{wrong}/").status_code == 404
+    assert Client().get(f"/report/confirm/{wrong}x:y/").status_code == 404
+    complaint.refresh_from_db()  # (still there: nothing was deleted)
+
+    text = written()
+    assert "Forbidden (CSRF cookie not set.): /report/thanks/…/delete/" in text
+    assert "Forbidden (CSRF token missing.): /report/confirm/…/" in text
+    assert "Forbidden (CSRF token missing.): /report/followup/…/" in text
+    assert "Not Found: /report/thanks/…/" in text
+    assert "Not Found: /report/confirm/…/" in text
+    for secret in (complaint.reference, confirm_token, answer_token, wrong):
+        assert secret not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("address", ["203.0.113.9", "[2001:db8::7]"])
+def test_a_host_header_naming_an_address_is_logged_without_it(written, address):
+    assert Client().get("/", HTTP_HOST=address).status_code == 400
+    text = written()
+    assert "Invalid HTTP_HOST header: '" in text and "[address]" in text
+    assert address.strip("[]") not in text
+
+
+@pytest.mark.django_db
+def test_a_server_errors_traceback_names_no_address(written, settings):
+    settings.ROOT_URLCONF = "tests.urls_crash"
+    response = Client(raise_request_exception=False).get("/database-gone/")
+    assert response.status_code == 503
+    text = written()
+    assert "Traceback" in text and "OperationalError" in text
+    assert "10.0.0.5" not in text and "([address])" in text
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Invalid request from ip=192.0.2.1: bad", "Invalid request from ip=[address]: bad"),
+        ("from ::ffff:192.0.2.1.", "from [address]."),
+        ("Listening at: http://[::1]:8000", "Listening at: http://[[address]]:8000"),
+        ("peer fe80::1%eth0 gone", "peer [address] gone"),
+        ("GET /report/followup/1a:b-c_d/unsubscribe/", "GET /report/followup/…/unsubscribe/"),
+        ("GET /x/?a=1&token=abc", "GET /x/?a=1&token=…"),
+        # What is not an address stays: times, versions, dates, MAC-like labels.
+        ("at 19:07:46,123 took 1.2.3 on 05.12.2026", "at 19:07:46,123 took 1.2.3 on 05.12.2026"),
+        ("aa:bb:cc:dd:ee:ff 1.2.3.4.5", "aa:bb:cc:dd:ee:ff 1.2.3.4.5"),
+    ],
+)
+def test_the_masking_rule(line, expected):
+    assert mask(line) == expected
+
+
+# -- gunicorn, as `make serve` runs it -------------------------------------------------------
+
+
+def raw_request(server: Gunicorn, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_gunicorns_logs_carry_no_client_address_and_no_token(tmp_path, static_root):  # noqa: F811
+    env = production_env(static_root, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    manage(env, "migrate", "--no-input")
+    server = Gunicorn("logs", env, tmp_path)
+    secrets_sent = [a_secret() for _ in range(4)]
+    try:
+        server.wait_until_answering()
+        # Malformed requests, which gunicorn refuses itself and logs with the client's address.
+        bad_line = f"GET /report/thanks/{secrets_sent[0]}/\r\n\r\n"  # no HTTP version
+        assert raw_request(server, bad_line.encode()).startswith(b"HTTP/1.1 400")
+        bad_header = (
+            f"GET /report/confirm/{secrets_sent[1]}/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Bad\x01Header: 1\r\n\r\n"
+        )
+        assert raw_request(server, bad_header.encode()).startswith(b"HTTP/1.1 400")
+        # Django's warnings, written to the same error log.
+        browser = Browser()
+        refused = browser.post(server, f"/report/thanks/{secrets_sent[2]}/delete/", {"a": "1"})
+        assert refused.status == 403
+        assert browser.get(server, f"/report/thanks/{secrets_sent[3]}/").status == 404
+        assert browser.get(server, "/", headers={"Host": "198.51.100.4"}).status == 400
+        deadline = time.monotonic() + 10
+        while "Invalid HTTP_HOST" not in server.error_log.read_text(errors="replace"):
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.1)
+    finally:
+        server.stop()
+    errors = server.error_log.read_text(errors="replace")
+    everything = errors + server.access_log.read_text(errors="replace")
+    assert (
+        "Invalid request from ip=[address]: Invalid HTTP request line: 'GET /report/thanks/…/'"
+        in errors
+    ), errors
+    assert "Forbidden (CSRF cookie not set.): /report/thanks/…/delete/" in errors, errors
+    assert "Not Found: /report/thanks/…/" in errors, errors
+    for secret in [*secrets_sent, "127.0.0.1", "198.51.100.4"]:
+        assert secret not in everything, everything
