@@ -66,14 +66,45 @@ class MonthField(forms.Field):
         raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
-class DescriptionField(forms.CharField):
+class ReadableTextMixin:
+    """A text field that refuses, with a message of its own, what cannot be taken as typed: a
+    NUL character, or bytes that were not UTF-8 (which Django turns into U+FFFD). Cleaning
+    would otherwise drop the NUL or keep the garbled text, silently."""
+
+    default_error_messages = {
+        "nul": _(
+            "This text contains a null character (an invisible control character). Please "
+            "type it again."
+        ),
+        "encoding": _(
+            "This text contains characters that could not be read (it was not sent as "
+            "UTF-8, or contains “�”). Please type it again."
+        ),
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if isinstance(value, str) and (problem := text.unreadable(value)):
+            raise ValidationError(self.error_messages[problem], code=problem)
+        return value
+
+
+class ReadableCharField(ReadableTextMixin, forms.CharField):
+    pass
+
+
+class ReadableEmailField(ReadableTextMixin, forms.EmailField):
+    pass
+
+
+class DescriptionField(ReadableCharField):
     """Free text whose line breaks count once, as the browser's maxlength counts them."""
 
     def to_python(self, value):
         return text.multi_line(super().to_python(value))
 
 
-class PlaceNameField(forms.CharField):
+class PlaceNameField(ReadableCharField):
     """A city or district name: invisible characters dropped, white space collapsed, and at
     least one letter (so that "???" or a stray emoji is not counted as a place)."""
 
@@ -88,7 +119,7 @@ class PlaceNameField(forms.CharField):
             raise ValidationError(self.error_messages["no_letter"], code="no_letter")
 
 
-class PostalCodeField(forms.CharField):
+class PostalCodeField(ReadableCharField):
     """Five digits; spaces people type inside ("10 115") are dropped before validation."""
 
     def to_python(self, value):
@@ -203,7 +234,7 @@ class ComplaintForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Please do not enter phone numbers, customer numbers or other personal data."),
     )
-    email = forms.EmailField(
+    email = ReadableEmailField(
         label=optional(_("Email")),
         max_length=254,  # the model's limit (RFC 5321); Django's form default allows 320
         required=False,
@@ -355,7 +386,7 @@ class FollowupForm(forms.Form):
             "invalid_choice": _("Please choose an answer."),
         },
     )
-    comment = forms.CharField(
+    comment = ReadableCharField(
         label=_("Comment"),
         required=False,
         max_length=FOLLOWUP_COMMENT_MAX_LENGTH,

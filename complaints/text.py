@@ -41,3 +41,20 @@ def _keep_visible(line: str) -> str:
 
 def has_letter(value: str) -> bool:
     return any(ch.isalpha() for ch in value)
+
+
+# What Django puts in place of bytes that are not UTF-8 (in a query string, a form body or a
+# multipart part): a field holding it was sent garbled, and storing it would keep the garble.
+REPLACEMENT_CHARACTER = "\ufffd"
+NUL = "\x00"
+
+
+def unreadable(value: str) -> str | None:
+    """Why a text as received cannot be taken as typed: "nul" for a NUL character, which
+    nobody types and PostgreSQL cannot store, "encoding" for bytes that were not UTF-8; None
+    when it is fine. (Checked before single_line and multi_line, which drop NULs.)"""
+    if NUL in value:
+        return "nul"
+    if REPLACEMENT_CHARACTER in value:
+        return "encoding"
+    return None

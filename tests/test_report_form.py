@@ -39,7 +39,7 @@ def next_month() -> str:
             "Bitte die Stadt oder Gemeinde oder die Postleitzahl angeben.",
         ),
         ({"city": "x" * 101}, "city", "höchstens 100 Zeichen"),
-        ({"city": "\ufffd\ufffd"}, "city", "Bitte einen Ortsnamen mit Buchstaben angeben."),
+        ({"city": "★★"}, "city", "Bitte einen Ortsnamen mit Buchstaben angeben."),
         ({"city": "12345"}, "city", "Bitte einen Ortsnamen mit Buchstaben angeben."),
         (
             {"city": "\u200b\u200b", "postal_code": ""},
