@@ -87,8 +87,9 @@ _AT = (
     r"(?:\s?@\s?|\s?[(\[{<]\s?(?:at|ät|a|@)\s?[)\]}>]\s?|\s(?:at|ät)\s|[-_](?:at|ät)[-_]"
     r"|\s?\(\s?at\s?\)\s?)"
 )
-_DOT = r"(?:\s?\.\s?|\s?[(\[{<]\s?(?:dot|punkt)\s?[)\]}>]\s?|\s(?:dot|punkt)\s)"
-_LOCAL = r"[\w%+-]{1,64}(?:(?:\.|_)[\w%+-]{1,64}){0,5}"
+_DOT = r"(?:\s?\.\s?|\s?[(\[{<]\s?(?:dot|punkt|\.)\s?[)\]}>]\s?|\s(?:dot|punkt)\s)"
+# The local part may spell its dots too ("jonas punkt becker at posteo punkt de").
+_LOCAL = r"[\w%+-]{1,64}(?:(?:\.|_|\s(?:punkt|dot)\s)[\w%+-]{1,64}){0,5}"
 EMAIL = re.compile(
     rf"(?<![\w.]){_LOCAL}{_AT}[\w-]{{1,63}}(?:{_DOT}[\w-]{{1,63}}){{0,4}}{_DOT}[a-z]{{2,12}}\b",
     re.IGNORECASE,
@@ -125,11 +126,15 @@ PHONE = re.compile(
     r"|\(0\d{2,5}\)|0\d{2,5})"
     r"(?:\s{0,2}[/.-]?\s{0,2}\d{1,8}){0,6}(?![\w])"
 )
+# Free, shared-cost and premium numbers (0800, 0180x, 0900) belong to companies: the
+# carrier's hotline is no one's personal data.
+_SERVICE_NUMBER = re.compile(r"(?:\+49\s?|0049\s?|0)(?:800|180\d?|900)\b")
 # "0 1 7 6 1 2 3 4 5 6 7 8": digits spaced out one by one.
-PHONE_SPACED = re.compile(r"(?<![\w+])(?:\+ ?\d|0)(?: \d){7,16}(?!\w)")
+PHONE_SPACED = re.compile(r"(?<![\w+])(?:\+ ?\d{1,3}|0)(?: \d){7,16}(?!\w)")
 # "null eins sieben sechs, eins zwei drei ...", also mixed with digits ("0176 eins zwei").
 PHONE_WORDS = re.compile(
-    rf"(?<!\w)(?:{_DIGIT_WORDS}|\d{{1,6}})(?:[\s,;/-]{{1,3}}(?:{_DIGIT_WORDS}|\d{{1,6}}))"
+    rf"(?<!\w)(?:{_DIGIT_WORDS}|\d{{1,6}})(?:[\s,;/-]{{1,3}}(?:dann\s|und\s)?(?:{_DIGIT_WORDS}"
+    rf"|\d{{1,6}}))"
     rf"{{5,20}}(?!\w)",
     re.IGNORECASE,
 )
@@ -162,7 +167,7 @@ LABELLED = re.compile(
 # (electric, historic). Capitals only, and a list of network and transport words that have
 # the same shape ("DB RE 7", "LTE B 20").
 PLATE = re.compile(
-    r"(?<![\w-])(?P<district>[A-ZÄÖÜ]{1,3})(?:-|\s|:\s?)(?P<letters>[A-Z]{1,2})[\s-]?"
+    r"(?<![\w-])(?P<district>[A-ZÄÖÜ]{1,3})(?:\s?-\s?|\s|:\s?)(?P<letters>[A-Z]{1,2})[\s-]?"
     r"[1-9]\d{0,3}[EH]?(?![\w,.]\d|\w)"
 )
 _NOT_PLATE_DISTRICTS = _words(
@@ -178,9 +183,15 @@ _SUFFIX = (
     r"(?:straße|strasse|str\.?|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad"
     r"|markt|graben|zeile|promenade|stieg|twiete|wall|anger|kamp|berg)"
 )
+# "Kleine Rosenstr.", "Alte Schönhauser Str.": adjectives that start a street's name.
+_STREET_ADJECTIVE = (
+    r"(?:Kleine|Große|Grosse|Alte|Neue|Hohe|Lange|Obere|Untere|Breite|Schmale|Krumme|Hintere"
+    r"|Vordere|Innere|Äußere|Westliche|Östliche|Nördliche|Südliche|Kurze|Stille|Schöne)"
+)
 _STREET_WORD = r"[A-ZÄÖÜa-zäöüß][\wäöüß]{0,40}(?:-[\wäöüß]{1,40}){0,4}"
 ADDRESS = re.compile(
-    rf"(?<![\w-])(?:{_STREET_WORD}(?i:{_SUFFIX})|[A-ZÄÖÜa-zäöü][\wäöüß]{{1,30}}\s(?i:{_SUFFIX})"
+    rf"(?<![\w-])(?:(?:{_STREET_ADJECTIVE}\s)?{_STREET_WORD}(?i:{_SUFFIX})"
+    rf"|[A-ZÄÖÜa-zäöü][\wäöüß]{{1,30}}\s(?i:{_SUFFIX})"
     rf"|(?:Am|Im|An\sder|An\sden|Auf\sdem|Auf\sder|Unter\sden|Zum|Zur|Hinter\sder|Vor\sdem"
     rf"|Alt)\s[A-ZÄÖÜ][\wäöüß-]{{1,40}})"
     rf"\s?(?P<number>[1-9]\d{{0,3}}(?:\s?[a-fA-F](?!\w))?(?:\s?[-/]\s?\d{{1,4}}[a-f]?)?)"
@@ -190,6 +201,11 @@ ADDRESS = re.compile(
 _ADDRESS_HINT = re.compile(
     rf"(?i:{_SUFFIX})\s?[1-9]|(?:Am|Im|An|Auf|Unter|Zum|Zur|Hinter|Vor|Alt)\s(?:de[rnm]\s)?[A-ZÄÖÜ]\S{{0,40}}"
     r"\s?[1-9]"
+)
+# Compounds ending like a street that number seats, pitches and platforms, not houses.
+_NOT_STREETS = _words(
+    "Sitzplatz Stellplatz Parkplatz Arbeitsplatz Spielplatz Campingplatz Bahnsteig Flugsteig"
+    " Stadtring Autobahnring Ring Platz Weg Berg Markt Wall Damm Steig"
 )
 _NOT_PLACES_AFTER_AM = _words(
     "Bus Zug Tram ICE IC RE RB Regionalzug Auto Wagen Stock OG Jahr Monat Sommer Winter"
@@ -205,7 +221,7 @@ _PARTICLE = r"(?:(?:von|van|de|zu|von\sder|van\sder|el|al)\s)"
 NAME_SAID = re.compile(
     rf"(?i:ich\s{{1,3}}hei(?:ß|ss)e|mein\s{{1,3}}name\s{{1,3}}ist|mein\s{{1,3}}name:|name:"
     rf"|ich\s{{1,3}}bin\s{{1,3}}(?:der|die)|hier\s{{1,3}}schreibt|hier\s{{1,3}}ist)"
-    rf"\s{{1,3}}(?P<name>{_ANY_NAME_WORD}(?:\s{_PARTICLE}?{_ANY_NAME_WORD}){{0,2}})"
+    rf"\s{{1,3}}(?P<name>{_ANY_NAME_WORD}(?:(?:,\s(?=[A-ZÄÖÜ])|\s){_PARTICLE}?{_ANY_NAME_WORD}){{0,2}})"
 )
 _NAME_STOP = re.compile(
     r"\s(?:und|aus|bin|wohne|habe|hab|seit|ich|mit|in|im|am|vom|von\sder|kunde|kundin|auch"
@@ -214,7 +230,8 @@ _NAME_STOP = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 NAME_TITLED = re.compile(
-    rf"(?<!\w)(?:Herrn?|Frau|Hr\.|Fr\.|Dr\.|Prof\.)\s{{1,3}}(?:(?:Dr|Prof)\.\s{{0,3}})?"
+    rf"(?<!\w)(?:Herrn?|Frau|Hr\.|Fr\.|Dr\.|Prof\.|Familie|Fam\.)\s{{1,3}}"
+    rf"(?:(?:Dr|Prof|Dipl\.-[A-Z][a-z]{{1,8}}|Ing|med|jur|rer\.\snat|Mag)\.\s{{0,3}}){{0,3}}"
     rf"(?P<name>{_PARTICLE}?{_NAME_WORD}(?:\s{_PARTICLE}?{_NAME_WORD})?)"
 )
 NAME_GREETING = re.compile(
@@ -240,6 +257,11 @@ _FIRST_NAME_ALONE = re.compile(r"(?<![\w-])(?:ich\s{1,3}bin|bin\s{1,3}der|bin\s{
 # IPv4 and IPv6 addresses identify a connection, hence a customer.
 IPV4 = re.compile(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\.?\d|\w)"
+)
+# Everybody's name servers, and version numbers of four parts ("Firmware 24.3.1.115").
+_PUBLIC_RESOLVERS = _words("8.8.8.8 8.8.4.4 1.1.1.1 1.0.0.1 9.9.9.9 149.112.112.112")
+_VERSION_BEFORE = re.compile(
+    r"(?i:version|firmware|build|software|update|ios|android|v\.?|release)\s{0,3}:?\s{0,3}$"
 )
 IPV6 = re.compile(
     r"(?<![\w:])(?:[0-9a-f]{1,4}(?::{1,2}[0-9a-f]{1,4}){2,7}|::[0-9a-f]{1,4}(?::[0-9a-f]{1,4})"
@@ -293,6 +315,10 @@ def _digits(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
 
 
+def _service(value: str) -> bool:
+    return bool(_SERVICE_NUMBER.match(value))
+
+
 def _unit_follows(text: str, end: int) -> bool:
     return bool(_UNIT_AFTER.match(text, end))
 
@@ -330,7 +356,7 @@ def _phone_spans(text: str):
     for m in PHONE.finditer(text):
         value = m.group()
         count = _digits(value)
-        if 7 <= count <= 16 and not _unit_follows(text, m.end()):
+        if 7 <= count <= 16 and not _unit_follows(text, m.end()) and not _service(value):
             yield m.start(), m.end(), "phone"
     for m in PHONE_SPACED.finditer(text):
         yield m.start(), m.end(), "phone"
@@ -391,7 +417,7 @@ def _address_spans(text: str):
         words = m.group().split()
         if len(words) >= 2 and words[1] in _NOT_PLACES_AFTER_AM:
             continue
-        if words[0] in _NOT_PLACES_AFTER_AM:
+        if words[0] in _NOT_PLACES_AFTER_AM or words[0].rstrip(".") in _NOT_STREETS:
             continue
         if _unit_follows(text, m.end()) or re.match(r"\s?\.\s?(?:OG|Stock|Etage)", text[m.end() :]):
             continue
@@ -429,7 +455,9 @@ def _name_spans(text: str):
     position = 0
     while m := NAME_PAIR.search(text, position):
         position = m.start("last")  # the surname may be the next pair's first name
-        if m.group("first") not in _FIRST_NAMES or m.group("last") in _NOT_NAMES:
+        # "Heinz-Dieter": a double name counts when its first part is a known first name.
+        first = m.group("first").split("-")[0]
+        if first not in _FIRST_NAMES or m.group("last") in _NOT_NAMES:
             continue
         after = (m.group("after") or "").strip()
         if after and (after in _NOT_NAMES or re.match(rf"(?i:{_SUFFIX})\b", after)):
@@ -445,6 +473,8 @@ def _name_spans(text: str):
 
 def _ip_spans(text: str):
     for m in IPV4.finditer(text):
+        if m.group() in _PUBLIC_RESOLVERS or _VERSION_BEFORE.search(text, 0, m.start()):
+            continue
         yield m.start(), m.end(), "ip"
     for m in IPV6.finditer(text):
         value = m.group()
@@ -485,7 +515,7 @@ def _number_spans(text: str):
         if not _YEARS.fullmatch(m.group()) and not _unit_follows(text, m.end()):
             yield m.start(), m.end(), "device"
     for m in GROUPED_DIGITS.finditer(text):
-        if _grouped(m.group()) and not _unit_follows(text, m.end()):
+        if _grouped(m.group()) and not _unit_follows(text, m.end()) and not _service(m.group()):
             yield m.start(), m.end(), "device"
 
 
