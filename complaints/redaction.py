@@ -188,7 +188,8 @@ _STREET_ADJECTIVE = (
     r"(?:Kleine|Große|Grosse|Alte|Neue|Hohe|Lange|Obere|Untere|Breite|Schmale|Krumme|Hintere"
     r"|Vordere|Innere|Äußere|Westliche|Östliche|Nördliche|Südliche|Kurze|Stille|Schöne)"
 )
-_STREET_WORD = r"[A-ZÄÖÜa-zäöüß][\wäöüß]{0,40}(?:-[\wäöüß]{1,40}){0,4}"
+# "Karl-Liebknecht-Straße": the suffix may follow a hyphen.
+_STREET_WORD = r"[A-ZÄÖÜa-zäöüß][\wäöüß]{0,40}(?:-[\wäöüß]{1,40}){0,4}-?"
 ADDRESS = re.compile(
     rf"(?<![\w-])(?:(?:{_STREET_ADJECTIVE}\s)?{_STREET_WORD}(?i:{_SUFFIX})"
     rf"|[A-ZÄÖÜa-zäöü][\wäöüß]{{1,30}}\s(?i:{_SUFFIX})"
@@ -219,8 +220,8 @@ _NAME_WORD = r"[A-ZÄÖÜ][\wäöüßçğ\u0131şéèáàñ'-]{0,40}"
 _ANY_NAME_WORD = r"[\wäöüßçğ\u0131şéèáàñ'-]{2,40}"
 _PARTICLE = r"(?:(?:von|van|de|zu|von\sder|van\sder|el|al)\s)"
 NAME_SAID = re.compile(
-    rf"(?i:ich\s{{1,3}}hei(?:ß|ss)e|mein\s{{1,3}}name\s{{1,3}}ist|mein\s{{1,3}}name:|name:"
-    rf"|ich\s{{1,3}}bin\s{{1,3}}(?:der|die)|hier\s{{1,3}}schreibt|hier\s{{1,3}}ist)"
+    rf"(?P<cue>(?i:ich\s{{1,3}}hei(?:ß|ss)e|mein\s{{1,3}}name\s{{1,3}}ist|mein\s{{1,3}}name:"
+    rf"|name:|ich\s{{1,3}}bin\s{{1,3}}(?:der|die)|hier\s{{1,3}}schreibt|hier\s{{1,3}}ist))"
     rf"\s{{1,3}}(?P<name>{_ANY_NAME_WORD}(?:(?:,\s(?=[A-ZÄÖÜ])|\s){_PARTICLE}?{_ANY_NAME_WORD}){{0,2}})"
 )
 _NAME_STOP = re.compile(
@@ -424,22 +425,22 @@ def _address_spans(text: str):
         yield m.start(), m.end(), "address"
 
 
+_NOT_NAME_STARTS = _words("der die das ein eine kunde kundin hier auch seit")
+
+
 def _name_spans(text: str):
     for m in NAME_SAID.finditer(text):
         name = _NAME_STOP.sub("", m.group("name"))
-        if name and name.split()[0].lower() not in (
-            "der",
-            "die",
-            "das",
-            "ein",
-            "eine",
-            "kunde",
-            "kundin",
-            "hier",
-            "auch",
-            "seit",
-        ):
-            yield m.start("name"), m.start("name") + len(name), "name"
+        words = name.split()
+        if not words or words[0].lower() in _NOT_NAME_STARTS:
+            continue
+        if m.group("cue").lower().startswith(("ich bin", "hier ist")):
+            # "Ich bin der Meinung", "hier ist das Netz": only a known first name or two
+            # capitalised words make these cues a name.
+            known = words[0].split("-")[0] in _FIRST_NAMES
+            if not known and not (len(words) >= 2 and all(w[0].isupper() for w in words)):
+                continue
+        yield m.start("name"), m.start("name") + len(name), "name"
     for pattern in (NAME_TITLED, NAME_GREETING, NAME_RELATION):
         for m in pattern.finditer(text):
             words = m.group("name").split()
