@@ -52,7 +52,7 @@ _UNITS = (
     r"|x\b|mbit|kbit|gbit|mb\b|gb\b|kb\b|mhz|ghz|khz|db\b|dbm|km\b|m\b|meter|kilometer|%"
     r"|prozent|€|euro|eur\b|cent|balken|leute|personen|nachbarn|mbps|ms\b|grad|°)"
 )
-_UNIT_AFTER = re.compile(rf"\s?/?\s?{_UNITS}", re.IGNORECASE)
+_UNIT_AFTER = re.compile(rf"\s?/?\s?{_UNITS}")
 _DIGIT_WORDS = r"(?:null|eins|ein|zwei|zwo|drei|vier|fünf|fuenf|sechs|sieben|acht|neun)"
 _FIRST_NAMES = frozenset(
     line.strip()
@@ -91,32 +91,27 @@ _DOT = r"(?:\s?\.\s?|\s?[(\[{<]\s?(?:dot|punkt|\.)\s?[)\]}>]\s?|\s(?:dot|punkt)\
 # The local part may spell its dots too ("jonas punkt becker at posteo punkt de").
 _LOCAL = r"[\w%+-]{1,64}(?:(?:\.|_|\s(?:punkt|dot)\s)[\w%+-]{1,64}){0,5}"
 EMAIL = re.compile(
-    rf"(?<![\w.]){_LOCAL}{_AT}[\w-]{{1,63}}(?:{_DOT}[\w-]{{1,63}}){{0,4}}{_DOT}[a-z]{{2,12}}\b",
-    re.IGNORECASE,
+    rf"(?<![\w.]){_LOCAL}{_AT}[\w-]{{1,63}}(?:{_DOT}[\w-]{{1,63}}){{0,4}}{_DOT}[a-z]{{2,12}}\b"
 )
-_AT_HINT = re.compile(r"@|[(\[{<]\s?(?:at|ät|a)\s?[)\]}>]|[\s_-](?:at|ät)[\s_-]", re.IGNORECASE)
-_BEI_HINT = re.compile(rf"\sbei\s+{_PROVIDERS}\b", re.IGNORECASE)
+_AT_HINT = re.compile(r"@|[(\[{<]\s?(?:at|ät|a)\s?[)\]}>]|[\s_-](?:at|ät)[\s_-]")
+_BEI_HINT = re.compile(rf"\sbei\s+{_PROVIDERS}\b")
 # "kalle bei gmx punkt de", "anna.b bei web.de": "bei" only before a mail provider.
 EMAIL_BEI = re.compile(
     rf"(?<![\w.]){_LOCAL}\s+bei\s+{_PROVIDERS}(?:\s?(?:\.|punkt|dot)\s?)(?:de|com|net|org|at"
-    rf"|ch|eu)\b",
-    re.IGNORECASE,
+    rf"|ch|eu)\b"
 )
 # "k a l l e @ w e b . d e": letters spaced out one by one.
 EMAIL_SPACED = re.compile(r"(?<!\S)\w(?: [\w.+-]){1,63} ?@ ?\w(?: [\w.-]){2,63}(?!\w)")
 # Links with a scheme or "www.", and bare domains with a path or without ("bit.ly/3xY",
 # "t.me/kalle", "kalle-b.de"): a link points at someone's page, profile or upload.
-URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]{1,500}", re.IGNORECASE)
+URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]{1,500}")
 DOMAIN = re.compile(
     rf"(?<![\w.@/-])[a-zA-Z0-9](?:[\w-]{{0,62}})(?:\.[\w-]{{1,63}}){{0,4}}"
     rf"\.(?:{_TLDS}|{_TLDS.upper()})(?![\w-])(?:/[^\s<>\"]{{0,300}})?"
 )
 # IBAN: two letters, two check digits, then (for NL, GB and others) up to four letters and
 # digits in any spacing ("DE 89 3704 00440532 0130 00", dots, hyphens, groups of three).
-IBAN = re.compile(
-    r"(?<![\w])[A-Z]{2}\s?\d{2}(?:[ .-]{0,2}[A-Z]){0,4}(?:[ .-]{0,2}\d){10,30}(?!\w)",
-    re.IGNORECASE,
-)
+IBAN = re.compile(r"(?<![\w])[a-z]{2}\s?\d{2}(?:[ .-]{0,2}[a-z]){0,4}(?:[ .-]{0,2}\d){10,30}(?!\w)")
 # Phone numbers: +49 / 0049 (with or without "(0)"), or a German area code 0 + 2 to 5
 # digits (in brackets or not), then groups after at most one separator with a space on
 # either side. An area code needs three digits, so "06 / 12 / 18 Uhr" and "01.12.2011" are
@@ -135,8 +130,7 @@ PHONE_SPACED = re.compile(r"(?<![\w+])(?:\+ ?\d{1,3}|0)(?: \d){7,16}(?!\w)")
 PHONE_WORDS = re.compile(
     rf"(?<!\w)(?:{_DIGIT_WORDS}|\d{{1,6}})(?:[\s,;/-]{{1,3}}(?:dann\s|und\s)?(?:{_DIGIT_WORDS}"
     rf"|\d{{1,6}}))"
-    rf"{{5,20}}(?!\w)",
-    re.IGNORECASE,
+    rf"{{5,20}}(?!\w)"
 )
 # A number right after a word that says what it is (customer, contract, ticket, device
 # number; a password): the value is personal whatever its form. "Kundennummer ist die 4711",
@@ -157,11 +151,10 @@ _FILLER = (
     r"(?:\s{0,3}[:#=]\s{0,3}|\s{1,3})(?:(?:ist|lautet|wäre|war|is)\s{1,3}(?:die\s{1,3}"
     r"|der\s{1,3}|:\s?)?|die\s{1,3}|nr\.?\s{0,2})?#?\s?"
 )
-_VALUE = r"[A-Z0-9](?:[A-Z0-9/.#-]|\s(?=\d)){0,39}"
+_VALUE = r"[a-z0-9](?:[a-z0-9/.#-]|\s(?=\d)){0,39}"
 LABELLED = re.compile(
     rf"(?<![\w-])(?P<label>{_STRONG_LABEL}|{_WEAK_LABEL}|{_LOGIN_LABEL})(?P<filler>{_FILLER})"
-    rf"(?P<value>{_VALUE})",
-    re.IGNORECASE,
+    rf"(?P<value>{_VALUE})"
 )
 # German licence plates: district (1 to 3 capitals), 1 or 2 letters, 1 to 4 digits, E or H
 # (electric, historic). Capitals only, and a list of network and transport words that have
@@ -200,7 +193,7 @@ ADDRESS = re.compile(
 )
 # Where no street word or preposition comes right before a number, no address can match.
 _ADDRESS_HINT = re.compile(
-    rf"(?i:{_SUFFIX})\s?[1-9]|(?:Am|Im|An|Auf|Unter|Zum|Zur|Hinter|Vor|Alt)\s(?:de[rnm]\s)?[A-ZÄÖÜ]\S{{0,40}}"
+    rf"{_SUFFIX}\s?[1-9]|(?:am|im|an|auf|unter|zum|zur|hinter|vor|alt)\s(?:de[rnm]\s)?\S{{1,40}}"
     r"\s?[1-9]"
 )
 # Compounds ending like a street that number seats, pitches and platforms, not houses.
@@ -222,7 +215,7 @@ _PARTICLE = r"(?:(?:von|van|de|zu|von\sder|van\sder|el|al)\s)"
 NAME_SAID = re.compile(
     rf"(?P<cue>(?i:ich\s{{1,3}}hei(?:ß|ss)e|mein\s{{1,3}}name\s{{1,3}}ist|mein\s{{1,3}}name:"
     rf"|name:|ich\s{{1,3}}bin\s{{1,3}}(?:der|die)|hier\s{{1,3}}schreibt|hier\s{{1,3}}ist))"
-    rf"\s{{1,3}}(?P<name>{_ANY_NAME_WORD}(?:(?:,\s(?=[A-ZÄÖÜ])|\s){_PARTICLE}?{_ANY_NAME_WORD}){{0,2}})"
+    rf"\s{{1,3}}(?P<name>{_ANY_NAME_WORD}(?:,?\s{_PARTICLE}?{_ANY_NAME_WORD}){{0,2}})"
 )
 _NAME_STOP = re.compile(
     r"\s(?:und|aus|bin|wohne|habe|hab|seit|ich|mit|in|im|am|vom|von\sder|kunde|kundin|auch"
@@ -254,7 +247,7 @@ NAME_PAIR = re.compile(
     r"\s(?P<particle>(?:von|van|de|zu)\s)?(?P<last>[A-ZÄÖÜ][\wäöüßçğ\u0131ş'-]{1,40})"
     r"(?P<after>\s[\wäöüß.]{1,20})?"
 )
-_FIRST_NAME_ALONE = re.compile(r"(?<![\w-])(?:ich\s{1,3}bin|bin\s{1,3}der|bin\s{1,3}die)\s", re.I)
+_FIRST_NAME_ALONE = re.compile(r"(?<![\w-])(?:ich\s{1,3}bin|bin\s{1,3}der|bin\s{1,3}die)\s")
 # IPv4 and IPv6 addresses identify a connection, hence a customer.
 IPV4 = re.compile(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\.?\d|\w)"
@@ -266,8 +259,7 @@ _VERSION_BEFORE = re.compile(
 )
 IPV6 = re.compile(
     r"(?<![\w:])(?:[0-9a-f]{1,4}(?::{1,2}[0-9a-f]{1,4}){2,7}|::[0-9a-f]{1,4}(?::[0-9a-f]{1,4})"
-    r"{0,6})(?:::)?(?![\w:])",
-    re.IGNORECASE,
+    r"{0,6})(?:::)?(?![\w:])"
 )
 # Social-media handles: "@name" (not inside an email address), "u/name", "name#1234", and a
 # word after a network's name when it looks like a handle (has "_", ".", a digit) or follows
@@ -295,10 +287,9 @@ BIRTH = re.compile(
     rf"(?i:(?:geb\.(?:-?datum)?|geboren|geburtsdatum|geburtstag|date\sof\sbirth|dob)"
     rf"(?:\s{{0,3}}(?::|am|ist|der|den|ist\sder)){{0,3}}[\s:]{{0,3}}|\*\s?)"
     rf"(?P<date>{_DATE})"
-    rf"|(?P<date_before>{_DATE})(?=\s{{1,3}}(?i:geboren))",
-    re.IGNORECASE,
+    rf"|(?P<date_before>{_DATE})(?=\s{{1,3}}(?i:geboren))"
 )
-_BIRTH_HINT = re.compile(r"geb|dob|\*|birth", re.IGNORECASE)
+_BIRTH_HINT = re.compile(r"geb\.|geboren|geburt|dob|\*|birth")
 # Seven or more digits in a row: customer, contract and device numbers without a label.
 LONG_DIGITS = re.compile(r"(?<![\w.,])\d{7,}(?![\w])")
 # Digits in groups with 11 or more digits in all: IMEIs ("35 693803 564380 9"), SIM and card
@@ -320,25 +311,41 @@ def _service(value: str) -> bool:
     return bool(_SERVICE_NUMBER.match(value))
 
 
-def _unit_follows(text: str, end: int) -> bool:
-    return bool(_UNIT_AFTER.match(text, end))
+def _unit_follows(lower: str, end: int) -> bool:
+    return bool(_UNIT_AFTER.match(lower, end))
 
 
-def _email_spans(text: str):
-    # Cheap look-outs first: the address patterns are the costliest to try at every position.
-    if _AT_HINT.search(text):
-        for m in EMAIL.finditer(text):
-            yield m.start(), m.end(), "email"
+def _near(pattern: re.Pattern, text: str, hints: re.Pattern, lower: str, around: tuple):
+    """pattern's matches in text, tried only within `around` (before, after) characters of
+    the matches of hints in lower (a cheap pattern that every match of the costly one
+    contains): the costly pattern then runs on a few windows instead of everywhere."""
+    windows: list[list[int]] = []
+    for hint in hints.finditer(lower):
+        start = max(0, hint.start() - around[0])
+        # A window ends at a space, so that no match is cut short at its edge.
+        end = text.find(" ", min(len(text), hint.end() + around[1]))
+        end = len(text) if end == -1 else end
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    for start, end in windows:
+        yield from pattern.finditer(text, start, end)
+
+
+def _email_spans(text: str, lower: str):
+    for m in _near(EMAIL, lower, _AT_HINT, lower, (420, 200)):
+        yield m.start(), m.end(), "email"
     if "@" in text:
-        for m in EMAIL_SPACED.finditer(text):
+        for m in EMAIL_SPACED.finditer(lower):
             yield m.start(), m.end(), "email"
-    if _BEI_HINT.search(text):
-        for m in EMAIL_BEI.finditer(text):
+    if _BEI_HINT.search(lower):
+        for m in EMAIL_BEI.finditer(lower):
             yield m.start(), m.end(), "email"
 
 
-def _link_spans(text: str):
-    for m in URL.finditer(text):
+def _link_spans(text: str, lower: str):
+    for m in URL.finditer(lower):
         yield m.start(), m.end(), "link"
     for m in DOMAIN.finditer(text):
         end = m.end()
@@ -347,46 +354,46 @@ def _link_spans(text: str):
         yield m.start(), end, "link"
 
 
-def _iban_spans(text: str):
-    for m in IBAN.finditer(text):
+def _iban_spans(text: str, lower: str):
+    for m in IBAN.finditer(lower):
         if _digits(m.group()) >= 12:
             yield m.start(), m.end(), "iban"
 
 
-def _phone_spans(text: str):
+def _phone_spans(text: str, lower: str):
     for m in PHONE.finditer(text):
         value = m.group()
         count = _digits(value)
-        if 7 <= count <= 16 and not _unit_follows(text, m.end()) and not _service(value):
+        if 7 <= count <= 16 and not _unit_follows(lower, m.end()) and not _service(value):
             yield m.start(), m.end(), "phone"
     for m in PHONE_SPACED.finditer(text):
         yield m.start(), m.end(), "phone"
-    for m in PHONE_WORDS.finditer(text):
+    for m in PHONE_WORDS.finditer(lower):
         value = m.group()
-        words = len(re.findall(_DIGIT_WORDS, value, re.IGNORECASE))
+        words = len(re.findall(_DIGIT_WORDS, value))
         count = _digits(value) + words
-        if words >= 2 and count >= 7 and not _unit_follows(text, m.end()):
+        if words >= 2 and count >= 7 and not _unit_follows(lower, m.end()):
             yield m.start(), m.end(), "phone"
 
 
-def _labelled_spans(text: str):
-    for m in LABELLED.finditer(text):
-        label, value = m.group("label").lower(), m.group("value")
+def _labelled_spans(text: str, lower: str):
+    for m in LABELLED.finditer(lower):
+        label = m.group("label")
         start, end = m.start("value"), m.end("value")
         while end > start and text[end - 1] in ".-/#":
             end -= 1
         value = text[start:end]
-        if re.fullmatch(_LOGIN_LABEL, label, re.IGNORECASE):
+        if re.fullmatch(_LOGIN_LABEL, label):
             # "Passwort: Bello123", "PIN 1234"; not "Passwort vergessen".
-            said = re.search(r"[:=]|ist|lautet", m.group("filler"), re.IGNORECASE)
+            said = re.search(r"[:=]|ist|lautet", m.group("filler"))
             if not said and not _digits(value):
                 continue
             yield start, end, "customer"
             continue
         digits = _digits(value)
-        if not digits or not _digits(value.split()[0]) or _unit_follows(text, end):
+        if not digits or not _digits(value.split()[0]) or _unit_follows(lower, end):
             continue
-        if re.fullmatch(_WEAK_LABEL, label, re.IGNORECASE) and (
+        if re.fullmatch(_WEAK_LABEL, label) and (
             digits < 4 or re.fullmatch(r"(?:19|20)\d\d", value)
         ):
             continue  # "Vertrag 2019", "Ticket 2": a year or a count
@@ -402,35 +409,38 @@ def _labelled_spans(text: str):
         yield start, end, category
 
 
-def _plate_spans(text: str):
+def _plate_spans(text: str, lower: str):
     for m in PLATE.finditer(text):
         if m.group("district") in _NOT_PLATE_DISTRICTS or m.group("letters") in _NOT_PLATE_LETTERS:
             continue
-        if _unit_follows(text, m.end()):
+        if _unit_follows(lower, m.end()):
             continue
         yield m.start(), m.end(), "plate"
 
 
-def _address_spans(text: str):
-    if not _ADDRESS_HINT.search(text):
-        return
-    for m in ADDRESS.finditer(text):
+def _address_spans(text: str, lower: str):
+    for m in _near(ADDRESS, text, _ADDRESS_HINT, lower, (140, 20)):
         words = m.group().split()
         if len(words) >= 2 and words[1] in _NOT_PLACES_AFTER_AM:
             continue
         if words[0] in _NOT_PLACES_AFTER_AM or words[0].rstrip(".") in _NOT_STREETS:
             continue
-        if _unit_follows(text, m.end()) or re.match(r"\s?\.\s?(?:OG|Stock|Etage)", text[m.end() :]):
+        if _unit_follows(lower, m.end()) or re.match(
+            r"\s?\.\s?(?:og|stock|etage)", lower[m.end() :]
+        ):
             continue
         yield m.start(), m.end(), "address"
 
 
 _NOT_NAME_STARTS = _words("der die das ein eine kunde kundin hier auch seit")
+_NAME_CUES = (NAME_TITLED, NAME_GREETING)
+_RELATION_WORDS = ("nachbar", "kolleg", "mitarbeiter", "techniker", "sachbearbeiter", "vermiet")
 
 
-def _name_spans(text: str):
-    for m in NAME_SAID.finditer(text):
-        name = _NAME_STOP.sub("", m.group("name"))
+def _name_spans(text: str, lower: str):
+    for m in NAME_SAID.finditer(lower):
+        name = _NAME_STOP.sub("", text[m.start("name") : m.end("name")])
+        name = re.sub(r",\s(?![A-ZÄÖÜ]).*", "", name)  # "Kowalczyk, Agnieszka", not "Anna, wohne"
         words = name.split()
         if not words or words[0].lower() in _NOT_NAME_STARTS:
             continue
@@ -441,7 +451,8 @@ def _name_spans(text: str):
             if not known and not (len(words) >= 2 and all(w[0].isupper() for w in words)):
                 continue
         yield m.start("name"), m.start("name") + len(name), "name"
-    for pattern in (NAME_TITLED, NAME_GREETING, NAME_RELATION):
+    relation = any(word in lower for word in _RELATION_WORDS)
+    for pattern in (NAME_TITLED, NAME_GREETING, NAME_RELATION) if relation else _NAME_CUES:
         for m in pattern.finditer(text):
             words = m.group("name").split()
             while words and (words[-1] in _NOT_NAMES or words[-1].islower()):
@@ -466,18 +477,18 @@ def _name_spans(text: str):
         if re.search(rf"(?i:{_SUFFIX})$", m.group("last")):
             continue  # "Paul Lincke-Ufer": a place
         yield m.start(), m.end("last"), "name"
-    for m in _FIRST_NAME_ALONE.finditer(text):
+    for m in _FIRST_NAME_ALONE.finditer(lower):
         word = re.match(r"[A-ZÄÖÜ][\wäöüß-]{1,30}", text[m.end() :])
         if word and word.group() in _FIRST_NAMES:
             yield m.end(), m.end() + word.end(), "name"
 
 
-def _ip_spans(text: str):
+def _ip_spans(text: str, lower: str):
     for m in IPV4.finditer(text):
         if m.group() in _PUBLIC_RESOLVERS or _VERSION_BEFORE.search(text, 0, m.start()):
             continue
         yield m.start(), m.end(), "ip"
-    for m in IPV6.finditer(text):
+    for m in IPV6.finditer(lower):
         value = m.group()
         groups = [g for g in value.split(":") if g]
         # Times (18:30:45) have no "::", fewer groups and no hexadecimal letters.
@@ -486,21 +497,19 @@ def _ip_spans(text: str):
             yield m.start(), m.end(), "ip"
 
 
-def _handle_spans(text: str):
+def _handle_spans(text: str, lower: str):
     for pattern in (HANDLE, HANDLE_REDDIT):
         for m in pattern.finditer(text):
             yield m.start(), m.end(), "handle"
-    for m in HANDLE_NAMED.finditer(text):
-        handle = m.group("handle").rstrip(".-")
+    for m in HANDLE_NAMED.finditer(lower):
+        handle = text[m.start("handle") : m.end("handle")].rstrip(".-")
         looks_like = re.search(r"[_.\d#]", handle) or ":" in m.group("colon")
         if looks_like and handle not in _NOT_NAMES and handle.lower() not in ("und", "oder"):
             yield m.start("handle"), m.start("handle") + len(handle), "handle"
 
 
-def _birth_spans(text: str):
-    if not _BIRTH_HINT.search(text):
-        return
-    for m in BIRTH.finditer(text):
+def _birth_spans(text: str, lower: str):
+    for m in _near(BIRTH, lower, _BIRTH_HINT, lower, (40, 60)):
         group = "date" if m.group("date") else "date_before"
         yield m.start(group), m.end(group), "birth"
 
@@ -511,12 +520,12 @@ def _grouped(value: str) -> bool:
     return not (_YEARS.fullmatch(value) or _POSTCODES.fullmatch(value))
 
 
-def _number_spans(text: str):
+def _number_spans(text: str, lower: str):
     for m in LONG_DIGITS.finditer(text):
-        if not _YEARS.fullmatch(m.group()) and not _unit_follows(text, m.end()):
+        if not _YEARS.fullmatch(m.group()) and not _unit_follows(lower, m.end()):
             yield m.start(), m.end(), "device"
     for m in GROUPED_DIGITS.finditer(text):
-        if _grouped(m.group()) and not _unit_follows(text, m.end()) and not _service(m.group()):
+        if _grouped(m.group()) and not _unit_follows(lower, m.end()) and not _service(m.group()):
             yield m.start(), m.end(), "device"
 
 
@@ -560,9 +569,13 @@ def find_personal_data(text: str, email: str = "") -> list[tuple[int, int, str]]
     if not text:
         return []
     normalized, positions = _normalized(text)
+    lower = normalized.lower()
+    if len(lower) != len(normalized):
+        # A letter whose lower case is longer (İ): keep it as it is, positions must match.
+        lower = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in normalized)
     found = []
     for finder in _FINDERS:
-        for start, end, category in finder(normalized):
+        for start, end, category in finder(normalized, lower):
             if end > start:
                 if positions is not None:
                     start, end = positions[start], positions[end - 1] + 1
