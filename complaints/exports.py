@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import Complaint, Place, ProblemType, Status
-from .sanitize import sanitize_row
+from .sanitize import CONTROL_PATTERN, FORMULA_PATTERN, SUSPECT_FIRST_PATTERN, sanitize_row
 
 ANONYMIZED_COLUMNS = [
     "pseudonym",
@@ -265,11 +265,12 @@ def _pg_csv(filters, dialect, progress) -> Iterator[bytes]:
         progress(count)
 
 
-# sanitize.sanitize_cell, then csv.writer's minimal quoting (RFC 4180), in PostgreSQL's SQL.
-_PG_SAFE = (
-    "(CASE WHEN left({v}, 1) IN ('=', '+', '-', '@', chr(9), chr(13))"
-    " THEN '''' || {v} ELSE {v} END)"
-)
+# sanitize.sanitize_cell in PostgreSQL's SQL, with sanitize's own patterns as parameters
+# (PostgreSQL's regular expressions read them as Python's do): control characters go first
+# (_PG_CLEAN), then the formula check runs on what is left (_PG_SAFE, one layer further out,
+# so that each text is cleaned once). Then csv.writer's minimal quoting (RFC 4180).
+_PG_CLEAN = "regexp_replace({v}, %s, '', 'g')"
+_PG_SAFE = "(CASE WHEN left({v}, 1) ~ %s AND {v} ~ %s THEN '''' || {v} ELSE {v} END)"
 _PG_QUOTED = (
     "(CASE WHEN strpos({s}, '{d}') > 0 OR strpos({s}, '\"') > 0 OR strpos({s}, chr(13)) > 0"
     " OR strpos({s}, chr(10)) > 0 THEN '\"' || replace({s}, '\"', '\"\"') || '\"' ELSE {s} END)"
@@ -309,14 +310,16 @@ def _pg_csv_lines(filters: Filters, delimiter: str) -> Iterator[str]:
     # Free text (and names an organizer may edit) is sanitized and quoted; the other columns
     # are codes, dates and digits that the model's checks keep free of anything to quote.
     text_columns = {2, 3, 4, 5, 7, 12}
-    safe, cells = [], []
+    clean, safe, cells = [], [], []
     for i in range(13):
         value = "coalesce(to_char(c10, 'YYYY-MM'), '')" if i == 10 else f"coalesce(c{i}::text, '')"
         if i in text_columns:
-            safe.append(_PG_SAFE.format(v=value) + f" AS s{i}")
+            clean.append(_PG_CLEAN.format(v=value) + f" AS t{i}")
+            safe.append(_PG_SAFE.format(v=f"t{i}") + f" AS s{i}")
             cells.append(_PG_QUOTED.format(s=f"s{i}", d=delimiter))
         else:
-            safe.append(f"{value} AS s{i}")
+            clean.append(f"{value} AS t{i}")
+            safe.append(f"t{i} AS s{i}")
             cells.append(f"s{i}")
     columns = ", ".join(f"c{i}" for i in range(15) if i != 3)
     quote = connection.ops.quote_name
@@ -331,14 +334,17 @@ def _pg_csv_lines(filters: Filters, delimiter: str) -> Iterator[str]:
         f" FROM {quote(through)} cp JOIN {quote(problem)} pt ON pt.id = cp.problemtype_id"
         " GROUP BY cp.complaint_id"
     )
-    # Only constant text and the ORM's own SQL: every value is a parameter. OFFSET 0 keeps the
-    # inner select apart, so each sanitized value is computed once, not once per use.
+    # Only constant text and the ORM's own SQL: every value is a parameter. OFFSET 0 keeps
+    # each inner select apart, so each value is cleaned and checked once, not once per use.
     sql = (
         f"SELECT concat_ws('{delimiter}', {', '.join(cells)}) || chr(13) || chr(10)"  # noqa: S608
-        f" FROM (SELECT {', '.join(safe)}, c13, c14 FROM ({inner}) AS export({columns})"
+        f" FROM (SELECT {', '.join(safe)}, c13, c14"
+        f" FROM (SELECT {', '.join(clean)}, c13, c14 FROM ({inner}) AS export({columns})"
         f" LEFT JOIN ({problems}) AS problems ON problems.complaint_id = export.c14"
-        " OFFSET 0) AS safe ORDER BY c13, c14"
+        " OFFSET 0) AS clean OFFSET 0) AS safe ORDER BY c13, c14"
     )
+    guards = [SUSPECT_FIRST_PATTERN, FORMULA_PATTERN] * len(text_columns)
+    params = (*guards, *[CONTROL_PATTERN] * len(text_columns), *params)
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The planner would compile this long expression to machine code (JIT) at a
@@ -464,16 +470,24 @@ def _json(columns, rows, dialect) -> Iterator[bytes]:
 
 def _xlsx(columns, rows, dialect) -> Iterator[bytes]:
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
 
     # Write-only mode streams rows to a temporary file instead of keeping cells in memory.
+    # The rows come sanitized (_sanitized): no control character XML refuses, no formula.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("export")
     sheet.append(columns)
+    error_codes = frozenset(ERROR_CODES)
+
+    def text_cell(value):
+        # openpyxl would write a text such as "#N/A" as an error cell, not as the text.
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+
     for row in rows:
-        # XML has no place for most control characters (a vertical tab pasted from Word):
-        # they go, rather than the whole file.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+        sheet.append([text_cell(v) if v in error_codes else v for v in row])
     with tempfile.TemporaryFile() as file:
         workbook.save(file)
         file.seek(0)

@@ -422,17 +422,37 @@ def test_the_database_made_csv_equals_the_python_made_csv(reports, dialect):
         "\tTab",
         "Grüße aus Köln, ß",
         "",
+        # Control characters go before the formula check, in SQL as in Python.
+        '\x01=HYPERLINK("http://evil.example";"x")',
+        "\x0b\x1b=1+1",
+        "ein\x1fs\ufffe",
+        "\n=1+1",
+        "\r=1",
+        " =1+1",
+        "\u00a0\u200b-2+3",
+        "\uff1d1+1",
+        "\ufe6bSUM(A1)",
+        "#N/A",
     ]
     for text in tricky:
-        ComplaintFactory(status=Status.PUBLISHED, description=text, since=datetime.date(2025, 1, 1))
+        complaint = ComplaintFactory(status=Status.PUBLISHED, since=datetime.date(2025, 1, 1))
+        # As a moderator's correction: stored as typed, without the redaction's changes.
+        Complaint.objects.filter(pk=complaint.pk).update(description_redacted=text)
     ComplaintFactory(status=Status.PUBLISHED, city="Nirgendwo am See", problems=[])
+    hostile = Place.objects.create(
+        kind=Place.Kind.CITY, name="\x01=1+1", slug="hostile", state="\u200b@SUM(A1)"
+    )
+    Complaint.objects.filter(pk=ComplaintFactory(status=Status.PUBLISHED).pk).update(
+        city_place=hostile
+    )
     filters = exports.Filters()
     from_sql = b"".join(exports.anonymized_file(filters, "csv", dialect))
     from_python = b"".join(
         exports.stream(exports.ANONYMIZED_COLUMNS, exports.anonymized_rows(filters), "csv", dialect)
     )
     assert from_sql == from_python
-    assert from_sql.count(b"\r\n") >= 1 + 13 + 9
+    assert from_sql.count(b"\r\n") >= 1 + 13 + 20
+    assert b"\x01" not in from_sql and b"'=1+1" in from_sql and "'\u200b@SUM".encode() in from_sql
 
 
 @pytest.mark.parametrize("group", ["Carrier", "Moderator"])
