@@ -14,12 +14,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 from import_export.admin import ImportMixin
-from import_export.formats import base_formats
 
 from . import services, text
 from .admin_exports import downloads_view
 from .admin_mixins import RefreshAfterCommit
-from .imports import LegacyComplaintResource, LegacyCSV, ShortCacheStorage
+from .imports import (
+    ImportRefused,
+    LegacyComplaintResource,
+    LegacyCSV,
+    LegacyXLSX,
+    ShortCacheStorage,
+)
 from .models import Complaint, ProblemType, Status
 from .redaction import redact
 
@@ -175,7 +180,7 @@ class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
     # Legacy data: an import with a dry-run preview, all or nothing (complaints/imports.py).
     resource_classes = [LegacyComplaintResource]
     import_template_name = "admin/complaints/complaint/import.html"
-    import_formats = [LegacyCSV, base_formats.XLSX]
+    import_formats = [LegacyCSV, LegacyXLSX]
 
     list_display = [
         "id",
@@ -336,6 +341,12 @@ class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
                     % {"date": date_format(timezone.localtime(when), "DATETIME_FORMAT")},
                 )
         return response
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ImportRefused):  # an absurd shape: the message says which
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def process_dataset(self, dataset, form, request, **kwargs):
         result = super().process_dataset(dataset, form, request, **kwargs)

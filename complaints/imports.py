@@ -13,6 +13,7 @@ technology, frequency, since (11/2011, 11.2011 or 2011-11), location, descriptio
 carrier.
 """
 
+import collections
 import contextlib
 import csv
 import datetime
@@ -36,6 +37,7 @@ from django.db.models import NOT_PROVIDED
 from django.db.models.base import ModelState
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -432,6 +434,70 @@ class ShortCacheStorage(CacheStorage):
         return datetime.datetime.fromisoformat(value) if value else None
 
 
+class ImportRefused(ValueError):
+    """A file refused as a whole, at once, before its rows are read: the message says why."""
+
+
+# Shapes no file of complaints has (a dozen columns, a description of at most 2,000
+# characters): refused before the whole file is parsed, because checking the header alone is
+# quadratic in the number of columns and a million of them would hold a worker for minutes.
+IMPORT_MAX_COLUMNS = 100
+IMPORT_MAX_HEADER_CHARS = 10_000
+IMPORT_MAX_CELL_CHARS = 10_000
+
+
+def _number(value: int) -> str:
+    return number_format(value, force_grouping=True)
+
+
+def _refuse_too_many_columns(count: int, line: int) -> None:
+    if count > IMPORT_MAX_COLUMNS:
+        raise ImportRefused(
+            _(
+                "Line %(line)s of the file has %(count)s columns; a file of complaints has at "
+                "most %(limit)s. Nothing was imported."
+            )
+            % {"line": _number(line), "count": _number(count), "limit": IMPORT_MAX_COLUMNS}
+        )
+
+
+def _refuse_too_many_rows(rows: int) -> None:
+    limit = settings.IMPORT_MAX_ROWS
+    if rows > limit:
+        raise ImportRefused(
+            _(
+                "The file has more than %(limit)s rows. Please split it into files of at most "
+                "%(limit)s rows. Nothing was imported."
+            )
+            % {"limit": _number(limit)}
+        )
+
+
+def _refuse_long_cells(cells, line: int) -> None:
+    try:
+        longest = max(map(len, cells), default=0)  # a CSV row: texts only
+    except TypeError:  # a spreadsheet's row: numbers, dates and empty cells too
+        longest = max((len(cell) for cell in cells if type(cell) is str), default=0)
+    if longest > IMPORT_MAX_CELL_CHARS:
+        raise ImportRefused(
+            _(
+                "Line %(line)s of the file has a cell of more than %(limit)s characters "
+                "(perhaps a quotation mark that is never closed). Nothing was imported."
+            )
+            % {"line": _number(line), "limit": _number(IMPORT_MAX_CELL_CHARS)}
+        )
+
+
+def _checked_rows(rows):
+    """rows (lists of cells, the header first), refused at the first absurd one."""
+    for line, row in enumerate(rows, 1):
+        _refuse_too_many_columns(len(row), line)
+        _refuse_long_cells(row, line)
+        if line > 1:
+            _refuse_too_many_rows(line - 1)
+        yield row
+
+
 class LegacyCSV(base_formats.TextFormat):
     """CSV as old forms write it: "," or ";", UTF-8 with or without BOM, or Latin-1/cp1252.
 
@@ -455,9 +521,29 @@ class LegacyCSV(base_formats.TextFormat):
                 in_stream = in_stream.decode("utf-8-sig")
             except UnicodeDecodeError:
                 in_stream = in_stream.decode("cp1252", errors="replace")
-        first_line = in_stream.split("\n", 1)[0]
+        header_end = in_stream.find("\n", 0, IMPORT_MAX_HEADER_CHARS + 1)
+        if header_end == -1 and len(in_stream) > IMPORT_MAX_HEADER_CHARS:
+            raise ImportRefused(
+                _(
+                    "The first line of the file (its column names) is longer than %(limit)s "
+                    "characters: it is not a file of complaints. Nothing was imported."
+                )
+                % {"limit": _number(IMPORT_MAX_HEADER_CHARS)}
+            )
+        first_line = in_stream[: header_end if header_end != -1 else None]
         delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        rows = list(csv.reader(io.StringIO(in_stream, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(in_stream, newline=""), delimiter=delimiter)
+        try:
+            rows = list(_checked_rows(reader))
+        except csv.Error as error:
+            # A cell beyond csv's own limit (131,072 characters), or a broken quotation.
+            raise ImportRefused(
+                _(
+                    "Line %(line)s of the file cannot be read as CSV (%(error)s). Nothing was "
+                    "imported."
+                )
+                % {"line": _number(reader.line_num), "error": error}
+            ) from None
         if not rows:
             return tablib.Dataset()
         # Cells beyond the header (a text with an unquoted separator in it) go to a column
@@ -473,6 +559,29 @@ class LegacyCSV(base_formats.TextFormat):
                 cell_rows.append(cells)
         # Every row has the header's width: made in one go (Dataset.append checks each).
         return tablib.Dataset(*cell_rows, headers=[*rows[0], EXTRA_COLUMN] if wider else rows[0])
+
+
+class LegacyXLSX(base_formats.XLSX):
+    """XLSX as import-export reads it (the first sheet, its first row the headers), with the
+    same limits as LegacyCSV: refused at the first absurd row, or at once when the sheet's
+    declared size is absurd."""
+
+    def create_dataset(self, in_stream):
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+        try:
+            sheet = workbook.active
+            # The size the sheet declares (not every writer declares one).
+            _refuse_too_many_columns(sheet.max_column or 0, 1)
+            _refuse_too_many_rows((sheet.max_row or 1) - 1)
+            rows = _checked_rows(sheet.iter_rows(values_only=True))
+            headers = next(rows, None)
+            if headers is None:
+                return tablib.Dataset()
+            return tablib.Dataset(*rows, headers=list(headers))
+        finally:
+            workbook.close()
 
 
 class PreviewDiff(resources.Diff):
@@ -644,7 +753,9 @@ class LegacyComplaintResource(resources.ModelResource):
         for header in dataset.headers or []:
             key = str(header or "").strip().lower().replace(" ", "_")
             headers.append(HEADERS.get(key, HEADERS.get(key.replace("_", " "), key)))
-        twice = sorted({h for h in headers if h and headers.count(h) > 1})
+        # (Counted once: a count per column was quadratic in the number of columns.)
+        _refuse_too_many_columns(len(headers), 1)
+        twice = sorted(h for h, n in collections.Counter(headers).items() if h and n > 1)
         if twice:
             raise ValueError(
                 _("The file has the column %(names)s twice (perhaps in German and English).")

@@ -1,15 +1,19 @@
 """Limits on what comes in: text that is not UTF-8 or holds a NUL character is a clear error in
 the form, never silently changed; addresses with bytes that are not UTF-8 are no 500."""
 
+import io
+import time
 import urllib.parse
 
 import pytest
+from openpyxl import Workbook
 
 from complaints import followups
 from complaints.models import Complaint
 
 from .factories import ComplaintFactory
 from .helpers import field_errors
+from .test_imports import CSV_FORMAT, XLSX_FORMAT, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +119,106 @@ def test_a_followup_comment_that_cannot_be_read_is_an_error(english, raw):
 )
 def test_an_address_with_bytes_that_are_not_utf8_is_no_server_error(client, path):
     assert client.get(path).status_code < 500
+
+
+# -- imports: absurd shapes refused at once --------------------------------------------------
+
+
+def refused(client, content: bytes, fmt=CSV_FORMAT, name="alt.csv") -> list[str]:
+    """The upload's errors (the import form's), checking that nothing was stored."""
+    client.cookies["django_language"] = "en"
+    response = upload(client, content, fmt, name)
+    assert response.status_code == 200
+    assert not response.context.get("confirm_form")
+    assert not Complaint.objects.exists()
+    return response.context["form"].errors.get("import_file", [])
+
+
+def test_a_file_of_a_million_columns_is_refused_at_once(organizer_client):
+    header = ",".join(["city", "problems", *(f"c{i}" for i in range(999_998))])
+    content = f"{header}\nHamburg,sms{',' * 999_998}\n".encode()
+    started = time.perf_counter()
+    errors = refused(organizer_client, content)
+    seconds = time.perf_counter() - started
+    print(f"a million columns ({len(content):,} bytes) refused in {seconds:.2f} s")
+    assert errors == [
+        "The first line of the file (its column names) is longer than 10,000 characters: it "
+        "is not a file of complaints. Nothing was imported."
+    ]
+
+
+def test_a_row_of_a_million_cells_is_refused_at_once(organizer_client):
+    content = b"city,problems\nHamburg,sms\n" + b"Berlin" + b",sms" * 999_999 + b"\n"
+    started = time.perf_counter()
+    errors = refused(organizer_client, content)
+    print(f"a row of a million cells refused in {time.perf_counter() - started:.2f} s")
+    assert errors == [
+        "Line 3 of the file has 1,000,000 columns; a file of complaints has at most 100. "
+        "Nothing was imported."
+    ]
+
+
+def test_a_header_of_more_than_a_hundred_columns_is_refused(organizer_client):
+    header = ",".join(["city", "problems", *(f"c{i}" for i in range(99))])
+    errors = refused(organizer_client, f"{header}\nHamburg,sms\n".encode())
+    assert errors == [
+        "Line 1 of the file has 101 columns; a file of complaints has at most 100. "
+        "Nothing was imported."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("length", "error"),
+    [
+        (
+            20_000,
+            "Line 2 of the file has a cell of more than 10,000 characters (perhaps a quotation "
+            "mark that is never closed). Nothing was imported.",
+        ),
+        (
+            200_000,
+            "Line 2 of the file cannot be read as CSV (field larger than field limit (131072)). "
+            "Nothing was imported.",
+        ),
+    ],
+)
+def test_a_giant_cell_is_refused(organizer_client, length, error):
+    content = f'city,problems,description\nHamburg,sms,"{"x" * length}"\n'.encode()
+    assert refused(organizer_client, content) == [error]
+
+
+def test_more_rows_than_the_limit_are_refused(organizer_client, settings):
+    settings.IMPORT_MAX_ROWS = 3
+    rows = "".join(f"Hamburg,sms,Zeile {n}\n" for n in range(4))
+    assert refused(organizer_client, f"city,problems,description\n{rows}".encode()) == [
+        "The file has more than 3 rows. Please split it into files of at most 3 rows. "
+        "Nothing was imported."
+    ]
+    three = rows[: rows.rindex("Hamburg")]
+    preview = upload(organizer_client, f"city,problems,description\n{three}".encode())
+    assert preview.context["confirm_form"]  # three rows: fine
+
+
+def xlsx(rows) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_spreadsheet_of_absurd_shape_is_refused(organizer_client, settings):
+    wide = xlsx([["city", "problems", *(f"c{i}" for i in range(200))], ["Hamburg", "sms"]])
+    assert refused(organizer_client, wide, XLSX_FORMAT, "alt.xlsx") == [
+        "Line 1 of the file has 202 columns; a file of complaints has at most 100. "
+        "Nothing was imported."
+    ]
+    settings.IMPORT_MAX_ROWS = 2
+    long = xlsx([["city", "problems"], *[["Hamburg", "sms"]] * 3])
+    assert refused(organizer_client, long, XLSX_FORMAT, "alt.xlsx") == [
+        "The file has more than 2 rows. Please split it into files of at most 2 rows. "
+        "Nothing was imported."
+    ]
+    fine = xlsx([["city", "problems"], *[["Hamburg", "sms"]] * 2])
+    assert upload(organizer_client, fine, XLSX_FORMAT, "alt.xlsx").context["confirm_form"]
