@@ -1,7 +1,6 @@
 """Write operations on complaints. Views, forms, the admin and commands call these."""
 
 import datetime
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,9 +31,8 @@ from .redaction import redact
 
 COUNTER_CACHE_KEY = "complaints:counter"
 UPDATES_CACHE_KEY = "complaints:latest-updates"
-# Changes whenever what is published (or where it is) changes; the evaluation's cache is
-# keyed by it, so the stats follow a moderator's action at once.
-PUBLISHED_VERSION_KEY = "complaints:published-version"
+# The places' statuses as the stats pages show them (reports/selectors.py): live, not released.
+STATUSES_CACHE_KEY = "complaints:place-statuses"
 MODERATION_CHUNK = 500
 
 
@@ -47,9 +45,10 @@ def updates_changed() -> None:
 
 
 def published_changed() -> None:
-    """What the public evaluation shows has changed (status, place, or the gazetteer)."""
-    cache.delete(COUNTER_CACHE_KEY)
-    cache.set(PUBLISHED_VERSION_KEY, uuid.uuid4().hex, None)
+    """What is published has changed (status, place, or the gazetteer). The live counter
+    follows at once; the evaluation only with its next release (reports/releases.py), so that
+    pages before and after one moderation never differ by one report."""
+    cache.delete_many([COUNTER_CACHE_KEY, STATUSES_CACHE_KEY])
 
 
 @transaction.atomic

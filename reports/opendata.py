@@ -47,11 +47,22 @@ def _answers(answers: Answers | None) -> dict:
     }
 
 
+def _release(evaluation: Evaluation) -> dict:
+    """Which release the numbers are (reports/releases.py): null before the first, when
+    there are no numbers at all (a total of null, not 0)."""
+    released = evaluation.released_at
+    return {
+        "release": evaluation.release_number or None,
+        "released_at": released.isoformat() if released else None,
+    }
+
+
 def cities_document(evaluation: Evaluation) -> dict:
     return {
         "generated_at": evaluation.generated_at.isoformat(),
+        **_release(evaluation),
         "min_count": evaluation.min_count,
-        "total": evaluation.total,
+        "total": evaluation.total if evaluation.released_at else None,
         "cities": [
             {
                 "city": row.name,
@@ -98,6 +109,7 @@ def districts_document(evaluation: Evaluation, city) -> dict:
     return {
         "city": city.name,
         "generated_at": evaluation.generated_at.isoformat(),
+        **_release(evaluation),
         "min_count": evaluation.min_count,
         "total": city.complaints,
         **_status(evaluation.statuses.get(city.id)),

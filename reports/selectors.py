@@ -1,13 +1,13 @@
 """The public evaluation: aggregates of published complaints, with small-count suppression.
 
-Every aggregate is one GROUP BY query over published complaints. evaluation() puts them
-together, applies suppression to everything that counts a place (or a place and a category),
-and caches the result, keyed by the published-data version that moderation changes.
+Every aggregate is one GROUP BY query over published complaints. build_evaluation() puts
+them together and applies suppression to everything that counts a place (or a place and a
+category). The public reads evaluation(): the latest release of it (reports/releases.py), not
+the live data, so that no comparison of two moments singles out one report.
 """
 
+import dataclasses
 import datetime
-import time
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -29,14 +29,12 @@ from complaints.models import (
     Status,
     Technology,
 )
-from complaints.services import PUBLISHED_VERSION_KEY
+from complaints.services import STATUSES_CACHE_KEY
 
 from .suppression import suppress_group
 from .tables import protect_table
 
-CACHE_KEY = "reports:evaluation:{version}"
-LAST_CACHE_KEY = "reports:evaluation:last"
-BUILD_LOCK_KEY = "reports:evaluation:building"
+# How long a browser, proxy or crawler may keep a page of the evaluation.
 CACHE_SECONDS = 600
 # The hotspot ranking leaves out places too small for a rate to mean anything.
 HOTSPOT_MIN_POPULATION = 20_000
@@ -306,7 +304,9 @@ class Evaluation:
     trends: list[Trend] = field(default_factory=list)
     # Rendered charts, made once per process and evaluation (see views.py).
     rendered: dict = field(default_factory=dict)
-    built_at: float = 0.0
+    # The release this evaluation is (reports/releases.py); 0 and None before the first.
+    release_number: int = 0
+    released_at: datetime.datetime | None = None
 
     @property
     def shown_cities(self) -> list[CityRow]:
@@ -659,49 +659,53 @@ def _trends(details, statuses, shown, by_city, k) -> list[Trend]:
 
 
 def evaluation() -> Evaluation:
-    """The cached evaluation; rebuilt after moderation changed what is published.
+    """What the public sees: the latest release of the evaluation, or, before the first, an
+    evaluation without numbers (released_at None). Checks first whether a release is due.
 
-    Under a spike, only one request rebuilds (a short lock); the others keep serving the
-    previous evaluation for those seconds instead of all hitting the database at once."""
+    A process keeps the release it read last and reads the database again only when the
+    cache says that another one has been made."""
     global _local
-    version = cache.get(PUBLISHED_VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(PUBLISHED_VERSION_KEY, version, None)
-        version = cache.get(PUBLISHED_VERSION_KEY) or version
-    # The same evaluation as last time in this process: no need to fetch and unpickle it.
+    from . import releases
+
+    releases.release_if_due()
+    current = releases.current()
     local = _local
-    if (
-        local is not None
-        and local.version == version
-        and local.built_at > time.monotonic() - CACHE_SECONDS
-    ):
-        return local
-    key = CACHE_KEY.format(version=version)
-    found = cache.get(key)
-    if found is not None:
-        found.built_at = time.monotonic()
-        _local = found
-        return found
-    locked = cache.add(BUILD_LOCK_KEY, 1, 30)
-    if not locked:
-        last = cache.get(LAST_CACHE_KEY)
-        if last is not None:
-            return last
-    try:
-        result = build_evaluation()
-        result.version = version
-        cache.set(key, result, CACHE_SECONDS)
-        cache.set(LAST_CACHE_KEY, result, CACHE_SECONDS)
-    finally:
-        if locked:  # never release another worker's lock
-            cache.delete(BUILD_LOCK_KEY)
-    result.built_at = time.monotonic()
-    _local = result
-    return result
+    if local is not None and local[0] == current:
+        return dataclasses.replace(local[1], statuses=live_statuses())
+    found = releases.load(current[0]) if current else None
+    result = found if found is not None else unreleased()
+    _local = (current, result)
+    # What the organizer records of a place is no count of reports: shown at once. The trends
+    # it starts come with the next release (they count reports).
+    return dataclasses.replace(result, statuses=live_statuses())
 
 
-_local: Evaluation | None = None
+def live_statuses() -> dict[int, StatusInfo]:
+    found = cache.get(STATUSES_CACHE_KEY)
+    if found is None:
+        found = _statuses()
+        cache.set(STATUSES_CACHE_KEY, found, CACHE_SECONDS)
+    return found
+
+
+_local: tuple | None = None  # (releases.current(), its evaluation)
+
+
+def unreleased() -> Evaluation:
+    """The evaluation before any release: no numbers at all."""
+    return Evaluation(
+        generated_at=timezone.now(),
+        min_count=settings.REPORTS_MIN_COUNT,
+        total=0,
+        problems=[],
+        technologies=[],
+        days=[],
+        hours=[0] * 24,
+        cities=[],
+        other_places=0,
+        details={},
+        version="unreleased",
+    )
 
 
 def city_place(slug: str) -> Place | None:

@@ -16,6 +16,7 @@ from complaints.models import Place, Status
 from reports.selectors import search_key
 
 from .factories import CampaignUpdateFactory, ComplaintFactory
+from .helpers import release
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +200,7 @@ def test_the_sitemap_is_cacheable_and_answers_head(client, world):
     assert again.status_code == 304
 
 
-def test_a_moderation_shows_in_the_sitemap(client, world):
+def test_a_release_shows_in_the_sitemap(client, world):
     assert "/stats/dresden/" not in paths(sitemap(client))
     from complaints.models import Complaint
 
@@ -209,6 +210,9 @@ def test_a_moderation_shows_in_the_sitemap(client, world):
     from complaints.services import published_changed
 
     published_changed()
+    # The sitemap lists the released cities (reports/releases.py): Dresden with the next.
+    assert "/stats/dresden/" not in paths(sitemap(client))
+    release()
     assert "/stats/dresden/" in paths(sitemap(client))
 
 

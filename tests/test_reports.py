@@ -15,6 +15,7 @@ from django.core.cache import cache
 from complaints.models import Complaint, Place, Status
 
 from .factories import ComplaintFactory
+from .helpers import release
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,7 @@ def world():
     published(2, "Bärlin", technology="unknown", problems=["other"])
     ComplaintFactory.create_batch(4, city="Hamburg", district="Altona", status=Status.PENDING)
     ComplaintFactory.create_batch(2, city="Hamburg", district="Altona", status=Status.REJECTED)
+    release()  # the public pages show the latest release (reports/releases.py)
 
 
 def test_selectors_count_published_complaints_only(world):
@@ -104,7 +106,15 @@ def test_cities_json_has_the_spec_shape(client, world):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     document = json.loads(response.content)
-    assert list(document) == ["generated_at", "min_count", "total", "cities"]
+    # The spec's keys, with the release they are (reports/releases.py) after the time.
+    assert list(document) == [
+        "generated_at",
+        "release",
+        "released_at",
+        "min_count",
+        "total",
+        "cities",
+    ]
     assert (document["min_count"], document["total"]) == (5, 30)
     keys = ["city", "slug", "state", "complaints", "suppressed", "population", "per_100k"]
     # The spec's keys first; then the place's status and the follow-up answers (issue 7).
@@ -154,7 +164,16 @@ def test_district_files_have_the_spec_shape(client, world):
     document = client.get("/stats/berlin/districts.json").json()
     extra = ["status", "status_date", "status_note", "followup_answers"]
     extra += ["improved", "unchanged", "worse"]
-    assert list(document) == ["city", "generated_at", "min_count", "total", *extra, "districts"]
+    assert list(document) == [
+        "city",
+        "generated_at",
+        "release",
+        "released_at",
+        "min_count",
+        "total",
+        *extra,
+        "districts",
+    ]
     assert (document["city"], document["total"]) == ("Berlin", 16)
     rows = {row["district"]: row for row in document["districts"]}
     none = dict.fromkeys(extra)
@@ -180,7 +199,7 @@ def test_open_data_has_cache_headers_and_an_etag(client, world):
     assert again.status_code == 304 and again["ETag"] == etag
 
 
-def test_a_moderators_action_shows_in_the_stats_at_once(
+def test_a_moderators_action_shows_in_the_stats_with_the_next_release(
     organizer_client, client, world, django_capture_on_commit_callbacks
 ):
     def berlin():
@@ -188,13 +207,21 @@ def test_a_moderators_action_shows_in_the_stats_at_once(
         return next(r["complaints"] for r in rows if r["slug"] == "berlin")
 
     assert berlin() == 16  # now cached
-    pending = ComplaintFactory(city="Berlin", district="Kreuzberg")
+    pending = ComplaintFactory.create_batch(5, city="Berlin", district="Kreuzberg")
     with django_capture_on_commit_callbacks(execute=True):
         organizer_client.post(
             "/admin/complaints/complaint/",
-            {"action": "publish", "_selected_action": [pending.pk]},
+            {"action": "publish", "_selected_action": [pending[0].pk]},
         )
-    assert berlin() == 17
+    # One report is no batch: the numbers stay as released (tests/test_releases.py).
+    assert berlin() == 16
+    with django_capture_on_commit_callbacks(execute=True):
+        organizer_client.post(
+            "/admin/complaints/complaint/",
+            {"action": "publish", "_selected_action": [p.pk for p in pending[1:]]},
+        )
+    release()
+    assert berlin() == 21
 
 
 def test_stats_are_served_from_the_cache(client, world, django_assert_num_queries):
@@ -206,17 +233,16 @@ def test_stats_are_served_from_the_cache(client, world, django_assert_num_querie
 
 
 def test_stats_query_count_when_the_cache_is_cold(client, world, django_assert_num_queries):
-    # total, problem types, cities, their places, districts, their names, by problem, by
-    # technology, by hour, by day, city x problem, city x technology, city x week (one GROUP
-    # BY each), the confirmed-email count, the place statuses, the follow-up answers (city x
-    # district x answer), the public counter, and the map's silhouette (once per process);
-    # plus the savepoint and its release of the one snapshot the evaluation reads (inside the
-    # test's transaction).
-    from reports import charts
+    # The released evaluation is read, not built (reports/releases.py): the schedule's count
+    # of reports published since the release, the latest release's number, its frozen
+    # evaluation, the places' statuses (shown live), the public counter, and the map's
+    # silhouette (once per process).
+    from reports import charts, selectors
 
     charts._silhouette.cache_clear()
     cache.clear()
-    with django_assert_num_queries(20):
+    selectors._local = None  # a process that has not read the release yet
+    with django_assert_num_queries(6):
         client.get("/stats/")
 
 
@@ -267,7 +293,8 @@ def test_print_and_data_pages(client, world):
 
 def test_stats_with_nothing_published(client):
     html = client.get("/stats/").content.decode()
-    assert "Bisher ist nichts veröffentlicht." in html
+    # Nothing published, nothing released: the page says so (tests/test_releases.py).
+    assert 'data-testid="not-released"' in html and 'data-testid="published"' not in html
     assert client.get("/stats/cities.json").json()["cities"] == []
 
 
@@ -346,6 +373,7 @@ def test_a_mix_that_cannot_be_protected_is_withheld(client):
 def test_a_campaign_with_one_small_city_lists_no_city(client):
     # Köln's 3 would be the campaign's total: no row may name it, not even as suppressed.
     published(3, "Köln")
+    release(minimum=3)
     document = client.get("/stats/cities.json").json()
     assert (document["total"], document["cities"]) == (3, [])
     assert "Köln" not in client.get("/stats/").content.decode()
@@ -377,7 +405,7 @@ def test_district_files_add_up_to_the_total(client):
     assert known_city.status_code == 200 and known_city.json()["total"] is None
 
 
-def test_deleting_a_published_report_in_the_admin_updates_the_stats(
+def test_deleting_a_published_report_in_the_admin_updates_the_stats_with_the_next_release(
     organizer_client, client, django_capture_on_commit_callbacks
 ):
     reports = published(10, "Berlin")
@@ -386,7 +414,10 @@ def test_deleting_a_published_report_in_the_admin_updates_the_stats(
         organizer_client.post(
             f"/admin/complaints/complaint/{reports[0].pk}/delete/", {"post": "yes"}
         )
-    assert client.get("/stats/cities.json").json()["cities"][0]["complaints"] == 9
+    assert client.get("/stats/cities.json").json()["cities"][0]["complaints"] == 10
+    published(5, "Berlin")
+    release()
+    assert client.get("/stats/cities.json").json()["cities"][0]["complaints"] == 14
 
 
 def test_timeline_draws_days_without_reports_as_zero():

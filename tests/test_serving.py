@@ -559,17 +559,20 @@ def test_a_back_office_session_from_one_instance_works_on_the_other(two):
     assert 'href="/admin/complaints/complaint/"' in index.text
 
 
-def test_moderation_on_one_instance_shows_on_the_others_stats(two):
-    visitor = Browser("203.0.113.16")
-    for _ in range(2):
-        assert_stored(send_report(visitor, two.b))
-    before = published_total(two.b)  # now cached on b and in Redis
+def test_a_release_on_one_instance_shows_on_the_others_stats(two):
+    """Published reports reach the public numbers with a release (reports/releases.py): the
+    organizer publishes a batch and releases it on a; b serves the new release at once."""
+    for address in ("203.0.113.16", "203.0.113.18"):
+        visitor = Browser(address)
+        for _ in range(3):
+            assert_stored(send_report(visitor, two.b))
+    before = published_total(two.b) or 0  # now cached on b and in Redis (None: no release)
     organizer = Browser("203.0.113.17")
     log_in(organizer, two.a)
     queue = organizer.get(two.a, "/admin/complaints/complaint/")  # pending reports
     assert queue.status == 200
     selected = re.findall(r'name="_selected_action" value="(\d+)"', queue.text)
-    assert len(selected) >= 2
+    assert len(selected) >= 6
     done = organizer.post(
         two.a,
         "/admin/complaints/complaint/",
@@ -582,6 +585,15 @@ def test_moderation_on_one_instance_shows_on_the_others_stats(two):
         },
     )
     assert done.status == 302, done.text[:2000]
+    assert published_total(two.b) in (before, None)  # published, not released yet
+    page = organizer.get(two.a, "/admin/reports/release/")
+    assert page.status == 200
+    released = organizer.post(
+        two.a,
+        "/admin/reports/release/release/",
+        {"csrfmiddlewaretoken": hidden(page.text, "csrfmiddlewaretoken")},
+    )
+    assert released.status == 302, released.text[:2000]
     deadline = time.monotonic() + 5
     while (total := published_total(two.b)) != before + len(selected):
         assert time.monotonic() < deadline, f"b shows {total}, not {before + len(selected)}"

@@ -1,0 +1,203 @@
+"""Releases of the public evaluation: every public number comes from the latest release.
+
+A release freezes the evaluation (reports/selectors.py build) as it was when released. A new
+release is made only when at least REPORTS_MIN_COUNT reports have been published since the
+last one (first release: REPORTS_MIN_COUNT published reports), so that comparing two releases
+never shows what a single report added: any difference mixes several reports. Between two
+releases the public pages stay exactly as released, whatever moderation does.
+
+Releases are made on a schedule (evaluation() checks at most every
+EVALUATION_RELEASE_CHECK_SECONDS, so the site needs no cron; manage.py release_evaluation for
+cron) or by an organizer in the admin, never with fewer new reports than that.
+"""
+
+import datetime
+import logging
+import pickle
+import zlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from complaints.models import Complaint, Status
+
+from .models import Release, ReleasedComplaint
+from .selectors import Evaluation, _build_evaluation
+
+logger = logging.getLogger(__name__)
+
+# The shape of the pickled Evaluation. Raise it when the Evaluation's classes change in a way
+# an older pickle cannot be read as; a release of another format is not shown (see load()).
+FORMAT = 1
+CURRENT_KEY = "reports:release:current"  # (number, released_at) of the latest, or 0
+CURRENT_SECONDS = 60  # how late a process may learn of a release made by another one
+CHECK_KEY = "reports:release:checked"
+LOCK_KEY = "reports:release:lock"
+LOCK_SECONDS = 300
+
+BUSY = _("Another release is being made at this moment. Try again in a minute.")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The reports published since the last release, against the number a release needs."""
+
+    new: int
+    needed: int
+
+    @property
+    def big_enough(self) -> bool:
+        return self.new >= self.needed
+
+    def message(self) -> str:
+        return ngettext(
+            "%(new)s new published report since the last release, %(needed)s needed.",
+            "%(new)s new published reports since the last release, %(needed)s needed.",
+            self.new,
+        ) % {"new": self.new, "needed": self.needed}
+
+
+def _unreleased():
+    """Published reports that are in no release yet."""
+    released = ReleasedComplaint.objects.filter(complaint_id=OuterRef("pk"))
+    return Complaint.objects.filter(status=Status.PUBLISHED).exclude(Exists(released))
+
+
+def batch() -> Batch:
+    return Batch(new=_unreleased().count(), needed=settings.REPORTS_MIN_COUNT)
+
+
+def release_evaluation(*, by: AbstractBaseUser | None = None, minimum: int | None = None):
+    """Release the evaluation now, when the batch is big enough; otherwise a ValidationError
+    says why not. by: the organizer who released by hand (None: the schedule).
+
+    minimum replaces REPORTS_MIN_COUNT as the batch size for tests that build a small world;
+    no command, page or admin action passes it."""
+    needed = settings.REPORTS_MIN_COUNT if minimum is None else minimum
+    # The usual answer, from one query without a transaction; counted again in the release's.
+    found = Batch(new=_unreleased().count(), needed=needed)
+    if not found.big_enough:
+        raise ValidationError(found.message(), code="batch_too_small")
+    if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
+        raise ValidationError(BUSY, code="busy")
+    try:
+        release = _release(by, needed)
+    except IntegrityError:
+        # Another process (with another cache) took the same number at the same moment.
+        raise ValidationError(BUSY, code="busy") from None
+    finally:
+        cache.delete(LOCK_KEY)
+    cache.set(CURRENT_KEY, (release.number, release.released_at), CURRENT_SECONDS)
+    logger.info(
+        "Evaluation release %s: %s published reports, %s new",
+        release.number,
+        release.published_count,
+        release.new_count,
+    )
+    return release
+
+
+def _release(by, needed: int) -> Release:
+    # One snapshot for the count, the list of released reports and every aggregate: a report
+    # published meanwhile must be in all of them or in none.
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not outer:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        found = Batch(new=_unreleased().count(), needed=needed)
+        if not found.big_enough:
+            raise ValidationError(found.message(), code="batch_too_small")
+        last = Release.objects.order_by("-number").values_list("number", flat=True).first()
+        now = timezone.now()
+        release = Release.objects.create(
+            number=(last or 0) + 1,
+            released_at=now,
+            published_count=0,
+            new_count=found.new,
+            released_by=by,
+            format=FORMAT,
+            evaluation=b"",
+        )
+        release.new_count = _mark_released(release)
+        evaluation = _build_evaluation()
+        evaluation.generated_at = now
+        evaluation.release_number = release.number
+        evaluation.released_at = now
+        evaluation.version = f"release-{release.number}-{now.timestamp()}"
+        release.published_count = evaluation.total
+        release.evaluation = _dump(evaluation)
+        release.save(update_fields=["new_count", "published_count", "evaluation"])
+    return release
+
+
+def _mark_released(release: Release) -> int:
+    """Lists every published report not yet in a release as in this one; one statement, so
+    a million reports never pass through Python."""
+    quote = connection.ops.quote_name
+    released = quote(ReleasedComplaint._meta.db_table)
+    complaints = quote(Complaint._meta.db_table)
+    # Only the tables' own names are put in the text; the values are parameters.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {released} (complaint_id, release_id) "  # noqa: S608
+            f"SELECT c.id, %s FROM {complaints} c WHERE c.status = %s AND NOT EXISTS "
+            f"(SELECT 1 FROM {released} r WHERE r.complaint_id = c.id)",
+            [release.pk, Status.PUBLISHED.value],
+        )
+        return cursor.rowcount
+
+
+def release_if_due() -> Release | None:
+    """The schedule: at most once per EVALUATION_RELEASE_CHECK_SECONDS across processes (the
+    cache says when it last ran), release when the batch is big enough. Never fails a page."""
+    seconds = settings.EVALUATION_RELEASE_CHECK_SECONDS
+    if seconds <= 0 or not cache.add(CHECK_KEY, 1, seconds):
+        return None
+    try:
+        return release_evaluation()
+    except ValidationError:
+        return None
+    except DatabaseError:
+        logger.exception("The scheduled release of the evaluation failed")
+        return None
+
+
+def current() -> tuple[int, datetime.datetime] | None:
+    """The latest release's number and time (None before the first), shared by the cache."""
+    found = cache.get(CURRENT_KEY)
+    if found is None:
+        latest = Release.objects.order_by("-number").values_list("number", "released_at").first()
+        found = latest or 0
+        cache.set(CURRENT_KEY, found, CURRENT_SECONDS)
+    return found or None
+
+
+def load(number: int) -> Evaluation | None:
+    """The evaluation frozen in a release; None when it cannot be read (another format)."""
+    release = Release.objects.filter(number=number).only("format", "evaluation").first()
+    if release is None:
+        return None
+    if release.format != FORMAT:
+        logger.warning(
+            "Evaluation release %s has format %s, this version reads %s: not shown",
+            number,
+            release.format,
+            FORMAT,
+        )
+        return None
+    # Written by _dump into the site's own database, as Django's cache pickles into its own.
+    return pickle.loads(zlib.decompress(bytes(release.evaluation)))  # noqa: S301
+
+
+def _dump(evaluation: Evaluation) -> bytes:
+    evaluation.rendered = {}  # charts are rendered per process, not stored
+    return zlib.compress(pickle.dumps(evaluation, protocol=pickle.HIGHEST_PROTOCOL))

@@ -1,0 +1,402 @@
+"""Releases of the evaluation: the public numbers change only in batches of at least
+REPORTS_MIN_COUNT (K) newly published reports, so that comparing two releases never singles
+out one report (issue 16, finding 8).
+
+The world: 120 published reports in Berlin (Kreuzberg, Neukölln, Mitte), Hamburg (Altona,
+Eimsbüttel, Ottensen), München (Maxvorstadt, Sendling) and Köln (Ehrenfeld, Nippes), 12 per
+district, spread over four problems, three technologies and three weeks. Released once.
+"""
+
+import datetime
+import io
+import json
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import Complaint, Status
+from reports import releases
+from reports.models import Release
+
+from .factories import ComplaintFactory, UserFactory
+from .helpers import release
+from .test_reports import mix
+
+pytestmark = pytest.mark.django_db
+
+DISTRICTS = {
+    "Berlin": ["Kreuzberg", "Neukölln", "Mitte"],
+    "Hamburg": ["Altona", "Eimsbüttel", "Ottensen"],
+    "München": ["Maxvorstadt", "Sendling"],
+    "Köln": ["Ehrenfeld", "Nippes"],
+}
+PROBLEMS = ["no-data", "slow-data", "dropped-calls", "no-signal"]
+TECHNOLOGIES = ["3g", "4g", "5g"]
+MIX_TABLES = ["problems", "technologies", "weeks"]
+
+
+def weeks_ago(weeks: int) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(weeks=weeks)
+
+
+@pytest.fixture
+def world():
+    for city, districts in DISTRICTS.items():
+        for district in districts:
+            for i in range(12):
+                ComplaintFactory(
+                    city=city,
+                    district=district,
+                    status=Status.PUBLISHED,
+                    problems=[PROBLEMS[i % 4]],
+                    technology=TECHNOLOGIES[i % 3],
+                    submitted_at=weeks_ago(1 + (i // 4) % 3),
+                )
+    return release()
+
+
+@pytest.fixture
+def iris(organizer):
+    return organizer
+
+
+def pending(city, district, problem, technology, weeks):
+    return ComplaintFactory(
+        city=city,
+        district=district,
+        problems=[problem],
+        technology=technology,
+        submitted_at=weeks_ago(weeks),
+    )
+
+
+def publish(complaint, moderator, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complaints_moderate(
+            complaints=Complaint.objects.filter(pk=complaint.pk),
+            status=Status.PUBLISHED,
+            moderator=moderator,
+        )
+
+
+def snapshot(client) -> dict:
+    """What an attacker saves of the public evaluation: every cell of cities.json, of every
+    city's districts.json and of every city page's problem, technology and week mixes (the
+    page read in English, whose labels name the categories), and the files' bytes."""
+    cities = client.get("/stats/cities.json")
+    document = cities.json()
+    cells = {("total",): document["total"], ("files", "cities.json"): cities.content}
+    for row in document["cities"]:
+        slug = row["slug"]
+        cells[("city", slug)] = row["complaints"]
+        districts = client.get(f"/stats/{slug}/districts.json")
+        cells[("files", slug)] = districts.content
+        for district in districts.json()["districts"]:
+            cells[("district", slug, district["district"])] = district["complaints"]
+        html = client.get(f"/stats/{slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        for table in MIX_TABLES:
+            if f'id="{table}"' in html:
+                for label, text in mix(html, table).items():
+                    cells[(table, slug, label)] = text
+    return cells
+
+
+def hidden(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.replace(",", "").isdigit())
+
+
+def infer(before: dict, after: dict) -> dict[str, set]:
+    """The attacker's candidates for the one report he follows, from two snapshots: the
+    cities whose shown count changed (or, when the count of places not shown changed, every
+    city not shown), then within them every district and category whose cell changed or is
+    hidden in either snapshot (a hidden cell may have changed)."""
+    cities = {
+        key[1]
+        for key in after
+        if key[0] == "city" and (before.get(key) != after[key] or hidden(after[key]))
+    }
+    candidates = {"city": cities, "district": set(), **{table: set() for table in MIX_TABLES}}
+    for key, value in after.items():
+        if key[0] in candidates and key[0] != "city" and key[1] in cities:
+            old = before.get(key)
+            if old != value or hidden(old) or hidden(value):
+                candidates[key[0]].add(key[2])
+    return candidates
+
+
+def test_nothing_is_public_before_the_first_release(client, django_capture_on_commit_callbacks):
+    # K - 1 published reports: not enough for a first release, by schedule or by command.
+    ComplaintFactory.create_batch(4, city="Berlin", district="Kreuzberg", status=Status.PUBLISHED)
+    html = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="not-released"' in html
+    assert "No evaluation has been released yet." in html
+    assert 'data-testid="published"' not in html
+    assert 'href="/stats/berlin/"' not in html
+    document = client.get("/stats/cities.json").json()
+    assert (document["release"], document["released_at"], document["total"]) == (None, None, None)
+    assert document["cities"] == []
+    berlin = client.get("/stats/berlin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No evaluation has been released yet." in berlin
+    assert 'data-testid="city-count"' not in berlin
+    assert client.get("/stats/berlin/districts.json").json()["total"] is None
+    out = io.StringIO()
+    call_command("release_evaluation", stdout=out)
+    assert "4 new published reports since the last release, 5 needed. No release." in out.getvalue()
+    assert not Release.objects.exists()
+    # The live counter on the landing page counts them already.
+    assert 'data-testid="counter">4<' in client.get("/").content.decode()
+
+
+def test_the_schedule_releases_once_the_first_batch_is_there(client):
+    ComplaintFactory.create_batch(5, city="Berlin", district="Kreuzberg", status=Status.PUBLISHED)
+    # The first page read after the check period (here: the test's empty cache) releases.
+    document = client.get("/stats/cities.json").json()
+    assert document["release"] == 1 and document["total"] == 5
+    made = Release.objects.get()
+    assert (made.number, made.published_count, made.new_count, made.released_by) == (1, 5, 5, None)
+    assert document["released_at"] == made.released_at.isoformat()
+    assert document["generated_at"] == made.released_at.isoformat()
+
+
+def test_the_check_runs_at_most_once_per_period(client, settings):
+    settings.EVALUATION_RELEASE_CHECK_SECONDS = 3600
+    ComplaintFactory.create_batch(4, city="Berlin", status=Status.PUBLISHED)
+    client.get("/stats/")  # checked: 4 new, no release
+    ComplaintFactory(city="Berlin", status=Status.PUBLISHED)
+    client.get("/stats/")  # within the hour: not checked again
+    assert not Release.objects.exists()
+    cache.delete(releases.CHECK_KEY)  # the hour is over
+    client.get("/stats/")
+    assert Release.objects.count() == 1
+
+
+def test_a_check_period_of_zero_leaves_releasing_to_the_command(client, settings):
+    settings.EVALUATION_RELEASE_CHECK_SECONDS = 0
+    ComplaintFactory.create_batch(5, city="Berlin", status=Status.PUBLISHED)
+    client.get("/stats/")
+    assert not Release.objects.exists()
+    out = io.StringIO()
+    call_command("release_evaluation", stdout=out)
+    assert out.getvalue() == "Release 1: 5 published reports, 5 of them new.\n"
+    assert client.get("/stats/cities.json").json()["total"] == 5
+
+
+def test_pages_show_when_the_numbers_were_released(client, world):
+    html = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    shown = re.search(r'data-testid="released-at">As of (.*?)</span>', html)
+    assert shown, "no release time on the page"
+    local = timezone.localtime(world.released_at)
+    assert local.strftime("%Y") in shown.group(1) and str(local.day) in shown.group(1)
+    for path in ["/stats/berlin/", "/stats/print/", "/stats/cities.html", "/stats/data/"]:
+        page = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'data-testid="released-at"' in page, path
+
+
+def test_one_moderation_changes_nothing_public_until_the_next_release(
+    client, world, iris, django_capture_on_commit_callbacks
+):
+    """Part 1 of the attack: the pages before and after one report is published (or one is
+    rejected, or deleted by its sender) are the same, file for file and cell for cell."""
+    before = snapshot(client)
+    victim = pending("Hamburg", "Ottensen", "sms", "2g", 0)
+    publish(victim, iris, django_capture_on_commit_callbacks)
+    released = Complaint.objects.filter(status=Status.PUBLISHED, pk__lt=victim.pk).order_by("pk")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complaints_moderate(
+            complaints=released.filter(pk=released[0].pk),
+            status=Status.REJECTED,
+            moderator=iris,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complaint_delete(complaint=released.last())
+    # Whenever the schedule looks: 1 new report is not a batch.
+    cache.delete(releases.CHECK_KEY)
+    assert snapshot(client) == before
+    assert releases.batch().new == 1 and Release.objects.count() == 1
+    with pytest.raises(ValidationError) as refused:
+        releases.release_evaluation()
+    assert (
+        refused.value.messages == ["1 new published report since the last release, 5 needed."]
+        or refused.value.code == "batch_too_small"
+    )
+    # The live counter follows at once: 120 + 1 published - 1 rejected - 1 deleted.
+    assert 'data-testid="counter">119<' in client.get("/").content.decode()
+
+
+def test_two_consecutive_releases_do_not_pin_one_report(
+    client, world, iris, django_capture_on_commit_callbacks
+):
+    """Part 2 of the attack: the victim's report is published between two releases; the
+    attacker compares every public cell of the two and tries to pin its place and categories.
+    The next release needs K new reports, so the difference mixes the victim's with K - 1
+    others and every attribute keeps several candidates."""
+    before = snapshot(client)
+    victim = pending("Hamburg", "Ottensen", "sms", "2g", 0)
+    publish(victim, iris, django_capture_on_commit_callbacks)
+    others = [
+        pending("Berlin", "Mitte", "no-data", "4g", 1),
+        pending("München", "Sendling", "dropped-calls", "5g", 2),
+        pending("Köln", "Nippes", "no-signal", "3g", 1),
+    ]
+    for other in others:
+        publish(other, iris, django_capture_on_commit_callbacks)
+        # K - 1 new reports or fewer: every page stays as it was.
+        cache.delete(releases.CHECK_KEY)
+        assert snapshot(client) == before
+    publish(
+        pending("Berlin", "Kreuzberg", "slow-data", "2g", 0),
+        iris,
+        django_capture_on_commit_callbacks,
+    )
+    cache.delete(releases.CHECK_KEY)  # the schedule looks again: 5 new, released
+    after = snapshot(client)
+    second = Release.objects.get(number=2)
+    assert second.new_count == 5 and second.published_count == 125
+
+    # Every difference between the releases is made of at least K reports.
+    assert after[("total",)] - before[("total",)] == second.new_count >= 5
+    candidates = infer(before, after)
+    figures = {attribute: len(found) for attribute, found in candidates.items()}
+    print("candidates per attribute:", figures)  # reported with -s
+    # The attacker's candidates hold the truth (the inference is sound) ...
+    assert "hamburg" in candidates["city"] and "Ottensen" in candidates["district"]
+    assert "SMS delayed or not delivered" in candidates["problems"] or any(
+        "SMS" in label for label in candidates["problems"]
+    )
+    assert "2G" in " ".join(candidates["technologies"])
+    # ... but never only the truth: no attribute of the victim's report is pinned.
+    assert all(count >= 2 for count in figures.values()), figures
+    assert figures["city"] >= 3
+
+
+def test_a_report_published_again_is_not_new(
+    client, world, iris, django_capture_on_commit_callbacks
+):
+    released = Complaint.objects.filter(status=Status.PUBLISHED).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complaints_moderate(
+            complaints=Complaint.objects.filter(pk=released.pk),
+            status=Status.REJECTED,
+            moderator=iris,
+        )
+    publish(released, iris, django_capture_on_commit_callbacks)
+    assert releases.batch().new == 0
+    # Rejected and published five times over is still no batch.
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.complaints_moderate(
+                complaints=Complaint.objects.filter(pk=released.pk),
+                status=Status.REJECTED,
+                moderator=iris,
+            )
+        publish(released, iris, django_capture_on_commit_callbacks)
+    with pytest.raises(ValidationError):
+        releases.release_evaluation()
+
+
+def test_the_next_release_shows_what_moderation_changed(
+    client, world, iris, django_capture_on_commit_callbacks
+):
+    hamburg_before = next(
+        r for r in client.get("/stats/cities.json").json()["cities"] if r["slug"] == "hamburg"
+    )["complaints"]
+    rejected = Complaint.objects.filter(city="Hamburg", status=Status.PUBLISHED).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complaints_moderate(
+            complaints=Complaint.objects.filter(pk=rejected.pk),
+            status=Status.REJECTED,
+            moderator=iris,
+        )
+    for _ in range(5):
+        publish(
+            pending("Hamburg", "Altona", "no-data", "4g", 0),
+            iris,
+            django_capture_on_commit_callbacks,
+        )
+    release()
+    hamburg = next(
+        r for r in client.get("/stats/cities.json").json()["cities"] if r["slug"] == "hamburg"
+    )
+    assert hamburg["complaints"] == hamburg_before - 1 + 5
+
+
+def test_release_command_releases_when_the_batch_is_big_enough(
+    client, world, iris, django_capture_on_commit_callbacks
+):
+    for i in range(5):
+        publish(
+            pending("Köln", "Ehrenfeld", PROBLEMS[i % 4], "4g", 0),
+            iris,
+            django_capture_on_commit_callbacks,
+        )
+    out = io.StringIO()
+    call_command("release_evaluation", stdout=out)
+    assert out.getvalue() == "Release 2: 125 published reports, 5 of them new.\n"
+    out = io.StringIO()
+    call_command("release_evaluation", stdout=out)
+    assert "0 new published reports since the last release, 5 needed. No release." in out.getvalue()
+    assert json.loads(client.get("/stats/cities.json").content)["release"] == 2
+
+
+# -- the back office --------------------------------------------------------------------------
+
+RELEASES = "/admin/reports/release/"
+
+
+def staff(group: str, username: str) -> Client:
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_organizer_sees_the_releases_and_a_disabled_button_while_the_batch_is_small(world):
+    organizer = staff("Organizer", "olga")
+    ComplaintFactory.create_batch(3, city="Berlin", status=Status.PUBLISHED)
+    page = organizer.get(RELEASES, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "3 new published reports since the last release, 5 needed." in html
+    assert re.search(r'<input type="submit" id="release-now"[^>]* disabled', html)
+    assert ">120<" in html  # the first release's published reports
+    # Pressing it anyway (a stale page) releases nothing and says why.
+    answer = organizer.post(f"{RELEASES}release/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "3 new published reports since the last release, 5 needed." in answer.content.decode()
+    assert Release.objects.count() == 1
+
+
+def test_organizer_releases_by_hand_once_the_batch_is_big_enough(client, world):
+    organizer = staff("Organizer", "olga")
+    ComplaintFactory.create_batch(5, city="Berlin", district="Mitte", status=Status.PUBLISHED)
+    html = organizer.get(RELEASES, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert not re.search(r'<input type="submit" id="release-now"[^>]* disabled', html)
+    answer = organizer.post(f"{RELEASES}release/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Release 2 is public: 125 published reports, 5 new." in answer.content.decode()
+    made = Release.objects.get(number=2)
+    assert made.released_by.username == "olga"
+    assert client.get("/stats/cities.json").json()["total"] == 125
+
+
+@pytest.mark.parametrize("group", ["Moderator", "Carrier"])
+def test_moderators_and_carriers_see_no_releases(world, group):
+    user = staff(group, "mo")
+    assert user.get(RELEASES).status_code == 403
+    assert user.post(f"{RELEASES}release/").status_code == 403
+    assert "reports/release" not in user.get("/admin/").content.decode()
+
+
+def test_releases_are_read_only(world):
+    organizer = staff("Organizer", "olga")
+    assert organizer.get(f"{RELEASES}add/").status_code == 403
+    change = organizer.get(f"{RELEASES}{world.pk}/change/")
+    assert change.status_code == 200 and 'name="number"' not in change.content.decode()
+    assert organizer.post(f"{RELEASES}{world.pk}/delete/").status_code == 403
+    assert organizer.get(f"{RELEASES}release/").status_code == 405
