@@ -601,12 +601,14 @@ def redact(text: str, email: str = "") -> str:
     if not text:
         return text
     spans = find_personal_data(text, email)
-    if not spans:
-        return text
+    return _replaced(text, spans, REDACTED) if spans else text
+
+
+def _replaced(text: str, spans: list[tuple[int, int, str]], replacement: str) -> str:
     parts, position = [], 0
     for start, end, _ in spans:
         parts.append(text[position:start])
-        parts.append(REDACTED)
+        parts.append(replacement)
         position = end
     parts.append(text[position:])
     return "".join(parts)

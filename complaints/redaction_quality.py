@@ -25,7 +25,9 @@ from pathlib import Path
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "tests" / "redaction_corpus"
 CORPUS = CORPUS_DIR / "corpus.jsonl"
+# Written by hand after the rules: the first was then used to improve them, the second not.
 HELDOUT = CORPUS_DIR / "heldout.jsonl"
+HELDOUT2 = CORPUS_DIR / "heldout2.jsonl"
 
 Span = tuple[int, int, str]
 Finder = Callable[[str, str], list[Span]]
@@ -181,3 +183,211 @@ def hostile_texts(length: int = 2000) -> dict[str, str]:
         "dashes": "1-" * (length // 2),
         "mixed": "0176/ 12.34-(at) " * (length // 17),
     }
+
+
+CATEGORY_NAMES = {
+    "email": "email addresses (also spelled out, full-width, spaced)",
+    "phone": "phone numbers (all notations, spelled out in words)",
+    "iban": "IBANs (any spacing)",
+    "customer": "customer, contract, ticket numbers and passwords after their label",
+    "device": "IMEI, SIM, serial and other long or grouped numbers",
+    "plate": "German licence plates",
+    "address": "street and house number",
+    "name": "names (after a cue; first name + surname)",
+    "ip": "IPv4 and IPv6 addresses",
+    "handle": "social-media handles",
+    "link": "links, bare domains, short links",
+    "birth": "birth dates",
+}
+TARGETS = {"recall": 0.98, "clean": 0.98, "median_seconds": 0.002}
+
+# Measured once with `python bench/redaction.py --presidio` (Presidio is no dependency of
+# the site); the report repeats them so that the choice stays explained.
+COMPARISON = "\n".join(
+    [
+        "| | corpus: recall | precision | clean unchanged | held-out 1 / 2: recall "
+        "| clean unchanged | median per description | 2,000 characters |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| rules before issue 16 | 36.7% | 92.9% | 97.1% | 40.4% / 33.6% | 97.3% / 100% "
+        "| 0.06 ms | 1.6 ms |",
+        "| Presidio 2.2.366: pattern recognizers, German context words, blank German spaCy "
+        "pipeline | 45.5% | 79.3% | 86.9% | 47.5% / 40.3% | 83.8% / 90.6% | 0.60 ms | 17 ms |",
+        "| these rules, first run on each held-out set (before anything was learned from it) "
+        "| | | | 80.9% / 97.0% | 89.2% / 93.8% | | |",
+        "",
+    ]
+)
+
+
+def report_markdown(today: str) -> str:
+    """docs/redaction.md: the figures of the rules in complaints/redaction.py today."""
+    from complaints.redaction import find_personal_data, redact
+
+    corpus = load_corpus(CORPUS)
+    heldout = {"held-out 1": load_corpus(HELDOUT), "held-out 2": load_corpus(HELDOUT2)}
+    figures = evaluate(find_personal_data, corpus)
+    timing = timings(redact, [row["text"] for row in corpus])
+    long = timings(redact, long_texts(corpus))
+    hostile = timings(redact, list(hostile_texts().values()))
+    met = {
+        "recall": figures.recall >= TARGETS["recall"],
+        "clean": figures.clean_rate >= TARGETS["clean"],
+        "time": timing["median"] < TARGETS["median_seconds"],
+    }
+
+    def yes(ok):
+        return "met" if ok else "**missed**"
+
+    def pct(value):
+        return "n/a" if value is None else f"{value:.1%}"
+
+    out = [
+        "# Redaction of personal data in descriptions",
+        "",
+        f"Written by `manage.py redaction_report` on {today}; run it again after changing "
+        "`complaints/redaction.py`. The rules replace personal data in every description with "
+        "`[entfernt]` when it is submitted or imported; only that redacted text reaches the "
+        "carrier and the moderators.",
+        "",
+        "## Corpus",
+        "",
+        f"`tests/redaction_corpus/corpus.jsonl`: {figures.texts} German complaint texts, "
+        f"{figures.personal_texts} with personal data (each piece labelled with its exact "
+        f"text and kind) and {figures.clean_texts} clean network descriptions full of "
+        "times, dates of problems, speeds, bands, frequencies, lines, stations, motorway "
+        "kilometres, postal codes and street names without a house number, which must stay "
+        "untouched. It is generated from varied templates and hand-written texts by "
+        "`tests/redaction_corpus/generate.py` (fixed seed) and committed as data. Two "
+        "held-out files were written by hand after the rules: `heldout.jsonl` (its first "
+        "run showed kinds of misses that were then fixed in general) and `heldout2.jsonl` "
+        "(written after that and not used to change the rules).",
+        "",
+        "Measures: **recall** is the share of words (runs of letters and digits) inside "
+        "labelled personal data that are removed completely; **precision** the share of "
+        "removed characters that were labelled personal; **clean unchanged** the share of "
+        "texts without personal data that come out byte-identical.",
+        "",
+        "## Targets",
+        "",
+        "| target | result | |",
+        "|---|---:|---|",
+        f"| at least 98% of personal-data words removed | {figures.recall:.1%} "
+        f"| {yes(met['recall'])} |",
+        f"| at least 98% of clean texts unchanged | {figures.clean_rate:.1%} "
+        f"({figures.clean_unchanged} of {figures.clean_texts}) | {yes(met['clean'])} |",
+        f"| under 2 ms per description (median) | {timing['median'] * 1000:.3f} ms "
+        f"| {yes(met['time'])} |",
+        "",
+        f"Precision over all: {figures.precision:.1%}.",
+        "",
+        "## Per category (corpus)",
+        "",
+        "| category | words | recall | precision |",
+        "|---|---:|---:|---:|",
+    ]
+    for category in CATEGORY_NAMES:
+        out.append(
+            f"| {CATEGORY_NAMES[category]} | {figures.words[category]} "
+            f"| {pct(figures.category_recall(category))} "
+            f"| {pct(figures.category_precision(category))} |"
+        )
+    out += [
+        "",
+        "Precision is that of the rule of the category (what it removed that was labelled "
+        "personal, of any kind).",
+        "",
+        "## Held out",
+        "",
+        "| file | texts | recall | precision | clean unchanged |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    held_figures = {}
+    for name, rows in heldout.items():
+        held = held_figures[name] = evaluate(find_personal_data, rows)
+        out.append(
+            f"| {name} | {held.texts} | {held.recall:.1%} | {held.precision:.1%} "
+            f"| {held.clean_rate:.1%} ({held.clean_unchanged} of {held.clean_texts}) |"
+        )
+    out += ["", "Texts where the rules still miss a word or change a clean text:", ""]
+    listed = False
+    for name, held in [("corpus", figures), *held_figures.items()]:
+        for id_, _, missed in held.misses:
+            out.append(f"- {name} {id_}: missed {', '.join(missed)}")
+            listed = True
+        for id_, _, removed in held.false_alarms:
+            out.append(f"- {name} {id_}: clean text changed, removed {', '.join(removed)}")
+            listed = True
+    if not listed:
+        out.append("- none")
+    out += [
+        "",
+        "## Time",
+        "",
+        "Best of five runs per text, on the machine that wrote this report (shared with other "
+        "work: single runs vary up to tenfold):",
+        "",
+        "| texts | median | p99 | max |",
+        "|---|---:|---:|---:|",
+        f"| the corpus, per description | {timing['median'] * 1000:.3f} ms "
+        f"| {timing['p99'] * 1000:.3f} ms | {timing['max'] * 1000:.3f} ms |",
+        f"| 2,000 characters (the form's maximum) of corpus texts, dense with personal data "
+        f"| {long['median'] * 1000:.2f} ms | {long['p99'] * 1000:.2f} ms "
+        f"| {long['max'] * 1000:.2f} ms |",
+        f"| 2,000 characters of hostile input ({len(hostile_texts())} kinds: digits, "
+        f"spaces, dots, 'at', '@', spelled digits, colons, cues) | "
+        f"{hostile['median'] * 1000:.2f} ms | {hostile['p99'] * 1000:.2f} ms "
+        f"| {hostile['max'] * 1000:.2f} ms |",
+        "",
+        "Every pattern is bounded (no nested unbounded repetition); the costliest ones run "
+        "only near a cheap hint (an at sign, a street word before a number, a birth word).",
+        "",
+        "## Presidio or own rules",
+        "",
+        "Microsoft Presidio (`presidio-analyzer`) was measured on the same corpus with "
+        "`python bench/redaction.py --presidio`. spaCy's trained German models are not on "
+        "PyPI (the `de-core-news-*` names there are empty placeholders) and nothing else can "
+        "be downloaded here, so Presidio ran with a blank German spaCy pipeline: its pattern "
+        "recognizers (email, phone through the phonenumbers library, IBAN with checksum, IP, "
+        "URL, credit card, date, German licence plate) with German context words, and no "
+        "named-entity recognition, hence no names and no addresses. Measured on 2026-12-05:",
+        "",
+        COMPARISON,
+        "Presidio misses the obfuscated and spelled-out forms that real submitters use "
+        "(`(at)`, `bei … punkt de`, digits in words, IBANs with irregular spacing), labelled "
+        "short numbers and grouped IMEIs; its date recognizer removes every date of a problem, "
+        "its licence-plate recognizer takes `RE 30`, `B 96` and `KW 12`; and it is seven to nine "
+        "times slower. Even with a trained German model it would only add names and places "
+        "(a model's place names would also remove the stations and streets the carrier "
+        "needs). The site therefore keeps its own rules; Presidio is not a dependency.",
+        "",
+        "## What is redacted",
+        "",
+    ]
+    out += [f"- {text}" for text in CATEGORY_NAMES.values()]
+    out += [
+        "- the submitter's own email address and its local part, wherever they appear",
+        "",
+        "## What is not redacted (known limits)",
+        "",
+        '- a first name alone without a cue ("Paul hat auch kein Netz"), a surname alone '
+        "without Herr/Frau or a greeting, and names not in the first-name list "
+        "(`complaints/data/first_names.txt`) unless a cue comes before them;",
+        '- street addresses written without a street word or preposition ("Lindenhof 3"), '
+        'house numbers written out, and places described in words ("das gelbe Haus neben '
+        'der Kirche");',
+        "- ages, professions, family situations and other indirect identifiers "
+        '("Rentnerin, 78"), and health or other sensitive details;',
+        "- short numbers without a label (six digits or fewer, e.g. a customer number "
+        "given without saying what it is);",
+        "- phone numbers of fewer than seven digits, and local numbers without an area code "
+        "and without a label;",
+        "- personal data in other languages' notations that the corpus does not cover.",
+        "",
+        "Over-redaction, on purpose: private IP addresses (192.168.x.x) and every bare "
+        "domain are removed, as are fictional or public persons' names after a cue. "
+        "Service numbers (0800, 0180x, 0900), public name servers (8.8.8.8) and version "
+        'numbers ("Firmware 24.3.1.115") stay. Moderators see the redacted text next to '
+        "the original and can correct it.",
+        "",
+    ]
+    return "\n".join(out)
