@@ -50,6 +50,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from . import matching, text
 from .models import (
+    DESCRIPTION_REDACTED_MAX_LENGTH,
     PSEUDONYM_BYTES,
     REFERENCE_BYTES,
     Complaint,
@@ -871,7 +872,9 @@ class LegacyComplaintResource(resources.ModelResource):
         instance.carrier = carrier
         instance.description = text.multi_line(str(instance.description or ""))
         instance.email = str(instance.email or "").strip()
-        instance.description_redacted = redact(instance.description, instance.email)
+        instance.description_redacted = text.capped(
+            redact(instance.description, instance.email), DESCRIPTION_REDACTED_MAX_LENGTH
+        )
         # (Into the instance's dict: the foreign keys' descriptors would look for a cached
         # place first, and a new instance has none.)
         values = instance.__dict__

@@ -22,6 +22,10 @@ postal_code_validator = RegexValidator(
 
 
 DESCRIPTION_MAX_LENGTH = 2000
+# The redacted text (what the carrier gets): room for redaction's markers and a moderator's
+# corrections, and far below the 131,072 characters Python's csv module reads in one field,
+# so that no exported cell breaks the carrier's CSV reader.
+DESCRIPTION_REDACTED_MAX_LENGTH = 10_000
 
 
 REFERENCE_BYTES = 24
@@ -304,7 +308,9 @@ class Complaint(models.Model):
     # moderators may correct it.
     description_redacted = models.TextField(
         _("description (redacted)"),
+        max_length=DESCRIPTION_REDACTED_MAX_LENGTH,
         blank=True,
+        validators=[MaxLengthValidator(DESCRIPTION_REDACTED_MAX_LENGTH)],
         help_text=_("The only version of the description that is ever exported."),
     )
     # Set once a person has corrected the redacted text: from then on it is never made anew
@@ -457,6 +463,12 @@ class Complaint(models.Model):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX_LENGTH),
                 name="complaint_description_max_length",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(
+                    Length("description_redacted"), DESCRIPTION_REDACTED_MAX_LENGTH
+                ),
+                name="complaint_description_redacted_max_length",
             ),
             models.CheckConstraint(
                 condition=Q(followup_answer__in=[*FollowupAnswer.values, ""]),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import gazetteer, matching, text
 from .models import (
+    DESCRIPTION_REDACTED_MAX_LENGTH,
     Complaint,
     Place,
     PlaceAlias,
@@ -129,7 +130,9 @@ def complaint_submit(
         since=since,
         location=location,
         description=text.multi_line(description),
-        description_redacted=redact(text.multi_line(description), email.strip()),
+        description_redacted=text.capped(
+            redact(text.multi_line(description), email.strip()), DESCRIPTION_REDACTED_MAX_LENGTH
+        ),
         email=email.strip(),
         followup_consent=bool(followup and email.strip()),
         ip_hash=ip_hash,

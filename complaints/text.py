@@ -58,3 +58,10 @@ def unreadable(value: str) -> str | None:
     if REPLACEMENT_CHARACTER in value:
         return "encoding"
     return None
+
+
+def capped(value: str, limit: int) -> str:
+    """value cut to at most limit characters: for texts made by a program (the redacted
+    description), which may grow past a field's limit but must never fail to be stored.
+    Cutting only ever removes text, never puts anything back."""
+    return value if len(value) <= limit else value[:limit].rstrip()

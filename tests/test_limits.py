@@ -1,19 +1,24 @@
 """Limits on what comes in: text that is not UTF-8 or holds a NUL character is a clear error in
 the form, never silently changed; addresses with bytes that are not UTF-8 are no 500."""
 
+import csv
 import io
 import time
 import urllib.parse
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
 from openpyxl import Workbook
 
 from complaints import followups
-from complaints.models import Complaint
+from complaints.models import DESCRIPTION_REDACTED_MAX_LENGTH, Complaint, Status
 
-from .factories import ComplaintFactory
+from .factories import ComplaintFactory, UserFactory
 from .helpers import field_errors
+from .test_exports import export_command
 from .test_imports import CSV_FORMAT, XLSX_FORMAT, upload
+from .test_manual_redaction import change_form
 
 pytestmark = pytest.mark.django_db
 
@@ -222,3 +227,63 @@ def test_a_spreadsheet_of_absurd_shape_is_refused(organizer_client, settings):
     ]
     fine = xlsx([["city", "problems"], *[["Hamburg", "sms"]] * 2])
     assert upload(organizer_client, fine, XLSX_FORMAT, "alt.xlsx").context["confirm_form"]
+
+
+# -- the redacted description: never longer than a carrier's CSV reader takes ---------------
+
+# A moderator's longest text, with what makes CSV quoting work: separators, quotes, line
+# breaks, a leading formula character.
+LONGEST = ('=Kein Netz; "gar nichts", seit Wochen.\n' * 300)[:DESCRIPTION_REDACTED_MAX_LENGTH]
+
+
+def test_the_longest_redacted_text_exports_to_csv_that_python_and_pandas_read():
+    import pandas
+
+    assert len(LONGEST) == DESCRIPTION_REDACTED_MAX_LENGTH < csv.field_size_limit()
+    complaint = ComplaintFactory(status=Status.PUBLISHED, description_redacted=LONGEST)
+    for dialect, separator, encoding in [("rfc4180", ",", "utf-8"), ("excel-de", ";", "utf-8-sig")]:
+        content = export_command("export_anonymized", "--format", "csv", "--dialect", dialect)
+        text = content.decode(encoding)
+        rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=separator))
+        assert [row["pseudonym"] for row in rows] == [complaint.pseudonym]
+        assert rows[0]["description"] == "'" + LONGEST  # the formula guard's quote
+        frame = pandas.read_csv(
+            io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, engine="python"
+        )
+        assert frame["description"].tolist() == ["'" + LONGEST]
+        assert pandas.read_csv(io.StringIO(text), sep=separator, dtype=str).shape == (
+            1,
+            len(rows[0]),
+        )
+
+
+@pytest.fixture
+def moderator_english(client):
+    user = UserFactory(username="moritz", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderator"))
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def test_a_moderator_cannot_store_a_redacted_text_over_the_limit(moderator_english):
+    complaint = ComplaintFactory(description="Kein Netz", description_redacted="Kein Netz")
+    url, data = change_form(moderator_english, complaint)
+    too_long = "Kein Netz. " * 20_000  # 220,000 characters: more than csv reads in a field
+    response = moderator_english.post(url, {**data, "description_redacted": too_long})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["description_redacted"] == [
+        "Ensure this value has at most 10000 characters (it has 219999)."
+    ]
+    complaint.refresh_from_db()
+    assert complaint.description_redacted == "Kein Netz"
+    ok = moderator_english.post(url, {**data, "description_redacted": LONGEST})
+    assert ok.status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.description_redacted == LONGEST.strip()
+
+
+def test_the_database_refuses_a_redacted_text_over_the_limit():
+    complaint = ComplaintFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Complaint.objects.filter(pk=complaint.pk).update(description_redacted="x" * 10_001)
