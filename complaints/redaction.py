@@ -73,7 +73,9 @@ _NOT_NAMES = _words(
     " Bus Tram Zug Bahn S-Bahn U-Bahn ICE LTE Edge Band Mast Sender Funkmast Mit Im In Am"
     " Auf Bei Seit Ab Nach Vor Wir Ich Es Er Sie Hier Heute Gestern Jetzt Leider Also Aber"
     " Kein Keine Nur Auch Wie Was Wenn Dann Noch Schon Alle Zwischen Laut Vielen Dank PS"
-    " Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag"
+    " Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Box Speed Bar Cafe Café"
+    " Restaurant Institut Klinik Krankenhaus Hotel Apotheke Zentrum Halle Arena Museum"
+    " Theater Kino Universität Uni Hochschule Kita Gemeinde Stiftung GmbH AG"
 )
 
 # ---------------------------------------------------------------------------------------
@@ -397,6 +399,10 @@ def _labelled_spans(text: str, lower: str):
             digits < 4 or re.fullmatch(r"(?:19|20)\d\d", value)
         ):
             continue  # "Vertrag 2019", "Ticket 2": a year or a count
+        if re.fullmatch(_WEAK_LABEL, label) and re.fullmatch(
+            r"\d{1,2}[./]\d{1,2}[./]?\d{0,4}|\d{1,2}/\d{4}", value
+        ):
+            continue  # "Vertrag 02/2025 verlängert": a date
         if digits < 3 and not any(c.isalpha() for c in value):
             continue
         category = (
@@ -432,7 +438,7 @@ def _address_spans(text: str, lower: str):
         yield m.start(), m.end(), "address"
 
 
-_NOT_NAME_STARTS = _words("der die das ein eine kunde kundin hier auch seit")
+_NOT_NAME_STARTS = _words("der die das ein eine kunde kundin hier auch seit egal unwichtig")
 _NAME_CUES = (NAME_TITLED, NAME_GREETING)
 _RELATION_WORDS = ("nachbar", "kolleg", "mitarbeiter", "techniker", "sachbearbeiter", "vermiet")
 

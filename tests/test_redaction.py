@@ -223,6 +223,8 @@ NETWORK_DESCRIPTIONS = [
     "Hotline 0800 330 1000 sagt: Einzelfall.",
     "ping 8.8.8.8 geht nicht, Firmware 24.3.1.115.",
     "Messung 18:30:45, RSRP -118 dBm, PCI 312, Funkzelle 26201-12345.",
+    "Fritz Box 7590 startet neu, im Max Planck Institut nebenan dasselbe.",
+    "Vertrag 02/2025 verlängert, seitdem schlechter.",
 ]
 
 
