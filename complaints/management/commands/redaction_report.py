@@ -13,6 +13,8 @@ class Command(BaseCommand):
         "tests/redaction_corpus/ (recall and precision per category, clean texts unchanged, "
         "time per description) and write the report, by default to docs/redaction.md."
     )
+    # Reads only the corpus files: no database, no URLs to check first.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
