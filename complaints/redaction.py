@@ -167,16 +167,18 @@ PLATE = re.compile(
 )
 _NOT_PLATE_DISTRICTS = _words(
     "LTE GSM SA NSA DB RE RB IC ICE EC IRE UMTS NR SMS MMS APN PIN PUK SIM USB TV PC GB MB"
-    " KW OG EG DG UG OK KM SG VG LG MFG GPS BVG HVV MVG VBB ABC DSL VDSL ZDF ARD"
+    " KW OG EG DG UG OK KM SG VG LG MFG GPS BVG HVV MVG VBB ABC DSL VDSL ZDF ARD VW BMW ZTE"
+    " HTC AVM KIA TP"
 )
-_NOT_PLATE_LETTERS = _words("RE RB IC EC SA NR OG EG UG DG GB MB")
+# "VW ID 3", "ZTE MF 289": car and router models.
+_NOT_PLATE_LETTERS = _words("RE RB IC EC SA NR OG EG UG DG GB MB ID MF")
 # A street with a house number: a word ending in Straße, Str., Weg, Allee, Platz ... (or two
 # words, "Schönhauser Allee"), or "Am Markt", "Unter den Linden"; then the number, with a
 # letter or a range. The street alone is kept (the carrier needs it), with the number both
 # go. A unit after the number ("Hauptstraße 3 Balken") means it was not a house number.
 _SUFFIX = (
     r"(?:straße|strasse|str\.?|weg|allee|platz|gasse|ring|damm|ufer|chaussee|steig|pfad"
-    r"|markt|graben|zeile|promenade|stieg|twiete|wall|anger|kamp|berg)"
+    r"|markt|graben|zeile|promenade|stieg|twiete|wall|anger|kamp)"
 )
 # "Kleine Rosenstr.", "Alte Schönhauser Str.": adjectives that start a street's name.
 _STREET_ADJECTIVE = (
@@ -438,6 +440,7 @@ def _address_spans(text: str, lower: str):
         yield m.start(), m.end(), "address"
 
 
+_MONTH_BEFORE = re.compile(r"(?i:seit|ab|im|bis|anfang|ende|mitte|vom|zum|letzten|diesen)\s$")
 _NOT_NAME_STARTS = _words("der die das ein eine kunde kundin hier auch seit egal unwichtig")
 _NAME_CUES = (NAME_TITLED, NAME_GREETING)
 _RELATION_WORDS = ("nachbar", "kolleg", "mitarbeiter", "techniker", "sachbearbeiter", "vermiet")
@@ -477,6 +480,8 @@ def _name_spans(text: str, lower: str):
         first = m.group("first").split("-")[0]
         if first not in _FIRST_NAMES or m.group("last") in _NOT_NAMES:
             continue
+        if first == "Jan" and _MONTH_BEFORE.search(text, 0, m.start()):
+            continue  # "seit Jan Ausfälle": the month
         after = (m.group("after") or "").strip()
         if after and (after in _NOT_NAMES or re.match(rf"(?i:{_SUFFIX})\b", after)):
             continue

@@ -225,6 +225,7 @@ NETWORK_DESCRIPTIONS = [
     "Messung 18:30:45, RSRP -118 dBm, PCI 312, Funkzelle 26201-12345.",
     "Fritz Box 7590 startet neu, im Max Planck Institut nebenan dasselbe.",
     "Vertrag 02/2025 verlängert, seitdem schlechter.",
+    "Kreuzberg 36 abends tot, seit Jan Ausfälle, im VW ID 3 und am Router ZTE MF 289 auch.",
 ]
 
 
