@@ -226,6 +226,7 @@ NETWORK_DESCRIPTIONS = [
     "Fritz Box 7590 startet neu, im Max Planck Institut nebenan dasselbe.",
     "Vertrag 02/2025 verlängert, seitdem schlechter.",
     "Kreuzberg 36 abends tot, seit Jan Ausfälle, im VW ID 3 und am Router ZTE MF 289 auch.",
+    "Mo.-Fr. Abends kein Netz, Sa. 12 Uhr auch nicht.",
 ]
 
 
