@@ -16,7 +16,14 @@ from complaints import confirmation, followups
 from einzelfall.log_privacy import mask
 
 from .factories import ComplaintFactory
-from .test_serving import Browser, Gunicorn, manage, production_env, static_root  # noqa: F401
+from .test_serving import (  # noqa: F401 (fixtures: the static files; the logs on failure)
+    Browser,
+    Gunicorn,
+    _servers_output_on_failure,
+    manage,
+    production_env,
+    static_root,
+)
 
 
 @pytest.fixture
@@ -116,10 +123,11 @@ def raw_request(server: Gunicorn, data: bytes) -> bytes:
     return answer
 
 
-def test_gunicorns_logs_carry_no_client_address_and_no_token(tmp_path, static_root):  # noqa: F811
+def test_gunicorns_logs_carry_no_client_address_and_no_token(request, tmp_path, static_root):  # noqa: F811
     env = production_env(static_root, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     manage(env, "migrate", "--no-input")
     server = Gunicorn("logs", env, tmp_path)
+    request.node.servers = [server]
     secrets_sent = [a_secret() for _ in range(4)]
     try:
         server.wait_until_answering()
