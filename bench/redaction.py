@@ -28,11 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from complaints import redaction, redaction_quality  # noqa: E402
 
-FILES = {
-    "corpus": redaction_quality.CORPUS,
-    "held-out 1": redaction_quality.HELDOUT,
-    "held-out 2": redaction_quality.HELDOUT2,
-}
+FILES = {"corpus": redaction_quality.CORPUS, **redaction_quality.HELDOUTS}
 # German words that raise Presidio's score for a nearby match (its context enhancement).
 CONTEXT = {
     "EMAIL_ADDRESS": ["mail", "e-mail", "email", "adresse", "kontakt", "schreibt"],

@@ -76,7 +76,8 @@ _NOT_NAMES = _words(
     " Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Box Speed Bar Cafe Café"
     " Restaurant Institut Klinik Krankenhaus Hotel Apotheke Zentrum Halle Arena Museum"
     " Theater Kino Universität Uni Hochschule Kita Gemeinde Stiftung GmbH AG Abends Morgens"
-    " Nachts Mittags Vormittags Nachmittags Sa So Wochenendes"
+    " Nachts Mittags Vormittags Nachmittags Sa So Wochenendes Nachbar Nachbarin Nachbarn"
+    " Kollege Kollegin Kunden Mann Sohn Tochter Oma Opa Vermieter"
 )
 
 # ---------------------------------------------------------------------------------------
@@ -130,7 +131,7 @@ PHONE = re.compile(
 # carrier's hotline is no one's personal data.
 _SERVICE_NUMBER = re.compile(r"(?:\+49\s?|0049\s?|0)(?:800|180\d?|900)\b")
 # "0 1 7 6 1 2 3 4 5 6 7 8": digits spaced out one by one.
-PHONE_SPACED = re.compile(r"(?<![\w+])(?:\+ ?\d{1,3}|0)(?: \d){7,16}(?!\w)")
+PHONE_SPACED = re.compile(r"(?<![\w+])(?:\+ ?\d{1,3}|0)(?:(?: [-/.])? \d){7,16}(?!\w)")
 # "null eins sieben sechs, eins zwei drei ...", also mixed with digits ("0176 eins zwei").
 PHONE_WORDS = re.compile(
     rf"(?<!\w)(?:{_DIGIT_WORDS}|\d{{1,6}})(?:[\s,;/-]{{1,3}}(?:dann\s|und\s)?(?:{_DIGIT_WORDS}"
@@ -152,7 +153,10 @@ _STRONG_LABEL = (
 )
 _WEAK_LABEL = r"(?:vertrag|ticket|vorgang|auftrag|kundenkonto|konto|referenz|case|fall|sim)"
 _LOGIN_LABEL = r"(?:kundenkennwort|kennwort|passwort|password|pin|puk|pin-code|puk-code)"
+# "Seriennummer vom Router: ...", "Kundennummer meines Vertrags ist ...": a few words
+# may come between the label and a colon or "ist".
 _FILLER = (
+    r"(?:\s(?:vom|von|meines|meiner|meinem|des|der|für)\s[\wäöüß-]{2,20}(?=\s?[:=]|\sist\s))?"
     r"(?:\s{0,3}[:#=]\s{0,3}|\s{1,3})(?:(?:ist|lautet|wäre|war|is)\s{1,3}(?:die\s{1,3}"
     r"|der\s{1,3}|:\s?)?|die\s{1,3}|nr\.?\s{0,2})?#?\s?"
 )
@@ -278,7 +282,8 @@ HANDLE_REDDIT = re.compile(r"(?<![\w/])u/[\w-]{2,30}(?:\.[\w-]{1,30}){0,3}")
 HANDLE_NAMED = re.compile(
     r"(?<!\w)(?i:insta(?:gram)?|twitter|tiktok|telegram|snap(?:chat)?|discord|reddit|mastodon"
     r"|threads|bluesky|facebook|fb|youtube|twitch|signal|whatsapp)"
-    r"(?P<colon>\s{0,2}:\s{0,2}|\s{1,3})(?:@)?(?P<handle>[\w][\w.#-]{1,39})"
+    r"(?P<colon>\s{0,2}:\s{0,2}|\s{1,3}(?:ist\s{1,3}|lautet\s{1,3})?)(?:@)?"
+    r"(?P<handle>[\w][\w.#-]{1,39})"
 )
 # Birth dates: a date after "geb.", "geboren (am)", "Geburtsdatum", "*", or before
 # "geboren". A date without such a word is the date of a problem and stays.
@@ -303,6 +308,11 @@ LONG_DIGITS = re.compile(r"(?<![\w.,])\d{7,}(?![\w])")
 # numbers. Lists of frequencies (a unit after), postal codes (five digits each) and years
 # are not; see _grouped().
 GROUPED_DIGITS = re.compile(r"(?<![\w.,/])\d{1,8}(?:[ .-]\d{1,8}){1,7}(?![\w])")
+# Numbers of the network itself (cell, tower, channel) that a carrier needs.
+_NETWORK_LABEL_BEFORE = re.compile(
+    r"(?:cell[\s-]?id|zell[\s-]?id|cid|eci|ecgi|earfcn|arfcn|nrarfcn|pci|tac|lac|enb|gnb"
+    r"|funkzelle|zelle|mast(?:nummer|-nr\.?)?|standort(?:nummer)?)\s{0,3}[:=]?\s{0,3}$"
+)
 _YEARS = re.compile(r"(?:(?:19|20)\d\d[ .-]?)+")
 _POSTCODES = re.compile(r"(?:\d{5}[ .-]?)+")
 
@@ -535,11 +545,15 @@ def _grouped(value: str) -> bool:
 
 
 def _number_spans(text: str, lower: str):
-    for m in LONG_DIGITS.finditer(text):
-        if not _YEARS.fullmatch(m.group()) and not _unit_follows(lower, m.end()):
-            yield m.start(), m.end(), "device"
-    for m in GROUPED_DIGITS.finditer(text):
-        if _grouped(m.group()) and not _unit_follows(lower, m.end()) and not _service(m.group()):
+    for pattern, wanted in (
+        (LONG_DIGITS, lambda v: not _YEARS.fullmatch(v)),
+        (GROUPED_DIGITS, _grouped),
+    ):
+        for m in pattern.finditer(text):
+            if not wanted(m.group()) or _unit_follows(lower, m.end()) or _service(m.group()):
+                continue
+            if _NETWORK_LABEL_BEFORE.search(lower, max(0, m.start() - 30), m.start()):
+                continue  # "Cell ID 27354881": the carrier's own numbers
             yield m.start(), m.end(), "device"
 
 
