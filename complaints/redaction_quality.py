@@ -377,7 +377,8 @@ def report_markdown(today: str) -> str:
         "",
         '- a first name alone without a cue ("Paul hat auch kein Netz"), a surname alone '
         "without Herr/Frau or a greeting, and names not in the first-name list "
-        "(`complaints/data/first_names.txt`) unless a cue comes before them;",
+        "(`complaints/data/first_names.txt`) unless a cue comes before them; names typed "
+        'all in lower case without a cue ("stefanie brandt");',
         '- street addresses written without a street word or preposition ("Lindenhof 3"), '
         'house numbers written out, and places described in words ("das gelbe Haus neben '
         'der Kirche");',
