@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import Complaint, Place, ProblemType, Status
-from .sanitize import CONTROL_PATTERN, FORMULA_PATTERN, SUSPECT_FIRST_PATTERN, sanitize_row
+from .sanitize import CONTROL_PATTERN, FORMULA_PATTERN, SUSPECT_FIRST_ASCII, sanitize_row
 
 ANONYMIZED_COLUMNS = [
     "pseudonym",
@@ -267,10 +267,15 @@ def _pg_csv(filters, dialect, progress) -> Iterator[bytes]:
 
 # sanitize.sanitize_cell in PostgreSQL's SQL, with sanitize's own patterns as parameters
 # (PostgreSQL's regular expressions read them as Python's do): control characters go first
-# (_PG_CLEAN), then the formula check runs on what is left (_PG_SAFE, one layer further out,
-# so that each text is cleaned once). Then csv.writer's minimal quoting (RFC 4180).
-_PG_CLEAN = "regexp_replace({v}, %s, '', 'g')"
-_PG_SAFE = "(CASE WHEN left({v}, 1) ~ %s AND {v} ~ %s THEN '''' || {v} ELSE {v} END)"
+# (_PG_CLEAN; one search per row, _PG_DIRTY, finds the rare rows that have any), then the
+# formula check runs on what is left (_PG_SAFE), each in a layer of its own so that each is
+# computed once. Then csv.writer's minimal quoting (RFC 4180).
+_PG_DIRTY = "(concat({values}) ~ %s)"
+_PG_CLEAN = "(CASE WHEN dirty THEN regexp_replace({v}, %s, '', 'g') ELSE {v} END)"
+_PG_SAFE = (
+    "(CASE WHEN (ascii({v}) IN ({ascii}) OR ascii({v}) > 127) AND {v} ~ %s"
+    " THEN '''' || {v} ELSE {v} END)"
+).replace("{ascii}", ", ".join(map(str, SUSPECT_FIRST_ASCII)))
 _PG_QUOTED = (
     "(CASE WHEN strpos({s}, '{d}') > 0 OR strpos({s}, '\"') > 0 OR strpos({s}, chr(13)) > 0"
     " OR strpos({s}, chr(10)) > 0 THEN '\"' || replace({s}, '\"', '\"\"') || '\"' ELSE {s} END)"
@@ -334,17 +339,23 @@ def _pg_csv_lines(filters: Filters, delimiter: str) -> Iterator[str]:
         f" FROM {quote(through)} cp JOIN {quote(problem)} pt ON pt.id = cp.problemtype_id"
         " GROUP BY cp.complaint_id"
     )
+    dirty = _PG_DIRTY.format(values=", ".join(f"c{i}" for i in sorted(text_columns)))
     # Only constant text and the ORM's own SQL: every value is a parameter. OFFSET 0 keeps
-    # each inner select apart, so each value is cleaned and checked once, not once per use.
+    # each inner select apart, so each value is checked, cleaned and guarded once, not once
+    # per use.
     sql = (
         f"SELECT concat_ws('{delimiter}', {', '.join(cells)}) || chr(13) || chr(10)"  # noqa: S608
         f" FROM (SELECT {', '.join(safe)}, c13, c14"
-        f" FROM (SELECT {', '.join(clean)}, c13, c14 FROM ({inner}) AS export({columns})"
+        f" FROM (SELECT {', '.join(clean)}, c13, c14"
+        f" FROM (SELECT export.*, problems.c3, {dirty} AS dirty FROM ({inner}) AS export({columns})"
         f" LEFT JOIN ({problems}) AS problems ON problems.complaint_id = export.c14"
-        " OFFSET 0) AS clean OFFSET 0) AS safe ORDER BY c13, c14"
+        " OFFSET 0) AS checked OFFSET 0) AS clean OFFSET 0) AS safe ORDER BY c13, c14"
     )
-    guards = [SUSPECT_FIRST_PATTERN, FORMULA_PATTERN] * len(text_columns)
-    params = (*guards, *[CONTROL_PATTERN] * len(text_columns), *params)
+    params = (
+        *[FORMULA_PATTERN] * len(text_columns),
+        *[CONTROL_PATTERN] * (len(text_columns) + 1),
+        *params,
+    )
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The planner would compile this long expression to machine code (JIT) at a
