@@ -474,27 +474,29 @@ def _refuse_too_many_rows(rows: int) -> None:
         )
 
 
-def _refuse_long_cells(cells, line: int) -> None:
+def _longest(cells) -> int:
     try:
-        longest = max(map(len, cells), default=0)  # a CSV row: texts only
+        return max(map(len, cells), default=0)  # a CSV row: texts only
     except TypeError:  # a spreadsheet's row: numbers, dates and empty cells too
-        longest = max((len(cell) for cell in cells if type(cell) is str), default=0)
-    if longest > IMPORT_MAX_CELL_CHARS:
-        raise ImportRefused(
-            _(
-                "Line %(line)s of the file has a cell of more than %(limit)s characters "
-                "(perhaps a quotation mark that is never closed). Nothing was imported."
-            )
-            % {"line": _number(line), "limit": _number(IMPORT_MAX_CELL_CHARS)}
-        )
+        return max((len(cell) for cell in cells if type(cell) is str), default=0)
 
 
 def _checked_rows(rows):
-    """rows (lists of cells, the header first), refused at the first absurd one."""
+    """rows (lists of cells, the header first), refused at the first absurd one. (Inline
+    checks: this runs for every row of a big file.)"""
+    last_line = settings.IMPORT_MAX_ROWS + 1  # and the header
     for line, row in enumerate(rows, 1):
-        _refuse_too_many_columns(len(row), line)
-        _refuse_long_cells(row, line)
-        if line > 1:
+        if len(row) > IMPORT_MAX_COLUMNS:
+            _refuse_too_many_columns(len(row), line)
+        if _longest(row) > IMPORT_MAX_CELL_CHARS:
+            raise ImportRefused(
+                _(
+                    "Line %(line)s of the file has a cell of more than %(limit)s characters "
+                    "(perhaps a quotation mark that is never closed). Nothing was imported."
+                )
+                % {"line": _number(line), "limit": _number(IMPORT_MAX_CELL_CHARS)}
+            )
+        if line > last_line:
             _refuse_too_many_rows(line - 1)
         yield row
 
