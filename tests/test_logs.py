@@ -93,6 +93,21 @@ def test_a_server_errors_traceback_names_no_address(written, settings):
     assert "10.0.0.5" not in text and "([address])" in text
 
 
+def test_the_development_servers_request_lines_carry_no_token(written):
+    secret = a_secret()
+    # As runserver's request handler logs a request (django.core.servers.basehttp).
+    logging.getLogger("django.server").warning(
+        '"%s" %s %s',
+        f"GET /report/thanks/{secret}/ HTTP/1.1",
+        "404",
+        "179",
+        extra={"status_code": 404, "server_time": "05/Dec/2026 19:30:00"},
+    )
+    text = written()
+    assert '[05/Dec/2026 19:30:00] "GET /report/thanks/…/ HTTP/1.1" 404 179' in text
+    assert secret not in text
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
