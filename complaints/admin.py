@@ -17,6 +17,7 @@ from import_export.admin import ImportMixin
 
 from . import services, text
 from .admin_exports import downloads_view
+from .admin_hardening import PERSONAL_PERMISSION, HardenedAdmin, parse_id
 from .admin_mixins import RefreshAfterCommit
 from .imports import (
     ImportRefused,
@@ -25,14 +26,20 @@ from .imports import (
     LegacyXLSX,
     ShortCacheStorage,
 )
-from .models import Complaint, ProblemType, Status
+from .models import Complaint, Place, ProblemType, Status
 from .redaction import redact
 
 # Personal data: only users with complaints.view_personal_data (organizers) see these fields,
 # search them or filter by them. Moderators moderate without them, with the redacted
 # description (which they can correct); carriers see no complaint at all.
 PERSONAL_FIELDS = {"email", "reference", "description", "followup_comment"}
-PERSONAL_PERMISSION = "complaints.view_personal_data"
+# Neither filtered nor searched by without the permission: whether and when someone left an
+# address or asked for a follow-up, and the hash of their address, single people out too.
+PERSONAL_LOOKUPS = frozenset(
+    PERSONAL_FIELDS
+    | {"ip_hash", "email_confirmed_at", "followup_consent", "followup_sent_at"}
+    | {"followup_unsubscribed_at", "followup_answer", "followup_answered_at", "language"}
+)
 admin.site.index_template = "admin/einzelfall_index.html"
 logger = logging.getLogger(__name__)
 
@@ -166,15 +173,17 @@ class CityFilter(admin.SimpleListFilter):
         value = self.value()
         if value == self.UNMATCHED:
             return queryset.filter(city_place__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(city_place_id=int(value))
+        place_id = parse_id(Place._meta.pk, value) if value else None
+        if place_id is not None:
+            return queryset.filter(city_place_id=place_id)
         if value:
             return queryset.none()
         return queryset
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
+class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
+    personal_fields = PERSONAL_LOOKUPS
     # Deleting refreshes the stats; saving does only when it changes what is published.
     refresh_on_save = False
     # Legacy data: an import with a dry-run preview, all or nothing (complaints/imports.py).
@@ -380,21 +389,6 @@ class ComplaintAdmin(ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
             (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in fieldsets
         ]
-
-    def get_search_fields(self, request):
-        if request.user.has_perm(PERSONAL_PERMISSION):
-            return self.search_fields
-        return [f for f in self.search_fields if f not in PERSONAL_FIELDS]
-
-    def lookup_allowed(self, lookup, value, request=None):
-        # ?email__startswith=a on the list would tell a moderator, one guess at a time,
-        # whose complaints are there: no lookups on personal data without the permission.
-        field = lookup.split("__")[0]
-        if field in PERSONAL_FIELDS and not (
-            request is not None and request.user.has_perm(PERSONAL_PERMISSION)
-        ):
-            return False
-        return super().lookup_allowed(lookup, value, request)
 
     def get_urls(self):
         downloads = path(

@@ -5,14 +5,15 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import selectors, services
+from .admin_hardening import HardenedAdmin
 from .admin_mixins import RefreshAfterCommit
 from .admin_widgets import LabelledSplitDateTime
 from .models import CampaignUpdate, PlaceStatus
 
 
 @admin.register(CampaignUpdate)
-class CampaignUpdateAdmin(RefreshAfterCommit, admin.ModelAdmin):
+class CampaignUpdateAdmin(HardenedAdmin, RefreshAfterCommit, admin.ModelAdmin):
     list_display = ["title", "kind", "published_at", "is_published", "public_link"]
     list_filter = ["kind", "is_published"]
     search_fields = ["title", "body"]
@@ -23,6 +24,12 @@ class CampaignUpdateAdmin(RefreshAfterCommit, admin.ModelAdmin):
     # The landing page caches the latest updates briefly: a change shows at once.
     refresh = staticmethod(services.updates_changed)
 
+    def public_url(self, obj):
+        # A draft or a post scheduled for later is not public yet: not even its address.
+        if selectors.published_updates().filter(pk=obj.pk).exists():
+            return obj.get_absolute_url()
+        return None
+
     @admin.display(description=_("on the site"))
     def public_link(self, obj):
         if not obj.is_published:
@@ -31,7 +38,7 @@ class CampaignUpdateAdmin(RefreshAfterCommit, admin.ModelAdmin):
 
 
 @admin.register(PlaceStatus)
-class PlaceStatusAdmin(RefreshAfterCommit, admin.ModelAdmin):
+class PlaceStatusAdmin(HardenedAdmin, RefreshAfterCommit, admin.ModelAdmin):
     list_display = ["place", "status", "date", "note"]
     list_filter = ["status", "place__kind"]
     list_select_related = ["place", "place__parent"]

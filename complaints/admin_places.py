@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import matching, services
+from .admin_hardening import HardenedAdmin, SafeAutocompleteSelect, parse_id
 from .models import NOT_COUNTED, Complaint, Place, PlaceAlias, UnmatchedPlaceName
 from .placenames import name_key
 
@@ -76,7 +76,7 @@ class PlaceAliasInline(admin.TabularInline):
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "parent", "state", "population", "slug"]
     list_filter = ["kind", "state"]
     list_select_related = ["parent"]
@@ -98,6 +98,18 @@ class PlaceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
     inlines = [PlaceAliasInline]
     actions = ["merge_places"]
+
+    def may_edit_places(self, request) -> bool:
+        """Whether the user may edit a place's own fields. Moderators (change_place without
+        add_place) merge places and edit their other names only: a place's name reaches every
+        published page and the carrier's files."""
+        return request.user.has_perm(f"{self.opts.app_label}.add_{self.opts.model_name}")
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.may_edit_places(request):
+            return self.readonly_fields
+        # Read-only fields are not in the form: what a POST sends for them is ignored.
+        return [*self.fields]
 
     def get_queryset(self, request):
         # Merged places are tombstones: out of every list, search and autocomplete. A
@@ -144,9 +156,9 @@ class PlaceAdmin(admin.ModelAdmin):
                 request, _("Cities and districts cannot be merged with each other."), messages.ERROR
             )
             return None
-        target_id = request.POST.get("target", "")
-        if request.POST.get("post") == "yes" and target_id.isdigit():
-            target = next((p for p in places if p.pk == int(target_id)), None)
+        target_id = parse_id(self.opts.pk, request.POST.get("target", ""))
+        if request.POST.get("post") == "yes" and target_id is not None:
+            target = next((p for p in places if p.pk == target_id), None)
             if target is None:
                 self.message_user(request, _("Choose one of the selected places."), messages.ERROR)
                 return None
@@ -186,7 +198,7 @@ class AssignForm(forms.Form):
     place = forms.ModelChoiceField(
         queryset=Place.objects.filter(merged_into__isnull=True),
         label=_("Place"),
-        widget=AutocompleteSelect(Complaint._meta.get_field("city_place"), admin.site),
+        widget=SafeAutocompleteSelect(Complaint._meta.get_field("city_place"), admin.site),
     )
 
 

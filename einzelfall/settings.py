@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     # The admin without autodiscovery at start-up: einzelfall/urls.py discovers it. Management
     # commands (exports, cron jobs) then start in half the time and memory, without loading
     # the admin modules, django-import-export's formats and openpyxl.
-    "django.contrib.admin.apps.SimpleAdminConfig",
+    "complaints.admin_apps.AdminConfig",  # SimpleAdminConfig with the hardened default site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
