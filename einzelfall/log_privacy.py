@@ -1,4 +1,5 @@
-"""One masking rule for every log line: no private link, token or client address is written.
+"""One masking rule for every log line: no private link, token, client or email address is
+written.
 
 A report's private link (/report/thanks/<reference>/, which views and deletes it) and the
 confirmation and follow-up tokens are as good as passwords; a client's address is personal
@@ -40,8 +41,15 @@ def _address(match: re.Match) -> str:
     return candidate
 
 
+# An email address in an exception's message (a refused address, an SMTP error).
+_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+EMAIL_MASK = "[email]"
+
+
 def mask(text: str) -> str:
-    """text without private tokens (in paths and query strings) and IP addresses."""
+    """text without private tokens (in paths and query strings), IP and email addresses."""
+    if "@" in text:
+        text = _EMAIL.sub(EMAIL_MASK, text)
     if "/report/" in text:
         text = _PRIVATE_PATH.sub(rf"\1{MASK}", text)
     if "=" in text:

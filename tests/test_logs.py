@@ -117,6 +117,7 @@ def test_the_development_servers_request_lines_carry_no_token(written):
         ("peer fe80::1%eth0 gone", "peer [address] gone"),
         ("GET /report/followup/1a:b-c_d/unsubscribe/", "GET /report/followup/…/unsubscribe/"),
         ("GET /x/?a=1&token=abc", "GET /x/?a=1&token=…"),
+        ("550 <kai.k+1@mail.example.org>: unknown", "550 <[email]>: unknown"),
         # What is not an address stays: times, versions, dates, MAC-like labels.
         ("at 19:07:46,123 took 1.2.3 on 05.12.2026", "at 19:07:46,123 took 1.2.3 on 05.12.2026"),
         ("aa:bb:cc:dd:ee:ff 1.2.3.4.5", "aa:bb:cc:dd:ee:ff 1.2.3.4.5"),
