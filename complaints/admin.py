@@ -27,7 +27,6 @@ from .imports import (
     ShortCacheStorage,
 )
 from .models import Complaint, Place, ProblemType, Status
-from .redaction import redact
 
 # Personal data: only users with complaints.view_personal_data (organizers) see these fields,
 # search them or filter by them. Moderators moderate without them, with the redacted
@@ -447,12 +446,7 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
         if "description_redacted" in changed and obj.description_redacted != before:
             obj.description_redacted_by_hand = True
         elif changed & {"description", "email"}:
-            # A person's correction is never made anew from the original (that would put
-            # back what they removed): automatic redaction only removes more from it.
-            source = obj.description_redacted if obj.description_redacted_by_hand else None
-            obj.description_redacted = redact(
-                obj.description if source is None else source, obj.email
-            )
+            obj.description_redacted = services.complaint_redacted_anew(obj)
         if "status" in form.changed_data:
             services.complaint_record_moderation(complaint=obj, moderator=request.user)
         elif obj.status == Status.PUBLISHED and form.changed_data:

@@ -37,6 +37,47 @@ STATUSES_CACHE_KEY = "complaints:place-statuses"
 MODERATION_CHUNK = 500
 
 
+def complaint_redacted_anew(complaint: Complaint) -> str:
+    """The complaint's redacted description made again by the current rules: from the
+    original, unless a person corrected the redacted text (or the original was purged), in
+    which case the rules only remove more from that text; putting the original back would
+    undo what the person removed."""
+    source = complaint.description
+    if complaint.description_redacted_by_hand or not source:
+        source = complaint.description_redacted
+    return text.capped(redact(source, complaint.email), DESCRIPTION_REDACTED_MAX_LENGTH)
+
+
+def complaints_redact_again(*, batch_size: int = 2000, dry_run: bool = False) -> dict:
+    """Every complaint's redacted description made again by the current rules
+    (complaint_redacted_anew), in batches of short transactions; only the changed rows are
+    written. Returns how many were examined and changed."""
+    summary = {"examined": 0, "changed": 0}
+    last_pk = 0
+    fields = ["pk", "description", "description_redacted", "description_redacted_by_hand"]
+    while True:
+        batch = list(
+            Complaint.objects.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .only(*fields[1:], "email")[:batch_size]
+        )
+        if not batch:
+            break
+        changed = []
+        for complaint in batch:
+            redacted = complaint_redacted_anew(complaint)
+            if redacted != complaint.description_redacted:
+                complaint.description_redacted = redacted
+                changed.append(complaint)
+        if changed and not dry_run:
+            with transaction.atomic():
+                Complaint.objects.bulk_update(changed, ["description_redacted"])
+        summary["examined"] += len(batch)
+        summary["changed"] += len(changed)
+        last_pk = batch[-1].pk
+    return summary
+
+
 def counter_invalidate() -> None:
     cache.delete(COUNTER_CACHE_KEY)
 

@@ -6,8 +6,11 @@ text anew from the original: that would put back what the person removed. Automa
 redaction may only remove more from the corrected text.
 """
 
+import io
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from complaints.models import Complaint, Status
 from complaints.redaction import REDACTED
@@ -142,3 +145,35 @@ def test_saving_without_touching_the_text_is_not_a_correction(client, moderator)
     url, data = change_form(client, complaint)
     post(client, url, {**data, "moderation_note": "ok"})
     assert not Complaint.objects.get(pk=complaint.pk).description_redacted_by_hand
+
+
+def redact_again(*args) -> str:
+    out = io.StringIO()
+    call_command("redact_again", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_redact_again_applies_better_rules_but_never_undoes_a_correction(db):
+    leaked = "Ruft mich an: 0176 1234 5678"
+    # Made by older rules that let the number through.
+    stale = ComplaintFactory(description=leaked, description_redacted=leaked)
+    corrected = ComplaintFactory(
+        description=ORIGINAL,
+        description_redacted=f"{CORRECTED} Mail: kai.o@example.org",
+        description_redacted_by_hand=True,
+    )
+    # The original is gone (retention); the redacted text is all there is.
+    purged = ComplaintFactory(description="", description_redacted=leaked)
+    clean = ComplaintFactory(description="Kein Netz", description_redacted="Kein Netz")
+
+    assert "would change 3" in redact_again("--dry-run")
+    assert Complaint.objects.get(pk=stale.pk).description_redacted == leaked
+
+    assert "4 descriptions examined, changed 3" in redact_again("--batch-size", "2")
+    assert Complaint.objects.get(pk=stale.pk).description_redacted == f"Ruft mich an: {REDACTED}"
+    assert Complaint.objects.get(pk=purged.pk).description_redacted == f"Ruft mich an: {REDACTED}"
+    assert Complaint.objects.get(pk=corrected.pk).description_redacted == (
+        f"{CORRECTED} Mail: {REDACTED}"
+    )
+    assert Complaint.objects.get(pk=clean.pk).description_redacted == "Kein Netz"
+    assert "changed 0" in redact_again()  # idempotent
