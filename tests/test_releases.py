@@ -400,3 +400,13 @@ def test_releases_are_read_only(world):
     assert change.status_code == 200 and 'name="number"' not in change.content.decode()
     assert organizer.post(f"{RELEASES}{world.pk}/delete/").status_code == 403
     assert organizer.get(f"{RELEASES}release/").status_code == 405
+
+
+def test_the_demo_data_is_released_at_once(client, settings):
+    # make run seeds an empty database: its numbers show without waiting for the schedule.
+    settings.EVALUATION_RELEASE_CHECK_SECONDS = 0
+    out = io.StringIO()
+    call_command("seed_demo", "--count", "200", "--seed", "3", stdout=out, stderr=io.StringIO())
+    published = Complaint.objects.filter(status=Status.PUBLISHED).count()
+    assert f"Evaluation released ({published:,} published reports)." in out.getvalue()
+    assert client.get("/stats/cities.json").json()["total"] == published
