@@ -217,9 +217,13 @@ class StatusInfo:
     name: str  # the place's name; for a district "District (City)"
     city_id: int  # the city itself, or the district's city
     status: str  # PlaceStatus.Kind
-    label: str
     date: datetime.date
     note: str
+
+    @property
+    def label(self) -> str:
+        # In the language of the page that shows it, not of the one that built a release.
+        return PlaceStatus.Kind(self.status).label
 
 
 @dataclass
@@ -502,7 +506,6 @@ def _statuses() -> dict[int, StatusInfo]:
             name=f"{place.name} ({place.parent.name})" if district else place.name,
             city_id=place.parent_id if district else place.pk,
             status=status.status,
-            label=str(status.get_status_display()),
             date=status.date,
             note=status.note,
         )

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import Complaint, Status
@@ -410,3 +410,16 @@ def test_the_demo_data_is_released_at_once(client, settings):
     published = Complaint.objects.filter(status=Status.PUBLISHED).count()
     assert f"Evaluation released ({published:,} published reports)." in out.getvalue()
     assert client.get("/stats/cities.json").json()["total"] == published
+
+
+def test_a_release_speaks_the_language_of_the_page_that_shows_it(client, world):
+    from complaints.models import Place, PlaceStatus
+
+    hamburg = Place.objects.get(slug="hamburg")
+    PlaceStatus.objects.create(place=hamburg, status="expansion-planned", date=timezone.localdate())
+    ComplaintFactory.create_batch(5, city="Hamburg", district="Altona", status=Status.PUBLISHED)
+    with translation.override("en"):  # released while an English page was being served
+        release()
+    html = client.get("/stats/").content.decode()
+    # The trend before and since the status, from the release: in the page's German.
+    assert "Hamburg: Ausbau geplant" in html and "Expansion planned" not in html
