@@ -423,3 +423,22 @@ def test_a_release_speaks_the_language_of_the_page_that_shows_it(client, world):
     html = client.get("/stats/").content.decode()
     # The trend before and since the status, from the release: in the page's German.
     assert "Hamburg: Ausbau geplant" in html and "Expansion planned" not in html
+
+
+def test_the_release_list_costs_a_fixed_number_of_queries(world, django_assert_num_queries):
+    organizer = staff("Organizer", "olga")
+    organizer.get(RELEASES)  # the session and the permissions, once
+    for n in range(2, 12):
+        Release.objects.create(
+            number=n,
+            released_at=timezone.now(),
+            published_count=120,
+            new_count=5,
+            format=releases.FORMAT,
+            evaluation=b"",
+        )
+    # The session, the user, the user's and the groups' permissions, the batch (one count),
+    # the releases counted (shown and in all), the rows with who released them, and the date
+    # hierarchy (its range and its days): the same for 1 or 11 releases.
+    with django_assert_num_queries(10):
+        assert organizer.get(RELEASES).status_code == 200
