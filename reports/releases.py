@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +42,8 @@ CURRENT_SECONDS = 60  # how late a process may learn of a release made by anothe
 CHECK_KEY = "reports:release:checked"
 LOCK_KEY = "reports:release:lock"
 LOCK_SECONDS = 300
+
+SERIALIZATION_FAILURE = "40001"
 
 BUSY = _("Another release is being made at this moment. Try again in a minute.")
 
@@ -92,6 +94,11 @@ def release_evaluation(*, by: AbstractBaseUser | None = None, minimum: int | Non
         release = _release(by, needed)
     except IntegrityError:
         # Another process (with another cache) took the same number at the same moment.
+        raise ValidationError(BUSY, code="busy") from None
+    except OperationalError as error:
+        # The same on PostgreSQL, seen by the snapshot (a serialization failure).
+        if getattr(error.__cause__, "sqlstate", None) != SERIALIZATION_FAILURE:
+            raise
         raise ValidationError(BUSY, code="busy") from None
     finally:
         cache.delete(LOCK_KEY)
@@ -166,7 +173,8 @@ def release_if_due() -> Release | None:
         return release_evaluation()
     except ValidationError:
         return None
-    except DatabaseError:
+    except Exception:
+        # The page still serves the last release; the next check (or the command) tries again.
         logger.exception("The scheduled release of the evaluation failed")
         return None
 

@@ -442,3 +442,31 @@ def test_the_release_list_costs_a_fixed_number_of_queries(world, django_assert_n
     # hierarchy (its range and its days): the same for 1 or 11 releases.
     with django_assert_num_queries(10):
         assert organizer.get(RELEASES).status_code == 200
+
+
+def test_a_release_being_made_elsewhere_is_not_made_twice(client):
+    from django.core.management.base import CommandError
+
+    ComplaintFactory.create_batch(5, city="Berlin", status=Status.PUBLISHED)
+    cache.set(releases.LOCK_KEY, 1)  # another process is releasing at this moment
+    with pytest.raises(CommandError, match="Another release is being made"):
+        call_command("release_evaluation", stdout=io.StringIO())
+    assert client.get("/stats/").status_code == 200  # the schedule's try fails quietly
+    assert not Release.objects.exists()
+
+
+def test_a_release_this_version_cannot_read_is_not_shown(client, world):
+    # A release of another format (written by another version of the code).
+    Release.objects.create(
+        number=2,
+        released_at=timezone.now(),
+        published_count=125,
+        new_count=5,
+        format=releases.FORMAT + 1,
+        evaluation=b"not a pickle",
+    )
+    cache.delete(releases.CURRENT_KEY)
+    response = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert 'data-testid="not-released"' in response.content.decode()
+    assert client.get("/stats/cities.json").json()["total"] is None
