@@ -183,6 +183,14 @@ class HardenedAdmin:
             raise BadRequest(_("The selection holds something that is no id."))
         return super().response_action(request, queryset)
 
+    def _get_list_editable_queryset(self, request, prefix):
+        # The rows an editable list saves, looked up by the ids the form sends back: Django
+        # checks that they parse, not that they fit the column.
+        ids = self._get_edited_object_pks(request, prefix)
+        if any(parse_id(self.opts.pk, value) is None for value in ids):
+            raise BadRequest(_("The list holds something that is no id."))
+        return super()._get_list_editable_queryset(request, prefix)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = SafeAutocompleteSelect(
