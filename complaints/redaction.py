@@ -106,6 +106,13 @@ EMAIL_BEI = re.compile(
     rf"(?<![\w.]){_LOCAL}\s+bei\s+{_PROVIDERS}(?:\s?(?:\.|punkt|dot)\s?)(?:de|com|net|org|at"
     rf"|ch|eu)\b"
 )
+# "meine gmail ist kalle.b1980", "E-Mail: k.mueller": an address given without its domain,
+# after a colon or "ist"; the value must look like one (a dot, underscore or digit).
+EMAIL_NAMED = re.compile(
+    rf"(?<![\w-])(?:{_PROVIDERS}|e-?mail|mail)(?:-?adresse|-?account|-?konto)?"
+    r"(?:\s{0,2}:\s{0,2}|\s{1,3}(?:ist|lautet)\s{1,3}(?:die\s{1,3})?)"
+    r"(?P<local>[a-z][\w+-]{0,63}(?:\.[\w+-]{1,63}){0,5})(?![\w@])"
+)
 # "k a l l e @ w e b . d e": letters spaced out one by one.
 EMAIL_SPACED = re.compile(r"(?<!\S)\w(?: [\w.+-]){1,63} ?@ ?\w(?: [\w.-]){2,63}(?!\w)")
 # Links with a scheme or "www.", and bare domains with a path or without ("bit.ly/3xY",
@@ -114,6 +121,13 @@ URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]{1,500}")
 DOMAIN = re.compile(
     rf"(?<![\w.@/-])[a-zA-Z0-9](?:[\w-]{{0,62}})(?:\.[\w-]{{1,63}}){{0,4}}"
     rf"\.(?:{_TLDS}|{_TLDS.upper()})(?![\w-])(?:/[^\s<>\"]{{0,300}})?"
+)
+# Carriers' and public services' own domains, without a path: "Netz Telekom.de" is the
+# network's name on the phone, "breitbandmessung.de" the official speed test.
+_COMPANY_DOMAINS = _words(
+    "telekom.de t-mobile.de vodafone.de o2.de o2online.de telefonica.de 1und1.de congstar.de"
+    " aldi-talk.de freenet.de fraenk.de blau.de bundesnetzagentur.de breitbandmessung.de"
+    " speedtest.net fast.com netflix.com youtube.com google.com whatsapp.com"
 )
 # IBAN: two letters, two check digits, then (for NL, GB and others) up to four letters and
 # digits in any spacing ("DE 89 3704 00440532 0130 00", dots, hyphens, groups of three).
@@ -126,6 +140,13 @@ PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)\s?\d{2,3}(?:\s?\(0\))?(?:[\s./-]{0,3}\(\d{1,5}\))?"
     r"|\(0\d{2,5}\)|0\d{2,5})"
     r"(?:\s{0,2}[/.-]?\s{0,2}\d{1,8}){0,6}(?![\w])"
+)
+# "o176 / 12 34 56": a letter O typed for the leading zero (read as 0 by PHONE only).
+_O_AS_ZERO = re.compile(r"(?<![\w+])[oO](?=\d{2,5}(?!\w))")
+# "Vorwahl 030, dann 612 34 56": the area code and the number said one after the other.
+PHONE_SPLIT = re.compile(
+    r"(?<![\w+])0\d{2,5},?\s{1,3}(?:dann|und|danach|durchwahl|rest|nummer)\s{1,3}:?\s{0,2}"
+    r"\d{1,8}(?:[\s/-]{1,3}\d{1,8}){0,5}(?!\w)"
 )
 # Free, shared-cost and premium numbers (0800, 0180x, 0900) belong to companies: the
 # carrier's hotline is no one's personal data.
@@ -153,6 +174,8 @@ _STRONG_LABEL = (
 )
 _WEAK_LABEL = r"(?:vertrag|ticket|vorgang|auftrag|kundenkonto|konto|referenz|case|fall|sim)"
 _LOGIN_LABEL = r"(?:kundenkennwort|kennwort|passwort|password|pin|puk|pin-code|puk-code)"
+# "WLAN-Passwort", "Router-PIN": a compound says whose password it is.
+_LOGIN_COMPOUND = rf"(?:[a-zäöü0-9]{{2,12}}-)?{_LOGIN_LABEL}"
 # "Seriennummer vom Router: ...", "Kundennummer meines Vertrags ist ...": a few words
 # may come between the label and a colon or "ist".
 _FILLER = (
@@ -162,7 +185,7 @@ _FILLER = (
 )
 _VALUE = r"[a-z0-9](?:[a-z0-9/.#-]|\s(?=\d)){0,39}"
 LABELLED = re.compile(
-    rf"(?<![\w-])(?P<label>{_STRONG_LABEL}|{_WEAK_LABEL}|{_LOGIN_LABEL})(?P<filler>{_FILLER})"
+    rf"(?<![\w-])(?P<label>{_STRONG_LABEL}|{_WEAK_LABEL}|{_LOGIN_COMPOUND})(?P<filler>{_FILLER})"
     rf"(?P<value>{_VALUE})"
 )
 # German licence plates: district (1 to 3 capitals), 1 or 2 letters, 1 to 4 digits, E or H
@@ -176,6 +199,11 @@ _NOT_PLATE_DISTRICTS = _words(
     "LTE GSM SA NSA DB RE RB IC ICE EC IRE UMTS NR SMS MMS APN PIN PUK SIM USB TV PC GB MB"
     " KW OG EG DG UG OK KM SG VG LG MFG GPS BVG HVV MVG VBB ABC DSL VDSL ZDF ARD VW BMW ZTE"
     " HTC AVM KIA TP"
+)
+# "Modem CBR CH7465", "Router TP Archer C6": a device word before the letters and digits.
+_DEVICE_BEFORE = re.compile(
+    r"(?:modem|router|modell|model|typ|type|gerät|repeater|hotspot|stick|handy|smartphone)"
+    r"\s{1,3}$"
 )
 # "VW ID 3", "ZTE MF 289": car and router models.
 _NOT_PLATE_LETTERS = _words("RE RB IC EC SA NR OG EG UG DG GB MB ID MF")
@@ -197,15 +225,16 @@ _STREET_WORD = r"[A-ZÄÖÜa-zäöüß][\wäöüß]{0,40}(?:-[\wäöüß]{1,40})
 ADDRESS = re.compile(
     rf"(?<![\w-])(?:(?:{_STREET_ADJECTIVE}\s)?{_STREET_WORD}(?i:{_SUFFIX})"
     rf"|[A-ZÄÖÜa-zäöü][\wäöüß]{{1,30}}\s(?i:{_SUFFIX})"
-    rf"|(?:Am|Im|An\sder|An\sden|Auf\sdem|Auf\sder|Unter\sden|Zum|Zur|Hinter\sder|Vor\sdem"
-    rf"|Alt)\s[A-ZÄÖÜ][\wäöüß-]{{1,40}})"
-    rf"\s?(?P<number>[1-9]\d{{0,3}}(?:\s?[a-fA-F](?!\w))?(?:\s?[-/]\s?\d{{1,4}}[a-f]?)?)"
+    rf"|(?:(?:Am|Im|An\sder|An\sden|Auf\sdem|Auf\sder|Unter\sden|Zum|Zur|Hinter\sder|Vor\sdem"
+    rf"|Alt)\s|Alt-)[A-ZÄÖÜ][a-zA-ZäöüßÄÖÜ-]{{1,40}})"
+    # "Goethestraße Nr. 14"; a road's number ("Auf der B96") is no house number.
+    rf"\s?(?:(?i:nr\.?|hausnr\.?|hausnummer)\s{{0,2}})?(?P<number>[1-9]\d{{0,3}}(?:\s?[a-fA-F](?!\w))?(?:\s?[-/]\s?\d{{1,4}}[a-f]?)?)"
     rf"(?![\w,.]\d|\w)"
 )
 # Where no street word or preposition comes right before a number, no address can match.
 _ADDRESS_HINT = re.compile(
-    rf"{_SUFFIX}\s?[1-9]|(?:am|im|an|auf|unter|zum|zur|hinter|vor|alt)\s(?:de[rnm]\s)?\S{{1,40}}"
-    r"\s?[1-9]"
+    rf"{_SUFFIX}\s?(?:nr\.?\s?|hausnr\.?\s?|hausnummer\s?)?[1-9]"
+    r"|(?:am|im|an|auf|unter|zum|zur|hinter|vor|alt)[\s-](?:de[rnm]\s)?\S{1,40}\s?[1-9]"
 )
 # Compounds ending like a street that number seats, pitches and platforms, not houses.
 _NOT_STREETS = _words(
@@ -359,6 +388,11 @@ def _email_spans(text: str, lower: str):
     if _BEI_HINT.search(lower):
         for m in EMAIL_BEI.finditer(lower):
             yield m.start(), m.end(), "email"
+    if "mail" in lower or any(provider in lower for provider in ("gmx", "web", "posteo")):
+        for m in EMAIL_NAMED.finditer(lower):
+            local = m.group("local").rstrip(".")
+            if re.search(r"[._\d+]", local):
+                yield m.start("local"), m.start("local") + len(local), "email"
 
 
 def _link_spans(text: str, lower: str):
@@ -368,6 +402,8 @@ def _link_spans(text: str, lower: str):
         end = m.end()
         while end > m.start() and text[end - 1] in ".,;:!?)":
             end -= 1  # punctuation after a link ends the sentence, not the link
+        if lower[m.start() : end] in _COMPANY_DOMAINS:
+            continue
         yield m.start(), end, "link"
 
 
@@ -378,13 +414,18 @@ def _iban_spans(text: str, lower: str):
 
 
 def _phone_spans(text: str, lower: str):
-    for m in PHONE.finditer(text):
+    phone_text = _O_AS_ZERO.sub("0", text) if "o" in lower else text
+    for m in PHONE.finditer(phone_text):
         value = m.group()
         count = _digits(value)
         if 7 <= count <= 16 and not _unit_follows(lower, m.end()) and not _service(value):
             yield m.start(), m.end(), "phone"
     for m in PHONE_SPACED.finditer(text):
         yield m.start(), m.end(), "phone"
+    split = ("dann", "vorwahl", "durchwahl", "danach", "rest")
+    for m in PHONE_SPLIT.finditer(lower) if any(w in lower for w in split) else ():
+        if 7 <= _digits(m.group()) <= 16 and not _unit_follows(lower, m.end()):
+            yield m.start(), m.end(), "phone"
     for m in PHONE_WORDS.finditer(lower):
         value = m.group()
         words = len(re.findall(_DIGIT_WORDS, value))
@@ -400,7 +441,7 @@ def _labelled_spans(text: str, lower: str):
         while end > start and text[end - 1] in ".-/#":
             end -= 1
         value = text[start:end]
-        if re.fullmatch(_LOGIN_LABEL, label):
+        if re.fullmatch(_LOGIN_COMPOUND, label):
             # "Passwort: Bello123", "PIN 1234"; not "Passwort vergessen".
             said = re.search(r"[:=]|ist|lautet", m.group("filler"))
             if not said and not _digits(value):
@@ -434,6 +475,8 @@ def _plate_spans(text: str, lower: str):
     for m in PLATE.finditer(text):
         if m.group("district") in _NOT_PLATE_DISTRICTS or m.group("letters") in _NOT_PLATE_LETTERS:
             continue
+        if _DEVICE_BEFORE.search(lower, max(0, m.start() - 20), m.start()):
+            continue  # "Modem CBR CH7465": a model number
         if _unit_follows(lower, m.end()):
             continue
         yield m.start(), m.end(), "plate"
@@ -574,6 +617,13 @@ _FINDERS = (
 )
 
 
+# En and em dashes, minus signs and the like are hyphens to every rule ("0176\u20131234 5678");
+# one character for one, so that positions stay those of the original text.
+_DASH_CHARS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58"
+_DASHES = str.maketrans(dict.fromkeys(_DASH_CHARS, "-"))
+_DASH = re.compile(f"[{_DASH_CHARS}]")
+
+
 def _normalized(text: str) -> tuple[str, list[int] | None]:
     """The NFKC form of text and, where it differs in length, the position in text of each
     of its characters."""
@@ -597,6 +647,8 @@ def find_personal_data(text: str, email: str = "") -> list[tuple[int, int, str]]
     if not text:
         return []
     normalized, positions = _normalized(text)
+    if not normalized.isascii() and _DASH.search(normalized):
+        normalized = normalized.translate(_DASHES)
     lower = normalized.lower()
     if len(lower) != len(normalized):
         # A letter whose lower case is longer (İ): keep it as it is, positions must match.

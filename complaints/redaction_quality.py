@@ -30,7 +30,14 @@ CORPUS = CORPUS_DIR / "corpus.jsonl"
 HELDOUT = CORPUS_DIR / "heldout.jsonl"
 HELDOUT2 = CORPUS_DIR / "heldout2.jsonl"
 HELDOUT3 = CORPUS_DIR / "heldout3.jsonl"
-HELDOUTS = {"held-out 1": HELDOUT, "held-out 2": HELDOUT2, "held-out 3": HELDOUT3}
+# Written by an independent reviewer who had not read the rules.
+HELDOUT4 = CORPUS_DIR / "heldout4.jsonl"
+HELDOUTS = {
+    "held-out 1": HELDOUT,
+    "held-out 2": HELDOUT2,
+    "held-out 3": HELDOUT3,
+    "held-out 4": HELDOUT4,
+}
 
 Span = tuple[int, int, str]
 Finder = Callable[[str, str], list[Span]]
@@ -208,16 +215,17 @@ TARGETS = {"recall": 0.98, "clean": 0.98, "median_seconds": 0.002}
 # the site); the report repeats them so that the choice stays explained.
 COMPARISON = "\n".join(
     [
-        "| | corpus: recall | precision | clean unchanged | held-out 1 / 2 / 3: recall "
+        "| | corpus: recall | precision | clean unchanged | held-out 1 / 2 / 3 / 4: recall "
         "| clean unchanged | median per description | 2,000 characters |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
-        "| rules before issue 16 | 36.7% | 92.9% | 97.1% | 40.4% / 33.6% / 40.0% "
-        "| 97.3% / 100% / 94.3% | 0.06 ms | 1.6 ms |",
+        "| rules before issue 16 | 36.7% | 92.9% | 97.1% | 40.4% / 33.6% / 40.0% / 37.9% "
+        "| 97.3% / 100% / 94.3% / 95.9% | 0.06 ms | 1.6 ms |",
         "| Presidio 2.2.366: pattern recognizers, German context words, blank German spaCy "
-        "pipeline | 45.5% | 79.3% | 86.9% | 47.5% / 40.3% / 56.8% | 83.8% / 90.6% / 91.4% "
+        "pipeline | 45.5% | 79.3% | 86.9% | 47.5% / 40.3% / 56.8% / not measured "
+        "| 83.8% / 90.6% / 91.4% / not measured "
         "| 0.60 ms | 17 ms |",
         "| these rules, first run on each held-out set (before anything was learned from it) "
-        "| | | | 80.9% / 97.0% / 86.4% | 89.2% / 93.8% / 94.3% | | |",
+        "| | | | 80.9% / 97.0% / 86.4% / 91.6% | 89.2% / 93.8% / 94.3% / 93.2% | | |",
         "",
     ]
 )
@@ -261,10 +269,11 @@ def report_markdown(today: str) -> str:
         "times, dates of problems, speeds, bands, frequencies, lines, stations, motorway "
         "kilometres, postal codes and street names without a house number, which must stay "
         "untouched. It is generated from varied templates and hand-written texts by "
-        "`tests/redaction_corpus/generate.py` (fixed seed) and committed as data. Three "
-        "held-out files (`heldout.jsonl`, `heldout2.jsonl`, `heldout3.jsonl`, 206 texts) "
+        "`tests/redaction_corpus/generate.py` (fixed seed) and committed as data. Four "
+        "held-out files (`heldout.jsonl` to `heldout4.jsonl`, 364 texts) "
         "were written by hand, adversarially, one after the other once the rules passed the "
-        "previous ones; each was first run untouched (those figures, the honest estimate for "
+        "previous ones (the fourth by a reviewer who had not read the rules); each was "
+        "first run untouched (those figures, the honest estimate for "
         "texts nobody has seen, are under *Presidio or own rules*), then the kinds of misses "
         "it showed were fixed in general, not text by text.",
         "",
@@ -391,7 +400,9 @@ def report_markdown(today: str) -> str:
         "- personal data in other languages' notations that the corpus does not cover.",
         "",
         "Over-redaction, on purpose: private IP addresses (192.168.x.x) and every bare "
-        "domain are removed, as are fictional or public persons' names after a cue. "
+        "domain but the carriers' own (Telekom.de) are removed, as are fictional or public "
+        "persons' names after a cue or inside the name of a place or shop "
+        '("Flughafen Hamburg Helmut Schmidt", "Peter Pane"). '
         "Service numbers (0800, 0180x, 0900), public name servers (8.8.8.8) and version "
         'numbers ("Firmware 24.3.1.115") stay. Moderators see the redacted text next to '
         "the original and can correct it.",

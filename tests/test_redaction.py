@@ -216,6 +216,14 @@ HELD_OUT_LESSONS = [
     ("Kleine Rosenstr. 3, Hinterhof", "Kleine"),
     ("Kennzeichen: HH - AB 123", "AB 123"),
     ("meldet euch: jonas punkt becker at posteo punkt de", "becker"),
+    # The fourth held-out set (an independent reviewer's).
+    ("ruft an unter 0176\u20131234 5678 (Signal)", "1234 5678"),
+    ("Handy o176 / 12 34 56 78, bitte nur abends", "12 34 56 78"),
+    ("Vorwahl 030, dann 612 34 56, Festnetz", "612 34 56"),
+    ("WLAN-Passwort ist Sonne2024! falls der Techniker es braucht", "Sonne2024"),
+    ("meine gmail ist kalle.b1980, da antworte ich schneller", "kalle.b1980"),
+    ("Goethestraße Nr. 14, zweiter Stock", "Nr. 14"),
+    ("Wohne Alt-Moabit 88, direkt an der Spree", "Moabit 88"),
 ]
 
 # What the carrier needs and must get unchanged.
@@ -242,6 +250,9 @@ NETWORK_DESCRIPTIONS = [
     "Kreuzberg 36 abends tot, seit Jan Ausfälle, im VW ID 3 und am Router ZTE MF 289 auch.",
     "Mo.-Fr. Abends kein Netz, Sa. 12 Uhr auch nicht.",
     "Gemessen: Band 20, EARFCN 6200, Cell ID 27354881. Herr und Frau Nachbar auch.",
+    "Auf der B96 zwischen Oranienburg und Gransee 3 Funklöcher, Modem CBR CH7465.",
+    "Netz Telekom.de, MCC 262 MNC 01, E-Mail: keine Antwort. Mail ist 2x zurückgekommen.",
+    "ICE 1537 Hamburg\u2013Berlin ab Wittenberge, RE1 Magdeburg \u2013 Frankfurt (Oder).",
 ]
 
 
