@@ -146,6 +146,9 @@ def test_nothing_is_public_before_the_first_release(client, django_capture_on_co
     assert "No evaluation has been released yet." in berlin
     assert 'data-testid="city-count"' not in berlin
     assert client.get("/stats/berlin/districts.json").json()["total"] is None
+    printed = client.get("/stats/print/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No evaluation has been released yet." in printed
+    assert "of them checked and published" not in printed
     out = io.StringIO()
     call_command("release_evaluation", stdout=out)
     assert "4 new published reports since the last release, 5 needed. No release." in out.getvalue()
