@@ -127,6 +127,15 @@ def test_the_masking_rule(line, expected):
     assert mask(line) == expected
 
 
+def test_a_long_hostile_line_is_masked_at_once():
+    # A run of word characters before an at sign made the email rule quadratic: 100 KB took
+    # half a minute, and a line of an exception's message can hold that much of a request.
+    for line in ["a" * 100_000 + " @", "a" * 50_000 + "@" + "b" * 50_000, "a." * 50_000 + "@x"]:
+        started = time.perf_counter()
+        mask(line)
+        assert time.perf_counter() - started < 1
+
+
 # -- gunicorn, as `make serve` runs it -------------------------------------------------------
 
 
