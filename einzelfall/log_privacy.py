@@ -11,12 +11,14 @@ settings.LOGGING or of gunicorn (einzelfall/access_log.py) writes, not only on t
 import ipaddress
 import logging
 import re
+from urllib.parse import unquote
 
 MASK = "…"
 ADDRESS_MASK = "[address]"
 
 # Every path of complaints/urls.py that carries a secret: the token is the next segment.
-_PRIVATE_PATH = re.compile(r"(/report/(?:thanks|confirm|followup)/)[^/?#\s\"'<>]+")
+# Any case and doubled slashes too: a path that does not resolve is still logged (a 404).
+_PRIVATE_PATH = re.compile(r"(/report/+(?:thanks|confirm|followup)/+)[^/?#\s\"'<>]+", re.IGNORECASE)
 # A secret in a query string (no page takes one today; a link mailed with one must not leak).
 _PRIVATE_QUERY = re.compile(
     r"([?&;](?:token|key|api_key|apikey|reference|ref|signature|sig|code)=)[^&#\s\"'<>]+",
@@ -50,9 +52,17 @@ EMAIL_MASK = "[email]"
 
 def mask(text: str) -> str:
     """text without private tokens (in paths and query strings), IP and email addresses."""
+    if "%" in text:
+        # A raw request line or query keeps its %-escapes ("/report%2Fthanks%2F<token>/"),
+        # which the server decodes before it resolves the path: mask the decoded form.
+        for _ in range(3):
+            decoded = unquote(text)
+            if decoded == text:
+                break
+            text = decoded
     if "@" in text:
         text = _EMAIL.sub(EMAIL_MASK, text)
-    if "/report/" in text:
+    if "/report" in text.lower():
         text = _PRIVATE_PATH.sub(rf"\1{MASK}", text)
     if "=" in text:
         text = _PRIVATE_QUERY.sub(rf"\1{MASK}", text)

@@ -117,6 +117,12 @@ def test_the_development_servers_request_lines_carry_no_token(written):
         ("peer fe80::1%eth0 gone", "peer [address] gone"),
         ("GET /report/followup/1a:b-c_d/unsubscribe/", "GET /report/followup/…/unsubscribe/"),
         ("GET /x/?a=1&token=abc", "GET /x/?a=1&token=…"),
+        # Spelled so that the server still resolves it, or so that it does not (a 404 line).
+        ("GET /report%2Fthanks%2Fabc123/ HTTP/1.1", "GET /report/thanks/…/ HTTP/1.1"),
+        ("GET /report/%74hanks/abc123/", "GET /report/thanks/…/"),
+        ("GET /x/?next=%252Freport%252Fconfirm%252Fa:b", "GET /x/?next=/report/confirm/…"),
+        ("Not Found: /report//thanks/abc123/", "Not Found: /report//thanks/…/"),
+        ("Not Found: /Report/Followup/abc123/", "Not Found: /Report/Followup/…/"),
         ("550 <kai.k+1@mail.example.org>: unknown", "550 <[email]>: unknown"),
         # What is not an address stays: times, versions, dates, MAC-like labels.
         ("at 19:07:46,123 took 1.2.3 on 05.12.2026", "at 19:07:46,123 took 1.2.3 on 05.12.2026"),
