@@ -81,7 +81,7 @@ def filter_parameters(model, item) -> set[str]:
             (cls for test, cls in FieldListFilter._field_list_filters if test(field)), None
         )
     for base, suffixes in FILTER_SUFFIXES:
-        if filter_class is not None and issubclass(filter_class, base):
+        if isinstance(filter_class, type) and issubclass(filter_class, base):
             if base is admin_filters.DateFieldListFilter and not field.null:
                 suffixes = suffixes[:2]
             target = getattr(getattr(field, "target_field", None), "name", "")

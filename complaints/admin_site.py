@@ -10,6 +10,7 @@ from functools import update_wrapper
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import BadRequest
+from django.db.models.base import ModelBase
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,15 +18,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from .admin_hardening import HardenedAdmin
 
 
-def hardened(admin_class: type[ModelAdmin]) -> type[ModelAdmin]:
+def _flatpage_url(model_admin, obj):
+    # The privacy and imprint pages: public, unless a page asks for a login.
+    return None if obj.registration_required else obj.get_absolute_url()
+
+
+# What is public of the models other apps register (HardenedAdmin.public_url): nothing else.
+PUBLIC_URLS = {"flatpages.flatpage": _flatpage_url}
+
+
+def hardened(admin_class: type[ModelAdmin], model=None) -> type[ModelAdmin]:
     """The ModelAdmin class with HardenedAdmin under it (unchanged when it has it)."""
     if issubclass(admin_class, HardenedAdmin):
         return admin_class
-    return type(
-        admin_class.__name__,
-        (HardenedAdmin, admin_class),
-        {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
-    )
+    attrs = {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__}
+    if model is not None and model._meta.label_lower in PUBLIC_URLS:
+        attrs["public_url"] = PUBLIC_URLS[model._meta.label_lower]
+    return type(admin_class.__name__, (HardenedAdmin, admin_class), attrs)
 
 
 def _has_nul(request, kwargs) -> bool:
@@ -37,7 +46,11 @@ def _has_nul(request, kwargs) -> bool:
 
 class EinzelfallAdminSite(AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
-        super().register(model_or_iterable, hardened(admin_class or ModelAdmin), **options)
+        models = (
+            [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
+        )
+        for model in models:
+            super().register(model, hardened(admin_class or ModelAdmin, model), **options)
 
     def admin_view(self, view, cacheable=False):
         def guarded(request, *args, **kwargs):

@@ -251,6 +251,17 @@ def test_a_filter_on_personal_data_is_offered_only_to_those_who_may_see_it(rf):
     assert model_admin.lookup_allowed("followup_consent__exact", "1", request)
 
 
+@pytest.mark.parametrize("role", ["Moderator", "Organizer"])
+def test_no_popup_returns_a_hidden_field_of_a_report(role):
+    complaint = ComplaintFactory(email="hamlet@example.org")
+    client = client_for(role)
+    for field in ("reference", "email", "ip_hash"):
+        url = f"{CHANGELIST}{complaint.pk}/change/?_to_field={field}&_popup=1"
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert complaint.reference.encode() not in response.content
+
+
 def test_a_moderator_cannot_order_the_queue_by_hidden_fields(moderator_client):
     ComplaintFactory.create_batch(2)
     for order in ["99", "-99", "abc", "1.email", "0.-1.2", "email", "ip_hash"]:
@@ -300,6 +311,15 @@ def test_the_view_on_site_shortcut_leads_a_viewer_to_a_published_update():
     assert response["Location"].endswith(update.get_absolute_url())
     # Only for someone who may see the update in the back office.
     assert client_for("Carrier").get(shortcut(update)).status_code == 404
+
+
+def test_the_view_on_site_shortcut_leads_an_organizer_to_the_privacy_page():
+    from django.contrib.flatpages.models import FlatPage
+
+    page = FlatPage.objects.get(url="/privacy/")
+    response = client_for("Organizer").get(shortcut(page))
+    assert response.status_code == 302 and response["Location"].endswith("/privacy/")
+    assert client_for("Moderator").get(shortcut(page)).status_code == 404
 
 
 def test_the_shortcut_answers_404_for_nonsense():
