@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import matching, services
+from . import matching, services, text
 from .admin_hardening import HardenedAdmin, SafeAutocompleteSelect, parse_id
 from .models import NOT_COUNTED, Complaint, Place, PlaceAlias, UnmatchedPlaceName
 from .placenames import name_key
@@ -20,13 +20,31 @@ from .placenames import name_key
 UNMATCHED_PAGE_SIZE = 100
 
 
+class PlaceForm(forms.ModelForm):
+    """A place's own fields. Its names reach every page and the carrier's files: without
+    control or invisible characters (a leading one hides a formula from a check)."""
+
+    class Meta:
+        model = Place
+        fields = ["name", "slug", "kind", "parent", "state", "population", "latitude", "longitude"]
+
+    def clean_name(self):
+        name = text.single_line(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError(_("Enter a name with letters."), code="no_key")
+        return name
+
+    def clean_state(self):
+        return text.single_line(self.cleaned_data["state"])
+
+
 class PlaceAliasForm(forms.ModelForm):
     class Meta:
         model = PlaceAlias
         fields = ["name", "source"]
 
     def clean_name(self):
-        name = self.cleaned_data["name"]
+        name = text.single_line(self.cleaned_data["name"])
         key = name_key(name)
         if not key:
             raise ValidationError(_("Enter a name with letters."), code="no_key")
@@ -77,6 +95,7 @@ class PlaceAliasInline(admin.TabularInline):
 
 @admin.register(Place)
 class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
+    form = PlaceForm
     list_display = ["name", "kind", "parent", "state", "population", "slug"]
     list_filter = ["kind", "state"]
     list_select_related = ["parent"]

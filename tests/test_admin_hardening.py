@@ -171,6 +171,21 @@ def test_an_organizer_still_edits_every_field_of_a_place(organizer_group_client)
     assert (place.name, place.population) == ("Neustadt/Probe", 42)
 
 
+def test_names_saved_in_the_back_office_lose_their_control_characters(organizer_group_client):
+    place = a_place(name="Neustadt an der Probe", slug="neustadt-an-der-probe")
+    url = reverse("admin:complaints_place_change", args=[place.pk])
+    data = place_form_data(
+        organizer_group_client, place, name="\x01=Neustadt\u200b", state="\x1bSachsen"
+    )
+    data["aliases-0-name"] = "\x01Probe-Neustadt"
+    data["aliases-0-source"] = data.get("aliases-0-source") or "manual"
+    response = organizer_group_client.post(url, data)
+    assert response.status_code == 302
+    place.refresh_from_db()
+    assert (place.name, place.state) == ("=Neustadt", "Sachsen")
+    assert list(place.aliases.values_list("name", flat=True)) == ["Probe-Neustadt"]
+
+
 # -- 4: lookups are an allow-list per role ------------------------------------------------------
 
 
