@@ -26,7 +26,6 @@ from django.contrib.admin.widgets import (
 )
 from django.core.exceptions import BadRequest, ValidationError
 from django.db.models.constants import LOOKUP_SEP
-from django.utils.translation import gettext_lazy as _
 
 PERSONAL_PERMISSION = "complaints.view_personal_data"
 
@@ -168,19 +167,18 @@ class HardenedAdmin:
                 return True
         if request is None or lookup not in self.allowed_lookups(request):
             return False
-        if self.date_hierarchy and _root(lookup) == self.date_hierarchy:
+        field, _sep, part = lookup.rpartition(LOOKUP_SEP)
+        if self.date_hierarchy and field == self.date_hierarchy and part in DATE_PARTS:
             # The date links' year, month and day become a datetime: a number out of its
             # range is an overflow error in Django, not a wrong lookup.
-            part = lookup.rsplit(LOOKUP_SEP, 1)[-1]
-            if part in DATE_PARTS:
-                return value.isascii() and value.isdigit() and int(value) in DATE_PARTS[part]
+            return value.isascii() and value.isdigit() and int(value) in DATE_PARTS[part]
         return True
 
     def response_action(self, request, queryset):
         ids = request.POST.getlist(ACTION_CHECKBOX_NAME)
         if any(parse_id(self.opts.pk, value) is None for value in ids):
             # No browser sends this: the checkboxes hold ids.
-            raise BadRequest(_("The selection holds something that is no id."))
+            raise BadRequest("A selected id is no id")  # logged, not shown: 400.html
         return super().response_action(request, queryset)
 
     def _get_list_editable_queryset(self, request, prefix):
@@ -188,7 +186,7 @@ class HardenedAdmin:
         # checks that they parse, not that they fit the column.
         ids = self._get_edited_object_pks(request, prefix)
         if any(parse_id(self.opts.pk, value) is None for value in ids):
-            raise BadRequest(_("The list holds something that is no id."))
+            raise BadRequest("An edited row's id is no id")
         return super()._get_list_editable_queryset(request, prefix)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
