@@ -25,6 +25,7 @@ import operator
 import re
 import secrets
 import traceback
+import zipfile
 from zoneinfo import ZoneInfo
 
 import tablib
@@ -447,6 +448,13 @@ IMPORT_MAX_HEADER_CHARS = 10_000
 IMPORT_MAX_CELL_CHARS = 10_000
 
 
+# A spreadsheet's parts inflate about 5 to 20 times; a part that inflates more than 100 times
+# (Apache POI's limit) is a zip bomb: 46 KB of repeated shared strings held a worker for 11
+# seconds before any row was read, a few MB would hold it for many minutes.
+XLSX_MAX_INFLATION = 100
+XLSX_INFLATION_GRACE = 1_000_000  # bytes a small part may take, whatever its ratio
+
+
 def _number(value: int) -> str:
     return number_format(value, force_grouping=True)
 
@@ -572,6 +580,7 @@ class LegacyXLSX(base_formats.XLSX):
     def create_dataset(self, in_stream):
         import openpyxl
 
+        _refuse_zip_bomb(in_stream)
         workbook = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
         try:
             sheet = workbook.active
@@ -585,6 +594,28 @@ class LegacyXLSX(base_formats.XLSX):
             return tablib.Dataset(*rows, headers=list(headers))
         finally:
             workbook.close()
+
+
+def _refuse_zip_bomb(data: bytes) -> None:
+    """Refuses a spreadsheet whose parts declare a size far beyond their compressed size.
+    (zipfile never inflates a part past its declared size, so the declaration cannot lie.)"""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return  # not a zip file at all: openpyxl says so
+    for member in members:
+        if (
+            member.file_size > XLSX_INFLATION_GRACE
+            and member.file_size > member.compress_size * XLSX_MAX_INFLATION
+        ):
+            raise ImportRefused(
+                _(
+                    "The spreadsheet is compressed far more than any table of complaints "
+                    "(a part of it unpacks to %(size)s bytes). Please save it again as CSV. "
+                    "Nothing was imported."
+                )
+                % {"size": _number(member.file_size)}
+            )
 
 
 class PreviewDiff(resources.Diff):
