@@ -536,7 +536,9 @@ def _name_spans(text: str, lower: str):
         first = m.group("first").split("-")[0]
         if first not in _FIRST_NAMES or m.group("last") in _NOT_NAMES:
             continue
-        if first == "Jan" and _MONTH_BEFORE.search(text, 0, m.start()):
+        # (A few characters back only: searching the whole text before each match is
+        # quadratic.)
+        if first == "Jan" and _MONTH_BEFORE.search(text, max(0, m.start() - 20), m.start()):
             continue  # "seit Jan Ausfälle": the month
         after = (m.group("after") or "").strip()
         if after and (after in _NOT_NAMES or re.match(rf"(?i:{_SUFFIX})\b", after)):
@@ -552,7 +554,8 @@ def _name_spans(text: str, lower: str):
 
 def _ip_spans(text: str, lower: str):
     for m in IPV4.finditer(text):
-        if m.group() in _PUBLIC_RESOLVERS or _VERSION_BEFORE.search(text, 0, m.start()):
+        version = _VERSION_BEFORE.search(text, max(0, m.start() - 30), m.start())
+        if m.group() in _PUBLIC_RESOLVERS or version:
             continue
         yield m.start(), m.end(), "ip"
     for m in IPV6.finditer(lower):

@@ -192,6 +192,8 @@ def hostile_texts(length: int = 2000) -> dict[str, str]:
         "street words": "Hauptstraße " * (length // 12),
         "dashes": "1-" * (length // 2),
         "mixed": "0176/ 12.34-(at) " * (length // 17),
+        "addresses": ",1.2.3.4" * (length // 8),
+        "months": "seit Jan Jan " * (length // 13),
     }
 
 
