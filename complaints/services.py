@@ -63,17 +63,26 @@ def complaints_redact_again(*, batch_size: int = 2000, dry_run: bool = False) ->
         )
         if not batch:
             break
-        changed = []
-        for complaint in batch:
-            redacted = complaint_redacted_anew(complaint)
-            if redacted != complaint.description_redacted:
-                complaint.description_redacted = redacted
-                changed.append(complaint)
+        changed = [
+            (complaint, redacted)
+            for complaint in batch
+            if (redacted := complaint_redacted_anew(complaint)) != complaint.description_redacted
+        ]
+        written = len(changed) if dry_run else 0
         if changed and not dry_run:
             with transaction.atomic():
-                Complaint.objects.bulk_update(changed, ["description_redacted"])
+                # Each row only if its text is still the one read: a correction a moderator
+                # stored since then is kept (a bulk update would write over it).
+                written = sum(
+                    Complaint.objects.filter(
+                        pk=complaint.pk,
+                        description_redacted=complaint.description_redacted,
+                        description_redacted_by_hand=complaint.description_redacted_by_hand,
+                    ).update(description_redacted=redacted)
+                    for complaint, redacted in changed
+                )
         summary["examined"] += len(batch)
-        summary["changed"] += len(changed)
+        summary["changed"] += written
         last_pk = batch[-1].pk
     return summary
 

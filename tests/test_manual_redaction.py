@@ -11,6 +11,7 @@ import io
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
 
 from complaints.models import Complaint, Status
 from complaints.redaction import REDACTED
@@ -177,3 +178,25 @@ def test_redact_again_applies_better_rules_but_never_undoes_a_correction(db):
     )
     assert Complaint.objects.get(pk=clean.pk).description_redacted == "Kein Netz"
     assert "changed 0" in redact_again()  # idempotent
+
+
+def test_a_correction_saved_while_redact_again_runs_is_kept(db):
+    leaked = "Ruft mich an: 0176 1234 5678"
+    stale = ComplaintFactory(description=leaked, description_redacted=leaked)
+    saved = []
+
+    def moderator_saves_meanwhile(execute, sql, params, many, context):
+        # Between the command's reading of the batch and its writing, a moderator stores a
+        # correction (here on the same connection; in production on another one).
+        if sql.lstrip().upper().startswith("UPDATE") and not saved:
+            saved.append(True)
+            Complaint.objects.filter(pk=stale.pk).update(
+                description_redacted="Korrigiert von Hand", description_redacted_by_hand=True
+            )
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(moderator_saves_meanwhile):
+        assert "1 descriptions examined, changed 0" in redact_again()
+    assert saved
+    stale.refresh_from_db()
+    assert stale.description_redacted == "Korrigiert von Hand"
