@@ -148,6 +148,13 @@ PHONE_SPLIT = re.compile(
     r"(?<![\w+])0\d{2,5},?\s{1,3}(?:dann|und|danach|durchwahl|rest|nummer)\s{1,3}:?\s{0,2}"
     r"\d{1,8}(?:[\s/-]{1,3}\d{1,8}){0,5}(?!\w)"
 )
+# "Tel 12 34 56", "Festnetz: 45678": a local number of five or six digits after a phone word
+# (seven or more are PHONE's). Five digits alone may be a postal code ("Festnetz 10115 tot"):
+# they count after a colon or in groups only.
+PHONE_LABELLED = re.compile(
+    r"(?<![\w-])(?:tel\.?|telefon|handy|mobil|festnetz|rufnummer|whatsapp)(?P<colon>\s{0,2}:)?"
+    r"\s{0,2}(?P<value>\d{2,6}(?:[ /-]\d{1,6}){0,4})(?![\w])"
+)
 # Free, shared-cost and premium numbers (0800, 0180x, 0900) belong to companies: the
 # carrier's hotline is no one's personal data.
 _SERVICE_NUMBER = re.compile(r"(?:\+49\s?|0049\s?|0)(?:800|180\d?|900)\b")
@@ -173,7 +180,7 @@ _STRONG_LABEL = (
     r"|serial\s+(?:number|no\.?)|ticket\s+id"
 )
 _WEAK_LABEL = r"(?:vertrag|ticket|vorgang|auftrag|kundenkonto|konto|referenz|case|fall|sim)"
-_LOGIN_LABEL = r"(?:kundenkennwort|kennwort|passwort|password|pin|puk|pin-code|puk-code)"
+_LOGIN_LABEL = r"(?:kundenkennwort|kennwort|passwort|password|pw|pin|puk|pin-code|puk-code)"
 # "WLAN-Passwort", "Router-PIN": a compound says whose password it is.
 _LOGIN_COMPOUND = rf"(?:[a-zäöü0-9]{{2,12}}-)?{_LOGIN_LABEL}"
 # "Seriennummer vom Router: ...", "Kundennummer meines Vertrags ist ...": a few words
@@ -422,6 +429,12 @@ def _phone_spans(text: str, lower: str):
             yield m.start(), m.end(), "phone"
     for m in PHONE_SPACED.finditer(text):
         yield m.start(), m.end(), "phone"
+    for m in PHONE_LABELLED.finditer(lower):
+        value = m.group("value")
+        count = _digits(value)
+        grouped = m.group("colon") or not value.isdigit() or count == 6
+        if 5 <= count <= 6 and grouped and not _unit_follows(lower, m.end()):
+            yield m.start("value"), m.end("value"), "phone"
     split = ("dann", "vorwahl", "durchwahl", "danach", "rest")
     for m in PHONE_SPLIT.finditer(lower) if any(w in lower for w in split) else ():
         if 7 <= _digits(m.group()) <= 16 and not _unit_follows(lower, m.end()):
@@ -482,7 +495,23 @@ def _plate_spans(text: str, lower: str):
         yield m.start(), m.end(), "plate"
 
 
+# "Adresse: Lindenhof 3", "wohne Rosenhöhe 12": after such a word, capitalised words and a
+# number are an address even without a street word.
+ADDRESS_LABELLED = re.compile(
+    r"(?<!\w)(?i:adresse|anschrift|wohnhaft|wohne)\s{0,2}:?\s{1,3}"
+    r"(?P<street>[A-ZÄÖÜ][\wäöüß.-]{1,40}(?:\s[A-ZÄÖÜ][\wäöüß.-]{1,40}){0,2})"
+    r"\s(?P<number>[1-9]\d{0,3}[a-f]?)(?![\w,.]\d|\w)"
+)
+
+
 def _address_spans(text: str, lower: str):
+    if any(word in lower for word in ("adresse", "anschrift", "wohn")):
+        for m in ADDRESS_LABELLED.finditer(text):
+            first = m.group("street").split()[0]
+            if first in _NOT_PLACES_AFTER_AM or first in ("Etage", "Zimmer", "Wohnung", "Nr."):
+                continue  # "wohne Etage 3"
+            if not _unit_follows(lower, m.end()):
+                yield m.start("street"), m.end(), "address"
     for m in _near(ADDRESS, text, _ADDRESS_HINT, lower, (140, 20)):
         words = m.group().split()
         if len(words) >= 2 and words[1] in _NOT_PLACES_AFTER_AM:

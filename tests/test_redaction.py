@@ -224,6 +224,11 @@ HELD_OUT_LESSONS = [
     ("meine gmail ist kalle.b1980, da antworte ich schneller", "kalle.b1980"),
     ("Goethestraße Nr. 14, zweiter Stock", "Nr. 14"),
     ("Wohne Alt-Moabit 88, direkt an der Spree", "Moabit 88"),
+    # Found probing after the fourth set's fixes.
+    ("Tel 12 34 56, nur abends", "12 34 56"),
+    ("Festnetz: 45678", "45678"),
+    ("mein pw ist hunter2", "hunter2"),
+    ("Adresse: Lindenhof 3, bitte Techniker schicken", "Lindenhof 3"),
 ]
 
 # What the carrier needs and must get unchanged.
@@ -253,6 +258,8 @@ NETWORK_DESCRIPTIONS = [
     "Auf der B96 zwischen Oranienburg und Gransee 3 Funklöcher, Modem CBR CH7465.",
     "Netz Telekom.de, MCC 262 MNC 01, E-Mail: keine Antwort. Mail ist 2x zurückgekommen.",
     "ICE 1537 Hamburg\u2013Berlin ab Wittenberge, RE1 Magdeburg \u2013 Frankfurt (Oder).",
+    "Festnetz 10115 tot, Tel. 20 Minuten Warteschleife, Handy 5G 3600, pw vergessen.",
+    "Ich wohne im 3. Stock, wohnhaft in Köln seit 12 Jahren, wohne Etage 3.",
 ]
 
 
