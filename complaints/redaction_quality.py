@@ -390,7 +390,8 @@ def report_markdown(today: str) -> str:
         "without Herr/Frau or a greeting, and names not in the first-name list "
         "(`complaints/data/first_names.txt`) unless a cue comes before them; names typed "
         'all in lower case without a cue ("stefanie brandt");',
-        '- street addresses written without a street word or preposition ("Lindenhof 3"), '
+        '- street addresses written without a street word or preposition ("Lindenhof 3") '
+        'unless "Adresse:" or "wohne" comes before them, '
         'house numbers written out, and places described in words ("das gelbe Haus neben '
         'der Kirche");',
         "- ages, professions, family situations and other indirect identifiers "
