@@ -203,7 +203,17 @@ def load(number: int) -> Evaluation | None:
         )
         return None
     # Written by _dump into the site's own database, as Django's cache pickles into its own.
-    return pickle.loads(zlib.decompress(bytes(release.evaluation)))  # noqa: S301
+    try:
+        found = pickle.loads(zlib.decompress(bytes(release.evaluation)))  # noqa: S301
+    except Exception:
+        # Damaged bytes, or a class renamed without raising FORMAT: every public page reads
+        # this, so it shows no numbers rather than failing.
+        logger.exception("Evaluation release %s cannot be read: not shown", number)
+        return None
+    if not isinstance(found, Evaluation):
+        logger.error("Evaluation release %s cannot be read: not shown", number)
+        return None
+    return found
 
 
 def _dump(evaluation: Evaluation) -> bytes:

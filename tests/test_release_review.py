@@ -1,0 +1,167 @@
+"""An independent attacker's review of the released evaluation (issue 16, finding 8): every
+page, file and header a visitor can GET is saved before and after one moderation, and must be
+the same byte for byte (the live counter aside) until the next release."""
+
+import pickle
+import re
+import zlib
+
+import pytest
+from django.core.cache import cache
+
+from complaints import followups, services
+from complaints.models import Complaint, FollowupAnswer, Place, ProblemType, Status
+from reports import releases
+from reports.models import Release
+from reports.selectors import Cell
+
+from .factories import CampaignUpdateFactory, ComplaintFactory
+from .test_releases import DISTRICTS, world  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+# Every public address a visitor can GET that is not a private link, and the headers a
+# browser, proxy or crawler reads.
+PAGES = [
+    "/",
+    "/report/",
+    "/stats/",
+    "/stats/print/",
+    "/stats/data/",
+    "/stats/cities.html",
+    "/stats/cities.json",
+    "/stats/cities.csv",
+    "/sitemap.xml",
+    "/robots.txt",
+    "/updates/",
+    "/updates/feed/",
+    "/updates/rss/",
+    "/places/suggest/?q=Ham",
+    "/places/suggest/?q=Ottensen&city=Hamburg",
+]
+# Cities of the world, and one that has no report before the moderation (Bremen).
+CITY_SLUGS = ["berlin", "hamburg", "munchen", "koln", "bremen"]
+HEADERS = ["ETag", "Last-Modified", "Cache-Control", "Content-Length", "Expires", "Vary"]
+
+
+def city_paths(slug):
+    return [f"/stats/{slug}/", f"/stats/{slug}/districts.json", f"/stats/{slug}/districts.csv"]
+
+
+def everything(client, counter_values) -> dict:
+    """Every public response as (status, headers, body), in both languages. The live counter
+    (a campaign-wide total the issue keeps live) is masked wherever it is written."""
+    slugs = [
+        Place.objects.get(kind=Place.Kind.CITY, name=name).slug for name in [*DISTRICTS, "Bremen"]
+    ]
+    paths = [*PAGES, *(p for slug in slugs for p in city_paths(slug))]
+    counters = "|".join(str(n) for n in counter_values)
+    masked = re.compile(rf"(?<![\d.,]){counters}(?![\d.,])".encode())
+    found = {}
+    for path in paths:
+        for language in ("de", "en"):
+            cache.delete(releases.CHECK_KEY)  # whenever the schedule looks
+            response = client.get(path, HTTP_ACCEPT_LANGUAGE=language)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            body = masked.sub(b"N", body)
+            # Per request by design: the language form's CSRF token, the report form's stamp.
+            body = re.sub(rb'name="(csrfmiddlewaretoken|form_stamp)" value="[^"]*"', rb"\1", body)
+            headers = {h: response.headers.get(h) for h in HEADERS if h != "Content-Length"}
+            found[path, language] = (response.status_code, headers, body)
+    return found
+
+
+def differences(before: dict, after: dict) -> list:
+    return [key for key in before if before[key] != after[key]]
+
+
+def counter() -> int:
+    return Complaint.objects.counted().count()
+
+
+@pytest.fixture
+def moderator(organizer):
+    return organizer
+
+
+def moderate(complaint, status, moderator, capture):
+    with capture(execute=True):
+        services.complaints_moderate(
+            complaints=Complaint.objects.filter(pk=complaint.pk), status=status, moderator=moderator
+        )
+
+
+def test_one_moderation_of_any_kind_changes_no_public_byte(
+    client,
+    world,  # noqa: F811
+    moderator,
+    django_capture_on_commit_callbacks,
+):
+    # Pending reports make the live counter a number of its own (not the released total).
+    ComplaintFactory.create_batch(17, city="Köln", district="Nippes")
+    # A feed with an entry: an empty one is dated when it is read, whatever happened.
+    CampaignUpdateFactory(title="Erste Auswertung", slug="erste-auswertung", is_published=True)
+    victim = ComplaintFactory(city="Bremen", district="", problems=["sms"])
+    start = counter()
+    values = range(start - 3, start + 3)
+    before = everything(client, values)
+    assert before["/stats/bremen/", "en"][0] == 200
+
+    moderate(victim, Status.PUBLISHED, moderator, django_capture_on_commit_callbacks)
+    assert differences(before, everything(client, values)) == []
+
+    released = Complaint.objects.filter(status=Status.PUBLISHED, city="Hamburg")
+    one = released.first()
+    moderate(one, Status.REJECTED, moderator, django_capture_on_commit_callbacks)
+    assert differences(before, everything(client, values)) == []
+
+    # A moderator moves a released report to another place and changes its problems.
+    other = released.exclude(pk=one.pk).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        Complaint.objects.filter(pk=other.pk).update(
+            city_place=Place.objects.get(slug="bremen"), district_place=None
+        )
+        other.problems.set([ProblemType.objects.get(slug="sms")])
+        services.published_changed()
+    assert differences(before, everything(client, values)) == []
+
+    # Its sender answers the follow-up mail, another one deletes a released report.
+    with django_capture_on_commit_callbacks(execute=True):
+        followups.answer(Complaint.objects.get(pk=other.pk), FollowupAnswer.values[0], "")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complaint_delete(complaint=released.exclude(pk=other.pk).last())
+    assert differences(before, everything(client, values)) == []
+    assert Release.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "evaluation",
+    [
+        b"not a pickle",  # the bytes damaged (a restore gone wrong)
+        zlib.compress(b"garbage"),
+        # Of the current format by its number, but naming a class this version does not have
+        # (renamed without raising releases.FORMAT).
+        zlib.compress(pickle.dumps(Cell(1))),  # readable, but no evaluation
+        zlib.compress(pickle.dumps(Cell(1)).replace(b"\x8c\x04Cell", b"\x8c\x04Gone")),
+    ],
+)
+def test_a_release_that_cannot_be_read_is_not_shown_and_fails_no_page(
+    client,
+    world,  # noqa: F811
+    evaluation,
+    caplog,
+):
+    Release.objects.create(
+        number=2,
+        released_at=world.released_at,
+        published_count=125,
+        new_count=5,
+        format=releases.FORMAT,
+        evaluation=evaluation,
+    )
+    cache.delete(releases.CURRENT_KEY)
+    for path in ["/stats/", "/stats/hamburg/", "/stats/cities.json", "/sitemap.xml"]:
+        assert client.get(path).status_code == 200, path
+    page = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="not-released"' in page
+    assert "Evaluation release 2 cannot be read" in caplog.text
