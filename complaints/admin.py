@@ -1,3 +1,4 @@
+import hashlib
 import logging
 
 from django import forms
@@ -180,8 +181,28 @@ class CityFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _fingerprint(value: str) -> str:
+    return hashlib.sha256(text.multi_line(value or "").encode()).hexdigest()
+
+
+class ComplaintAdminForm(forms.ModelForm):
+    # The redacted text as this form showed it (a fingerprint): a text sent back as shown was
+    # not edited here, even if another moderator or redact_again changed it meanwhile; the
+    # form's stale copy must not then be stored over theirs.
+    description_redacted_shown = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=64
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            shown = _fingerprint(self.instance.description_redacted)
+            self.fields["description_redacted_shown"].initial = shown
+
+
 @admin.register(Complaint)
 class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
+    form = ComplaintAdminForm
     personal_fields = PERSONAL_LOOKUPS
     # Deleting refreshes the stats; saving does only when it changes what is published.
     refresh_on_save = False
@@ -266,6 +287,7 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
                     "since",
                     "description",
                     "description_redacted",
+                    "description_redacted_shown",
                 ]
             },
         ),
@@ -443,7 +465,12 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
         # Browsers send a text area back with CRLF line breaks: only a different text after
         # the same cleaning is an edit by a person.
         before = text.multi_line(form.initial.get("description_redacted") or "")
-        if "description_redacted" in changed and obj.description_redacted != before:
+        edited = "description_redacted" in changed and obj.description_redacted != before
+        shown = form.cleaned_data.get("description_redacted_shown")
+        if edited and shown and _fingerprint(obj.description_redacted) == shown:
+            # Sent back as the form showed it: the stored text (changed since) stays.
+            obj.description_redacted, edited = before, False
+        if edited:
             obj.description_redacted_by_hand = True
         elif changed & {"description", "email"}:
             obj.description_redacted = services.complaint_redacted_anew(obj)

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 
 from complaints.models import Complaint, Status
 from complaints.redaction import REDACTED
@@ -200,3 +201,36 @@ def test_a_correction_saved_while_redact_again_runs_is_kept(db):
     assert saved
     stale.refresh_from_db()
     assert stale.description_redacted == "Korrigiert von Hand"
+
+
+def test_a_form_opened_before_a_correction_does_not_undo_it(client, moderator):
+    complaint = ComplaintFactory(
+        description=ORIGINAL, description_redacted=ORIGINAL, problems=["no-signal"]
+    )
+    client.force_login(moderator)
+    url, stale = change_form(client, complaint)  # the first moderator opens the report
+    other = Client()
+    second = UserFactory(username="mara", is_staff=True)
+    second.groups.add(Group.objects.get(name="Moderator"))
+    other.force_login(second)
+    _, data = change_form(other, complaint)
+    post(other, url, {**data, "description_redacted": CORRECTED})  # a second one corrects it
+    post(client, url, {**stale, "moderation_note": "gesehen"})  # the first one saves a note
+    complaint.refresh_from_db()
+    assert complaint.moderation_note == "gesehen"
+    assert complaint.description_redacted == CORRECTED
+    assert complaint.description_redacted_by_hand
+
+
+def test_a_form_opened_before_redact_again_does_not_put_the_number_back(client, moderator):
+    leaked = "Ruft mich an: 0176 1234 5678"
+    complaint = ComplaintFactory(
+        description=leaked, description_redacted=leaked, problems=["no-signal"]
+    )
+    client.force_login(moderator)
+    url, stale = change_form(client, complaint)
+    assert "changed 1" in redact_again()
+    post(client, url, {**stale, "moderation_note": "gesehen"})
+    complaint.refresh_from_db()
+    assert complaint.description_redacted == f"Ruft mich an: {REDACTED}"
+    assert not complaint.description_redacted_by_hand
