@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from reports import releases
 
@@ -11,6 +11,9 @@ class Command(BaseCommand):
         "Safe from cron (the site also checks on its own, EVALUATION_RELEASE_CHECK_SECONDS)."
     )
 
+    # A command's output is in English like the other commands' (and cron's mail), whatever
+    # language the site speaks.
+    @no_translations
     def handle(self, *args, **options):
         try:
             release = releases.release_evaluation()
