@@ -165,3 +165,21 @@ def test_a_release_that_cannot_be_read_is_not_shown_and_fails_no_page(
     page = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-testid="not-released"' in page
     assert "Evaluation release 2 cannot be read" in caplog.text
+
+
+def test_the_release_button_needs_the_organizers_own_form(
+    world,  # noqa: F811
+):
+    """A page elsewhere that posts to the button in an organizer's browser (no CSRF token)
+    releases nothing; neither does a GET."""
+    from django.test import Client
+
+    from .test_releases import RELEASES, staff
+
+    ComplaintFactory.create_batch(5, city="Berlin", district="Mitte", status=Status.PUBLISHED)
+    organizer = staff("Organizer", "olga")
+    forged = Client(enforce_csrf_checks=True)
+    forged.cookies = organizer.cookies
+    assert forged.post(f"{RELEASES}release/").status_code == 403
+    assert forged.get(f"{RELEASES}release/").status_code == 405
+    assert Release.objects.count() == 1
