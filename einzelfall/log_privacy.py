@@ -50,8 +50,33 @@ _EMAIL = re.compile(r"[\w.%+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[A-Za-z]
 EMAIL_MASK = "[email]"
 
 
+# PostgreSQL's details of a refused write quote the row or the key: a report's own text (a
+# description, an address). The values go, the column names stay. Plain string search, line
+# by line: a pattern that looks for the value's end from each start is quadratic.
+_DB_DETAILS = ("Failing row contains (", "Key (")
+_DB_KEY_ENDS = (" already exists", " is not present", " conflicts with", " is still referenced")
+
+
+def _database_values(text: str) -> str:
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        start = line.find("Failing row contains (")
+        if start != -1:
+            end = start + len("Failing row contains ")
+            lines[number] = line[:end] + f"({MASK})" + ("." if line.endswith(".") else "")
+            continue
+        start = line.find("Key (")
+        equals = line.find(")=(", start) if start != -1 else -1
+        if equals != -1:
+            ends = [found for e in _DB_KEY_ENDS if (found := line.rfind(e)) > equals]
+            tail = line[min(ends) :] if ends else ("." if line.endswith(".") else "")
+            lines[number] = line[: equals + 2] + f"({MASK})" + tail
+    return "\n".join(lines)
+
+
 def mask(text: str) -> str:
-    """text without private tokens (in paths and query strings), IP and email addresses."""
+    """text without private tokens (in paths and query strings), IP and email addresses,
+    and the values a database quotes in its details."""
     if "%" in text:
         # A raw request line or query keeps its %-escapes ("/report%2Fthanks%2F<token>/"),
         # which the server decodes before it resolves the path: mask the decoded form.
@@ -60,6 +85,8 @@ def mask(text: str) -> str:
             if decoded == text:
                 break
             text = decoded
+    if any(marker in text for marker in _DB_DETAILS):
+        text = _database_values(text)
     if "@" in text:
         text = _EMAIL.sub(EMAIL_MASK, text)
     if "/report" in text.lower():
