@@ -16,6 +16,7 @@ file; `manage.py redaction_report` writes our figures to docs/redaction.md.
 
 import argparse
 import importlib.util
+import json
 import logging
 import shutil
 import subprocess
@@ -121,7 +122,10 @@ def line(name, figures, timing):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presidio", action="store_true", help="also measure Presidio")
+    parser.add_argument("--json", help="also write the figures to this file (make bench)")
+    parser.add_argument("--pg", help="ignored: the redaction needs no database")
     args = parser.parse_args()
+    figures_out = {}
     old = old_rules()
     candidates = [
         ("our rules", redaction.find_personal_data, redaction.redact),
@@ -136,7 +140,16 @@ def main():
         texts = [row["text"] for row in rows]
         for name, find, redact in candidates:
             figures = redaction_quality.evaluate(find, rows)
-            print("  " + line(name, figures, redaction_quality.timings(redact, texts)))
+            timing = redaction_quality.timings(redact, texts)
+            print("  " + line(name, figures, timing))
+            if label == "corpus" and name in ("our rules", "rules before issue 16"):
+                key = "rules" if name == "our rules" else "old"
+                figures_out[key] = {
+                    "recall": figures.recall,
+                    "clean": figures.clean_rate,
+                    "median_ms": timing["median"] * 1000,
+                    "p99_ms": timing["p99"] * 1000,
+                }
             if name.startswith("Presidio") and label == "corpus":
                 for category in sorted(figures.words):
                     print(f"      {category:<10} recall {figures.category_recall(category):6.1%}")
@@ -144,6 +157,13 @@ def main():
     for name, _, redact in candidates:
         timing = redaction_quality.timings(redact, long, rounds=3)
         print(f"2,000 characters, {name}: median {timing['median'] * 1000:.2f} ms")
+        key = {"our rules": "rules", "rules before issue 16": "old"}.get(name)
+        if key:
+            figures_out[key]["long_median_ms"] = timing["median"] * 1000
+    if args.json:
+        rules, old = figures_out["rules"], figures_out["old"]
+        figures_out["long_ratio"] = rules["long_median_ms"] / old["long_median_ms"]
+        Path(args.json).write_text(json.dumps(figures_out))
 
 
 if __name__ == "__main__":

@@ -337,6 +337,31 @@ BENCHES = [
         ],
         "",
     ),
+    Bench(
+        "redaction",
+        "redaction.py",
+        [],
+        [],
+        3,
+        "Redaction of personal data in descriptions (issue 16)",
+        "The labelled corpus of `tests/redaction_corpus/corpus.jsonl` (369 German texts), each "
+        "text redacted five times (the best counts), and descriptions of the form's maximum "
+        "length (2,000 characters of corpus texts, dense with personal data). Baseline: the "
+        "rules before issue 16, on the same texts in the same run. Recall and precision per "
+        "category: [redaction.md](redaction.md) (`manage.py redaction_report`).",
+        [
+            Figure(
+                "personal-data words removed", "rules.recall", "", "at least 98%", at_least(0.98), 3
+            ),
+            Figure("clean texts unchanged", "rules.clean", "", "at least 98%", at_least(0.98), 3),
+            Figure("per description, median", "rules.median_ms", "ms", "under 2 ms", below(2), 3),
+            Figure("per description, p99", "rules.p99_ms", "ms", digits=3),
+            Figure("2,000 characters, median", "rules.long_median_ms", "ms", digits=2),
+            Figure("baseline: old rules, per description", "old.median_ms", "ms", digits=3),
+            Figure("baseline: old rules, 2,000 characters", "old.long_median_ms", "ms", digits=2),
+            Figure("2,000 characters / old rules", "long_ratio", "x", digits=2),
+        ],
+    ),
 ]
 
 
