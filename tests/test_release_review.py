@@ -2,17 +2,22 @@
 page, file and header a visitor can GET is saved before and after one moderation, and must be
 the same byte for byte (the live counter aside) until the next release."""
 
+import os
 import pickle
 import re
+import subprocess
+import sys
+import time
 import zlib
 
 import pytest
 from django.core.cache import cache
+from django.db import connection, transaction
 
 from complaints import followups, services
 from complaints.models import Complaint, FollowupAnswer, Place, ProblemType, Status
 from reports import releases
-from reports.models import Release
+from reports.models import Release, ReleasedComplaint
 from reports.selectors import Cell
 
 from .factories import CampaignUpdateFactory, ComplaintFactory
@@ -183,3 +188,54 @@ def test_the_release_button_needs_the_organizers_own_form(
     assert forged.post(f"{RELEASES}release/").status_code == 403
     assert forged.get(f"{RELEASES}release/").status_code == 405
     assert Release.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two processes share PostgreSQL")
+def test_two_processes_releasing_at_once_make_one_release(migrated_data):
+    """Two cron jobs (or a cron job and a page's schedule) on machines with caches of their
+    own release at the same moment: one release, the other says to try again, no traceback."""
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}",
+        "CACHE_URL": "locmemcache://",  # a cache of its own: the cache's lock cannot help
+        "EVALUATION_RELEASE_CHECK_SECONDS": "0",
+        "DEBUG": "true",
+    }
+    for made in range(1, 4):
+        ComplaintFactory.create_batch(
+            5, city="Nirgendwo", district="", city_place_id=None, status=Status.PUBLISHED
+        )
+        command = [sys.executable, "manage.py", "release_evaluation"]
+        # Both are held at their first look at the released reports until both wait there,
+        # so that they count, number and write their releases at the same moment.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"LOCK TABLE {ReleasedComplaint._meta.db_table} IN ACCESS EXCLUSIVE MODE"
+            )
+            processes = [
+                subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(2)
+            ]
+            deadline = time.monotonic() + 120
+            while waiting(cursor) < 2:
+                assert time.monotonic() < deadline, "the commands never reached the database"
+                time.sleep(0.2)
+        outputs = [process.communicate(timeout=180) for process in processes]
+        for _out, err in outputs:
+            assert b"Traceback" not in err, err.decode()
+        # One released, the other was told to try again (a CommandError: exit status 1).
+        assert sorted(p.returncode for p in processes) == [0, 1], outputs
+        assert Release.objects.count() == made, outputs
+        assert Release.objects.get(number=made).new_count == 5
+
+
+def waiting(cursor) -> int:
+    # Within a transaction the activity view is read once, unless its snapshot is dropped.
+    cursor.execute("SELECT pg_stat_clear_snapshot()")
+    cursor.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    return cursor.fetchone()[0]
