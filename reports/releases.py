@@ -1,10 +1,15 @@
 """Releases of the public evaluation: every public number comes from the latest release.
 
-A release freezes the evaluation (reports/selectors.py build) as it was when released. A new
-release is made only when at least REPORTS_MIN_COUNT reports have been published since the
-last one (first release: REPORTS_MIN_COUNT published reports), so that comparing two releases
-never shows what a single report added: any difference mixes several reports. Between two
-releases the public pages stay exactly as released, whatever moderation does.
+A release freezes the evaluation (reports/selectors.py build) as it was when released. The
+evaluation counts released reports only, and a report is released together with at least
+REPORTS_MIN_COUNT - 1 others of its own city; the reports of small places (cities that stay
+below REPORTS_MIN_COUNT, all of whose numbers are hidden, and places matched to no city) are
+released as one group of at least as many. So comparing two releases never shows what a
+single report added, not even to someone who knows the city of the report he follows: every
+shown difference within a city, and what the campaign's totals add beyond the shown cities,
+mixes several reports. A city about to be shown for the first time waits for as many new
+reports of its own. Between two releases the public pages stay exactly as released, whatever
+moderation does.
 
 Releases are made on a schedule (evaluation() checks at most every
 EVALUATION_RELEASE_CHECK_SECONDS, so the site needs no cron; manage.py release_evaluation for
@@ -22,7 +27,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -30,7 +35,7 @@ from django.utils.translation import ngettext
 from complaints.models import Complaint, Status
 
 from .models import Release, ReleasedComplaint
-from .selectors import Evaluation, _build_evaluation
+from .selectors import Evaluation, released_evaluation
 
 logger = logging.getLogger(__name__)
 
@@ -50,21 +55,42 @@ BUSY = _("Another release is being made at this moment. Try again in a minute.")
 
 @dataclass(frozen=True)
 class Batch:
-    """The reports published since the last release, against the number a release needs."""
+    """The reports published since the last release, against the number a release needs:
+    new, all of them; ready, those the next release would take (see _releasable); most, the
+    most new ones of one city or of the small places together."""
 
     new: int
     needed: int
+    ready: int = 0
+    most: int = 0
+    groups: tuple = ()  # the cities to release (None: the small places' group)
 
     @property
     def big_enough(self) -> bool:
-        return self.new >= self.needed
+        return self.ready >= self.needed
 
     def message(self) -> str:
+        if self.big_enough:
+            return ngettext(
+                "%(ready)s new published report ready for release (of %(new)s since the last "
+                "release).",
+                "%(ready)s new published reports ready for release (of %(new)s since the last "
+                "release).",
+                self.ready,
+            ) % {"ready": self.ready, "new": self.new}
         return ngettext(
-            "%(new)s new published report since the last release, %(needed)s needed.",
-            "%(new)s new published reports since the last release, %(needed)s needed.",
+            "%(new)s new published report since the last release; a release needs "
+            "%(needed)s new ones in one city, or in the small places together (most so far: "
+            "%(most)s).",
+            "%(new)s new published reports since the last release; a release needs "
+            "%(needed)s new ones in one city, or in the small places together (most so far: "
+            "%(most)s).",
             self.new,
-        ) % {"new": self.new, "needed": self.needed}
+        ) % {"new": self.new, "needed": self.needed, "most": self.most}
+
+
+def _released_ids():
+    return ReleasedComplaint.objects.values("complaint_id")
 
 
 def _unreleased():
@@ -73,8 +99,34 @@ def _unreleased():
     return Complaint.objects.filter(status=Status.PUBLISHED).exclude(Exists(released))
 
 
-def batch() -> Batch:
-    return Batch(new=_unreleased().count(), needed=settings.REPORTS_MIN_COUNT)
+def _by_city(queryset) -> dict[int | None, int]:
+    rows = queryset.values_list("city_place_id").annotate(n=Count("id")).order_by()
+    return dict(rows)
+
+
+def batch(needed: int | None = None) -> Batch:
+    """What the next release would take. A city's new reports go when there are at least
+    `needed` of them. Those of a city that stays below `needed` with them (so all its numbers
+    stay hidden) and of places matched to no city go together, when they are at least
+    `needed`. A city that would be shown for the first time waits for `needed` new ones."""
+    needed = settings.REPORTS_MIN_COUNT if needed is None else needed
+    new = _by_city(_unreleased())
+    shown = _by_city(Complaint.objects.filter(status=Status.PUBLISHED, pk__in=_released_ids()))
+    cities = [city for city, n in new.items() if city is not None and n >= needed]
+    small = [
+        city
+        for city, n in new.items()
+        if city is None or (n < needed and shown.get(city, 0) + n < needed)
+    ]
+    small_count = sum(new[city] for city in small)
+    groups = tuple(cities) + (tuple(small) if small_count >= needed else ())
+    return Batch(
+        new=sum(new.values()),
+        needed=needed,
+        ready=sum(new[city] for city in groups),
+        most=max([small_count, *(n for city, n in new.items() if city is not None)], default=0),
+        groups=groups,
+    )
 
 
 def release_evaluation(*, by: AbstractBaseUser | None = None, minimum: int | None = None):
@@ -85,7 +137,7 @@ def release_evaluation(*, by: AbstractBaseUser | None = None, minimum: int | Non
     no command, page or admin action passes it."""
     needed = settings.REPORTS_MIN_COUNT if minimum is None else minimum
     # The usual answer, from one query without a transaction; counted again in the release's.
-    found = Batch(new=_unreleased().count(), needed=needed)
+    found = batch(needed)
     if not found.big_enough:
         raise ValidationError(found.message(), code="batch_too_small")
     if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
@@ -120,7 +172,7 @@ def _release(by, needed: int) -> Release:
         if connection.vendor == "postgresql" and not outer:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        found = Batch(new=_unreleased().count(), needed=needed)
+        found = batch(needed)
         if not found.big_enough:
             raise ValidationError(found.message(), code="batch_too_small")
         last = Release.objects.order_by("-number").values_list("number", flat=True).first()
@@ -134,8 +186,8 @@ def _release(by, needed: int) -> Release:
             format=FORMAT,
             evaluation=b"",
         )
-        release.new_count = _mark_released(release)
-        evaluation = _build_evaluation()
+        release.new_count = _mark_released(release, list(found.groups))
+        evaluation = released_evaluation()
         evaluation.generated_at = now
         evaluation.release_number = release.number
         evaluation.released_at = now
@@ -146,19 +198,26 @@ def _release(by, needed: int) -> Release:
     return release
 
 
-def _mark_released(release: Release) -> int:
-    """Lists every published report not yet in a release as in this one; one statement, so
-    a million reports never pass through Python."""
+def _mark_released(release: Release, cities: list[int | None]) -> int:
+    """Lists every published report of these cities (None: of no city) not yet in a release
+    as in this one; one statement, so a million reports never pass through Python."""
     quote = connection.ops.quote_name
     released = quote(ReleasedComplaint._meta.db_table)
     complaints = quote(Complaint._meta.db_table)
-    # Only the tables' own names are put in the text; the values are parameters.
+    city = quote(Complaint._meta.get_field("city_place").column)
+    ids = [pk for pk in cities if pk is not None]
+    where = []
+    if ids:
+        where.append(f"c.{city} IN ({', '.join(['%s'] * len(ids))})")
+    if None in cities:
+        where.append(f"c.{city} IS NULL")
+    # Only the tables' and column's own names are put in the text; the values are parameters.
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {released} (complaint_id, release_id) "  # noqa: S608
-            f"SELECT c.id, %s FROM {complaints} c WHERE c.status = %s AND NOT EXISTS "
-            f"(SELECT 1 FROM {released} r WHERE r.complaint_id = c.id)",
-            [release.pk, Status.PUBLISHED.value],
+            f"SELECT c.id, %s FROM {complaints} c WHERE c.status = %s AND ({' OR '.join(where)})"
+            f" AND NOT EXISTS (SELECT 1 FROM {released} r WHERE r.complaint_id = c.id)",
+            [release.pk, Status.PUBLISHED.value, *ids],
         )
         return cursor.rowcount
 

@@ -6,6 +6,7 @@ category). The public reads evaluation(): the latest release of it (reports/rele
 the live data, so that no comparison of two moments singles out one report.
 """
 
+import contextvars
 import dataclasses
 import datetime
 from collections import defaultdict
@@ -31,6 +32,7 @@ from complaints.models import (
 )
 from complaints.services import STATUSES_CACHE_KEY
 
+from .models import ReleasedComplaint
 from .suppression import suppress_group
 from .tables import protect_table
 
@@ -50,8 +52,27 @@ def _tz():
     return ZoneInfo(settings.TIME_ZONE)
 
 
+# Set while a release is made (released_evaluation): then only the reports of that release
+# and of the ones before count; a report published since waits until it is released with
+# enough others of its city (reports/releases.py). build_evaluation() alone counts every
+# published report.
+_released_only = contextvars.ContextVar("released_only", default=False)
+
+
 def _published():
-    return Complaint.objects.filter(status=Status.PUBLISHED)
+    queryset = Complaint.objects.filter(status=Status.PUBLISHED)
+    if _released_only.get():
+        queryset = queryset.filter(pk__in=ReleasedComplaint.objects.values("complaint_id"))
+    return queryset
+
+
+def released_evaluation() -> "Evaluation":
+    """The evaluation of the released reports (inside the release's own transaction)."""
+    token = _released_only.set(True)
+    try:
+        return _build_evaluation()
+    finally:
+        _released_only.reset(token)
 
 
 # -- the GROUP BY queries -------------------------------------------------------------------
@@ -64,7 +85,7 @@ def count_total() -> int:
 def count_by_problem() -> dict[int, int]:
     through = Complaint.problems.through
     rows = (
-        through.objects.filter(complaint__status=Status.PUBLISHED)
+        through.objects.filter(complaint__in=_published())
         .values_list("problemtype_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -116,7 +137,7 @@ def count_by_city_and_district() -> dict[tuple[int, int | None], int]:
 def count_by_city_and_problem() -> dict[tuple[int | None, int], int]:
     through = Complaint.problems.through
     rows = (
-        through.objects.filter(complaint__status=Status.PUBLISHED)
+        through.objects.filter(complaint__in=_published())
         .values_list("complaint__city_place", "problemtype_id")
         .annotate(n=Count("id"))
         .order_by()

@@ -11,6 +11,7 @@ import datetime
 import io
 import json
 import re
+from collections import Counter
 
 import pytest
 from django.contrib.auth.models import Group
@@ -59,7 +60,7 @@ def world():
                     technology=TECHNOLOGIES[i % 3],
                     submitted_at=weeks_ago(1 + (i // 4) % 3),
                 )
-    return release()
+    return release(None)
 
 
 @pytest.fixture
@@ -84,6 +85,16 @@ def publish(complaint, moderator, django_capture_on_commit_callbacks):
             status=Status.PUBLISHED,
             moderator=moderator,
         )
+
+
+def waiting(new: int, most: int | None = None) -> str:
+    """What the command and the admin say while no city has K new reports."""
+    plural = "s" if new != 1 else ""
+    return (
+        f"{new} new published report{plural} since the last release; a release needs 5 new "
+        f"ones in one city, or in the small places together (most so far: "
+        f"{new if most is None else most})."
+    )
 
 
 def snapshot(client) -> dict:
@@ -151,7 +162,7 @@ def test_nothing_is_public_before_the_first_release(client, django_capture_on_co
     assert "of them checked and published" not in printed
     out = io.StringIO()
     call_command("release_evaluation", stdout=out)
-    assert "4 new published reports since the last release, 5 needed. No release." in out.getvalue()
+    assert waiting(4) + " No release." in out.getvalue()
     assert not Release.objects.exists()
     # The live counter on the landing page counts them already.
     assert 'data-testid="counter">4<' in client.get("/").content.decode()
@@ -225,58 +236,114 @@ def test_one_moderation_changes_nothing_public_until_the_next_release(
     assert releases.batch().new == 1 and Release.objects.count() == 1
     with pytest.raises(ValidationError) as refused:
         releases.release_evaluation()
-    assert (
-        refused.value.messages == ["1 new published report since the last release, 5 needed."]
-        or refused.value.code == "batch_too_small"
-    )
+    assert refused.value.messages == [waiting(1)] or refused.value.code == "batch_too_small"
     # The live counter follows at once: 120 + 1 published - 1 rejected - 1 deleted.
     assert 'data-testid="counter">119<' in client.get("/").content.decode()
+
+
+def within(city: str, before: dict, after: dict) -> dict[str, set]:
+    """The candidates of an attacker who knows the city of the report he follows: every
+    district and category of that city whose cell changed or is hidden in either snapshot."""
+    candidates = {"district": set(), **{table: set() for table in MIX_TABLES}}
+    for key, value in after.items():
+        if key[0] in candidates and key[1] == city:
+            old = before.get(key)
+            if old != value or hidden(old) or hidden(value):
+                candidates[key[0]].add(key[2])
+    return candidates
 
 
 def test_two_consecutive_releases_do_not_pin_one_report(
     client, world, iris, django_capture_on_commit_callbacks
 ):
     """Part 2 of the attack: the victim's report is published between two releases; the
-    attacker compares every public cell of the two and tries to pin its place and categories.
-    The next release needs K new reports, so the difference mixes the victim's with K - 1
-    others and every attribute keeps several candidates."""
+    attacker compares every public cell of the two and tries to pin its place and categories,
+    knowing its city or not. A report is released only with at least K - 1 others of its own
+    city, so every difference within a city mixes the victim's with several others."""
     before = snapshot(client)
     victim = pending("Hamburg", "Ottensen", "sms", "2g", 0)
     publish(victim, iris, django_capture_on_commit_callbacks)
-    others = [
+    # New reports elsewhere, even K of them in all: no city has K new, nothing is released.
+    elsewhere = [
         pending("Berlin", "Mitte", "no-data", "4g", 1),
         pending("München", "Sendling", "dropped-calls", "5g", 2),
         pending("Köln", "Nippes", "no-signal", "3g", 1),
-    ]
-    for other in others:
-        publish(other, iris, django_capture_on_commit_callbacks)
-        # K - 1 new reports or fewer: every page stays as it was.
-        cache.delete(releases.CHECK_KEY)
-        assert snapshot(client) == before
-    publish(
         pending("Berlin", "Kreuzberg", "slow-data", "2g", 0),
-        iris,
-        django_capture_on_commit_callbacks,
-    )
-    cache.delete(releases.CHECK_KEY)  # the schedule looks again: 5 new, released
+    ]
+    for other in elsewhere:
+        publish(other, iris, django_capture_on_commit_callbacks)
+        cache.delete(releases.CHECK_KEY)  # the schedule looks each time
+        assert snapshot(client) == before
+    assert releases.batch().new == 5 and not releases.batch().big_enough
+    # Four more in Hamburg: its five new reports are released together, the others wait.
+    hamburg = [
+        pending("Hamburg", "Altona", "no-data", "4g", 1),
+        pending("Hamburg", "Eimsbüttel", "slow-data", "5g", 2),
+        pending("Hamburg", "Ottensen", "dropped-calls", "4g", 1),
+        pending("Hamburg", "Altona", "sms", "3g", 0),
+    ]
+    for other in hamburg:
+        publish(other, iris, django_capture_on_commit_callbacks)
+    cache.delete(releases.CHECK_KEY)
     after = snapshot(client)
     second = Release.objects.get(number=2)
     assert second.new_count == 5 and second.published_count == 125
+    assert releases.batch().new == 4  # Berlin, München and Köln still wait
 
-    # Every difference between the releases is made of at least K reports.
+    # Every difference between the releases is made of at least K reports of one city.
     assert after[("total",)] - before[("total",)] == second.new_count >= 5
-    candidates = infer(before, after)
-    figures = {attribute: len(found) for attribute, found in candidates.items()}
-    print("candidates per attribute:", figures)  # reported with -s
-    # The attacker's candidates hold the truth (the inference is sound) ...
-    assert "hamburg" in candidates["city"] and "Ottensen" in candidates["district"]
-    assert "SMS delayed or not delivered" in candidates["problems"] or any(
-        "SMS" in label for label in candidates["problems"]
-    )
-    assert "2G" in " ".join(candidates["technologies"])
-    # ... but never only the truth: no attribute of the victim's report is pinned.
-    assert all(count >= 2 for count in figures.values()), figures
-    assert figures["city"] >= 3
+    changed = [key for key in after if key[0] == "city" and before.get(key) != after[key]]
+    assert changed == [("city", "hamburg")]
+    assert after[("city", "hamburg")] - before[("city", "hamburg")] >= 5
+
+    # An attacker who does not know the city, and one who does: the candidates hold the
+    # truth (the inference is sound), but never only the truth. (Who knows that the report
+    # is in this release learns its city, the only one that changed; reports of other cities
+    # may wait, so a release does not say that a given report is in it.)
+    for knows, candidates in [
+        ("nothing", infer(before, after)),
+        ("the city", within("hamburg", before, after)),
+    ]:
+        figures = {attribute: len(found) for attribute, found in candidates.items()}
+        print(f"knowing {knows}, candidates per attribute:", figures)  # reported with -s
+        assert "Ottensen" in candidates["district"]
+        assert any("SMS" in label for label in candidates["problems"])
+        assert "2G" in " ".join(candidates["technologies"])
+        pinned = {a: n for a, n in figures.items() if a != "city" and n < 2}
+        assert not pinned, (knows, figures)
+
+
+def test_small_places_go_together_and_a_city_about_to_be_shown_waits_for_its_own(
+    client, world, iris, django_capture_on_commit_callbacks
+):
+    """Reports of cities whose numbers all stay hidden (fewer than K) go out together, at
+    least K of them: what the campaign's totals add beyond the shown cities mixes them. A
+    city that the next release would show for the first time waits for K new ones of its
+    own: its first numbers must not be the old hidden ones plus one report."""
+
+    def rows():
+        return {r["slug"]: r for r in client.get("/stats/cities.json").json()["cities"]}
+
+    small = ["Jena", "Erfurt", "Weimar", "Gera"]
+    for city in small:
+        publish(pending(city, "", "sms", "2g", 0), iris, django_capture_on_commit_callbacks)
+    assert not releases.batch().big_enough  # 4 in small places
+    publish(pending("Nirgendwo", "", "no-data", "4g", 0), iris, django_capture_on_commit_callbacks)
+    made = releases.release_evaluation()
+    assert made.new_count == 5
+    shown = rows()
+    assert all(shown[slug]["suppressed"] for slug in ["jena", "erfurt", "weimar", "gera"])
+    assert shown["hamburg"]["complaints"] == 36  # the shown cities as they were
+
+    # Jena has 1; four more would show it (5) from one report's worth of change: they wait.
+    for _ in range(4):
+        publish(pending("Jena", "", "no-signal", "5g", 1), iris, django_capture_on_commit_callbacks)
+    found = releases.batch()
+    assert (found.new, found.ready, found.big_enough) == (4, 0, False)
+    publish(pending("Jena", "", "no-data", "3g", 2), iris, django_capture_on_commit_callbacks)
+    made = releases.release_evaluation()
+    assert (made.new_count, made.published_count) == (5, 130)
+    assert client.get("/stats/cities.json").json()["total"] == 130
 
 
 def test_a_report_published_again_is_not_new(
@@ -323,7 +390,7 @@ def test_the_next_release_shows_what_moderation_changed(
             iris,
             django_capture_on_commit_callbacks,
         )
-    release()
+    release(None)
     hamburg = next(
         r for r in client.get("/stats/cities.json").json()["cities"] if r["slug"] == "hamburg"
     )
@@ -344,7 +411,7 @@ def test_release_command_releases_when_the_batch_is_big_enough(
     assert out.getvalue() == "Release 2: 125 published reports, 5 of them new.\n"
     out = io.StringIO()
     call_command("release_evaluation", stdout=out)
-    assert "0 new published reports since the last release, 5 needed. No release." in out.getvalue()
+    assert waiting(0) + " No release." in out.getvalue()
     assert json.loads(client.get("/stats/cities.json").content)["release"] == 2
 
 
@@ -367,12 +434,12 @@ def test_organizer_sees_the_releases_and_a_disabled_button_while_the_batch_is_sm
     page = organizer.get(RELEASES, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "3 new published reports since the last release, 5 needed." in html
+    assert waiting(3) in html
     assert re.search(r'<input type="submit" id="release-now"[^>]* disabled', html)
     assert ">120<" in html  # the first release's published reports
     # Pressing it anyway (a stale page) releases nothing and says why.
     answer = organizer.post(f"{RELEASES}release/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
-    assert "3 new published reports since the last release, 5 needed." in answer.content.decode()
+    assert waiting(3) in answer.content.decode()
     assert Release.objects.count() == 1
 
 
@@ -410,9 +477,17 @@ def test_the_demo_data_is_released_at_once(client, settings):
     settings.EVALUATION_RELEASE_CHECK_SECONDS = 0
     out = io.StringIO()
     call_command("seed_demo", "--count", "200", "--seed", "3", stdout=out, stderr=io.StringIO())
-    published = Complaint.objects.filter(status=Status.PUBLISHED).count()
-    assert f"Evaluation released ({published:,} published reports)." in out.getvalue()
-    assert client.get("/stats/cities.json").json()["total"] == published
+    by_city = Counter(
+        Complaint.objects.filter(status=Status.PUBLISHED).values_list("city_place", flat=True)
+    )
+    # (A first release: the cities with at least K, and the small places together when they
+    # are at least K.)
+    big = sum(n for n in by_city.values() if n >= 5)
+    small = sum(n for n in by_city.values() if n < 5)
+    released = big + (small if small >= 5 else 0)
+    assert 0 < big < released
+    assert f"Evaluation released ({released:,} published reports)." in out.getvalue()
+    assert client.get("/stats/cities.json").json()["total"] == released
 
 
 def test_a_release_speaks_the_language_of_the_page_that_shows_it(client, world):
@@ -422,7 +497,7 @@ def test_a_release_speaks_the_language_of_the_page_that_shows_it(client, world):
     PlaceStatus.objects.create(place=hamburg, status="expansion-planned", date=timezone.localdate())
     ComplaintFactory.create_batch(5, city="Hamburg", district="Altona", status=Status.PUBLISHED)
     with translation.override("en"):  # released while an English page was being served
-        release()
+        release(None)
     html = client.get("/stats/").content.decode()
     # The trend before and since the status, from the release: in the page's German.
     assert "Hamburg: Ausbau geplant" in html and "Expansion planned" not in html
@@ -440,10 +515,11 @@ def test_the_release_list_costs_a_fixed_number_of_queries(world, django_assert_n
             format=releases.FORMAT,
             evaluation=b"",
         )
-    # The session, the user, the user's and the groups' permissions, the batch (one count),
+    # The session, the user, the user's and the groups' permissions, the batch (new and
+    # released reports per city),
     # the releases counted (shown and in all), the rows with who released them, and the date
     # hierarchy (its range and its days): the same for 1 or 11 releases.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert organizer.get(RELEASES).status_code == 200
 
 
