@@ -16,12 +16,10 @@ from .test_formula_injection import (
     carrier_files,
     libreoffice,
     lines,
-    read_pandas,
+    problems_in_every_tool,
     read_plain,
-    read_xlsx,
     soffice,
     storable,
-    wrong_cells,
 )
 
 pytestmark = pytest.mark.django_db
@@ -95,28 +93,9 @@ def hostile_places():
 def test_more_hostile_cells_stay_text_in_every_file_and_tool(
     organizer_client, hostile_places, tmp_path
 ):
-    files = carrier_files(organizer_client)
-    readings = {}
-    for name, content in files.items():
-        rows = read_plain(name, content)
-        assert len(rows) > 1, name
-        formulas = read_xlsx(content)[1] if name.endswith(".xlsx") else []
-        readings[name, "openpyxl, csv or json"] = (formulas, wrong_cells(rows, hostile_places))
-        readings[name, "pandas"] = ([], wrong_cells(read_pandas(name, content), hostile_places))
-    program = soffice()
-    spreadsheets = {n: c for n, c in files.items() if not n.endswith(".json")}
-    opened = libreoffice(program, spreadsheets, tmp_path) if program else {}
-    for name, (rows, formulas) in opened.items():
-        plain = read_plain(name, files[name])
-        assert len(rows) == len(plain), name
-        rows = [[key[0], *row[1:]] for key, row in zip(plain, rows, strict=True)]
-        readings[name, "LibreOffice"] = (formulas, wrong_cells(rows, hostile_places))
-    problems = [
-        f"{name} in {tool}: {len(formulas)} formula cells {sorted(set(map(repr, formulas)))[:6]},"
-        f" {len(wrong)} cells not the text {wrong[:6]}"
-        for (name, tool), (formulas, wrong) in readings.items()
-        if formulas or wrong
-    ]
+    problems, program = problems_in_every_tool(
+        carrier_files(organizer_client), hostile_places, tmp_path
+    )
     assert not problems, "\n".join(problems)
     if not program:
         pytest.skip(LIBREOFFICE_MISSING)
