@@ -8,23 +8,16 @@ may keep them. The rule is the one every other log line goes through (log_privac
 
 from gunicorn.glogging import Logger
 
-from .log_privacy import MaskPrivateData, mask
-
-redact = mask  # (the name this module's rule had first)
+from .log_privacy import MaskPrivateData
 
 
 class PrivateLinksLogger(Logger):
     def setup(self, cfg):
-        # Run again on a reload (HUP), which makes the handlers anew.
+        # The filter masks each whole line (the access log's path, request line, query and
+        # referer included) before it is written. Run again on a reload (HUP), which makes
+        # the handlers anew.
         super().setup(cfg)
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
                 if not any(isinstance(f, MaskPrivateData) for f in handler.filters):
                     handler.addFilter(MaskPrivateData())
-
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("U", "r", "q", "f"):  # path, request line, query, referer
-            if isinstance(atoms.get(key), str):
-                atoms[key] = mask(atoms[key])
-        return atoms

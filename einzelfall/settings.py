@@ -206,8 +206,8 @@ PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="2026-11-01")
 
 REPORTS_MIN_COUNT = env.int("REPORTS_MIN_COUNT", default=5)
 # The public evaluation is released in batches of at least REPORTS_MIN_COUNT newly published
-# reports (reports/releases.py); pages check at most this often whether one is due (0: only
-# manage.py release_evaluation, e.g. from cron, releases).
+# reports of one city, or of small places together (reports/releases.py); pages check at most
+# this often whether one is due (0: only manage.py release_evaluation, e.g. from cron).
 EVALUATION_RELEASE_CHECK_SECONDS = env.int("EVALUATION_RELEASE_CHECK_SECONDS", default=3600)
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=180)
