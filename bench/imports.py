@@ -84,9 +84,9 @@ def main():
     django.setup()
     from django.utils import timezone
 
-    from complaints import matching
-    from complaints.imports import LegacyComplaintResource, LegacyCSV
+    from complaints.carrier.imports import LegacyComplaintResource, LegacyCSV
     from complaints.models import Complaint
+    from complaints.places import matching
 
     content = legacy_csv(args.rows)
     matching.match("Hamburg", "", "")  # build the place index (once per process, not per file)

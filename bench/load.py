@@ -593,7 +593,7 @@ def main():
         import django
 
         django.setup()
-        from complaints import abuse
+        from complaints.intake import abuse
 
         def stamp():
             return abuse.form_stamp(shown_before=10)

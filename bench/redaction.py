@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from complaints import redaction, redaction_quality  # noqa: E402
+from complaints.privacy import quality as redaction_quality  # noqa: E402
+from complaints.privacy import redaction  # noqa: E402
 
 FILES = {"corpus": redaction_quality.CORPUS, **redaction_quality.HELDOUTS}
 # German words that raise Presidio's score for a nearby match (its context enhancement).
@@ -44,7 +45,7 @@ CONTEXT = {
 def old_rules():
     """redact() as it was before issue 16 (from git), writing MARKER for what it removes."""
     source = subprocess.run(
-        [shutil.which("git") or "git", "show", "27d3e3f:complaints/redaction.py"],
+        [shutil.which("git") or "git", "show", "27d3e3f:complaints/privacy/redaction.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,

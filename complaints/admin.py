@@ -5,7 +5,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -16,18 +15,19 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 from import_export.admin import ImportMixin
 
-from . import services, text
-from .admin_exports import downloads_view
-from .admin_hardening import PERSONAL_PERMISSION, HardenedAdmin, parse_id
-from .admin_mixins import RefreshAfterCommit
-from .imports import (
+from complaints import caches, services, text
+from complaints.backoffice.hardening import PERSONAL_PERMISSION, HardenedAdmin, parse_id
+from complaints.backoffice.mixins import RefreshAfterCommit
+from complaints.carrier.admin import downloads_view
+from complaints.carrier.imports import (
     ImportRefused,
     LegacyComplaintResource,
     LegacyCSV,
     LegacyXLSX,
     ShortCacheStorage,
 )
-from .models import Complaint, Place, ProblemType, Status
+from complaints.models import Complaint, Place, ProblemType, Status
+from einzelfall import cache_keys
 
 # Personal data: only users with complaints.view_personal_data (organizers) see these fields,
 # search them or filter by them. Moderators moderate without them, with the redacted
@@ -48,7 +48,6 @@ logger = logging.getLogger(__name__)
 CITY_FILTER_SIZE = 25
 # The city list is a GROUP BY over the whole table: cached so that paging through the queue of
 # a million complaints does not repeat it on every click.
-CITY_FILTER_CACHE_KEY = "admin:complaints:city-filter"
 CITY_FILTER_CACHE_SECONDS = 300
 
 MODERATION_MESSAGES = {
@@ -155,7 +154,7 @@ class CityFilter(admin.SimpleListFilter):
     UNMATCHED = "unmatched"
 
     def lookups(self, request, model_admin):
-        rows = cache.get(CITY_FILTER_CACHE_KEY)
+        rows = cache.get(cache_keys.ADMIN_CITY_FILTER)
         if rows is None:
             rows = list(
                 Complaint.objects.filter(city_place__isnull=False)
@@ -163,7 +162,7 @@ class CityFilter(admin.SimpleListFilter):
                 .annotate(n=Count("id"))
                 .order_by("-n", "city_place__name")[:CITY_FILTER_SIZE]
             )
-            cache.set(CITY_FILTER_CACHE_KEY, rows, CITY_FILTER_CACHE_SECONDS)
+            cache.set(cache_keys.ADMIN_CITY_FILTER, rows, CITY_FILTER_CACHE_SECONDS)
         return [
             (self.UNMATCHED, _("not matched to a known place")),
             *((str(pk), f"{name} ({n})") for pk, name, n in rows),
@@ -206,7 +205,7 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
     personal_fields = PERSONAL_LOOKUPS
     # Deleting refreshes the stats; saving does only when it changes what is published.
     refresh_on_save = False
-    # Legacy data: an import with a dry-run preview, all or nothing (complaints/imports.py).
+    # Legacy data: an import with a dry-run preview, all or nothing (complaints/carrier/imports.py).
     resource_classes = [LegacyComplaintResource]
     import_template_name = "admin/complaints/complaint/import.html"
     import_formats = [LegacyCSV, LegacyXLSX]
@@ -478,7 +477,7 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
             services.complaint_record_moderation(complaint=obj, moderator=request.user)
         elif obj.status == Status.PUBLISHED and form.changed_data:
             # A published report's place, problems or technology changed: so do the stats.
-            transaction.on_commit(services.published_changed, robust=True)
+            caches.after_commit(caches.published_changed)
         super().save_model(request, obj, form, change)
 
     def _moderate(self, request, queryset, status):
@@ -510,8 +509,9 @@ class ProblemTypeAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        transaction.on_commit(services.published_changed, robust=True)  # names on the stats pages
+        caches.after_commit(caches.published_changed)  # names on the stats pages
 
 
 # The place admins live in their own module; importing it registers them.
-from . import admin_campaign, admin_places  # noqa: E402, F401
+from complaints.campaign import admin as admin_campaign  # noqa: E402, F401
+from complaints.places import admin as admin_places  # noqa: E402, F401

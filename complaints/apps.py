@@ -7,4 +7,5 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints")
 
     def ready(self):
-        from . import auth, checks  # noqa: F401  (registers the login lock and the checks)
+        from complaints import checks  # noqa: F401  (registers the login lock and the checks)
+        from complaints.backoffice import auth  # noqa: F401  (registers the login lock and the checks)

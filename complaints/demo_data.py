@@ -232,7 +232,7 @@ def seed_campaign() -> None:
 
     from django.utils import timezone
 
-    from .models import CampaignUpdate, Place, PlaceStatus
+    from complaints.models import CampaignUpdate, Place, PlaceStatus
 
     now = timezone.now()
     if not CampaignUpdate.objects.exists():

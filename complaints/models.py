@@ -173,7 +173,7 @@ class PlaceAlias(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from .placenames import name_key
+        from complaints.places.names import name_key
 
         self.key = name_key(self.name)
         super().save(*args, **kwargs)
@@ -598,7 +598,7 @@ class CampaignUpdate(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        from . import campaign
+        from complaints.campaign import markdown as campaign
 
         self.body_html = campaign.render_body(self.body)
         if not self.slug:

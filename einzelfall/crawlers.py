@@ -1,7 +1,7 @@
 """What search engines read: /robots.txt and /sitemap.xml.
 
 Absolute links are made from the request's host, as every other absolute link of the site
-(complaints/feeds.py says why not from the sites framework's Site)."""
+(complaints/campaign/feeds.py says why not from the sites framework's Site)."""
 
 import hashlib
 
@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
-from complaints import selectors as complaint_selectors
+from complaints.campaign import selectors as campaign_selectors
 from reports import selectors as report_selectors
 
 # Pages that hold a private link (a report's reference, a signed token): never crawled, even
@@ -59,7 +59,7 @@ class FlatPageSitemap(Sitemap):
 
 class UpdateSitemap(Sitemap):
     def items(self):
-        return complaint_selectors.published_updates()
+        return campaign_selectors.published_updates()
 
     def lastmod(self, item):
         return item.updated_at

@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     # The admin without autodiscovery at start-up: einzelfall/urls.py discovers it. Management
     # commands (exports, cron jobs) then start in half the time and memory, without loading
     # the admin modules, django-import-export's formats and openpyxl.
-    "complaints.admin_apps.AdminConfig",  # SimpleAdminConfig with the hardened default site
+    "complaints.backoffice.apps.AdminConfig",  # SimpleAdminConfig with the hardened default site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -152,8 +152,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Einzelfall <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# The back office login: failed attempts counted, then locked for a while (complaints/auth.py).
-AUTHENTICATION_BACKENDS = ["complaints.auth.LockingModelBackend"]
+# The back office login: failed attempts counted, then locked for a while
+# (complaints/backoffice/auth.py).
+AUTHENTICATION_BACKENDS = ["complaints.backoffice.auth.LockingModelBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
 
@@ -212,7 +213,7 @@ EVALUATION_RELEASE_CHECK_SECONDS = env.int("EVALUATION_RELEASE_CHECK_SECONDS", d
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=180)
 
-# Abuse resistance (complaints/abuse.py). Reports per client, as django-ratelimit rates.
+# Abuse resistance (complaints/intake/abuse.py). Reports per client, as django-ratelimit rates.
 REPORT_RATE_LIMITS = env.list("REPORT_RATE_LIMITS", default=["5/10m", "20/d"])
 # A form sent back sooner than this after it was shown is a bot's.
 MIN_FILL_SECONDS = env.int("MIN_FILL_SECONDS", default=3)
@@ -310,7 +311,7 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # The uploaded file waits for the confirmation in the cache (Redis in production), so the
 # confirming request may reach another app instance than the upload.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "complaints.imports.ShortCacheStorage"
-# The largest import, in rows (complaints/imports.py refuses a longer file at once; a file of
-# 100,000 rows takes about ten seconds).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "complaints.carrier.imports.ShortCacheStorage"
+# The largest import, in rows (complaints/carrier/imports.py refuses a longer file at once; a
+# file of 100,000 rows takes about ten seconds).
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)

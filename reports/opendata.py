@@ -4,8 +4,8 @@ import csv
 import io
 import json
 
+from complaints.carrier.sanitize import sanitize_cell
 from complaints.models import FollowupAnswer
-from complaints.sanitize import sanitize_cell
 
 from .selectors import Answers, Evaluation, StatusInfo
 

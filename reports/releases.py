@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from complaints.models import Complaint, Status
+from einzelfall import cache_keys
 
 from .models import Release, ReleasedComplaint
 from .selectors import Evaluation, released_evaluation
@@ -42,10 +43,7 @@ logger = logging.getLogger(__name__)
 # The shape of the pickled Evaluation. Raise it when the Evaluation's classes change in a way
 # an older pickle cannot be read as; a release of another format is not shown (see load()).
 FORMAT = 1
-CURRENT_KEY = "reports:release:current"  # (number, released_at) of the latest, or 0
 CURRENT_SECONDS = 60  # how late a process may learn of a release made by another one
-CHECK_KEY = "reports:release:checked"
-LOCK_KEY = "reports:release:lock"
 LOCK_SECONDS = 300
 
 SERIALIZATION_FAILURE = "40001"
@@ -149,7 +147,7 @@ def release_evaluation(*, by: AbstractBaseUser | None = None, minimum: int | Non
     found = batch(needed)
     if not found.big_enough:
         raise ValidationError(found.message(), code="batch_too_small")
-    if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
+    if not cache.add(cache_keys.RELEASE_LOCK, 1, LOCK_SECONDS):
         raise ValidationError(BUSY, code="busy")
     try:
         release = _release(by, needed)
@@ -162,8 +160,8 @@ def release_evaluation(*, by: AbstractBaseUser | None = None, minimum: int | Non
             raise
         raise ValidationError(BUSY, code="busy") from None
     finally:
-        cache.delete(LOCK_KEY)
-    cache.set(CURRENT_KEY, (release.number, release.released_at), CURRENT_SECONDS)
+        cache.delete(cache_keys.RELEASE_LOCK)
+    cache.set(cache_keys.RELEASE_CURRENT, (release.number, release.released_at), CURRENT_SECONDS)
     logger.info(
         "Evaluation release %s: %s published reports, %s new",
         release.number,
@@ -235,7 +233,7 @@ def release_if_due() -> Release | None:
     """The schedule: at most once per EVALUATION_RELEASE_CHECK_SECONDS across processes (the
     cache says when it last ran), release when the batch is big enough. Never fails a page."""
     seconds = settings.EVALUATION_RELEASE_CHECK_SECONDS
-    if seconds <= 0 or not cache.add(CHECK_KEY, 1, seconds):
+    if seconds <= 0 or not cache.add(cache_keys.RELEASE_CHECKED, 1, seconds):
         return None
     try:
         return release_evaluation()
@@ -249,11 +247,11 @@ def release_if_due() -> Release | None:
 
 def current() -> tuple[int, datetime.datetime] | None:
     """The latest release's number and time (None before the first), shared by the cache."""
-    found = cache.get(CURRENT_KEY)
+    found = cache.get(cache_keys.RELEASE_CURRENT)
     if found is None:
         latest = Release.objects.order_by("-number").values_list("number", "released_at").first()
         found = latest or 0
-        cache.set(CURRENT_KEY, found, CURRENT_SECONDS)
+        cache.set(cache_keys.RELEASE_CURRENT, found, CURRENT_SECONDS)
     return found or None
 
 

@@ -20,7 +20,6 @@ from django.db.models import Count
 from django.db.models.functions import ExtractHour, TruncDate, TruncWeek
 from django.utils import timezone
 
-from complaints import placenames
 from complaints.models import (
     Complaint,
     FollowupAnswer,
@@ -30,7 +29,8 @@ from complaints.models import (
     Status,
     Technology,
 )
-from complaints.services import STATUSES_CACHE_KEY
+from complaints.places import names as placenames
+from einzelfall import cache_keys
 
 from .models import ReleasedComplaint
 from .suppression import suppress_group
@@ -705,10 +705,10 @@ def evaluation() -> Evaluation:
 
 
 def live_statuses() -> dict[int, StatusInfo]:
-    found = cache.get(STATUSES_CACHE_KEY)
+    found = cache.get(cache_keys.PLACE_STATUSES)
     if found is None:
         found = _statuses()
-        cache.set(STATUSES_CACHE_KEY, found, CACHE_SECONDS)
+        cache.set(cache_keys.PLACE_STATUSES, found, CACHE_SECONDS)
     return found
 
 
@@ -742,7 +742,7 @@ def city_place(slug: str) -> Place | None:
 
 def search_key(text: str) -> str:
     """What the city list's search compares: the matcher's key of a place name
-    (complaints/placenames.py: "Frankfurt a.M." is "frankfurt am main"), folded, so that
+    (complaints/places/names.py: "Frankfurt a.M." is "frankfurt am main"), folded, so that
     "Munchen", "Muenchen" and "München" are alike. static/js/city-filter.js computes the same
     key, with the same abbreviations (placenames.abbreviations)."""
     return placenames.folded_key(placenames.name_key(text))

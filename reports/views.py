@@ -8,9 +8,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
-from complaints import placenames
 from complaints import selectors as complaint_selectors
 from complaints.models import FollowupAnswer, Technology
+from complaints.places import names as placenames
 
 from . import charts, opendata, selectors
 
@@ -260,7 +260,7 @@ def city_list(request):
         "query": query,
         "cities": cities,
         "matched": sum(1 for _city, _key, match in cities if match),
-        # For city-filter.js: "a.M." as the matcher reads it (complaints/placenames.py).
+        # For city-filter.js: "a.M." as the matcher reads it (complaints/places/names.py).
         "abbreviations": placenames.abbreviations(),
     }
     return render(request, "reports/city_list.html", context)

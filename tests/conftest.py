@@ -5,7 +5,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import translation
 
-from complaints import abuse, matching
+from complaints.intake import abuse
+from complaints.places import matching
 
 from .factories import UserFactory
 from .helpers import MIGRATED_DATA, migrated_roles, restore_migrated_data

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from complaints import matching
 from complaints.models import (
     CampaignUpdate,
     Complaint,
@@ -14,8 +13,9 @@ from complaints.models import (
     Status,
     Technology,
 )
-from complaints.placenames import name_key
-from complaints.redaction import redact
+from complaints.places import matching
+from complaints.places.names import name_key
+from complaints.privacy.redaction import redact
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -21,9 +21,9 @@ def field_errors(html: str, field: str) -> list[str]:
 
 def freshly_shown(report: dict, **changes) -> dict:
     """A further report as sent from a newly shown form: its own stamp (a stamp is good for
-    one stored report, complaints/abuse.py), sent as another report on purpose (the form's
+    one stored report, complaints/intake/abuse.py), sent as another report on purpose (the form's
     "another" field: a browser that has just sent a report is asked first otherwise)."""
-    from complaints import abuse
+    from complaints.intake import abuse
 
     return {**report, **changes, "form_stamp": abuse.form_stamp(), abuse.ANOTHER_FIELD: "1"}
 

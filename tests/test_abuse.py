@@ -12,7 +12,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
-from complaints import abuse
+from complaints.intake import abuse
+from complaints.intake import service as intake
 from complaints.models import Complaint
 
 from .helpers import freshly_shown
@@ -134,17 +135,15 @@ def test_a_form_shown_again_is_not_too_quick(client, valid_report, settings):
 def test_a_failed_store_does_not_spend_the_stamp(client, valid_report, monkeypatch):
     from django.db import OperationalError
 
-    from complaints import services
-
-    real = services.complaint_submit
+    real = intake.complaint_submit
 
     def failing(**kwargs):
         raise OperationalError("the database went away")
 
-    monkeypatch.setattr(services, "complaint_submit", failing)
+    monkeypatch.setattr(intake, "complaint_submit", failing)
     failed = Client(raise_request_exception=False).post("/report/", valid_report)
     assert failed.status_code == 503  # "back in a moment": and indeed it can be sent again
-    monkeypatch.setattr(services, "complaint_submit", real)
+    monkeypatch.setattr(intake, "complaint_submit", real)
     retried = client.post("/report/", valid_report)
     assert "/report/thanks/" in retried["Location"]
     assert Complaint.objects.count() == 1
@@ -211,12 +210,12 @@ def test_a_cache_failure_at_the_commit_still_leads_to_the_stored_report(
     that moment is logged, and the submitter still gets their private link."""
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from complaints import services
+    from complaints import caches
 
     def failing():
         raise RedisConnectionError("Redis went away")
 
-    monkeypatch.setattr(services, "counter_invalidate", failing)
+    monkeypatch.setattr(caches, "counter_invalidate", failing)
     response = Client(raise_request_exception=False).post("/report/", valid_report)
     complaint = Complaint.objects.get()
     assert response.status_code == 302 and response["Location"] == complaint.private_url()
@@ -355,7 +354,7 @@ def test_the_limit_is_shared_by_two_processes_through_redis(settings):
         "import django, os\n"
         "django.setup()\n"
         "from django.test import RequestFactory\n"
-        "from complaints import abuse\n"
+        "from complaints.intake import abuse\n"
         "request = RequestFactory().post('/report/', REMOTE_ADDR='203.0.113.99')\n"
         "print([abuse.over_limit(request) for _ in range(3)])\n"
     )

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail, signing
 
-from complaints import confirmation
+from complaints.intake import confirmation
 from complaints.models import Complaint, Status
 
 from .factories import ComplaintFactory

@@ -207,7 +207,7 @@ def test_a_release_shows_in_the_sitemap(client, world):
     Complaint.objects.filter(city="Dresden").update(
         status=Status.PUBLISHED, moderated_at=timezone.now()
     )
-    from complaints.services import published_changed
+    from complaints.caches import published_changed
 
     published_changed()
     # The sitemap lists the released cities (reports/releases.py): Dresden with the next.
@@ -266,7 +266,7 @@ def test_the_stats_page_links_to_the_city_list(client, world):
 def test_a_city_whose_slug_is_cities_keeps_its_page(client, world):
     # The list is at cities.html so that no city slug can ever be shadowed by it.
     Place.objects.filter(slug="muenchen").update(slug="cities")
-    from complaints.services import published_changed
+    from complaints.caches import published_changed
 
     published_changed()
     response = client.get("/stats/cities/")

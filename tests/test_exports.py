@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection  # noqa: F401 (used by a skipif condition)
 from openpyxl import load_workbook
 
-from complaints import exports
+from complaints.carrier import exports
 from complaints.models import Complaint, ExportLog, Place, Status
 
 from .factories import ComplaintFactory
@@ -402,7 +402,7 @@ def test_places_in_the_export_are_the_matched_names():
 def test_the_row_sanitizer_applies_the_cell_rule():
     from django.utils.safestring import mark_safe
 
-    from complaints.sanitize import sanitize_cell, sanitize_row
+    from complaints.carrier.sanitize import sanitize_cell, sanitize_row
 
     values = ["", "=1", "+49", "-", "@x", "\tx", "\rx", "x=1", " =1", 5, -3, None, mark_safe("=1")]
     assert sanitize_row(values) == [sanitize_cell(v) for v in values]

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from complaints import followups
+from complaints.campaign import followups
 from complaints.models import Complaint, Status
 
 from .factories import ComplaintFactory

@@ -7,8 +7,8 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from complaints import abuse
-from complaints.forms import ComplaintForm
+from complaints.intake import abuse
+from complaints.intake.forms import ComplaintForm
 from complaints.models import Complaint
 
 from .helpers import field_block, field_errors

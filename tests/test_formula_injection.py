@@ -22,9 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from complaints import exports
-from complaints.models import Complaint, Place, Status
-from complaints.sanitize import (
+from complaints.carrier import exports
+from complaints.carrier.sanitize import (
     BLANK_RANGES,
     CONTROL_PATTERN,
     CONTROL_RANGES,
@@ -34,6 +33,7 @@ from complaints.sanitize import (
     sanitize_cell,
     sanitize_row,
 )
+from complaints.models import Complaint, Place, Status
 
 from .factories import ComplaintFactory
 from .test_exports import DOWNLOADS, export_command

@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
+from complaints.carrier.sanitize import sanitize_cell
 from complaints.models import Complaint, Place, PlaceStatus, Status
-from complaints.sanitize import sanitize_cell
 
 from .factories import ComplaintFactory
 from .helpers import release

@@ -70,7 +70,7 @@ def asked():
 
 
 def test_the_unsubscribe_page_says_what_the_button_will_do(client, asked):
-    from complaints import followups
+    from complaints.campaign import followups
 
     url = f"/report/followup/{followups.token(asked, followups.UNSUBSCRIBE)}/unsubscribe/"
     html = client.get(url, headers={"accept-language": "en"}).content.decode()
@@ -82,7 +82,7 @@ def test_the_unsubscribe_page_says_what_the_button_will_do(client, asked):
 
 
 def test_the_follow_up_page_writes_the_date_as_the_other_pages_do(client, asked):
-    from complaints import followups
+    from complaints.campaign import followups
 
     url = f"/report/followup/{followups.token(asked, followups.ANSWER)}/"
     english = client.get(url, headers={"accept-language": "en"}).content.decode()
@@ -114,7 +114,8 @@ NO_REPORT = "Dieser Link führt zu keiner Meldung, oder nicht mehr"
 
 
 def test_a_private_link_of_a_deleted_report_says_there_is_no_report_there(client, asked):
-    from complaints import confirmation, followups
+    from complaints.campaign import followups
+    from complaints.intake import confirmation
 
     links = [
         asked.private_url(),

@@ -6,7 +6,7 @@ import urllib.parse
 
 import pytest
 
-from complaints import followups
+from complaints.campaign import followups
 from complaints.models import Complaint
 
 from .factories import ComplaintFactory

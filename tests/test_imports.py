@@ -78,7 +78,7 @@ def test_one_bad_row_imports_nothing_and_says_which_and_why(organizer_client):
     assert "Funkloch" in str(invalid[0].error_dict) and "city" in invalid[1].error_dict
     assert not Complaint.objects.exists()
     # A forged confirmation of the same file stores nothing either.
-    from complaints.imports import LegacyComplaintResource, LegacyCSV
+    from complaints.carrier.imports import LegacyComplaintResource, LegacyCSV
 
     result = LegacyComplaintResource().import_data(LegacyCSV().create_dataset(content))
     assert result.has_validation_errors() and not Complaint.objects.exists()
@@ -175,7 +175,7 @@ def test_rows_that_fail_are_counted_and_the_first_listed(organizer_client, monke
     """Rows that fail for a reason of the program's (not the file's): the page says how
     many, lists the first 100 with their line, and shows no traceback."""
     from complaints.admin import ComplaintAdmin
-    from complaints.imports import LegacyComplaintResource
+    from complaints.carrier.imports import LegacyComplaintResource
 
     class Failing(LegacyComplaintResource):
         def import_instance(self, instance, row, **kwargs):
@@ -206,7 +206,7 @@ def test_confirming_twice_imports_once_and_says_so(organizer_client):
 
 
 def test_confirming_an_expired_upload_says_the_file_is_gone(organizer_client):
-    from complaints.imports import ShortCacheStorage
+    from complaints.carrier.imports import ShortCacheStorage
 
     preview = upload(organizer_client, b"city,problems\nHamburg,no-data\n")
     name = preview.context["confirm_form"].initial["import_file_name"]
@@ -218,7 +218,7 @@ def test_confirming_an_expired_upload_says_the_file_is_gone(organizer_client):
 
 
 def test_a_file_of_several_batches_is_stored_whole_or_not_at_all():
-    from complaints.imports import LegacyComplaintResource, LegacyCSV
+    from complaints.carrier.imports import LegacyComplaintResource, LegacyCSV
 
     rows = [
         f"{n % 28 + 1:02d}.11.2011;Hamburg;Altona;Keine Datenverbindung, SMS" for n in range(2500)
@@ -250,7 +250,7 @@ def test_a_file_of_several_batches_is_stored_whole_or_not_at_all():
 def test_a_row_the_database_refuses_is_reported_and_nothing_is_stored():
     """The safety net: a rule that only the database knows (here a value that slipped past
     the checks) gives the import's error report, not a server error, and stores nothing."""
-    from complaints.imports import LegacyComplaintResource, LegacyCSV
+    from complaints.carrier.imports import LegacyComplaintResource, LegacyCSV
 
     class Slipping(LegacyComplaintResource):
         def import_instance(self, instance, row, **kwargs):
@@ -274,7 +274,7 @@ def test_an_import_leaves_ids_drawn_meanwhile_alone():
     see yet: the import must not set the sequence back below it."""
     from django.db import connection
 
-    from complaints.imports import LegacyComplaintResource, LegacyCSV
+    from complaints.carrier.imports import LegacyComplaintResource, LegacyCSV
 
     class Racing(LegacyComplaintResource):
         def after_import(self, dataset, result, **kwargs):
@@ -321,8 +321,8 @@ def test_a_place_changed_meanwhile_refuses_the_import_with_a_message(organizer_c
     merged into another): the rows would point at nothing (or at a place no longer counted)
     and the database refuse the commit. The import is refused instead, saying why, and the
     index is renewed for the next try."""
-    from complaints import matching
     from complaints.models import Place
+    from complaints.places import matching
 
     content = "city;district;problems\r\nHamburg;Altona;no-data\r\nKöln;;sms\r\n".encode()
     preview = upload(organizer_client, content)
@@ -352,7 +352,7 @@ def test_a_commit_the_database_refuses_is_reported_not_raised(migrated_data):
     refuses the commit, and the import says so instead of failing with a server error."""
     from django.db import connection
 
-    from complaints.imports import LegacyComplaintResource, LegacyCSV
+    from complaints.carrier.imports import LegacyComplaintResource, LegacyCSV
     from complaints.models import ProblemType
 
     sms = ProblemType.objects.get(slug="sms")
@@ -373,7 +373,7 @@ def test_a_commit_the_database_refuses_is_reported_not_raised(migrated_data):
 def test_a_query_while_the_rows_are_stored_fails_at_once():
     """On PostgreSQL the rows go to the database in one stream while the next are checked: a
     query in between (none is made today) must give an error, not wait for the stream."""
-    from complaints.imports import LegacyComplaintResource, LegacyCSV
+    from complaints.carrier.imports import LegacyComplaintResource, LegacyCSV
     from complaints.models import Place
 
     class Querying(LegacyComplaintResource):
@@ -396,7 +396,7 @@ class Slipping:
 
     @staticmethod
     def make():
-        from complaints.imports import LegacyComplaintResource
+        from complaints.carrier.imports import LegacyComplaintResource
 
         class SlippingResource(LegacyComplaintResource):
             def import_instance(self, instance, row, **kwargs):
@@ -428,7 +428,7 @@ def test_an_import_stopped_at_the_first_bad_row_stores_nothing():
     """raise_errors stops the import at the first bad row, in the middle of the stream."""
     from import_export.exceptions import ImportError as RowImportError
 
-    from complaints.imports import LegacyComplaintResource, LegacyCSV
+    from complaints.carrier.imports import LegacyComplaintResource, LegacyCSV
 
     content = "city;problems\r\nHamburg;no-data\r\nKöln;Funkloch\r\nBerlin;sms\r\n".encode()
     with pytest.raises(RowImportError):
@@ -472,7 +472,7 @@ def test_an_error_after_the_commit_says_what_was_imported(organizer_client, monk
 
 
 def test_an_error_before_the_commit_keeps_the_file_for_another_try(organizer_client, monkeypatch):
-    from complaints.imports import LegacyComplaintResource
+    from complaints.carrier.imports import LegacyComplaintResource
 
     preview = upload(organizer_client, b"city,problems\nHamburg,no-data\n")
     original = LegacyComplaintResource.import_data

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from openpyxl import Workbook
 
-from complaints import followups
+from complaints.campaign import followups
 from complaints.models import DESCRIPTION_REDACTED_MAX_LENGTH, Complaint, Status
 
 from .factories import ComplaintFactory, UserFactory

@@ -72,9 +72,9 @@ def test_one_client_guessing_many_names_is_locked():
 def test_guessing_one_name_from_many_clients_is_logged(caplog, settings):
     settings.LOGIN_FAILURE_LIMIT = 2
     UserFactory(username="iris", is_staff=True)
-    with caplog.at_level("WARNING", logger="complaints.auth"):
+    with caplog.at_level("WARNING", logger="complaints.backoffice.auth"):
         for n in range(25):
             login(Client(REMOTE_ADDR=f"203.0.113.{n}"), "iris", f"guess{n}")
-    warnings = [r for r in caplog.records if r.name == "complaints.auth"]
+    warnings = [r for r in caplog.records if r.name == "complaints.backoffice.auth"]
     assert len(warnings) == 1 and "20 failed logins for one user name" in warnings[0].getMessage()
     assert login(Client(REMOTE_ADDR="198.51.100.4"), "iris", PASSWORD)  # not locked out

@@ -12,7 +12,8 @@ import time
 import pytest
 from django.test import Client
 
-from complaints import confirmation, followups
+from complaints.campaign import followups
+from complaints.intake import confirmation
 from einzelfall.log_privacy import mask
 
 from .factories import ComplaintFactory

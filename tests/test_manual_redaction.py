@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from complaints.models import Complaint, Status
-from complaints.redaction import REDACTED
+from complaints.privacy.redaction import REDACTED
 
 from .factories import ComplaintFactory, UserFactory
 

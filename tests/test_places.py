@@ -7,8 +7,10 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 
-from complaints import matching
+from complaints.intake import service as intake
 from complaints.models import Complaint, Place, PlaceAlias
+from complaints.places import matching
+from complaints.places import services as place_services
 
 from .factories import ComplaintFactory, UserFactory
 from .helpers import freshly_shown
@@ -163,9 +165,8 @@ def test_places_carry_german_names_and_states():
 def test_load_places_is_idempotent_and_keeps_merges():
     source = Place.objects.get(slug="hamburg-altona-altstadt")
     target = Place.objects.get(slug="hamburg-altona")
-    from complaints import services
 
-    services.places_merge(source=source, target=target, moderator=UserFactory())
+    place_services.places_merge(source=source, target=target, moderator=UserFactory())
     out = io.StringIO()
     call_command("load_places", country="DE", stdout=out)
     assert "0 created, 0 updated" in out.getvalue()
@@ -220,7 +221,7 @@ def test_unmatched_queue_lists_names_with_counts(organizer_client):
 
 
 def test_unmatched_queue_leaves_out_spam_and_pages(organizer_client):
-    from complaints.admin_places import UNMATCHED_PAGE_SIZE
+    from complaints.places.admin import UNMATCHED_PAGE_SIZE
 
     ComplaintFactory(city="Spamtown", district="", status="spam")
     for number in range(UNMATCHED_PAGE_SIZE + 1):
@@ -268,9 +269,8 @@ def test_assigning_a_name_fixes_every_complaint_and_teaches_the_matcher(
 def test_assigning_to_a_district_sets_city_and_district(organizer_client):
     complaint = ComplaintFactory(city="Altona-Ottensen-Ecke", district="")
     altona = Place.objects.get(slug="hamburg-altona")
-    from complaints import services
 
-    services.place_assign_raw_name(
+    place_services.place_assign_raw_name(
         raw_key="altona ottensen ecke", place=altona, moderator=UserFactory()
     )
     complaint.refresh_from_db()
@@ -421,10 +421,9 @@ def test_district_suggestions_list_all_of_a_big_citys_districts(client):
 
 
 def test_assigning_a_city_keeps_the_typed_district():
-    from complaints import services
 
     complaint = ComplaintFactory(city="Bärlin", district="Kreuzberg")
-    services.place_assign_raw_name(
+    place_services.place_assign_raw_name(
         raw_key="baerlin", place=Place.objects.get(slug="berlin"), moderator=UserFactory()
     )
     complaint.refresh_from_db()
@@ -434,13 +433,14 @@ def test_assigning_a_city_keeps_the_typed_district():
 def test_an_assigned_ambiguous_name_matches_from_then_on_and_survives_rematching(
     django_capture_on_commit_callbacks,
 ):
-    from complaints import services
 
     complaint = ComplaintFactory(city="Mitte", district="")
     assert complaint.city_place is None  # a dozen cities have a Mitte
     berlin_mitte = Place.objects.get(slug="berlin-mitte")
     with django_capture_on_commit_callbacks(execute=True):
-        services.place_assign_raw_name(raw_key="mitte", place=berlin_mitte, moderator=UserFactory())
+        place_services.place_assign_raw_name(
+            raw_key="mitte", place=berlin_mitte, moderator=UserFactory()
+        )
     assert matched("Mitte") == ("Berlin", "Mitte")
     call_command("normalize_places", stdout=io.StringIO())
     complaint.refresh_from_db()
@@ -511,7 +511,6 @@ def test_a_renamed_place_keeps_its_name_when_the_gazetteer_is_reloaded(organizer
 
 
 def test_merging_moves_names_districts_and_postal_codes(django_capture_on_commit_callbacks):
-    from complaints import services
 
     source = Place.objects.get(slug="halle-saale")
     target = Place.objects.get(slug="hamburg")
@@ -519,7 +518,7 @@ def test_merging_moves_names_districts_and_postal_codes(django_capture_on_commit
     codes = set(source.postal_codes.values_list("code", flat=True))
     assert districts and codes
     with django_capture_on_commit_callbacks(execute=True):
-        services.places_merge(source=source, target=target, moderator=UserFactory())
+        place_services.places_merge(source=source, target=target, moderator=UserFactory())
     assert districts <= set(target.districts.values_list("pk", flat=True))
     assert codes <= set(target.postal_codes.values_list("code", flat=True))
     # The index follows at once: the source's names and codes now lead to the target.
@@ -542,9 +541,7 @@ def test_a_report_whose_place_was_deleted_that_moment_is_stored_again(
     error page."""
     from django.test import Client
 
-    from complaints import services
-
-    real = services._live_match
+    real = intake._live_match
     calls = []
 
     def deleted_that_moment(found):
@@ -552,7 +549,7 @@ def test_a_report_whose_place_was_deleted_that_moment_is_stored_again(
         # The first time: a place that was there when checked and is gone at the commit.
         return matching.Match(city_id=2_000_000_000) if len(calls) == 1 else real(found)
 
-    monkeypatch.setattr(services, "_live_match", deleted_that_moment)
+    monkeypatch.setattr(intake, "_live_match", deleted_that_moment)
     response = Client(raise_request_exception=False).post("/report/", valid_report)
     complaint = Complaint.objects.get()
     assert response.status_code == 302 and response["Location"] == complaint.private_url()
@@ -575,8 +572,6 @@ def test_a_report_committed_while_load_places_deletes_its_place_does_not_undo_th
     import threading
 
     from django.db import IntegrityError, connection, transaction
-
-    from complaints import services
 
     place = Place.objects.create(
         name="Atlantis", slug="atlantis", kind=Place.Kind.CITY, source_key="test:atlantis"
@@ -605,7 +600,7 @@ def test_a_report_committed_while_load_places_deletes_its_place_does_not_undo_th
     thread.start()
     assert inserted.wait(10)
     with connection.execute_wrapper(deleting), transaction.atomic():
-        removed = services._remove_places_gone_from_data({"test:atlantis": place}, set())
+        removed = place_services._remove_places_gone_from_data({"test:atlantis": place}, set())
     matching.invalidate()  # as gazetteer_sync does after its commit
     thread.join(10)
     assert removed == 1 and not Place.objects.filter(pk=place.pk).exists()

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from complaints import abuse
+from complaints.intake import abuse
 from complaints.models import Complaint
 
 ANY_TEXT = st.one_of(

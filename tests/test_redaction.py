@@ -8,9 +8,9 @@ import time
 import pytest
 from django.core.management import call_command
 
-from complaints import redaction
-from complaints import redaction_quality as quality
-from complaints.redaction import REDACTED, redact
+from complaints.privacy import quality as quality
+from complaints.privacy import redaction
+from complaints.privacy.redaction import REDACTED, redact
 
 # (description, the personal data in it, submitter's email or "")
 WITH_PERSONAL_DATA = [

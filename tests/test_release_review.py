@@ -14,8 +14,10 @@ import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from complaints import followups, services
+from complaints import caches, services
+from complaints.campaign import followups
 from complaints.models import Complaint, FollowupAnswer, Place, ProblemType, Status
+from einzelfall import cache_keys
 from reports import releases
 from reports.models import Release, ReleasedComplaint
 from reports.selectors import Cell
@@ -65,7 +67,7 @@ def everything(client, counter_values) -> dict:
     found = {}
     for path in paths:
         for language in ("de", "en"):
-            cache.delete(releases.CHECK_KEY)  # whenever the schedule looks
+            cache.delete(cache_keys.RELEASE_CHECKED)  # whenever the schedule looks
             response = client.get(path, HTTP_ACCEPT_LANGUAGE=language)
             body = b"".join(response.streaming_content) if response.streaming else response.content
             body = masked.sub(b"N", body)
@@ -127,7 +129,7 @@ def test_one_moderation_of_any_kind_changes_no_public_byte(
             city_place=Place.objects.get(slug="bremen"), district_place=None
         )
         other.problems.set([ProblemType.objects.get(slug="sms")])
-        services.published_changed()
+        caches.published_changed()
     assert differences(before, everything(client, values)) == []
 
     # Its sender answers the follow-up mail, another one deletes a released report.
@@ -164,7 +166,7 @@ def test_a_release_that_cannot_be_read_is_not_shown_and_fails_no_page(
         format=releases.FORMAT,
         evaluation=evaluation,
     )
-    cache.delete(releases.CURRENT_KEY)
+    cache.delete(cache_keys.RELEASE_CURRENT)
     for path in ["/stats/", "/stats/hamburg/", "/stats/cities.json", "/sitemap.xml"]:
         assert client.get(path).status_code == 200, path
     page = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

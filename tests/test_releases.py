@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import Complaint, Status
+from einzelfall import cache_keys
 from reports import releases
 from reports.models import Release
 
@@ -186,7 +187,7 @@ def test_the_check_runs_at_most_once_per_period(client, settings):
     ComplaintFactory(city="Berlin", status=Status.PUBLISHED)
     client.get("/stats/")  # within the hour: not checked again
     assert not Release.objects.exists()
-    cache.delete(releases.CHECK_KEY)  # the hour is over
+    cache.delete(cache_keys.RELEASE_CHECKED)  # the hour is over
     client.get("/stats/")
     assert Release.objects.count() == 1
 
@@ -231,7 +232,7 @@ def test_one_moderation_changes_nothing_public_until_the_next_release(
     with django_capture_on_commit_callbacks(execute=True):
         services.complaint_delete(complaint=released.last())
     # Whenever the schedule looks: 1 new report is not a batch.
-    cache.delete(releases.CHECK_KEY)
+    cache.delete(cache_keys.RELEASE_CHECKED)
     assert snapshot(client) == before
     assert releases.batch().new == 1 and Release.objects.count() == 1
     with pytest.raises(ValidationError) as refused:
@@ -272,7 +273,7 @@ def test_two_consecutive_releases_do_not_pin_one_report(
     ]
     for other in elsewhere:
         publish(other, iris, django_capture_on_commit_callbacks)
-        cache.delete(releases.CHECK_KEY)  # the schedule looks each time
+        cache.delete(cache_keys.RELEASE_CHECKED)  # the schedule looks each time
         assert snapshot(client) == before
     assert releases.batch().new == 5 and not releases.batch().big_enough
     # Four more in Hamburg: its five new reports are released together, the others wait.
@@ -284,7 +285,7 @@ def test_two_consecutive_releases_do_not_pin_one_report(
     ]
     for other in hamburg:
         publish(other, iris, django_capture_on_commit_callbacks)
-    cache.delete(releases.CHECK_KEY)
+    cache.delete(cache_keys.RELEASE_CHECKED)
     after = snapshot(client)
     second = Release.objects.get(number=2)
     assert second.new_count == 5 and second.published_count == 125
@@ -527,7 +528,7 @@ def test_a_release_being_made_elsewhere_is_not_made_twice(client):
     from django.core.management.base import CommandError
 
     ComplaintFactory.create_batch(5, city="Berlin", status=Status.PUBLISHED)
-    cache.set(releases.LOCK_KEY, 1)  # another process is releasing at this moment
+    cache.set(cache_keys.RELEASE_LOCK, 1)  # another process is releasing at this moment
     with pytest.raises(CommandError, match="Another release is being made"):
         call_command("release_evaluation", stdout=io.StringIO())
     assert client.get("/stats/").status_code == 200  # the schedule's try fails quietly
@@ -544,7 +545,7 @@ def test_a_release_this_version_cannot_read_is_not_shown(client, world):
         format=releases.FORMAT + 1,
         evaluation=b"not a pickle",
     )
-    cache.delete(releases.CURRENT_KEY)
+    cache.delete(cache_keys.RELEASE_CURRENT)
     response = client.get("/stats/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert 'data-testid="not-released"' in response.content.decode()

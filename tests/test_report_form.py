@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from complaints import abuse
+from complaints.intake import abuse
 from complaints.models import Complaint
 
 from .helpers import field_errors

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 
 from complaints import services
+from complaints.intake import service as intake
 from complaints.models import Complaint, ProblemType, Status
 
 from .factories import ComplaintFactory, UserFactory
@@ -114,7 +115,7 @@ def test_a_deletion_racing_a_duplicate_leaves_no_dangling_link(monkeypatch, migr
     deleted row: that would fail at commit, a 500)."""
     earlier = ComplaintFactory(email="anna@example.org", city="Atlantis", district="")
     found = threading.Event()
-    real_locked = services._locked
+    real_locked = intake._locked
 
     def locked_then_slow(complaint):
         match = real_locked(complaint)
@@ -122,13 +123,13 @@ def test_a_deletion_racing_a_duplicate_leaves_no_dangling_link(monkeypatch, migr
         time.sleep(0.5)  # the deletion starts meanwhile and must wait
         return match
 
-    monkeypatch.setattr(services, "_locked", locked_then_slow)
+    monkeypatch.setattr(intake, "_locked", locked_then_slow)
     stored = []
 
     def submit():
         try:
             stored.append(
-                services.complaint_submit(
+                intake.complaint_submit(
                     problems=ProblemType.objects.filter(slug="no-data"),
                     city="Atlantis",
                     frequency="daily",

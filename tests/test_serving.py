@@ -490,7 +490,7 @@ def wait_clear_of_window_edges(secret_key: str, address: str, rate: str, margin:
     period = _split_rate(rate)[1]
     while True:
         with override_settings(SECRET_KEY=secret_key):
-            from complaints import abuse
+            from complaints.intake import abuse
 
             key = abuse.ip_hash(address)
         now = timezone.localtime()

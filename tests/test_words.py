@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from complaints import campaign, services
+from complaints.campaign import markdown as campaign
+from complaints.intake import service as intake
 from complaints.models import Place, Status
+from complaints.places import services as place_services
 from reports import charts
 
 from .factories import CampaignUpdateFactory, ComplaintFactory, UserFactory
@@ -36,7 +38,7 @@ def english(client, path):
 
 def submit(**fields):
     values = {"problems": ["no-data"], "city": "Hamburg", "frequency": "daily", **fields}
-    return services.complaint_submit(**values)
+    return intake.complaint_submit(**values)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +64,7 @@ def test_merging_a_place_into_itself_is_refused_in_german():
     hamburg = Place.objects.get(kind=Place.Kind.CITY, name="Hamburg")
     moderator = UserFactory(is_staff=True)
     with translation.override("de"), pytest.raises(ValidationError) as refused:
-        services.places_merge(source=hamburg, target=hamburg, moderator=moderator)
+        place_services.places_merge(source=hamburg, target=hamburg, moderator=moderator)
     assert refused.value.code == "same_place"
     assert refused.value.messages == ["Ein Ort kann nicht mit sich selbst zusammengeführt werden."]
 
@@ -70,7 +72,7 @@ def test_merging_a_place_into_itself_is_refused_in_german():
 def test_assigning_a_name_nobody_used_is_refused_in_german():
     hamburg = Place.objects.get(kind=Place.Kind.CITY, name="Hamburg")
     with translation.override("de"), pytest.raises(ValidationError) as refused:
-        services.place_assign_raw_name(
+        place_services.place_assign_raw_name(
             raw_key="nirgendwo", place=hamburg, moderator=UserFactory(is_staff=True)
         )
     assert refused.value.code == "nothing_to_assign"

@@ -53,7 +53,7 @@ def create_roles(apps, schema_editor):
 
 
 def redact_descriptions(apps, schema_editor):
-    from complaints.redaction import redact
+    from complaints.privacy.redaction import redact
 
     Complaint = apps.get_model("complaints", "Complaint")
     batch = []

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.translation import get_language
 
-from complaints import campaign
+from complaints.campaign import markdown as campaign
 
 register = template.Library()
 

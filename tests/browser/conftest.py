@@ -100,8 +100,8 @@ def gazetteer_copy(django_db_setup, django_db_blocker):
 def site(gazetteer_copy, live_server):
     from django.db import connection
 
-    from complaints import matching
     from complaints.models import Place
+    from complaints.places import matching
 
     restore_migrated_data()
     if not Place.objects.exists():
@@ -237,7 +237,8 @@ def download_carrier_csv(page, path) -> str:
 def private_paths(complaint) -> dict[str, str]:
     """The private pages of a report, reached by links only: the report, its deletion, the
     email confirmation, the follow-up answer, unsubscribing."""
-    from complaints import confirmation, followups
+    from complaints.campaign import followups
+    from complaints.intake import confirmation
 
     return {
         "thanks": complaint.private_url(),

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
-from complaints.forms import ComplaintForm
+from complaints.intake.forms import ComplaintForm
 from complaints.models import Complaint, FollowupAnswer, Status
 from tests.factories import CampaignUpdateFactory, ComplaintFactory
 

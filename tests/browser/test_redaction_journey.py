@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from complaints.models import Complaint, Status
-from complaints.redaction import REDACTED
+from complaints.privacy.redaction import REDACTED
 from tests.factories import ComplaintFactory
 
 from . import test_journeys

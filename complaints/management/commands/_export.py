@@ -5,7 +5,7 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints import exports
+from complaints.carrier import exports
 from complaints.models import ExportLog
 
 
@@ -34,7 +34,7 @@ class ExportCommand(BaseCommand):
         """ValidationError when the filters do not apply to this export."""
 
     def chunks(self, filters, fmt, dialect, progress):
-        """The export file in chunks of bytes (see complaints.exports)."""
+        """The export file in chunks of bytes (see complaints.carrier.exports)."""
         raise NotImplementedError
 
     def handle(self, *args, **options):

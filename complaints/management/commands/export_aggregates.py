@@ -1,4 +1,4 @@
-from complaints import exports
+from complaints.carrier import exports
 from complaints.models import ExportLog
 
 from ._export import ExportCommand

@@ -5,7 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from complaints import gazetteer, services
+from complaints.places import gazetteer
+from complaints.places import services as place_services
 
 
 class Command(BaseCommand):
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         if not entries or not postcodes:
             raise CommandError("The GeoNames or postal-code data set is empty or missing.")
         data = gazetteer.build(entries, postcodes)
-        summary = services.gazetteer_sync(data=data)
+        summary = place_services.gazetteer_sync(data=data)
         if connection.vendor == "postgresql":
             # Fresh statistics, so that the planner knows the tables are no longer empty.
             with connection.cursor() as cursor:

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from complaints import services
+from complaints.places import services as place_services
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size, **options):
         started = time.monotonic()
-        summary = services.complaints_rematch(batch_size=max(1, batch_size))
+        summary = place_services.complaints_rematch(batch_size=max(1, batch_size))
         self.stdout.write(
             f"{summary['examined']:,} complaints examined, {summary['changed']:,} changed "
             f"({summary['newly_matched']:,} newly matched); {summary['unmatched']:,} still "

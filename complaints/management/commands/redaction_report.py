@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from complaints.redaction_quality import report_markdown
+from complaints.privacy.quality import report_markdown
 
 
 class Command(BaseCommand):

@@ -11,11 +11,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from complaints import demo_data, matching
+from complaints import caches, demo_data
 from complaints.models import Complaint, ProblemType, Status
-from complaints.placenames import name_key
-from complaints.redaction import redact
-from complaints.services import counter_invalidate
+from complaints.places import matching
+from complaints.places.names import name_key
+from complaints.privacy.redaction import redact
 
 BATCH_SIZE = 5000
 # Who the demo's moderated complaints were moderated by. It cannot log in.
@@ -96,7 +96,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"  {created:,} / {count:,}")
             if created:
                 demo_data.seed_campaign()
-            transaction.on_commit(counter_invalidate, robust=True)
+            caches.after_commit(caches.counter_invalidate)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(f"Created {created:,} demo complaints in {elapsed:.1f} s.")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints import followups
+from complaints.campaign import followups
 
 
 class Command(BaseCommand):

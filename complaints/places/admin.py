@@ -4,17 +4,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Min
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import matching, services, text
-from .admin_hardening import HardenedAdmin, SafeAutocompleteSelect, parse_id
-from .models import NOT_COUNTED, Complaint, Place, PlaceAlias, UnmatchedPlaceName
-from .placenames import name_key
+from complaints import caches, text
+from complaints.backoffice.hardening import HardenedAdmin, SafeAutocompleteSelect, parse_id
+from complaints.models import NOT_COUNTED, Complaint, Place, PlaceAlias, UnmatchedPlaceName
+from complaints.places import matching
+from complaints.places import services as place_services
+from complaints.places.names import name_key
 
 # How many groups of unmatched names one page of the queue shows.
 UNMATCHED_PAGE_SIZE = 100
@@ -151,18 +152,17 @@ class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        transaction.on_commit(matching.invalidate, robust=True)
-        transaction.on_commit(services.published_changed, robust=True)  # names on the stats pages
+        caches.after_commit(
+            matching.invalidate, caches.published_changed
+        )  # names on the stats pages
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        transaction.on_commit(matching.invalidate, robust=True)
-        transaction.on_commit(services.published_changed, robust=True)
+        caches.after_commit(matching.invalidate, caches.published_changed)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        transaction.on_commit(matching.invalidate, robust=True)
-        transaction.on_commit(services.published_changed, robust=True)
+        caches.after_commit(matching.invalidate, caches.published_changed)
 
     @admin.action(description=_("Merge selected places into one"), permissions=["change"])
     def merge_places(self, request, queryset):
@@ -185,7 +185,7 @@ class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
             try:
                 for source in places:
                     if source.pk != target.pk:
-                        moved += services.places_merge(
+                        moved += place_services.places_merge(
                             source=source, target=target, moderator=request.user
                         )
             except ValidationError as error:
@@ -276,7 +276,7 @@ class UnmatchedPlaceNameAdmin(admin.ModelAdmin):
             return redirect(request.path)
         raw_key, place = form.cleaned_data["raw_key"], form.cleaned_data["place"]
         try:
-            changed = services.place_assign_raw_name(
+            changed = place_services.place_assign_raw_name(
                 raw_key=raw_key, place=place, moderator=request.user
             )
         except ValidationError:

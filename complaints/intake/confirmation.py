@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import Complaint
+from complaints.models import Complaint
 
 SALT = "einzelfall.confirm-email"
 CONFIRM_MAX_AGE = 30 * 24 * 3600

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from .gazetteer import variant_names
-from .placenames import folded_key, name_key
+from complaints.places.gazetteer import variant_names
+from complaints.places.names import folded_key, name_key
+from einzelfall import cache_keys
 
-VERSION_CACHE_KEY = "places:index-version"
 CHECK_SECONDS = 5
 _POSTAL_IN_TEXT = re.compile(r"(?<!\d)(\d{5})(?!\d)")
 
@@ -148,7 +148,7 @@ class PlaceIndex:
 
     @classmethod
     def from_db(cls) -> "PlaceIndex":
-        from .models import Place, PlaceAlias, PostalCode
+        from complaints.models import Place, PlaceAlias, PostalCode
 
         live = Place.objects.filter(merged_into__isnull=True)
         places = [
@@ -328,7 +328,7 @@ def get_index() -> PlaceIndex:
     now = time.monotonic()
     if _index is not None and now - _checked_at < CHECK_SECONDS:
         return _index
-    version = cache.get(VERSION_CACHE_KEY)
+    version = cache.get(cache_keys.PLACE_INDEX_VERSION)
     with _lock:
         if _index is None or (version is not None and version != _index_version):
             _index = PlaceIndex.from_db()
@@ -344,7 +344,7 @@ def invalidate() -> None:
     with _lock:
         _index = None
         generation += 1
-    cache.set(VERSION_CACHE_KEY, uuid.uuid4().hex, None)
+    cache.set(cache_keys.PLACE_INDEX_VERSION, uuid.uuid4().hex, None)
 
 
 def match(city: str = "", district: str = "", postal_code: str = "") -> Match:

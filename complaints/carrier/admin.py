@@ -1,7 +1,7 @@
 """The downloads page of the admin: the carrier exports for organizers and carrier users.
 
 A carrier user (group Carrier: only the permission complaints.export_complaint) sees this
-page and nothing else of the complaints. Files stream from complaints.exports: nothing is
+page and nothing else of the complaints. Files stream from complaints.carrier.exports: nothing is
 built in memory (django-import-export's Resource.export() would be), so a million rows
 download like a thousand. Every download is recorded (ExportLog).
 """
@@ -14,8 +14,8 @@ from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from . import exports
-from .models import Complaint, ExportLog, Place, Status
+from complaints.carrier import exports
+from complaints.models import Complaint, ExportLog, Place, Status
 
 EXPORT_PERMISSION = "complaints.export_complaint"
 

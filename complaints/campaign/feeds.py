@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import selectors
+from complaints.campaign import selectors as campaign_selectors
 
 FEED_SIZE = 20
 
@@ -39,13 +39,13 @@ def _update_entries(request) -> list[Entry]:
             updated=update.updated_at,
             category=str(update.get_kind_display()),
         )
-        for update in selectors.published_updates()[:FEED_SIZE]
+        for update in campaign_selectors.published_updates()[:FEED_SIZE]
     ]
 
 
 def _status_entries(request) -> list[Entry]:
     entries = []
-    for status in selectors.latest_place_statuses(FEED_SIZE):
+    for status in campaign_selectors.latest_place_statuses(FEED_SIZE):
         place = status.place
         city = place.parent if place.parent_id and place.kind == place.Kind.DISTRICT else place
         name = f"{place.name} ({city.name})" if city is not place else place.name

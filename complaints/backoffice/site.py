@@ -1,7 +1,7 @@
 """The back office's admin site: every registered ModelAdmin hardened, and a "view on site"
 shortcut that leads only to what the public may see.
 
-It is the default site (complaints/admin_apps.py), so `admin.site` and `@admin.register`,
+It is the default site (complaints/backoffice/apps.py), so `admin.site` and `@admin.register`,
 Django's own apps' registrations included, use it.
 """
 
@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .admin_hardening import HardenedAdmin
+from complaints.backoffice.hardening import HardenedAdmin
 
 
 def _flatpage_url(model_admin, obj):

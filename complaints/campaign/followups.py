@@ -25,15 +25,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .confirmation import address_digest
-from .models import NOT_COUNTED, Complaint, FollowupAnswer, Status
-from .services import published_changed
+from complaints import caches
+from complaints.intake.confirmation import address_digest
+from complaints.models import NOT_COUNTED, Complaint, FollowupAnswer, Status
 
 SALT = "einzelfall.followup"
 ANSWER = "answer"
@@ -159,7 +158,7 @@ def answer(complaint: Complaint, value: str, comment: str) -> bool:
         followup_answered_at=timezone.now(),
     )
     if stored and complaint.status == Status.PUBLISHED:
-        transaction.on_commit(published_changed, robust=True)
+        caches.after_commit(caches.published_changed)
     return bool(stored)
 
 

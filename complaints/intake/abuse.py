@@ -38,6 +38,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
+from einzelfall import cache_keys
+
 HONEYPOT_FIELD = "website"
 STAMP_FIELD = "form_stamp"
 STAMP_SALT = "einzelfall.form-stamp"
@@ -115,7 +117,7 @@ def over_limit(request) -> int:
     for rate in settings.REPORT_RATE_LIMITS:
         usage = get_usage(
             request,
-            group=f"report:{rate}",
+            group=cache_keys.report_rate(rate),
             key=_rate_key,
             rate=rate,
             method="POST",
@@ -184,7 +186,7 @@ def _stamp_key(data) -> str | None:
     value = stamp.rpartition(":")[0].rpartition(":")[0]
     if "." not in value:
         return None
-    return "form-stamp-used:" + hashlib.sha256(stamp.encode()).hexdigest()
+    return cache_keys.form_stamp(hashlib.sha256(stamp.encode()).hexdigest())
 
 
 def _digest(data) -> str:

@@ -26,8 +26,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .gazetteer_supplement import DISTRICTS as SUPPLEMENT
-from .placenames import folded_key, german_slug, is_latin, name_key
+from complaints.places.names import folded_key, german_slug, is_latin, name_key
+from complaints.places.supplement import DISTRICTS as SUPPLEMENT
 
 # GeoNames admin1 codes of Germany -> (postal data state code, state name)
 STATES = {

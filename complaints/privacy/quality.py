@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "tests" / "redaction_corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "redaction_corpus"
 CORPUS = CORPUS_DIR / "corpus.jsonl"
 # Written by hand after the rules, one after the other; what each one's first run showed
 # was then fixed in general (the figures of the first runs are in docs/redaction.md).
@@ -234,8 +234,8 @@ COMPARISON = "\n".join(
 
 
 def report_markdown(today: str) -> str:
-    """docs/redaction.md: the figures of the rules in complaints/redaction.py today."""
-    from complaints.redaction import find_personal_data, redact
+    """docs/redaction.md: the figures of the rules in complaints/privacy/redaction.py today."""
+    from complaints.privacy.redaction import find_personal_data, redact
 
     corpus = load_corpus(CORPUS)
     heldout = {name: load_corpus(path) for name, path in HELDOUTS.items()}
@@ -259,8 +259,8 @@ def report_markdown(today: str) -> str:
         "# Redaction of personal data in descriptions",
         "",
         f"Written by `manage.py redaction_report` on {today}; run it again after changing "
-        "`complaints/redaction.py`. The rules replace personal data in every description with "
-        "`[entfernt]` when it is submitted or imported; only that redacted text reaches the "
+        "`complaints/privacy/redaction.py`. The rules replace personal data in every description "
+        "with `[entfernt]` when it is submitted or imported; only that redacted text reaches the "
         "carrier and the moderators.",
         "",
         "## Corpus",
@@ -388,7 +388,7 @@ def report_markdown(today: str) -> str:
         "",
         '- a first name alone without a cue ("Paul hat auch kein Netz"), a surname alone '
         "without Herr/Frau or a greeting, and names not in the first-name list "
-        "(`complaints/data/first_names.txt`) unless a cue comes before them; names typed "
+        "(`complaints/privacy/data/first_names.txt`) unless a cue comes before them; names typed "
         'all in lower case without a cue ("stefanie brandt");',
         '- street addresses written without a street word or preposition ("Lindenhof 3") '
         'unless "Adresse:" or "wohne" comes before them, '

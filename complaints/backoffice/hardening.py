@@ -1,6 +1,6 @@
 """What a staff user may ask of the back office's lists and forms, whatever the query string.
 
-`HardenedAdmin` is a ModelAdmin mixin that the site (complaints/admin_site.py) puts under
+`HardenedAdmin` is a ModelAdmin mixin that the site (complaints/backoffice/site.py) puts under
 every registered ModelAdmin, Django's own (users, groups, flat pages, sites) included:
 
 - lookups: a changelist's query string may only hold what the page itself offers this user

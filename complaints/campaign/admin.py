@@ -5,11 +5,12 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
-from .admin_hardening import HardenedAdmin
-from .admin_mixins import RefreshAfterCommit
-from .admin_widgets import LabelledSplitDateTime
-from .models import CampaignUpdate, PlaceStatus
+from complaints import caches
+from complaints.backoffice.hardening import HardenedAdmin
+from complaints.backoffice.mixins import RefreshAfterCommit
+from complaints.backoffice.widgets import LabelledSplitDateTime
+from complaints.campaign import selectors as campaign_selectors
+from complaints.models import CampaignUpdate, PlaceStatus
 
 
 @admin.register(CampaignUpdate)
@@ -22,11 +23,11 @@ class CampaignUpdateAdmin(HardenedAdmin, RefreshAfterCommit, admin.ModelAdmin):
     formfield_overrides = {models.DateTimeField: {"widget": LabelledSplitDateTime}}
 
     # The landing page caches the latest updates briefly: a change shows at once.
-    refresh = staticmethod(services.updates_changed)
+    refresh = staticmethod(caches.updates_changed)
 
     def public_url(self, obj):
         # A draft or a post scheduled for later is not public yet: not even its address.
-        if selectors.published_updates().filter(pk=obj.pk).exists():
+        if campaign_selectors.published_updates().filter(pk=obj.pk).exists():
             return obj.get_absolute_url()
         return None
 
@@ -48,4 +49,4 @@ class PlaceStatusAdmin(HardenedAdmin, RefreshAfterCommit, admin.ModelAdmin):
     fields = ["place", "status", "date", "note"]
 
     # The city pages and open data show the statuses: the cached evaluation is rebuilt.
-    refresh = staticmethod(services.published_changed)
+    refresh = staticmethod(caches.published_changed)

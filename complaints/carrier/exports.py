@@ -26,8 +26,13 @@ from django.db.models.functions import Cast, TruncDate
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Complaint, Place, ProblemType, Status
-from .sanitize import CONTROL_PATTERN, FORMULA_PATTERN, SUSPECT_FIRST_ASCII, sanitize_row
+from complaints.carrier.sanitize import (
+    CONTROL_PATTERN,
+    FORMULA_PATTERN,
+    SUSPECT_FIRST_ASCII,
+    sanitize_row,
+)
+from complaints.models import Complaint, Place, ProblemType, Status
 
 ANONYMIZED_COLUMNS = [
     "pseudonym",

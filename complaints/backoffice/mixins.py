@@ -1,6 +1,4 @@
-from django.db import transaction
-
-from . import services
+from complaints import caches
 
 
 class RefreshAfterCommit:
@@ -8,18 +6,18 @@ class RefreshAfterCommit:
     or deletion has committed (`refresh`: a function of services), so the change shows at
     once. `refresh_on_save = False` leaves saving to the admin's own save_model."""
 
-    refresh = staticmethod(services.published_changed)
+    refresh = staticmethod(caches.published_changed)
     refresh_on_save = True
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if self.refresh_on_save:
-            transaction.on_commit(self.refresh, robust=True)
+            caches.after_commit(self.refresh)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        transaction.on_commit(self.refresh, robust=True)
+        caches.after_commit(self.refresh)
 
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
-        transaction.on_commit(self.refresh, robust=True)
+        caches.after_commit(self.refresh)

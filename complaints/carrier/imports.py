@@ -49,8 +49,8 @@ from import_export.tmp_storages import CacheStorage
 from psycopg import sql as psycopg_sql
 from psycopg.copy import QueuedLibpqWriter
 
-from . import matching, text
-from .models import (
+from complaints import caches, text
+from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
     PSEUDONYM_BYTES,
     REFERENCE_BYTES,
@@ -64,9 +64,9 @@ from .models import (
     pseudonym_text,
     reference_text,
 )
-from .placenames import name_key
-from .redaction import redact
-from .services import counter_invalidate
+from complaints.places import matching
+from complaints.places.names import name_key
+from complaints.privacy.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -933,7 +933,7 @@ class LegacyComplaintResource(resources.ModelResource):
             self._check_places_and_problems()
         if not kwargs.get("dry_run"):
             # Pending complaints count on the public counter.
-            transaction.on_commit(counter_invalidate, robust=True)
+            caches.after_commit(caches.counter_invalidate)
 
     def _check_places_and_problems(self) -> None:
         """The places and problem types the rows point at, as they were when the import

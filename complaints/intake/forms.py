@@ -13,17 +13,17 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, text
-from .models import (
+from complaints import text
+from complaints.fields import ReadableCharField, ReadableEmailField
+from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
-    FOLLOWUP_COMMENT_MAX_LENGTH,
-    FollowupAnswer,
     Frequency,
     Location,
     ProblemType,
     Technology,
     postal_code_validator,
 )
+from complaints.places import selectors as place_selectors
 
 EARLIEST_SINCE = datetime.date(1990, 1, 1)
 
@@ -64,37 +64,6 @@ class MonthField(forms.Field):
                 except ValueError:
                     break
         raise ValidationError(self.error_messages["invalid"], code="invalid")
-
-
-class ReadableTextMixin:
-    """A text field that refuses, with a message of its own, what cannot be taken as typed: a
-    NUL character, or bytes that were not UTF-8 (which Django turns into U+FFFD). Cleaning
-    would otherwise drop the NUL or keep the garbled text, silently."""
-
-    default_error_messages = {
-        "nul": _(
-            "This text contains a null character (an invisible control character). Please "
-            "type it again."
-        ),
-        "encoding": _(
-            "This text contains characters that could not be read (it was not sent as "
-            "UTF-8, or contains “�”). Please type it again."
-        ),
-    }
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if isinstance(value, str) and (problem := text.unreadable(value)):
-            raise ValidationError(self.error_messages[problem], code=problem)
-        return value
-
-
-class ReadableCharField(ReadableTextMixin, forms.CharField):
-    pass
-
-
-class ReadableEmailField(ReadableTextMixin, forms.EmailField):
-    pass
 
 
 class DescriptionField(ReadableCharField):
@@ -314,7 +283,7 @@ class ComplaintForm(forms.Form):
         if cleaned.get("city") or "city" in self.errors or "postal_code" in self.errors:
             return
         postal_code = cleaned.get("postal_code")
-        recognized = selectors.postal_code_city(postal_code) if postal_code else None
+        recognized = place_selectors.postal_code_city(postal_code) if postal_code else None
         if recognized:
             cleaned["city"] = recognized
         elif not postal_code:
@@ -372,35 +341,3 @@ class ComplaintForm(forms.Form):
                 params={"year": EARLIEST_SINCE.year},
             )
         return since
-
-
-class FollowupForm(forms.Form):
-    """The answer to the follow-up mail: has it improved? And, if the person likes, why."""
-
-    answer = forms.ChoiceField(
-        label=_("Has the problem improved since your report?"),
-        choices=FollowupAnswer.choices,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": _("Please choose an answer."),
-            "invalid_choice": _("Please choose an answer."),
-        },
-    )
-    comment = ReadableCharField(
-        label=_("Comment"),
-        required=False,
-        max_length=FOLLOWUP_COMMENT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Optional. Never published. Please no phone or customer numbers."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            "answer", "comment", Submit("submit", _("Send answer"), css_class="btn-lg mt-2")
-        )
-
-    def clean_comment(self):
-        return text.multi_line(self.cleaned_data["comment"])

@@ -24,7 +24,8 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
 
-from . import abuse
+from complaints.intake import abuse
+from einzelfall import cache_keys
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,10 @@ def _keys(request, username) -> list[str]:
     """The counters an attempt adds to: this name from this client, and this client."""
     client = abuse.ip_hash(abuse.client_ip(request)) if request is not None else "none"
     name = str(username or "").strip().lower()
-    return [f"login-failures:user:{client}:{name}", f"login-failures:client:{client}"]
+    return [
+        cache_keys.login_failures("user", client, name),
+        cache_keys.login_failures("client", client),
+    ]
 
 
 def _limits() -> list[int]:
@@ -72,7 +76,7 @@ def _count_failure(sender, credentials, request=None, **kwargs):
         _incr(key)
     # Guessing one name from many clients is not locked (that would lock the owner out too),
     # but it is told to whoever reads the log: once per lock period, at the threshold.
-    if _incr(f"login-failures:name:{username}") == settings.LOGIN_FAILURE_LIMIT * 10:
+    if _incr(cache_keys.login_failures("name", username)) == settings.LOGIN_FAILURE_LIMIT * 10:
         logger.warning(
             "%s failed logins for one user name within %s seconds, from several clients",
             settings.LOGIN_FAILURE_LIMIT * 10,

@@ -1,0 +1,33 @@
+"""What the site keeps in its cache about complaints, and how a change lets go of it.
+
+Every write that changes what the public sees calls one of these after its commit
+(after_commit), so that a rollback never empties a cache for nothing and a cache that fails
+then never turns a stored change into an error page (robust=True logs the failure)."""
+
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.db import transaction
+
+from einzelfall import cache_keys
+
+
+def after_commit(*functions: Callable[[], None]) -> None:
+    """Run each function once the current transaction commits (at once outside one)."""
+    for function in functions:
+        transaction.on_commit(function, robust=True)
+
+
+def counter_invalidate() -> None:
+    cache.delete(cache_keys.COUNTER)
+
+
+def updates_changed() -> None:
+    cache.delete(cache_keys.UPDATES)
+
+
+def published_changed() -> None:
+    """What is published has changed (status, place, or the gazetteer). The live counter
+    follows at once; the evaluation only with its next release (reports/releases.py), so that
+    pages before and after one moderation never differ by one report."""
+    cache.delete_many([cache_keys.COUNTER, cache_keys.PLACE_STATUSES])

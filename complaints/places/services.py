@@ -1,0 +1,312 @@
+"""Write operations on places: the gazetteer's load, aliases, merges and matching again."""
+
+from dataclasses import dataclass
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from complaints import caches
+from complaints.models import (
+    Complaint,
+    Place,
+    PlaceAlias,
+    PlaceStatus,
+    PostalCode,
+)
+from complaints.places import gazetteer, matching
+from complaints.places.names import name_key
+
+
+@dataclass
+class LoadSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    aliases_added: int = 0
+    aliases_removed: int = 0
+    postal_codes: int = 0
+    removed: int = 0
+
+
+_PLACE_DATA_FIELDS = ["name", "kind", "state", "population", "latitude", "longitude"]
+
+
+@transaction.atomic
+def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
+    """Bring the places in the database in line with a built gazetteer. Idempotent.
+
+    Places are matched by their source key, so a second run changes nothing; slugs, manual
+    aliases and merges made by the organizer survive a reload.
+    """
+    summary = LoadSummary()
+    existing = {p.source_key: p for p in Place.objects.exclude(source_key="")}
+    taken = set(Place.objects.values_list("slug", flat=True))
+    new_records = [r for r in data.places if r.source_key not in existing]
+    slugs = gazetteer.unique_slugs(new_records, taken)
+
+    # Cities first: districts need their city's id.
+    for kind in ("city", "district"):
+        to_create, to_update = [], []
+        for record in (r for r in data.places if r.kind == kind):
+            parent = existing[record.parent_key] if record.parent_key else None
+            parent = _resolve_merged(parent)
+            values = {f: getattr(record, f) for f in _PLACE_DATA_FIELDS}
+            values["name"] = values["name"][:100]
+            place = existing.get(record.source_key)
+            if place is None:
+                place = Place(
+                    source_key=record.source_key,
+                    slug=slugs[record.source_key],
+                    parent=parent,
+                    **values,
+                )
+                to_create.append(place)
+                existing[record.source_key] = place
+                continue
+            if place.merged_into_id:
+                summary.unchanged += 1  # a tombstone keeps what the organizer decided
+                continue
+            if place.edited:
+                # The organizer's name, kind and city stand; only the figures follow the data.
+                values = {f: v for f, v in values.items() if f not in {"name", "kind"}}
+                parent = place.parent
+            if any(getattr(place, f) != v for f, v in values.items()) or (
+                place.parent_id != (parent.pk if parent else None)
+            ):
+                for f, v in values.items():
+                    setattr(place, f, v)
+                place.parent = parent
+                to_update.append(place)
+            else:
+                summary.unchanged += 1
+        Place.objects.bulk_create(to_create, batch_size=2000)
+        Place.objects.bulk_update(to_update, [*_PLACE_DATA_FIELDS, "parent"], batch_size=1000)
+        summary.created += len(to_create)
+        summary.updated += len(to_update)
+
+    # Aliases: the gazetteer's names, on the live place (a merged place's go to its target).
+    wanted: dict[tuple[int, str], str] = {}
+    for record in data.places:
+        place = _resolve_merged(existing[record.source_key])
+        for alias in sorted(record.aliases):
+            key = name_key(alias)
+            if key and key != name_key(place.name):
+                wanted.setdefault((place.pk, key), alias[:200])
+    current = {
+        (a.place_id, a.key): a
+        for a in PlaceAlias.objects.filter(source=PlaceAlias.Source.GAZETTEER)
+    }
+    manual = set(
+        PlaceAlias.objects.filter(source=PlaceAlias.Source.MANUAL).values_list("place_id", "key")
+    )
+    stale = [a.pk for k, a in current.items() if k not in wanted]
+    for start in range(0, len(stale), 5000):
+        PlaceAlias.objects.filter(pk__in=stale[start : start + 5000]).delete()
+    PlaceAlias.objects.bulk_create(
+        [
+            PlaceAlias(place_id=place_id, key=key, name=name, source=PlaceAlias.Source.GAZETTEER)
+            for (place_id, key), name in wanted.items()
+            if (place_id, key) not in current and (place_id, key) not in manual
+        ],
+        batch_size=5000,
+    )
+    summary.aliases_removed = len(stale)
+    summary.aliases_added = sum(1 for k in wanted if k not in current and k not in manual)
+
+    # Postal codes: a small table, replaced when it differs.
+    wanted_codes = {
+        (code, _resolve_merged(existing[source_key]).pk) for code, source_key in data.postal_codes
+    }
+    if wanted_codes != set(PostalCode.objects.values_list("code", "place_id")):
+        PostalCode.objects.all().delete()
+        PostalCode.objects.bulk_create(
+            [PostalCode(code=code, place_id=pk) for code, pk in sorted(wanted_codes)],
+            batch_size=5000,
+        )
+    summary.postal_codes = len(wanted_codes)
+    summary.removed = _remove_places_gone_from_data(existing, {r.source_key for r in data.places})
+    caches.after_commit(matching.invalidate, caches.published_changed)
+    return summary
+
+
+def _remove_places_gone_from_data(existing: dict[str, Place], current_keys: set[str]) -> int:
+    """Delete places a newer data set no longer has, unless something refers to them.
+
+    They are locked first, until the commit: a report committed before is seen below as a
+    use; one committed meanwhile waits for the deletion and is then refused by the database
+    (and stored again without the place: complaints/intake/views.py). Without the lock such a
+    report, committed between the check and the deletion, would make the database refuse
+    this whole run at its commit. A place someone else holds (a merge, an import's commit)
+    is left for a later run rather than waited for: waiting could deadlock."""
+    candidates = sorted(p.pk for key, p in existing.items() if key not in current_keys)
+    gone = set()
+    for start in range(0, len(candidates), 5000):
+        free = Place.objects.select_for_update(skip_locked=True)
+        locked = free.filter(pk__in=candidates[start : start + 5000]).order_by("pk")
+        gone.update(locked.values_list("pk", flat=True))
+    if not gone:
+        return 0
+    in_use = set()
+    for field in ("city_place", "district_place"):
+        in_use |= set(
+            Complaint.objects.filter(**{f"{field}__isnull": False})
+            .values_list(field, flat=True)
+            .distinct()
+        )
+    in_use |= set(Place.objects.filter(parent__isnull=False).values_list("parent", flat=True))
+    in_use |= set(
+        Place.objects.filter(merged_into__isnull=False).values_list("merged_into", flat=True)
+    )
+    deletable = sorted(gone - in_use)
+    for start in range(0, len(deletable), 5000):
+        Place.objects.filter(pk__in=deletable[start : start + 5000]).delete()
+    return len(deletable)
+
+
+def _resolve_merged(place: Place | None) -> Place | None:
+    seen = set()
+    while place is not None and place.merged_into_id and place.pk not in seen:
+        seen.add(place.pk)
+        place = Place.objects.get(pk=place.merged_into_id)
+    return place
+
+
+@transaction.atomic
+def place_assign_raw_name(*, raw_key: str, place: Place, moderator: AbstractBaseUser) -> int:
+    """Assign every unmatched complaint whose city text has this key to a place, and
+    remember the name as an alias so that future submissions match. The district text of
+    each complaint is matched within the place's city. Returns how many complaints changed."""
+    place = _resolve_merged(place)
+    unmatched = Complaint.objects.filter(city_place__isnull=True, city_key=raw_key)
+    rows = list(unmatched.values_list("pk", "city", "district"))
+    if not rows:
+        raise ValidationError(_("No unmatched complaint has that name."), code="nothing_to_assign")
+    city = place.parent if place.kind == Place.Kind.DISTRICT else place
+    index = matching.get_index()
+    changed = []
+    for pk, _city, district in rows:
+        district_id = place.pk if place.kind == Place.Kind.DISTRICT else None
+        if district_id is None and district:
+            district_id = index.district_in_city(city.pk, name_key(district))
+        changed.append(Complaint(pk=pk, city_place_id=city.pk, district_place_id=district_id))
+    Complaint.objects.bulk_update(changed, ["city_place", "district_place"], batch_size=1000)
+    alias_name = min(raw for _pk, raw, _district in rows)[:200]
+    PlaceAlias.objects.update_or_create(
+        place=place, key=raw_key, defaults={"name": alias_name, "source": PlaceAlias.Source.MANUAL}
+    )
+    LogEntry.objects.log_actions(
+        user_id=moderator.pk,
+        queryset=Place.objects.filter(pk=place.pk),
+        action_flag=CHANGE,
+        change_message=f"Assigned the name {alias_name!r} ({len(changed)} complaints).",
+        single_object=True,
+    )
+    caches.after_commit(matching.invalidate, caches.published_changed)
+    return len(changed)
+
+
+@transaction.atomic
+def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -> int:
+    """Merge one place into another: its complaints, names, districts and postal codes move
+    to the target; the source stays as a tombstone. Returns how many complaints moved."""
+    if source.pk == target.pk:
+        raise ValidationError(_("A place cannot be merged into itself."), code="same_place")
+    # Re-read both under a row lock: two moderators merging A into B and B into A at once
+    # must not leave two tombstones pointing at each other.
+    locked = {
+        p.pk: p
+        for p in Place.objects.select_for_update()
+        .filter(pk__in=[source.pk, target.pk])
+        .order_by("pk")
+    }
+    source, target = locked[source.pk], locked[target.pk]
+    if source.kind != target.kind:
+        raise ValidationError(_("Only places of the same kind can be merged."), code="kind")
+    if target.merged_into_id or source.merged_into_id:
+        raise ValidationError(_("A merged place cannot be merged again."), code="merged")
+    field = "city_place" if source.kind == Place.Kind.CITY else "district_place"
+    moved = Complaint.objects.filter(**{field: source}).update(**{field: target})
+    if source.kind == Place.Kind.DISTRICT:
+        Complaint.objects.filter(district_place=target).exclude(city_place=target.parent).update(
+            city_place=target.parent
+        )
+    else:
+        Place.objects.filter(parent=source).update(parent=target)
+    target_keys = set(target.aliases.values_list("key", flat=True)) | {name_key(target.name)}
+    for alias in source.aliases.all():
+        if alias.key in target_keys:
+            alias.delete()
+        else:
+            PlaceAlias.objects.filter(pk=alias.pk).update(place=target)
+            target_keys.add(alias.key)
+    if name_key(source.name) not in target_keys:
+        PlaceAlias.objects.create(place=target, name=source.name, source=PlaceAlias.Source.MANUAL)
+    for code in source.postal_codes.all():
+        PostalCode.objects.get_or_create(code=code.code, place=target)
+    source.postal_codes.all().delete()
+    # What happened at the place (acknowledged, expansion planned, ...) happened at the target.
+    PlaceStatus.objects.filter(place=source).update(place=target)
+    source.merged_into = target
+    source.save(update_fields=["merged_into"])
+    for place, message in (
+        (target, f"Merged {source.name!r} (#{source.pk}) into this place ({moved} complaints)."),
+        (source, f"Merged into {target.name!r} (#{target.pk})."),
+    ):
+        LogEntry.objects.log_actions(
+            user_id=moderator.pk,
+            queryset=Place.objects.filter(pk=place.pk),
+            action_flag=CHANGE,
+            change_message=message,
+            single_object=True,
+        )
+    caches.after_commit(matching.invalidate, caches.published_changed)
+    return moved
+
+
+def complaints_rematch(*, batch_size: int = 2000) -> dict[str, int]:
+    """Match every complaint's place text again (after the gazetteer or aliases changed).
+
+    Batched by primary key, each batch in its own transaction, so a large table is neither
+    locked nor held in memory. Idempotent: a second run changes nothing."""
+    index = matching.get_index()
+    summary = {"examined": 0, "changed": 0, "newly_matched": 0, "unmatched": 0}
+    last_pk = 0
+    while True:
+        batch = list(
+            Complaint.objects.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .only(
+                "pk", "city", "city_key", "district", "postal_code", "city_place", "district_place"
+            )[:batch_size]
+        )
+        if not batch:
+            if summary["changed"]:
+                caches.published_changed()
+            return summary
+        changed = []
+        for complaint in batch:
+            found = index.match(complaint.city, complaint.district, complaint.postal_code)
+            city_key = name_key(complaint.city)[:200]
+            if (complaint.city_place_id, complaint.district_place_id, complaint.city_key) != (
+                found.city_id,
+                found.district_id,
+                city_key,
+            ):
+                complaint.city_key = city_key
+                if complaint.city_place_id is None and found.matched:
+                    summary["newly_matched"] += 1
+                complaint.city_place_id, complaint.district_place_id = (
+                    found.city_id,
+                    found.district_id,
+                )
+                changed.append(complaint)
+            if not found.matched:
+                summary["unmatched"] += 1
+        with transaction.atomic():
+            Complaint.objects.bulk_update(changed, ["city_place", "district_place", "city_key"])
+        summary["examined"] += len(batch)
+        summary["changed"] += len(changed)
+        last_pk = batch[-1].pk

@@ -1,0 +1,34 @@
+"""Every cache key of the site, in one place, so that no two features share one by accident
+and an operator can tell what a key in Redis belongs to."""
+
+# The public counter (complaints/selectors.py).
+COUNTER = "complaints:counter"
+# The latest campaign updates on the landing page.
+UPDATES = "complaints:latest-updates"
+# The places' statuses as the stats pages show them: live, not released.
+PLACE_STATUSES = "complaints:place-statuses"
+# Changes whenever places or aliases change; each process rebuilds its place index then.
+PLACE_INDEX_VERSION = "places:index-version"
+# The admin's city filter: the largest cities by complaints.
+ADMIN_CITY_FILTER = "admin:complaints:city-filter"
+# The latest release of the evaluation: (number, released_at), or 0 when there is none.
+RELEASE_CURRENT = "reports:release:current"
+# Set while the hourly check for a due release waits for its next turn.
+RELEASE_CHECKED = "reports:release:checked"
+# Held while one process makes a release.
+RELEASE_LOCK = "reports:release:lock"
+
+
+def form_stamp(digest: str) -> str:
+    """A form stamp that has been used (its SHA-256 digest)."""
+    return f"form-stamp-used:{digest}"
+
+
+def report_rate(rate: str) -> str:
+    """django-ratelimit's group for the report form's limit of `rate`."""
+    return f"report:{rate}"
+
+
+def login_failures(kind: str, *parts: str) -> str:
+    """Failed back office logins counted per user and client, per client or per name."""
+    return ":".join(["login-failures", kind, *parts])
