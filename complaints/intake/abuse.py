@@ -31,6 +31,7 @@ import hmac
 import ipaddress
 import secrets
 import time
+import types
 
 from django.conf import settings
 from django.core import signing
@@ -102,23 +103,24 @@ def recent_ip_hashes(ip: str) -> list[str]:
     return [ip_hash(ip, today), ip_hash(ip, today - datetime.timedelta(days=1))]
 
 
-def _rate_key(group, request) -> str:
-    return ip_hash(client_ip(request))
+# All django-ratelimit reads of a request here: its method (part of its cache keys).
+_POST = types.SimpleNamespace(method="POST")
 
 
-def over_limit(request) -> int:
+def over_limit(ip: str) -> int:
     """Count one more report from this client; 0 when every limit allows it, otherwise the
     seconds until the limits allow the next one (for Retry-After).
 
     Counted are reports about to be stored (valid forms), not typos: someone who corrects
     their form five times is not throttled. The count is one atomic increment in the cache
     per limit, so two app instances never both let the sixth report through."""
+    client = ip_hash(ip)
     wait = 0
     for rate in settings.REPORT_RATE_LIMITS:
         usage = get_usage(
-            request,
+            _POST,
             group=cache_keys.report_rate(rate),
-            key=_rate_key,
+            key=lambda group, request: client,
             rate=rate,
             method="POST",
             increment=True,
@@ -257,22 +259,22 @@ SENT_COOKIE_SECONDS = 3600
 ANOTHER_FIELD = "another"
 
 
-def sent_before(request) -> tuple[str | None, bool]:
-    """(reference, same) of the report this browser stored last, while its cookie lasts: same
-    when this is the very same form again. (None, False) without one, or once the person has
-    said that this is another report (ANOTHER_FIELD, sent by the form that asked)."""
-    earlier = request.COOKIES.get(SENT_COOKIE, "")
-    if not earlier or earlier == request.POST.get(STAMP_FIELD) or request.POST.get(ANOTHER_FIELD):
+def sent_before(data, cookie: str) -> tuple[str | None, bool]:
+    """(reference, same) of the report this browser stored last, while its cookie (the
+    stamp it was sent with) lasts: same when data is the very same form again. (None, False)
+    without one, or once the person has said that this is another report (ANOTHER_FIELD,
+    sent by the form that asked)."""
+    if not cookie or cookie == data.get(STAMP_FIELD) or data.get(ANOTHER_FIELD):
         return None, False
-    data = request.POST.copy()
-    data[STAMP_FIELD] = earlier
-    data.pop(ANOTHER_FIELD, None)
-    key = _stamp_key(data)
+    earlier = data.copy()
+    earlier[STAMP_FIELD] = cookie
+    earlier.pop(ANOTHER_FIELD, None)
+    key = _stamp_key(earlier)
     value = cache.get(key) if key else None
     if not value or value == PENDING:
         return None, False
     reference, _, digest = value.partition(":")
-    return reference, hmac.compare_digest(digest, _digest(data))
+    return reference, hmac.compare_digest(digest, _digest(earlier))
 
 
 def remember_sent(response, data) -> None:

@@ -17,7 +17,7 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from complaints.models import Complaint
 
@@ -48,12 +48,6 @@ def complaint_for(value: str) -> Complaint | None:
     if complaint is None or not hmac.compare_digest(digest, address_digest(complaint.email)):
         return None
     return complaint
-
-
-def confirm(complaint: Complaint) -> None:
-    if complaint.email_confirmed_at is None:
-        complaint.email_confirmed_at = timezone.now()
-        complaint.save(update_fields=["email_confirmed_at"])
 
 
 def send(complaint: Complaint, request) -> bool:

@@ -1,16 +1,23 @@
-"""The intake of a report: everything between a valid form and a stored complaint."""
+"""The intake of a report, whatever its door: submit() takes what was sent and returns an
+Outcome; complaint_submit() stores one complaint (also for the demo data and the tests)."""
 
+import dataclasses
 import datetime
-from collections.abc import Iterable
+import enum
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import caches, text
+from complaints.intake import abuse
 from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
     Complaint,
@@ -20,6 +27,179 @@ from complaints.models import (
 from complaints.places import matching
 from complaints.places.names import name_key
 from complaints.privacy.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+
+class Kind(enum.Enum):
+    """What became of a report sent."""
+
+    STORED = "stored"  # Outcome.complaint
+    DUPLICATE = "duplicate"  # the very same form again: Outcome.reference, the report it stored
+    SENT_BEFORE = "sent_before"  # this browser stored Outcome.reference; this form differs: ask
+    THROTTLED = "throttled"  # over a limit: Outcome.wait seconds
+    REFUSED = "refused"  # not stored: Outcome.errors (besides the form's own)
+    UNCHECKED = "unchecked"  # valid within seconds of being shown: to be checked and sent again
+    DROPPED = "dropped"  # a bot's: answered like a success, stored nowhere (abuse.py says why)
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    kind: Kind
+    complaint: Complaint | None = None
+    reference: str | None = None
+    wait: int = 0
+    errors: tuple[str, ...] = ()
+    new_stamp: bool = False  # the form shown again needs a new stamp (expired, or spent)
+    another: bool = False  # sent once more, it is another report: the person has been told
+
+
+@dataclasses.dataclass(frozen=True)
+class Sender:
+    """Who sends, as plain values: the address (abuse.client_ip), the stamp of the report this
+    browser stored last (its abuse.SENT_COOKIE), the language of the form."""
+
+    ip: str
+    sent_cookie: str = ""
+    language: str = "de"
+
+
+def submit(*, posted, cleaned: Callable[[], Mapping[str, Any] | None], sender: Sender) -> Outcome:
+    """One report sent: posted is what was sent (a QueryDict, with the stamp and the
+    honeypot), cleaned() the valid data or None. cleaned is called only for a sender who is
+    not a bot: a bot's post costs no query."""
+    stamp = abuse.judge(posted)
+    if stamp is abuse.Stamp.BOT:
+        return Outcome(Kind.DROPPED)
+    data = cleaned()
+    if stamp is abuse.Stamp.EXPIRED:
+        message = gettext(
+            "This form was open for a long time. Please check your entries and send it again."
+        )
+        return Outcome(Kind.REFUSED, errors=(message,), new_stamp=True)
+    if data is None:
+        return Outcome(Kind.REFUSED)
+    if stamp is abuse.Stamp.QUICK:
+        # A bot, or a browser that filled the form in: to be sent once more with the same
+        # stamp (a bot that posts once, at once, stores nothing; a person is never dropped).
+        return Outcome(Kind.UNCHECKED)
+    return _sent_before(posted, sender.sent_cookie) or _claimed_and_stored(posted, data, sender)
+
+
+def _sent_before(posted, cookie: str) -> Outcome | None:
+    """The back button from the thanks page: the same form again, or another report?"""
+    earlier, same = abuse.sent_before(posted, cookie)
+    if not earlier or not Complaint.objects.filter(reference=earlier).exists():
+        return None  # none, or deleted by its sender since: a new report
+    return Outcome(Kind.DUPLICATE if same else Kind.SENT_BEFORE, reference=earlier)
+
+
+def _claimed_and_stored(posted, data, sender: Sender) -> Outcome:
+    """The stamp first (a form sent again is not counted against the limits), claimed in one
+    atomic step, and given back unless the report is stored: the form may be sent again."""
+    if not abuse.claim_stamp(posted):
+        return _stamp_spent(posted)
+    stored = False
+    try:
+        outcome = _within_limits(data, sender)
+        stored = outcome.kind is Kind.STORED
+    finally:
+        if not stored:
+            abuse.release_stamp(posted)
+    if stored:
+        _stamp_stored(posted, outcome.complaint)
+    return outcome
+
+
+def _stamp_spent(posted) -> Outcome:
+    """The stamp stored a report: the very same form again (a double click) leads to it; a
+    different one is shown again, and sent once more it is another report."""
+    reference = abuse.earlier_reference(posted)
+    if reference is not None:
+        return Outcome(Kind.DUPLICATE, reference=reference)
+    message = gettext(
+        "This form has already been sent. Please check your entries and send it again."
+    )
+    return Outcome(Kind.REFUSED, errors=(message,), new_stamp=True, another=True)
+
+
+def _within_limits(data, sender: Sender) -> Outcome:
+    wait = abuse.over_limit(sender.ip)
+    if wait:
+        return Outcome(Kind.THROTTLED, wait=wait)
+    try:
+        complaint = _store(data, sender)
+    except ValidationError as error:
+        # The safety net for a rule the model has and the form not: a message, not a 500.
+        return Outcome(Kind.REFUSED, errors=tuple(error.messages))
+    return Outcome(Kind.STORED, complaint=complaint)
+
+
+def _stamp_stored(posted, complaint: Complaint) -> None:
+    try:
+        abuse.stamp_stored(posted, complaint.reference)
+    except Exception as error:
+        # The report is stored: a cache failing now must not answer "nothing was stored" (the
+        # 503 page) and have it sent again. The stamp stays claimed.
+        logger.error(
+            "Complaint %s stored, its form stamp not (%s)", complaint.pk, type(error).__name__
+        )
+
+
+def _store(data, sender: Sender) -> Complaint:
+    """Stored; once more when the database refused the commit for a foreign key: a place the
+    report was matched to was deleted that moment (load_places with a newer data set), and
+    the places are checked again (_live_match)."""
+    committing = not transaction.get_connection().in_atomic_block
+    try:
+        return _store_once(data, sender)
+    except IntegrityError as error:
+        if not (committing and foreign_key_refused(error)):
+            raise
+        logger.warning("A report was refused at its commit (a place gone); stored again")
+        return _store_once(data, sender)
+
+
+FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
+
+
+def foreign_key_refused(error: IntegrityError) -> bool:
+    """A foreign key refused: PostgreSQL's code on the driver's error, or SQLite's words."""
+    return getattr(error.__cause__, "sqlstate", None) == FOREIGN_KEY_VIOLATION or (
+        "FOREIGN KEY constraint failed" in str(error)
+    )
+
+
+_FIELDS = (
+    "carrier",
+    "problems",
+    "city",
+    "district",
+    "postal_code",
+    "technology",
+    "frequency",
+    "since",
+    "location",
+    "description",
+    "email",
+)
+
+
+def _store_once(data, sender: Sender) -> Complaint:
+    return complaint_submit(
+        **{name: data[name] for name in _FIELDS},
+        followup=data.get("followup", False),
+        language=sender.language,
+        ip_hash=abuse.ip_hash(sender.ip),
+        recent_ip_hashes=abuse.recent_ip_hashes(sender.ip),
+    )
+
+
+def email_confirm(*, complaint: Complaint) -> None:
+    """The submitter confirmed their address (the link in the confirmation mail)."""
+    if complaint.email_confirmed_at is None:
+        complaint.email_confirmed_at = timezone.now()
+        complaint.save(update_fields=["email_confirmed_at"])
 
 
 @transaction.atomic
@@ -45,25 +225,8 @@ def complaint_submit(
 
     Raises ValidationError for anything the model does not accept; nothing is stored then.
     """
-    if carrier and carrier not in settings.EINZELFALL_CARRIERS:
-        raise ValidationError(
-            {
-                "carrier": ValidationError(
-                    _("Unknown carrier %(carrier)s."),
-                    code="invalid_choice",
-                    params={"carrier": carrier},
-                )
-            }
-        )
-    if city.strip() and not text.has_letter(city):
-        raise ValidationError(
-            {"city": ValidationError(_("A place name needs letters."), code="no_letter")}
-        )
     problems = list(problems)
-    if not problems:
-        raise ValidationError(
-            {"problems": ValidationError(_("Choose at least one problem."), code="required")}
-        )
+    _check(carrier=carrier, city=city, problems=problems)
     now = timezone.now()
     place = _live_match(matching.match(city, district, postal_code))
     complaint = Complaint(
@@ -90,10 +253,8 @@ def complaint_submit(
         privacy_policy_version=settings.PRIVACY_POLICY_VERSION,
         submitted_at=now,
     )
-    # Field by field, without queries: the matched places were just checked to exist; the
-    # model's check constraints repeat the fields' choices and validators, and full_clean
-    # would run a query (and a savepoint) for each of them; the reference and the pseudonym
-    # are random, and their unique indexes stand guard. Half a submission's time went there.
+    # Field by field, without queries: the places were just checked, the check constraints
+    # repeat the fields' rules, unique indexes guard the random reference and pseudonym.
     complaint.full_clean(
         exclude=["problems", "city_place", "district_place", "duplicate_of"],
         validate_unique=False,
@@ -105,11 +266,31 @@ def complaint_submit(
     through.objects.bulk_create(
         [through(complaint_id=complaint.pk, problemtype_id=p.pk) for p in {*problems}]
     )
-    # Robust: the report is stored by then, and a cache that fails at this moment must not
-    # make the submitter believe otherwise (the error is logged; the counter catches up when
-    # its cached value expires).
+    # After the commit, robust: a cache failing then must not cost the stored report.
     caches.after_commit(caches.counter_invalidate)
     return complaint
+
+
+def _check(*, carrier: str, city: str, problems: list[ProblemType]) -> None:
+    """What the model's validation leaves to the form, checked again for any other door."""
+    if carrier and carrier not in settings.EINZELFALL_CARRIERS:
+        raise ValidationError(
+            {
+                "carrier": ValidationError(
+                    _("Unknown carrier %(carrier)s."),
+                    code="invalid_choice",
+                    params={"carrier": carrier},
+                )
+            }
+        )
+    if city.strip() and not text.has_letter(city):
+        raise ValidationError(
+            {"city": ValidationError(_("A place name needs letters."), code="no_letter")}
+        )
+    if not problems:
+        raise ValidationError(
+            {"problems": ValidationError(_("Choose at least one problem."), code="required")}
+        )
 
 
 def _earlier_duplicate(complaint, problems, ip_hashes) -> Complaint | None:
@@ -117,28 +298,36 @@ def _earlier_duplicate(complaint, problems, ip_hashes) -> Complaint | None:
     address (today's or yesterday's hash) with the same city and the same problems."""
     since = complaint.submitted_at - datetime.timedelta(hours=24)
     recent = Complaint.objects.filter(submitted_at__gte=since).order_by("-submitted_at")
-    if complaint.email:
-        # LOWER(email) = ... and the index's own condition (email <> ''), which PostgreSQL
-        # does not work out from the first: without it, the check read every report of the
-        # last 24 hours (60 ms at 100,000, and a spike is exactly when there are that many).
-        found = (
-            recent.exclude(email="")
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower=complaint.email.lower())
-            .first()
-        )
-        found = _locked(found) if found else None
-        if found:  # (None also when it was deleted a moment ago: then try the address)
-            return found
+    by_email = _same_email(recent, complaint.email)
+    found = _locked(by_email) if by_email else None
+    if found is None:  # (also when it was deleted a moment ago)
+        by_address = _same_address(recent, complaint.city_key, problems, ip_hashes)
+        found = _locked(by_address) if by_address else None
+    return found
+
+
+def _same_email(recent, email: str) -> Complaint | None:
+    if not email:
+        return None
+    # The index's own condition (email <> '') stated: PostgreSQL does not infer it, and
+    # without it read every report of the last 24 hours.
+    return (
+        recent.exclude(email="")
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower=email.lower())
+        .first()
+    )
+
+
+def _same_address(recent, city_key: str, problems, ip_hashes) -> Complaint | None:
     ip_hashes = [h for h in ip_hashes if h]
     if not ip_hashes:
         return None
     wanted = sorted(p.pk for p in problems)
-    candidates = recent.filter(ip_hash__in=ip_hashes, city_key=complaint.city_key).prefetch_related(
+    candidates = recent.filter(ip_hash__in=ip_hashes, city_key=city_key).prefetch_related(
         "problems"
     )[:20]
-    found = next((c for c in candidates if sorted(p.pk for p in c.problems.all()) == wanted), None)
-    return _locked(found) if found else None
+    return next((c for c in candidates if sorted(p.pk for p in c.problems.all()) == wanted), None)
 
 
 def _locked(complaint: Complaint) -> Complaint | None:
