@@ -58,51 +58,62 @@ class Command(BaseCommand):
         if if_empty and Complaint.objects.exists():
             self.stdout.write("Demo data skipped: the database already has complaints.")
             return
-        problems = {p.slug: p.pk for p in ProblemType.objects.all()}
-        missing = set(demo_data.PROBLEM_WEIGHTS) - set(problems)
-        if missing:
-            raise CommandError(f"Problem types missing (run migrate): {', '.join(sorted(missing))}")
-
+        problems = self._problems()
         started = time.monotonic()
-        moderator, created = get_user_model().objects.get_or_create(
-            username=DEMO_MODERATOR, defaults={"first_name": "Demo", "last_name": "Moderator"}
-        )
-        if created:
-            moderator.set_unusable_password()
-            moderator.save(update_fields=["password"])
         generator = DemoGenerator(
             random.Random(seed),
             problems,
             days=days,
-            moderator=moderator,
+            moderator=self._moderator(),
             all_published=all_published,
         )
-        through = Complaint.problems.through
-        created = 0
-        with transaction.atomic():
-            while created < count:
-                size = min(BATCH_SIZE, count - created)
-                rows = [generator.complaint() for _ in range(size)]
-                complaints = Complaint.objects.bulk_create([c for c, _ in rows])
-                through.objects.bulk_create(
-                    [
-                        through(complaint_id=complaint.pk, problemtype_id=problem_id)
-                        for complaint, (_, problem_ids) in zip(complaints, rows, strict=True)
-                        for problem_id in problem_ids
-                    ]
-                )
-                created += size
-                if count >= 20_000:
-                    self.stderr.write(f"  {created:,} / {count:,}")
-            if created:
-                demo_data.seed_campaign()
-            caches.after_commit(caches.counter_invalidate)
+        created = self._create(generator, count)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(f"Created {created:,} demo complaints in {elapsed:.1f} s.")
         )
         if created:
             self._release()
+
+    def _problems(self) -> dict[str, int]:
+        problems = {p.slug: p.pk for p in ProblemType.objects.all()}
+        missing = set(demo_data.PROBLEM_WEIGHTS) - set(problems)
+        if missing:
+            raise CommandError(f"Problem types missing (run migrate): {', '.join(sorted(missing))}")
+        return problems
+
+    def _moderator(self):
+        moderator, created = get_user_model().objects.get_or_create(
+            username=DEMO_MODERATOR, defaults={"first_name": "Demo", "last_name": "Moderator"}
+        )
+        if created:
+            moderator.set_unusable_password()
+            moderator.save(update_fields=["password"])
+        return moderator
+
+    @transaction.atomic
+    def _create(self, generator: "DemoGenerator", count: int) -> int:
+        """Draws and stores `count` complaints in batches of BATCH_SIZE, in one transaction."""
+        through = Complaint.problems.through
+        created = 0
+        while created < count:
+            size = min(BATCH_SIZE, count - created)
+            rows = [generator.complaint() for _ in range(size)]
+            complaints = Complaint.objects.bulk_create([c for c, _ in rows])
+            through.objects.bulk_create(
+                [
+                    through(complaint_id=complaint.pk, problemtype_id=problem_id)
+                    for complaint, (_, problem_ids) in zip(complaints, rows, strict=True)
+                    for problem_id in problem_ids
+                ]
+            )
+            created += size
+            if count >= 20_000:
+                self.stderr.write(f"  {created:,} / {count:,}")
+        if created:
+            demo_data.seed_campaign()
+        caches.after_commit(caches.counter_invalidate)
+        return created
 
     def _release(self):
         """The demo's numbers public at once, as a release (reports/releases.py) would make
@@ -192,45 +203,24 @@ class DemoGenerator:
         return min(moment, self.now)
 
     def complaint(self) -> tuple[Complaint, list[int]]:
+        # The draws keep their order: a seed gives the same complaints as before.
         rng = self.rng
-        city, _, districts = rng.choices(self.cities, weights=self.city_weights)[0]
-        district = rng.choice(districts) if districts and rng.random() < 0.75 else ""
-        typed_city = city
-        if city in demo_data.MESSY_SPELLINGS and rng.random() < demo_data.MESSY_SHARE:
-            typed_city = rng.choice(demo_data.MESSY_SPELLINGS[city])
-        postal_code = ""
-        codes = self.postal_codes.get(city)
-        if codes and rng.random() < 0.4:
-            postal_code = rng.choice(codes)
-
-        slugs = {self._pick(demo_data.PROBLEM_WEIGHTS)}
-        while rng.random() < 0.35 and len(slugs) < 4:
-            slugs.add(self._pick(demo_data.PROBLEM_WEIGHTS))
-
+        city, district, typed_city, postal_code = self._where()
+        problem_ids = self._problem_ids()
         submitted_at = self._submitted_at()
-        status = Status.PUBLISHED if self.all_published else self._pick(demo_data.STATUS_WEIGHTS)
-        moderated_at = None
-        if status != Status.PENDING:
-            moderated_at = min(
-                submitted_at + datetime.timedelta(hours=rng.uniform(0.2, 48)), self.now
-            )
-        since = None
-        if rng.random() < 0.6:
-            months_back = rng.randrange(0, 24)
-            first = submitted_at.date().replace(day=1)
-            year, month = divmod(first.year * 12 + first.month - 1 - months_back, 12)
-            since = datetime.date(year, month + 1, 1)
+        status, moderated_at = self._moderation(submitted_at)
+        since = self._since(submitted_at)
         language = "en" if rng.random() < 0.08 else "de"
         if rng.random() < demo_data.TYPO_SHARE:
             typed_city = rng.choice(demo_data.TYPOS)
         place = self.places.match(typed_city, district, postal_code)
-
+        typed_city = typed_city.strip() or city
         complaint = Complaint(
             reference=secrets.token_urlsafe(24),
             pseudonym=secrets.token_hex(8),
             carrier=self.carriers[0] if rng.random() < 0.8 else rng.choice(self.carriers),
-            city=typed_city.strip() or city,
-            city_key=name_key(typed_city.strip() or city),
+            city=typed_city,
+            city_key=name_key(typed_city),
             district=district,
             city_place_id=place.city_id,
             district_place_id=place.district_id,
@@ -252,13 +242,57 @@ class DemoGenerator:
             moderated_at=moderated_at,
             moderated_by=self.moderator if moderated_at else None,
         )
-        if complaint.email and rng.random() < 0.6:
-            complaint.email_confirmed_at = submitted_at + datetime.timedelta(minutes=5)
-            complaint.followup_consent = rng.random() < 0.5
-            # Answers from those asked a while ago (the demo's campaign is only weeks old).
-            if complaint.followup_consent and submitted_at < self.now - datetime.timedelta(days=21):
-                complaint.followup_sent_at = submitted_at + datetime.timedelta(days=21)
-                if rng.random() < 0.7:
-                    complaint.followup_answer = self._pick(demo_data.FOLLOWUP_WEIGHTS)
-                    complaint.followup_answered_at = complaint.followup_sent_at
-        return complaint, [self.problems[slug] for slug in sorted(slugs)]
+        self._followup(complaint)
+        return complaint, problem_ids
+
+    def _where(self) -> tuple[str, str, str, str]:
+        """A city by its weight; maybe a district, a messy spelling and a postal code."""
+        rng = self.rng
+        city, _, districts = rng.choices(self.cities, weights=self.city_weights)[0]
+        district = rng.choice(districts) if districts and rng.random() < 0.75 else ""
+        typed_city = city
+        if city in demo_data.MESSY_SPELLINGS and rng.random() < demo_data.MESSY_SHARE:
+            typed_city = rng.choice(demo_data.MESSY_SPELLINGS[city])
+        postal_code = ""
+        codes = self.postal_codes.get(city)
+        if codes and rng.random() < 0.4:
+            postal_code = rng.choice(codes)
+        return city, district, typed_city, postal_code
+
+    def _problem_ids(self) -> list[int]:
+        slugs = {self._pick(demo_data.PROBLEM_WEIGHTS)}
+        while self.rng.random() < 0.35 and len(slugs) < 4:
+            slugs.add(self._pick(demo_data.PROBLEM_WEIGHTS))
+        return [self.problems[slug] for slug in sorted(slugs)]
+
+    def _moderation(self, submitted_at: datetime.datetime):
+        """The status, and when a moderator decided it (None while pending)."""
+        status = Status.PUBLISHED if self.all_published else self._pick(demo_data.STATUS_WEIGHTS)
+        if status == Status.PENDING:
+            return status, None
+        hours = self.rng.uniform(0.2, 48)
+        return status, min(submitted_at + datetime.timedelta(hours=hours), self.now)
+
+    def _since(self, submitted_at: datetime.datetime) -> datetime.date | None:
+        """The first of a month up to two years before the report, or None (not told)."""
+        if self.rng.random() >= 0.6:
+            return None
+        months_back = self.rng.randrange(0, 24)
+        first = submitted_at.date().replace(day=1)
+        year, month = divmod(first.year * 12 + first.month - 1 - months_back, 12)
+        return datetime.date(year, month + 1, 1)
+
+    def _followup(self, complaint: Complaint) -> None:
+        """A confirmed address for some, a follow-up asked for and answered for some of those."""
+        rng = self.rng
+        if not complaint.email or rng.random() >= 0.6:
+            return
+        submitted_at = complaint.submitted_at
+        complaint.email_confirmed_at = submitted_at + datetime.timedelta(minutes=5)
+        complaint.followup_consent = rng.random() < 0.5
+        # Answers from those asked a while ago (the demo's campaign is only weeks old).
+        if complaint.followup_consent and submitted_at < self.now - datetime.timedelta(days=21):
+            complaint.followup_sent_at = submitted_at + datetime.timedelta(days=21)
+            if rng.random() < 0.7:
+                complaint.followup_answer = self._pick(demo_data.FOLLOWUP_WEIGHTS)
+                complaint.followup_answered_at = complaint.followup_sent_at
