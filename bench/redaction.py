@@ -45,7 +45,7 @@ CONTEXT = {
 def old_rules():
     """redact() as it was before issue 16 (from git), writing MARKER for what it removes."""
     source = subprocess.run(
-        [shutil.which("git") or "git", "show", "27d3e3f:complaints/privacy/redaction.py"],
+        [shutil.which("git") or "git", "show", "27d3e3f:complaints/redaction.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,

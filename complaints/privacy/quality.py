@@ -234,7 +234,7 @@ COMPARISON = "\n".join(
 
 
 def report_markdown(today: str) -> str:
-    """docs/redaction.md: the figures of the rules in complaints/privacy/redaction.py today."""
+    """docs/redaction.md: the figures of the rules in complaints/privacy/ today."""
     from complaints.privacy.redaction import find_personal_data, redact
 
     corpus = load_corpus(CORPUS)
