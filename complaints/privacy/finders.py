@@ -80,11 +80,6 @@ def _unit_follows(lower: str, end: int) -> bool:
     return bool(UNIT_AFTER.match(lower, end))
 
 
-def _spans(matches, category: str):
-    for m in matches:
-        yield m.start(), m.end(), category
-
-
 def _trimmed_end(text: str, start: int, end: int, chars: str) -> int:
     while end > start and text[end - 1] in chars:
         end -= 1
@@ -114,11 +109,14 @@ def _near(pattern: re.Pattern, text: str, hints: re.Pattern, lower: str, around:
 
 
 def email_spans(text: str, lower: str):
-    yield from _spans(_near(EMAIL, lower, AT_HINT, lower, (420, 200)), "email")
+    for m in _near(EMAIL, lower, AT_HINT, lower, (420, 200)):
+        yield m.start(), m.end(), "email"
     if "@" in text:
-        yield from _spans(EMAIL_SPACED.finditer(lower), "email")
+        for m in EMAIL_SPACED.finditer(lower):
+            yield m.start(), m.end(), "email"
     if BEI_HINT.search(lower):
-        yield from _spans(EMAIL_BEI.finditer(lower), "email")
+        for m in EMAIL_BEI.finditer(lower):
+            yield m.start(), m.end(), "email"
     if "mail" in lower or any(provider in lower for provider in ("gmx", "web", "posteo")):
         yield from _named_emails(lower)
 
@@ -131,7 +129,8 @@ def _named_emails(lower: str):
 
 
 def link_spans(text: str, lower: str):
-    yield from _spans(URL.finditer(lower), "link")
+    for m in URL.finditer(lower):
+        yield m.start(), m.end(), "link"
     for m in DOMAIN.finditer(text):
         # Punctuation after a link ends the sentence, not the link.
         end = _trimmed_end(text, m.start(), m.end(), ".,;:!?)")
@@ -149,11 +148,17 @@ def iban_spans(text: str, lower: str):
 # Phone numbers
 
 
+# PHONE_SPLIT runs only where one of these words says that a number comes in parts.
+_SPLIT_WORDS = ("dann", "vorwahl", "durchwahl", "danach", "rest")
+
+
 def phone_spans(text: str, lower: str):
     yield from _dialled_phones(text, lower)
-    yield from _spans(PHONE_SPACED.finditer(text), "phone")
+    for m in PHONE_SPACED.finditer(text):
+        yield m.start(), m.end(), "phone"
     yield from _labelled_phones(lower)
-    yield from _split_phones(lower)
+    if any(word in lower for word in _SPLIT_WORDS):
+        yield from _split_phones(lower)
     yield from _phones_in_words(lower)
 
 
@@ -175,12 +180,7 @@ def _labelled_phones(lower: str):
             yield m.start("value"), m.end("value"), "phone"
 
 
-_SPLIT_WORDS = ("dann", "vorwahl", "durchwahl", "danach", "rest")
-
-
 def _split_phones(lower: str):
-    if not any(word in lower for word in _SPLIT_WORDS):
-        return
     for m in PHONE_SPLIT.finditer(lower):
         if 7 <= _digits(m.group()) <= 16 and not _unit_follows(lower, m.end()):
             yield m.start(), m.end(), "phone"
@@ -287,7 +287,8 @@ def _looks_like_ipv6(value: str) -> bool:
 
 def handle_spans(text: str, lower: str):
     for pattern in (HANDLE, HANDLE_REDDIT):
-        yield from _spans(pattern.finditer(text), "handle")
+        for m in pattern.finditer(text):
+            yield m.start(), m.end(), "handle"
     for m in HANDLE_NAMED.finditer(lower):
         handle = text[m.start("handle") : m.end("handle")].rstrip(".-")
         looks_like = re.search(r"[_.\d#]", handle) or ":" in m.group("colon")
