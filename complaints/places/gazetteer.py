@@ -132,7 +132,32 @@ def _reach_km(city: dict) -> float:
 
 def build(geonames: list[dict], postcodes: list[dict]) -> Gazetteer:
     """Turn the raw GeoNames entries and postal codes of Germany into places."""
-    # Municipalities of the postal data, by (state, key) -> German name.
+    municipalities, codes_by_municipality = _municipalities(postcodes)
+    cities, others = _split_cities(geonames, municipalities)
+    claimed = _claim_municipalities(cities, others)
+    records = {key: _city_record(key, entry) for key, entry in cities.items()}
+    cities_by_state, city_keys_by_state = _city_lookups(cities)
+    _add_postal_only_cities(records, municipalities, claimed, city_keys_by_state)
+    for entry in others:
+        parent = _find_parent(entry, cities_by_state, city_keys_by_state)
+        record = _place_record(entry, parent)
+        records[record.source_key] = record
+    _add_supplement(records)
+    _merge_duplicate_districts(records)
+    postal = sorted(
+        {
+            (code, claimed[municipality])
+            for municipality, codes in codes_by_municipality.items()
+            if municipality in claimed
+            for code in codes
+        }
+    )
+    return Gazetteer(places=list(records.values()), postal_codes=postal)
+
+
+def _municipalities(postcodes: list[dict]) -> tuple[dict, dict]:
+    """The postal data's municipalities by (state, key) -> German name, under every key
+    variant, and their postal codes by (state, full key)."""
     municipalities: dict[tuple[str, str], str] = {}
     codes_by_municipality: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in postcodes:
@@ -143,33 +168,44 @@ def build(geonames: list[dict], postcodes: list[dict]) -> Gazetteer:
             # The exact name wins over another municipality's bare name.
             if key == full_key or (state, key) not in municipalities:
                 municipalities[(state, key)] = locality
+    return municipalities, codes_by_municipality
 
-    cities: dict[str, dict] = {}  # source_key -> geonames entry, for cities
+
+def _split_cities(geonames: list[dict], municipalities: dict) -> tuple[dict, list]:
+    """GeoNames entries named like a municipality of their state (cities, by source key)
+    and the others; each entry gains its state code, German name and Latin names."""
+    cities: dict[str, dict] = {}
     others: list[dict] = []
     for entry in geonames:
         state = STATES[entry["admin1code"]][0] if entry.get("admin1code") in STATES else ""
-        entry = {**entry, "state": state}
         names = [entry["name"], *(n for n in entry.get("alternatenames", []) if is_latin(n))]
         german = None
         if state not in CITY_STATES or entry["name"] == CITY_STATES[state]:
-            german = next(
-                (
-                    municipalities[(state, k)]
-                    for n in names
-                    for k in key_variants(n)
-                    if (state, k) in municipalities
-                ),
-                None,
-            )
-        entry["german"] = german
-        entry["names"] = names
+            german = _municipality_named(state, names, municipalities)
+        entry = {**entry, "state": state, "german": german, "names": names}
         if german:
             cities[f"gn:{entry['geonameid']}"] = entry
         else:
             others.append(entry)
+    return cities, others
 
-    # Two GeoNames entries can claim one municipality (a town and its main district share a
-    # name); the more populous one is the city, the other becomes a district candidate.
+
+def _municipality_named(state: str, names: list[str], municipalities: dict) -> str | None:
+    return next(
+        (
+            municipalities[(state, k)]
+            for n in names
+            for k in key_variants(n)
+            if (state, k) in municipalities
+        ),
+        None,
+    )
+
+
+def _claim_municipalities(cities: dict[str, dict], others: list[dict]) -> dict:
+    """Two GeoNames entries can claim one municipality (a town and its main district share a
+    name); the more populous one is the city, the other becomes a district candidate.
+    Returns (state, key) -> source key of the city."""
     claimed: dict[tuple[str, str], str] = {}
     for source_key, entry in sorted(cities.items(), key=_by_size):
         municipality = (entry["state"], name_key(entry["german"]))
@@ -178,29 +214,37 @@ def build(geonames: list[dict], postcodes: list[dict]) -> Gazetteer:
             del cities[source_key]
         else:
             claimed[municipality] = source_key
+    return claimed
 
-    records: dict[str, PlaceRecord] = {}
-    for source_key, entry in cities.items():
-        records[source_key] = PlaceRecord(
-            source_key=source_key,
-            name=entry["german"],
-            kind="city",
-            state=STATE_NAMES.get(entry["state"], ""),
-            population=entry["population"] or None,
-            latitude=entry["latitude"],
-            longitude=entry["longitude"],
-            aliases=set(entry["names"]) | {entry["german"], *variant_names(entry["german"])},
-        )
+
+def _city_record(source_key: str, entry: dict) -> PlaceRecord:
+    return PlaceRecord(
+        source_key=source_key,
+        name=entry["german"],
+        kind="city",
+        state=STATE_NAMES.get(entry["state"], ""),
+        population=entry["population"] or None,
+        latitude=entry["latitude"],
+        longitude=entry["longitude"],
+        aliases=set(entry["names"]) | {entry["german"], *variant_names(entry["german"])},
+    )
+
+
+def _city_lookups(cities: dict[str, dict]) -> tuple[dict, dict]:
+    """The cities of each state, most populous first, and (state, name key) -> city."""
     cities_by_state: dict[str, list[tuple[str, dict]]] = defaultdict(list)
     city_keys_by_state: dict[tuple[str, str], str] = {}
     for source_key, entry in sorted(cities.items(), key=_by_size):
         cities_by_state[entry["state"]].append((source_key, entry))
         for alias in {entry["name"], entry["german"]}:
             city_keys_by_state.setdefault((entry["state"], name_key(alias)), source_key)
+    return cities_by_state, city_keys_by_state
 
-    # Municipalities the GeoNames extract does not have: cities without coordinates. A town
-    # that shares its bare name with a claimed one ("Taufkirchen (Vils)" next to
-    # "Taufkirchen") is a town of its own, with its own postal codes.
+
+def _add_postal_only_cities(records, municipalities, claimed, city_keys_by_state) -> None:
+    """Municipalities the GeoNames extract does not have: cities without coordinates. A town
+    that shares its bare name with a claimed one ("Taufkirchen (Vils)" next to
+    "Taufkirchen") is a town of its own, with its own postal codes."""
     for (state, key), locality in municipalities.items():
         if key != name_key(locality) or (state, key) in claimed:
             continue
@@ -215,34 +259,21 @@ def build(geonames: list[dict], postcodes: list[dict]) -> Gazetteer:
         claimed[(state, key)] = source_key
         city_keys_by_state.setdefault((state, key), source_key)
 
-    for entry in others:
-        parent = _find_parent(entry, cities_by_state, city_keys_by_state)
-        source_key = f"gn:{entry['geonameid']}"
-        common = {
-            "source_key": source_key,
-            "name": entry["name"],
-            "state": STATE_NAMES.get(entry["state"], ""),
-            "population": entry["population"] or None,
-            "latitude": entry["latitude"],
-            "longitude": entry["longitude"],
-            "aliases": set(entry["names"]),
-        }
-        if parent:
-            records[source_key] = PlaceRecord(kind="district", parent_key=parent, **common)
-        else:
-            records[source_key] = PlaceRecord(kind="city", **common)
 
-    _add_supplement(records)
-    _merge_duplicate_districts(records)
-    postal = sorted(
-        {
-            (code, claimed[municipality])
-            for municipality, codes in codes_by_municipality.items()
-            if municipality in claimed
-            for code in codes
-        }
+def _place_record(entry: dict, parent_key: str) -> PlaceRecord:
+    """A GeoNames entry that is no municipality: a district of parent_key, or without one a
+    city of its own."""
+    return PlaceRecord(
+        source_key=f"gn:{entry['geonameid']}",
+        name=entry["name"],
+        kind="district" if parent_key else "city",
+        state=STATE_NAMES.get(entry["state"], ""),
+        population=entry["population"] or None,
+        latitude=entry["latitude"],
+        longitude=entry["longitude"],
+        parent_key=parent_key,
+        aliases=set(entry["names"]),
     )
-    return Gazetteer(places=list(records.values()), postal_codes=postal)
 
 
 def _by_size(item: tuple[str, dict]) -> tuple:
@@ -251,33 +282,49 @@ def _by_size(item: tuple[str, dict]) -> tuple:
 
 
 def _find_parent(entry, cities_by_state, city_keys_by_state) -> str:
+    """The city an entry that is no municipality belongs to, or "" for none."""
     state = entry["state"]
     if state in CITY_STATES:
         return city_keys_by_state.get((state, name_key(CITY_STATES[state])), "")
-    # An alternate name "Gera-Zwötzen" or "Köln Deutz" names the city.
+    return (
+        _parent_by_hint(entry, cities_by_state[state], city_keys_by_state)
+        or _parent_by_reach(entry, cities_by_state[state])
+        or _nearest_city(entry, cities_by_state[state])
+    )
+
+
+def _parent_by_hint(entry, cities, city_keys_by_state) -> str:
+    """An alternate name "Gera-Zwötzen" or "Köln Deutz" names the city."""
     for alias in entry["names"]:
         for separator in ("-", " "):
             head = alias.split(separator)[0]
             if head == alias:
                 continue
-            source_key = city_keys_by_state.get((state, name_key(head)))
+            source_key = city_keys_by_state.get((entry["state"], name_key(head)))
             if source_key:
-                city = next((c for k, c in cities_by_state[state] if k == source_key), None)
+                city = next((c for k, c in cities if k == source_key), None)
                 if city is None or _distance_km(city, entry) <= _HINT_MAX_KM:
                     return source_key
+    return ""
+
+
+def _parent_by_reach(entry, cities) -> str:
+    """The city in whose reach (relative to its size) the entry lies most deeply."""
     best, best_ratio = "", float("inf")
-    for source_key, city in cities_by_state[state]:
+    for source_key, city in cities:
         if (city["population"] or 0) <= (entry["population"] or 0):
             continue  # a district is smaller than its city
         ratio = _distance_km(city, entry) / _reach_km(city)
         if ratio < best_ratio:
             best, best_ratio = source_key, ratio
-    if best and best_ratio <= _MAX_REACH_RATIO:
-        return best
-    # Not a municipality of its own (the postal data has none of that name), yet outside
-    # every city's reach: an Ortsteil, of the nearest municipality if that is close.
+    return best if best and best_ratio <= _MAX_REACH_RATIO else ""
+
+
+def _nearest_city(entry, cities) -> str:
+    """Not a municipality of its own (the postal data has none of that name), yet outside
+    every city's reach: an Ortsteil, of the nearest municipality if that is close."""
     nearest, nearest_km = "", _ORTSTEIL_MAX_KM
-    for source_key, city in cities_by_state[state]:
+    for source_key, city in cities:
         distance = _distance_km(city, entry)
         if distance < nearest_km:
             nearest, nearest_km = source_key, distance
@@ -300,12 +347,8 @@ def _add_supplement(records: dict[str, PlaceRecord]) -> None:
             continue
         for item in districts:
             name, aliases = item if isinstance(item, tuple) else (item, [])
+            _reattach(by_state_key.get((city.state, folded_key(name_key(name))), []), city)
             source_key = f"sup:{german_slug(city_name)}:{german_slug(name)}"
-            # The official list is right where distance guessed otherwise (Warnemünde is
-            # Rostock's, not the nearer village's): re-attach GeoNames' entry of that name.
-            for other in by_state_key.get((city.state, folded_key(name_key(name))), []):
-                if other.parent_key != city.source_key and _near(other, city, _HINT_MAX_KM):
-                    other.parent_key = city.source_key
             records[source_key] = PlaceRecord(
                 source_key=source_key,
                 name=name,
@@ -314,6 +357,14 @@ def _add_supplement(records: dict[str, PlaceRecord]) -> None:
                 parent_key=city.source_key,
                 aliases={name, *aliases},
             )
+
+
+def _reattach(namesakes: list[PlaceRecord], city: PlaceRecord) -> None:
+    """The official list is right where distance guessed otherwise (Warnemünde is Rostock's,
+    not the nearer village's): GeoNames' districts of that name nearby go to the city."""
+    for other in namesakes:
+        if other.parent_key != city.source_key and _near(other, city, _HINT_MAX_KM):
+            other.parent_key = city.source_key
 
 
 def _near(a: PlaceRecord, b: PlaceRecord, km: float) -> bool:

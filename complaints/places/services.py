@@ -46,55 +46,80 @@ def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
     taken = set(Place.objects.values_list("slug", flat=True))
     new_records = [r for r in data.places if r.source_key not in existing]
     slugs = gazetteer.unique_slugs(new_records, taken)
-
     # Cities first: districts need their city's id.
     for kind in ("city", "district"):
-        to_create, to_update = [], []
-        for record in (r for r in data.places if r.kind == kind):
-            parent = existing[record.parent_key] if record.parent_key else None
-            parent = _resolve_merged(parent)
-            values = {f: getattr(record, f) for f in _PLACE_DATA_FIELDS}
-            values["name"] = values["name"][:100]
-            place = existing.get(record.source_key)
-            if place is None:
-                place = Place(
-                    source_key=record.source_key,
-                    slug=slugs[record.source_key],
-                    parent=parent,
-                    **values,
-                )
-                to_create.append(place)
-                existing[record.source_key] = place
-                continue
-            if place.merged_into_id:
-                summary.unchanged += 1  # a tombstone keeps what the organizer decided
-                continue
-            if place.edited:
-                # The organizer's name, kind and city stand; only the figures follow the data.
-                values = {f: v for f, v in values.items() if f not in {"name", "kind"}}
-                parent = place.parent
-            if any(getattr(place, f) != v for f, v in values.items()) or (
-                place.parent_id != (parent.pk if parent else None)
-            ):
-                for f, v in values.items():
-                    setattr(place, f, v)
-                place.parent = parent
-                to_update.append(place)
-            else:
-                summary.unchanged += 1
-        Place.objects.bulk_create(to_create, batch_size=2000)
-        Place.objects.bulk_update(to_update, [*_PLACE_DATA_FIELDS, "parent"], batch_size=1000)
-        summary.created += len(to_create)
-        summary.updated += len(to_update)
+        records = [r for r in data.places if r.kind == kind]
+        _sync_places(records, existing, slugs, summary)
+    summary.aliases_added, summary.aliases_removed = _sync_aliases(data.places, existing)
+    summary.postal_codes = _sync_postal_codes(data.postal_codes, existing)
+    summary.removed = _remove_places_gone_from_data(existing, {r.source_key for r in data.places})
+    caches.after_commit(matching.invalidate, caches.published_changed)
+    return summary
 
-    # Aliases: the gazetteer's names, on the live place (a merged place's go to its target).
-    wanted: dict[tuple[int, str], str] = {}
-    for record in data.places:
-        place = _resolve_merged(existing[record.source_key])
-        for alias in sorted(record.aliases):
-            key = name_key(alias)
-            if key and key != name_key(place.name):
-                wanted.setdefault((place.pk, key), alias[:200])
+
+def _sync_places(records, existing: dict[str, Place], slugs, summary: LoadSummary) -> None:
+    """Create the records' new places and update the changed ones; `existing` learns the
+    new places."""
+    to_create, to_update = [], []
+    for record in records:
+        place = existing.get(record.source_key)
+        if place is None:
+            place = _new_place(record, existing, slugs[record.source_key])
+            to_create.append(place)
+            existing[record.source_key] = place
+        elif _follow_record(place, record, existing):
+            to_update.append(place)
+        else:
+            summary.unchanged += 1
+    Place.objects.bulk_create(to_create, batch_size=2000)
+    Place.objects.bulk_update(to_update, [*_PLACE_DATA_FIELDS, "parent"], batch_size=1000)
+    summary.created += len(to_create)
+    summary.updated += len(to_update)
+
+
+def _record_values(record: gazetteer.PlaceRecord) -> dict:
+    values = {f: getattr(record, f) for f in _PLACE_DATA_FIELDS}
+    values["name"] = values["name"][:100]
+    return values
+
+
+def _record_parent(record: gazetteer.PlaceRecord, existing: dict[str, Place]) -> Place | None:
+    return _resolve_merged(existing[record.parent_key] if record.parent_key else None)
+
+
+def _new_place(record, existing: dict[str, Place], slug: str) -> Place:
+    return Place(
+        source_key=record.source_key,
+        slug=slug,
+        parent=_record_parent(record, existing),
+        **_record_values(record),
+    )
+
+
+def _follow_record(place: Place, record, existing: dict[str, Place]) -> bool:
+    """Bring an existing place in line with its record (unsaved); False if nothing changed."""
+    if place.merged_into_id:
+        return False  # a tombstone keeps what the organizer decided
+    values = _record_values(record)
+    parent = _record_parent(record, existing)
+    if place.edited:
+        # The organizer's name, kind and city stand; only the figures follow the data.
+        values = {f: v for f, v in values.items() if f not in {"name", "kind"}}
+        parent = place.parent
+    if all(getattr(place, f) == v for f, v in values.items()) and (
+        place.parent_id == (parent.pk if parent else None)
+    ):
+        return False
+    for f, v in values.items():
+        setattr(place, f, v)
+    place.parent = parent
+    return True
+
+
+def _sync_aliases(records, existing: dict[str, Place]) -> tuple[int, int]:
+    """The gazetteer's names, on the live place (a merged place's go to its target); manual
+    aliases stay. Returns (added, removed)."""
+    wanted = _wanted_aliases(records, existing)
     current = {
         (a.place_id, a.key): a
         for a in PlaceAlias.objects.filter(source=PlaceAlias.Source.GAZETTEER)
@@ -105,31 +130,37 @@ def gazetteer_sync(*, data: gazetteer.Gazetteer) -> LoadSummary:
     stale = [a.pk for k, a in current.items() if k not in wanted]
     for start in range(0, len(stale), 5000):
         PlaceAlias.objects.filter(pk__in=stale[start : start + 5000]).delete()
-    PlaceAlias.objects.bulk_create(
-        [
-            PlaceAlias(place_id=place_id, key=key, name=name, source=PlaceAlias.Source.GAZETTEER)
-            for (place_id, key), name in wanted.items()
-            if (place_id, key) not in current and (place_id, key) not in manual
-        ],
-        batch_size=5000,
-    )
-    summary.aliases_removed = len(stale)
-    summary.aliases_added = sum(1 for k in wanted if k not in current and k not in manual)
+    added = [
+        PlaceAlias(place_id=place_id, key=key, name=name, source=PlaceAlias.Source.GAZETTEER)
+        for (place_id, key), name in wanted.items()
+        if (place_id, key) not in current and (place_id, key) not in manual
+    ]
+    PlaceAlias.objects.bulk_create(added, batch_size=5000)
+    return len(added), len(stale)
 
-    # Postal codes: a small table, replaced when it differs.
-    wanted_codes = {
-        (code, _resolve_merged(existing[source_key]).pk) for code, source_key in data.postal_codes
-    }
-    if wanted_codes != set(PostalCode.objects.values_list("code", "place_id")):
+
+def _wanted_aliases(records, existing: dict[str, Place]) -> dict[tuple[int, str], str]:
+    """(place id, key) -> name of every gazetteer name that is not the place's own."""
+    wanted: dict[tuple[int, str], str] = {}
+    for record in records:
+        place = _resolve_merged(existing[record.source_key])
+        for alias in sorted(record.aliases):
+            key = name_key(alias)
+            if key and key != name_key(place.name):
+                wanted.setdefault((place.pk, key), alias[:200])
+    return wanted
+
+
+def _sync_postal_codes(postal_codes, existing: dict[str, Place]) -> int:
+    """A small table, replaced when it differs. Returns how many codes there are."""
+    wanted = {(code, _resolve_merged(existing[source_key]).pk) for code, source_key in postal_codes}
+    if wanted != set(PostalCode.objects.values_list("code", "place_id")):
         PostalCode.objects.all().delete()
         PostalCode.objects.bulk_create(
-            [PostalCode(code=code, place_id=pk) for code, pk in sorted(wanted_codes)],
+            [PostalCode(code=code, place_id=pk) for code, pk in sorted(wanted)],
             batch_size=5000,
         )
-    summary.postal_codes = len(wanted_codes)
-    summary.removed = _remove_places_gone_from_data(existing, {r.source_key for r in data.places})
-    caches.after_commit(matching.invalidate, caches.published_changed)
-    return summary
+    return len(wanted)
 
 
 def _remove_places_gone_from_data(existing: dict[str, Place], current_keys: set[str]) -> int:
@@ -235,15 +266,7 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
         )
     else:
         Place.objects.filter(parent=source).update(parent=target)
-    target_keys = set(target.aliases.values_list("key", flat=True)) | {name_key(target.name)}
-    for alias in source.aliases.all():
-        if alias.key in target_keys:
-            alias.delete()
-        else:
-            PlaceAlias.objects.filter(pk=alias.pk).update(place=target)
-            target_keys.add(alias.key)
-    if name_key(source.name) not in target_keys:
-        PlaceAlias.objects.create(place=target, name=source.name, source=PlaceAlias.Source.MANUAL)
+    _move_aliases(source, target)
     for code in source.postal_codes.all():
         PostalCode.objects.get_or_create(code=code.code, place=target)
     source.postal_codes.all().delete()
@@ -264,6 +287,19 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
         )
     caches.after_commit(matching.invalidate, caches.published_changed)
     return moved
+
+
+def _move_aliases(source: Place, target: Place) -> None:
+    """The source's names go to the target, its own name too, unless the target has them."""
+    target_keys = set(target.aliases.values_list("key", flat=True)) | {name_key(target.name)}
+    for alias in source.aliases.all():
+        if alias.key in target_keys:
+            alias.delete()
+        else:
+            PlaceAlias.objects.filter(pk=alias.pk).update(place=target)
+            target_keys.add(alias.key)
+    if name_key(source.name) not in target_keys:
+        PlaceAlias.objects.create(place=target, name=source.name, source=PlaceAlias.Source.MANUAL)
 
 
 def complaints_rematch(*, batch_size: int = 2000) -> dict[str, int]:
