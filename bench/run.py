@@ -2,10 +2,11 @@
 
 Usage: .venv/bin/python bench/run.py [--runs 3] [--only NAME ...] [--pg URL] [--quick]
 
-Each benchmark script runs --runs times (the slow ones fewer, see BENCHES) and writes its
-figures as JSON; this script takes the median and the spread (lowest to highest) of each
-figure over the runs, puts every target next to its figure, and writes docs/benchmarks.md
-with the machine it ran on. Not part of make test: it takes about half an hour.
+Each benchmark script (bench/catalogue.py lists them) runs --runs times (the slow ones fewer)
+and writes its figures as JSON; bench/document.py takes the median and the spread (lowest to
+highest) of each figure over the runs, puts every target next to its figure, and writes
+docs/benchmarks.md with the machine it ran on. Not part of make test: it takes about half an
+hour.
 
 --quick: small sizes and one run each, to try the whole chain (the document then says so).
 """
@@ -14,387 +15,26 @@ import argparse
 import datetime
 import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from catalogue import BENCHES, Bench, derived
+from document import render
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
-# The raw figures of the last runs, per benchmark: `--only` re-renders the document with the
-# other benchmarks' stored figures.
-RAW = ROOT / "docs" / "benchmarks.json"
 
 
-@dataclass
-class Figure:
-    label: str
-    key: str  # a path into the JSON ("100000.export_s")
-    unit: str = ""
-    target: str = ""  # what the issue asks, in words
-    check: object = None  # value -> bool, for "met" / "missed"
-    digits: int = 2
-
-
-@dataclass
-class Bench:
-    name: str
-    script: str
-    args: list
-    quick_args: list
-    runs: int  # how many runs make up the median (at most --runs)
-    title: str
-    about: str  # data, baseline, what is measured
-    figures: list
-    notes: str = ""
-    extra_args: list = field(default_factory=list)
-
-
-def below(limit):
-    return lambda value: value < limit
-
-
-def at_least(limit):
-    return lambda value: value >= limit
-
-
-def equals(expected):
-    return lambda value: value == expected
-
-
-BENCHES = [
-    Bench(
-        "seed_demo",
-        "seed_demo.py",
-        ["--count", "100000"],
-        ["--count", "10000"],
-        3,
-        "Demo data: `manage.py seed_demo` (issue 2)",
-        "100,000 complaints with their problem links. Baseline: PostgreSQL inserting as many "
-        "complaint rows and problem links itself (`INSERT ... SELECT FROM generate_series`), "
-        "the floor for writing that much data.",
-        [
-            Figure("baseline: INSERT ... SELECT", "baseline_s", "s"),
-            Figure("seed_demo, whole process", "seed_s", "s", "well under a minute", below(60), 1),
-            Figure("seed_demo / baseline", "ratio", "x", digits=1),
-        ],
-        "Most of seed_demo's time is drawing the random complaints in Python and Django "
-        "building the INSERT statements (`bulk_create` in batches of 5,000, one transaction).",
-    ),
-    Bench(
-        "places",
-        "places.py",
-        [],
-        ["--rounds", "200"],
-        3,
-        "Places: `load_places` and matching (issue 3)",
-        "The whole German gazetteer (GeoNames and the postal-code data). Baselines: parsing "
-        "GeoNames' `cities500.json` (80 MB, the part nothing can skip) for loading; one indexed "
-        "database lookup of the same key (a query per submission) for matching. Matching: the "
-        "86 messy names of `tests/test_places.py`, 2,000 rounds after warm-up.",
-        [
-            Figure("baseline: parse cities500.json", "parse_s", "s"),
-            Figure("load_places, empty database", "load_empty_s", "s", "seconds", below(60), 1),
-            Figure("load_places, again (nothing changed)", "load_again_s", "s", digits=1),
-            Figure("index build, once per process", "index_build_s", "s"),
-            Figure("match one name", "match_us", "µs", "well under 1 ms", below(1000), 1),
-            Figure("baseline: one indexed DB lookup", "lookup_us", "µs", digits=0),
-        ],
-        "A reload that changes nothing writes nothing; its time is reading the two data sets "
-        "and classifying places in Python.",
-        extra_args=["--pg", "{pg}"],
-    ),
-    Bench(
-        "stats",
-        "stats.py",
-        ["--count", "1000000", "--keep"],
-        ["--count", "20000", "--keep"],
-        3,
-        "The evaluation at a million complaints (issue 4)",
-        "1,000,000 published complaints from `seed_demo --all-published`, after `VACUUM "
-        "ANALYZE` (seeded once, then measured in each run). Baseline: the exact SQL of the "
-        "evaluation's GROUP BY queries, captured from the ORM and run on a cursor. Requests "
-        "through Django's test client in the same process (no network).",
-        [
-            Figure("queries per evaluation", "queries", digits=0),
-            Figure("baseline: raw SQL", "raw_ms", "ms", digits=0),
-            Figure("build_evaluation (ORM and suppression)", "build_ms", "ms", digits=0),
-            Figure("/stats/ uncached", "uncached_ms", "ms", digits=0),
-            Figure(
-                "/stats/ uncached / raw SQL",
-                "uncached_ratio",
-                "x",
-                "within 1.5x",
-                lambda v: v <= 1.5,
-            ),
-            Figure("/stats/ cached, median of 50", "cached_ms", "ms", "under 10 ms", below(10), 1),
-            Figure("/stats/cities.json cached", "cities_json_ms", "ms", digits=1),
-        ],
-        "A cached view reads one cache key (the published-data version); the evaluation stays "
-        "in the process until that version changes. After a moderation action one request "
-        "rebuilds while the others serve the previous evaluation (`reports/selectors.py`).",
-    ),
-    Bench(
-        "exports",
-        "exports.py",
-        ["--sizes", "100000", "1000000"],
-        ["--sizes", "10000", "--repeat", "1"],
-        1,
-        "Carrier export: `export_anonymized` against COPY (issue 5)",
-        "`seed_demo --all-published`, after `VACUUM ANALYZE`. Each figure is a process of its "
-        "own (so its peak RSS is its own), three times; the baseline is a psycopg client "
-        "writing PostgreSQL's `COPY (SELECT the same columns) TO STDOUT` to /dev/null. Output: "
-        "CSV (RFC 4180) to /dev/null.",
-        [
-            Figure("100,000 rows: baseline COPY", "100000.copy_s", "s"),
-            Figure("100,000 rows: export_anonymized", "100000.export_s", "s"),
-            Figure(
-                "100,000 rows: export / COPY", "100000.ratio", "x", "within 2x", lambda v: v <= 2
-            ),
-            Figure(
-                "100,000 rows: peak RSS of the export",
-                "100000.export_rss_mb",
-                "MB",
-                "under 100 MB",
-                below(100),
-                1,
-            ),
-            Figure("1,000,000 rows: baseline COPY", "1000000.copy_s", "s"),
-            Figure("1,000,000 rows: export_anonymized", "1000000.export_s", "s"),
-            Figure(
-                "1,000,000 rows: export / COPY",
-                "1000000.ratio",
-                "x",
-                "within 2x",
-                lambda v: v <= 2,
-            ),
-            Figure(
-                "1,000,000 rows: peak RSS of the export",
-                "1000000.export_rss_mb",
-                "MB",
-                "under 100 MB, as at 100,000",
-                below(100),
-                1,
-            ),
-        ],
-        "",
-    ),
-    Bench(
-        "imports",
-        "imports.py",
-        ["--rows", "100000"],
-        ["--rows", "5000"],
-        3,
-        "Import of a legacy file (issue 5)",
-        "A CSV with German headers, semicolons, cp1252, German dates and German problem names, "
-        "a third of the rows with an email address, imported as the admin does after the "
-        "confirmation (`LegacyComplaintResource.import_data`: every row parsed, validated, "
-        "place-matched and redacted; all or nothing). Baselines: the database's floor (the "
-        "same finished rows and problem links copied back into the emptied tables with COPY, "
-        "indexes, constraints and foreign keys included) and the ORM's (parsing the file and "
-        "`bulk_create` of as many bare complaints).",
-        [
-            Figure("baseline: COPY of the finished rows", "floor_s", "s"),
-            Figure("baseline: parse + bare bulk_create", "baseline_s", "s", digits=1),
-            Figure("import of 100,000 rows", "import_s", "s", "under 15 s", below(15), 1),
-            Figure("import / COPY floor", "ratio_floor", "x", digits=1),
-        ],
-        "",
-    ),
-    Bench(
-        "load",
-        "load.py",
-        [],
-        ["--quick"],
-        2,
-        "Under fire: submissions, a spike, an outage (issue 9)",
-        "gunicorn as `make serve` runs it (`einzelfall/gunicorn_conf.py`: one worker per core "
-        "plus one, 4 threads each, DEBUG off; only `max_requests` is off, so that the same "
-        "workers' memory is compared before and after the spike) against a PostgreSQL cluster "
-        "of the benchmark's own (a temporary directory) and the machine's Redis; the load "
-        "generator (asyncio and aiohttp) runs on the same machine. Each virtual visitor loads "
-        "the form once (CSRF cookie and token), then posts reports: a fresh form stamp each, "
-        "made with the server's key as the form page makes it, and a client address of its own "
-        "through the trusted proxy header, so distinct people are not throttled. Confirmation "
-        "mails go to a dummy backend. The floor: a view in `bench/load_urls.py` behind the same"
-        " middleware (CSRF included) that does one INSERT of the same row through the ORM. "
-        "Throughput: 16 requests in flight for 20 s, floor and form alternately, twice each. "
-        "Spike: 60 s at 100 reports per second on schedule (open loop). Outage: 30 reports and "
-        "5 page views per second; after 10 s PostgreSQL stops (fast shutdown) for 10 s, then "
-        "starts.",
-        [
-            Figure("floor: accepted per second", "throughput.floor_per_s", "/s", digits=0),
-            Figure(
-                "form: accepted per second",
-                "throughput.form_per_s",
-                "/s",
-                "at least 110/s",
-                at_least(110),
-                0,
-            ),
-            Figure(
-                "form / floor",
-                "throughput.ratio",
-                "x",
-                "at least 0.7",
-                at_least(0.7),
-            ),
-            Figure("spike: reports sent", "spike.sent", digits=0),
-            Figure("spike: latency p50", "spike.p50_ms", "ms", digits=0),
-            Figure(
-                "spike: latency p99 at 100/s (accepted reports)",
-                "spike.p99_ms",
-                "ms",
-                "under 250 ms",
-                below(250),
-                0,
-            ),
-            Figure("spike: 5xx answers", "spike.errors", "", "none", equals(0), 0),
-            Figure(
-                "spike: sent but not accepted",
-                "spike.sent_not_accepted",
-                "",
-                "none",
-                equals(0),
-                0,
-            ),
-            Figure(
-                "spike: accepted but not stored",
-                "spike.accepted_not_stored",
-                "",
-                "none",
-                equals(0),
-                0,
-            ),
-            Figure(
-                "spike: stored twice",
-                "spike.duplicates",
-                "",
-                "none",
-                equals(0),
-                0,
-            ),
-            Figure(
-                "spike: stored but not accepted",
-                "spike.stored_not_accepted",
-                "",
-                "none",
-                equals(0),
-                0,
-            ),
-            Figure(
-                "spike: worker RSS growth (largest)",
-                "spike.rss_growth_mb",
-                "MB",
-                "flat (under 10 MB)",
-                below(10),
-                1,
-            ),
-            Figure("outage: requests while down", "outage.requests_while_down", digits=0),
-            Figure(
-                "outage: not the 503 page while down",
-                "outage.not_friendly",
-                "",
-                "none",
-                equals(0),
-                0,
-            ),
-            Figure(
-                "outage: slowest answer while down",
-                "outage.slowest_answer_while_down_s",
-                "s",
-                "a few seconds at most",
-                below(5),
-            ),
-            Figure(
-                "outage: first stored report after PostgreSQL is started",
-                "outage.recovery_s",
-                "s",
-                "within 5 s",
-                below(5),
-            ),
-            Figure(
-                "outage: failures from 5 s after the start",
-                "outage.failures_5s_after_start",
-                "",
-                "none",
-                equals(0),
-                0,
-            ),
-            Figure(
-                "outage: partial or unaccounted rows",
-                "outage.partial",
-                "",
-                "none",
-                equals(0),
-                0,
-            ),
-        ],
-        "",
-    ),
-    Bench(
-        "redaction",
-        "redaction.py",
-        [],
-        [],
-        3,
-        "Redaction of personal data in descriptions (issue 16)",
-        "The labelled corpus of `tests/redaction_corpus/corpus.jsonl` (369 German texts), each "
-        "text redacted five times (the best counts), and descriptions of the form's maximum "
-        "length (2,000 characters of corpus texts, dense with personal data). Baseline: the "
-        "rules before issue 16, on the same texts in the same run. Recall and precision per "
-        "category: [redaction.md](redaction.md) (`manage.py redaction_report`).",
-        [
-            Figure(
-                "personal-data words removed", "rules.recall", "", "at least 98%", at_least(0.98), 3
-            ),
-            Figure("clean texts unchanged", "rules.clean", "", "at least 98%", at_least(0.98), 3),
-            Figure("per description, median", "rules.median_ms", "ms", "under 2 ms", below(2), 3),
-            Figure("per description, p99", "rules.p99_ms", "ms", digits=3),
-            Figure("2,000 characters, median", "rules.long_median_ms", "ms", digits=2),
-            Figure("baseline: old rules, per description", "old.median_ms", "ms", digits=3),
-            Figure("baseline: old rules, 2,000 characters", "old.long_median_ms", "ms", digits=2),
-            Figure("2,000 characters / old rules", "long_ratio", "x", digits=2),
-        ],
-    ),
-]
-
-
-def flatten(data, prefix=""):
-    out = {}
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(flatten(value, path + "."))
-        else:
-            out[path] = value
-    return out
-
-
-def derived(name: str, figures: dict) -> dict:
-    """Figures made from others (the load benchmark's checks)."""
-    if name == "load":
-        spike, outage = figures["spike"], figures["outage"]
-        spike["errors"] = sum(
-            n for status, n in spike["statuses"].items() if int(status) == 0 or int(status) >= 500
-        )
-        spike["duplicates"] = spike["rows"] - spike["distinct"]
-        spike["rss_growth_mb"] = max(
-            (w["last"] - w["first"] for w in spike["rss_mb"].values()), default=0
-        )
-        outage["partial"] = (
-            outage["without_problems"]
-            + outage["accepted_not_stored"]
-            + outage["stored_not_accepted"]
-            + outage["rows"]
-            - outage["distinct"]
-        )
-    return figures
+def _command(bench: Bench, quick: bool, pg: str, path: str) -> list[str]:
+    args = [a.replace("{pg}", pg) for a in bench.extra_args]
+    args += bench.quick_args if quick else bench.args
+    if "--pg" not in args and bench.name != "load":
+        args += ["--pg", pg]
+    return [sys.executable, str(BENCH / bench.script), *args, "--json", path]
 
 
 def run_bench(bench: Bench, runs: int, quick: bool, pg: str) -> tuple[list, list]:
@@ -403,11 +43,7 @@ def run_bench(bench: Bench, runs: int, quick: bool, pg: str) -> tuple[list, list
     for n in range(count):
         with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
             path = out.name
-        args = [a.replace("{pg}", pg) for a in bench.extra_args]
-        args += bench.quick_args if quick else bench.args
-        if "--pg" not in args and bench.name != "load":
-            args += ["--pg", pg]
-        command = [sys.executable, str(BENCH / bench.script), *args, "--json", path]
+        command = _command(bench, quick, pg, path)
         print(f"== {bench.name} run {n + 1}/{count}: {' '.join(command[1:])}", flush=True)
         started = time.monotonic()
         result = subprocess.run(command, cwd=ROOT)
@@ -429,164 +65,7 @@ def run_bench(bench: Bench, runs: int, quick: bool, pg: str) -> tuple[list, list
     return samples, failures
 
 
-def values(samples: list, key: str) -> list[float]:
-    found = []
-    for sample in samples:
-        value = flatten(sample).get(key)
-        if isinstance(value, list):
-            found.extend(value)
-        elif isinstance(value, int | float):
-            found.append(value)
-    return found
-
-
-def fmt(value: float, digits: int) -> str:
-    return f"{value:,.{digits}f}"
-
-
-def machine(pg: str) -> list[str]:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f"{kb / 1024 / 1024:.0f} GiB"
-    except OSError:
-        memory = "unknown memory"
-    versions = {}
-    for module in ("django", "psycopg", "gunicorn", "import_export", "redis"):
-        try:
-            versions[module] = __import__(module).__version__
-        except (ImportError, AttributeError):
-            versions[module] = "?"
-    try:
-        import psycopg
-
-        with psycopg.connect(f"{pg}/postgres") as conn:
-            server = conn.execute("SHOW server_version").fetchone()[0].split()[0]
-    except Exception:
-        server = "?"
-    try:
-        import redis
-
-        redis_version = redis.Redis(socket_connect_timeout=1).info()["redis_version"]
-    except Exception:
-        redis_version = "not running"
-    os_name = platform.platform(terse=True)
-    try:
-        for line in Path("/etc/os-release").read_text().splitlines():
-            if line.startswith("PRETTY_NAME="):
-                os_name = line.split("=", 1)[1].strip('"')
-    except OSError:
-        pass
-    return [
-        f"- CPU: {cpu}, {os.cpu_count()} cores; memory {memory}; {os_name}",
-        f"- Python {platform.python_version()}, Django {versions['django']}, psycopg "
-        f"{versions['psycopg']}, django-import-export {versions['import_export']}, gunicorn "
-        f"{versions['gunicorn']}, redis-py {versions['redis']}",
-        f"- PostgreSQL {server} (local, default settings), Redis {redis_version}",
-    ]
-
-
-def render(results: dict, quick: bool, pg: str, minutes: float) -> str:
-    today = datetime.date.today().isoformat()
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Written by `make bench` (`bench/run.py`) on {today} (this run: {minutes:.0f} minutes; "
-        "each benchmark's date is under its title). "
-        "Each benchmark ran several times "
-        "(the number is in its table); a figure is the median over the runs, with the lowest "
-        "and highest next to it. The machines are shared and noisy, so every benchmark also "
-        "measures a baseline in the same run: compare ratios across machines, not seconds.",
-        "",
-    ]
-    if quick:
-        lines += ["**A trial run (`--quick`): small sizes, one run each. Not the figures.**", ""]
-    head, lines = [*lines, "## The machine", "", *machine(pg), ""], []
-    summary = []
-    for bench in BENCHES:
-        if bench.name not in results:
-            continue
-        samples, failures, date = results[bench.name]
-        lines += [
-            f"## {bench.title}",
-            "",
-            f"Measured {date}. `bench/{bench.script}`. {bench.about}",
-            "",
-        ]
-        if failures:
-            lines += [f"**Failed:** {'; '.join(failures)}.", ""]
-        if not samples:
-            summary += [
-                (bench.title, figure.label, "failed") for figure in bench.figures if figure.check
-            ]
-            continue
-        lines += [
-            f"| figure | median of {len(samples)} run{'s' * (len(samples) > 1)} | "
-            "lowest to highest | target | |",
-            "|---|---:|---|---|---|",
-        ]
-        for figure in bench.figures:
-            found = values(samples, figure.key)
-            if not found:
-                verdict = "not measured"
-                if figure.check is not None and not quick:  # a target without a figure is not met
-                    verdict = "**missed** (not measured)"
-                    summary.append((bench.title, figure.label, verdict))
-                lines.append(f"| {figure.label} | - | | {figure.target} | {verdict} |")
-                continue
-            median = statistics.median(found)
-            unit = f" {figure.unit}" if figure.unit and figure.unit != "x" else figure.unit
-            spread = (
-                f"{fmt(min(found), figure.digits)} to {fmt(max(found), figure.digits)}"
-                if len(found) > 1
-                else ""
-            )
-            verdict = ""
-            if figure.check is not None:
-                verdict = "met" if figure.check(median) else "**missed**"
-                summary.append((bench.title, figure.label, verdict))
-            lines.append(
-                f"| {figure.label} | {fmt(median, figure.digits)}{unit} | {spread} | "
-                f"{figure.target} | {verdict} |"
-            )
-        lines.append("")
-        if bench.notes:
-            lines += [bench.notes, ""]
-        notes = NOTES.get(bench.name)
-        if notes:
-            lines += [notes.strip(), ""]
-    missed = [f"{figure} ({title})" for title, figure, verdict in summary if verdict != "met"]
-    targets = f"{len(summary) - len(missed)} of {len(summary)} targets met."
-    if missed:
-        targets += " Missed: " + "; ".join(missed) + "."
-    return "\n".join([*head, "## Targets", "", targets, "", *lines])
-
-
-# What the figures do not say by themselves: causes found, what was fixed, what is left.
-NOTES_FILE = BENCH / "notes.md"
-
-
-def load_notes() -> dict:
-    """bench/notes.md: a section per benchmark ("## name"), appended under its table."""
-    notes, name = {}, None
-    if NOTES_FILE.exists():
-        for line in NOTES_FILE.read_text().splitlines():
-            if line.startswith("## "):
-                name = line[3:].strip()
-                notes[name] = ""
-            elif name:
-                notes[name] += line + "\n"
-    return notes
-
-
-NOTES = load_notes()
-
-
-def main():
+def arguments():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="+", choices=[b.name for b in BENCHES])
@@ -601,11 +80,13 @@ def main():
         help="write the document again from the stored figures (after editing bench/notes.md)",
     )
     args = parser.parse_args()
-    started = time.monotonic()
-    raw = Path(args.out).with_suffix(".json")
-    stored = json.loads(raw.read_text()) if (args.only or args.render_only) and raw.exists() else {}
     if args.render_only:
         args.only = ["-"]  # run nothing
+    return args
+
+
+def run(args, stored: dict) -> tuple[dict, dict]:
+    """Every benchmark asked for runs; the others keep their stored figures (`--only`)."""
     results, ran = {}, {}
     for bench in BENCHES:
         if args.only and bench.name not in args.only:
@@ -619,6 +100,17 @@ def main():
             failures,
             datetime.date.today().isoformat(),
         )
+    return results, ran
+
+
+def main():
+    args = arguments()
+    started = time.monotonic()
+    # The raw figures of the last runs, per benchmark (docs/benchmarks.json): `--only`
+    # re-renders the document with the other benchmarks' stored figures.
+    raw = Path(args.out).with_suffix(".json")
+    stored = json.loads(raw.read_text()) if args.only and raw.exists() else {}
+    results, ran = run(args, stored)
     minutes = (time.monotonic() - started) / 60
     Path(args.out).write_text(render(results, args.quick, args.pg, minutes))
     raw.write_text(
