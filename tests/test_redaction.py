@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from complaints.privacy import quality as quality
 from complaints.privacy import redaction
-from complaints.privacy.redaction import REDACTED, redact
+from complaints.privacy.redaction import REDACTED, find_personal_data, redact
 
 # (description, the personal data in it, submitter's email or "")
 WITH_PERSONAL_DATA = [
@@ -292,6 +292,22 @@ def test_an_address_goes_with_its_number_the_place_stays():
     assert redact("Hauptstr. 5, 10115 Berlin, seit dem 3.11.") == (
         f"{REDACTED}, 10115 Berlin, seit dem 3.11."
     )
+
+
+def test_where_two_rules_overlap_the_first_one_names_the_span():
+    # The label's rule runs before the one for long numbers and phone numbers.
+    text = "Kundennummer 12345678, Handy 0170 1234567"
+    assert find_personal_data(text) == [(13, 21, "customer"), (29, 41, "phone")]
+
+
+def test_spans_are_in_the_original_text_when_its_normal_form_is_longer():
+    # The ligatures "ﬀ" and "ﬁ" are two letters each in NFKC.
+    text = "Grüße aus der Schaﬀhauser Str. 5, Anna Schmidt (ﬁrma) anna@web.de"
+    assert [(text[start:end], kind) for start, end, kind in find_personal_data(text)] == [
+        ("Schaﬀhauser Str. 5", "address"),
+        ("Anna Schmidt", "name"),
+        ("anna@web.de", "email"),
+    ]
 
 
 def test_the_corpus_is_labelled_with_every_kind_of_personal_data():
