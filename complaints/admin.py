@@ -1,11 +1,8 @@
-import hashlib
 import logging
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.cache import cache
-from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -15,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 from import_export.admin import ImportMixin
 
-from complaints import caches, services, text
-from complaints.backoffice.hardening import PERSONAL_PERMISSION, HardenedAdmin, parse_id
+from complaints import caches, services
+from complaints.backoffice.hardening import PERSONAL_PERMISSION, HardenedAdmin
 from complaints.backoffice.mixins import RefreshAfterCommit
 from complaints.carrier.admin import downloads_view
 from complaints.carrier.imports import (
@@ -26,8 +23,9 @@ from complaints.carrier.imports import (
     LegacyXLSX,
     ShortCacheStorage,
 )
-from complaints.models import Complaint, Place, ProblemType, Status
-from einzelfall import cache_keys
+from complaints.models import Complaint, ProblemType, Status
+from complaints.moderation.filters import CarrierFilter, CityFilter, DuplicateFilter, StatusFilter
+from complaints.moderation.forms import ComplaintAdminForm
 
 # Personal data: only users with complaints.view_personal_data (organizers) see these fields,
 # search them or filter by them. Moderators moderate without them, with the redacted
@@ -42,13 +40,6 @@ PERSONAL_LOOKUPS = frozenset(
 )
 admin.site.index_template = "admin/einzelfall_index.html"
 logger = logging.getLogger(__name__)
-
-# How many of the most reported cities the city filter offers. Until places are normalized a
-# campaign has thousands of spellings; the search box finds the rest.
-CITY_FILTER_SIZE = 25
-# The city list is a GROUP BY over the whole table: cached so that paging through the queue of
-# a million complaints does not repeat it on every click.
-CITY_FILTER_CACHE_SECONDS = 300
 
 MODERATION_MESSAGES = {
     Status.PUBLISHED: ngettext_lazy(
@@ -84,127 +75,12 @@ def imported_message(result) -> str:
     ) % {"count": count}
 
 
-class StatusFilter(admin.SimpleListFilter):
-    """Status filter whose default is the moderation queue (pending), with an explicit "All"."""
-
-    title = _("status")
-    parameter_name = "status"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return Status.choices
-
-    def value(self):
-        return super().value() or Status.PENDING
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.ALL:
-            return queryset
-        if value in Status.values:
-            return queryset.filter(status=value)
-        return queryset.none()
-
-    def choices(self, changelist):
-        current = self.value()
-        yield {
-            "selected": current == self.ALL,
-            "query_string": changelist.get_query_string({self.parameter_name: self.ALL}),
-            "display": _("All"),
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": current == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-
-class DuplicateFilter(admin.SimpleListFilter):
-    title = _("possible duplicates")
-    parameter_name = "duplicate"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("possible duplicates only"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(duplicate_of__isnull=False)
-        return queryset
-
-
-class CarrierFilter(admin.SimpleListFilter):
-    title = _("carrier")
-    parameter_name = "carrier"
-
-    def lookups(self, request, model_admin):
-        return list(settings.EINZELFALL_CARRIERS.items())
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(carrier=self.value())
-        return queryset
-
-
-class CityFilter(admin.SimpleListFilter):
-    """The most reported matched cities with their counts, and the unmatched ones."""
-
-    title = _("city")
-    parameter_name = "city"
-    UNMATCHED = "unmatched"
-
-    def lookups(self, request, model_admin):
-        rows = cache.get(cache_keys.ADMIN_CITY_FILTER)
-        if rows is None:
-            rows = list(
-                Complaint.objects.filter(city_place__isnull=False)
-                .values_list("city_place", "city_place__name")
-                .annotate(n=Count("id"))
-                .order_by("-n", "city_place__name")[:CITY_FILTER_SIZE]
-            )
-            cache.set(cache_keys.ADMIN_CITY_FILTER, rows, CITY_FILTER_CACHE_SECONDS)
-        return [
-            (self.UNMATCHED, _("not matched to a known place")),
-            *((str(pk), f"{name} ({n})") for pk, name, n in rows),
-        ]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.UNMATCHED:
-            return queryset.filter(city_place__isnull=True)
-        place_id = parse_id(Place._meta.pk, value) if value else None
-        if place_id is not None:
-            return queryset.filter(city_place_id=place_id)
-        if value:
-            return queryset.none()
-        return queryset
-
-
-def _fingerprint(value: str) -> str:
-    return hashlib.sha256(text.multi_line(value or "").encode()).hexdigest()
-
-
-class ComplaintAdminForm(forms.ModelForm):
-    # The redacted text as this form showed it (a fingerprint): a text sent back as shown was
-    # not edited here, even if another moderator or redact_again changed it meanwhile; the
-    # form's stale copy must not then be stored over theirs.
-    description_redacted_shown = forms.CharField(
-        widget=forms.HiddenInput, required=False, max_length=64
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
-            shown = _fingerprint(self.instance.description_redacted)
-            self.fields["description_redacted_shown"].initial = shown
-
-
 @admin.register(Complaint)
 class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.ModelAdmin):
     form = ComplaintAdminForm
     personal_fields = PERSONAL_LOOKUPS
-    # Deleting refreshes the stats; saving does only when it changes what is published.
-    refresh_on_save = False
+    # Deleting refreshes the stats; saving (complaint_save_by_moderator) only when it changes
+    # what is published.
     # Legacy data: an import with a dry-run preview, all or nothing (complaints/carrier/imports.py).
     resource_classes = [LegacyComplaintResource]
     import_template_name = "admin/complaints/complaint/import.html"
@@ -456,29 +332,13 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        # Text edited here gets the same cleaning as the form's (no control characters).
-        obj.city, obj.district = text.single_line(obj.city), text.single_line(obj.district)
-        obj.description = text.multi_line(obj.description)
-        obj.description_redacted = text.multi_line(obj.description_redacted)
-        changed = set(form.changed_data)
-        # Browsers send a text area back with CRLF line breaks: only a different text after
-        # the same cleaning is an edit by a person.
-        before = text.multi_line(form.initial.get("description_redacted") or "")
-        edited = "description_redacted" in changed and obj.description_redacted != before
-        shown = form.cleaned_data.get("description_redacted_shown")
-        if edited and shown and _fingerprint(obj.description_redacted) == shown:
-            # Sent back as the form showed it: the stored text (changed since) stays.
-            obj.description_redacted, edited = before, False
-        if edited:
-            obj.description_redacted_by_hand = True
-        elif changed & {"description", "email"}:
-            obj.description_redacted = services.complaint_redacted_anew(obj)
-        if "status" in form.changed_data:
-            services.complaint_record_moderation(complaint=obj, moderator=request.user)
-        elif obj.status == Status.PUBLISHED and form.changed_data:
-            # A published report's place, problems or technology changed: so do the stats.
-            caches.after_commit(caches.published_changed)
-        super().save_model(request, obj, form, change)
+        services.complaint_save_by_moderator(
+            complaint=obj,
+            changed_fields=form.changed_data,
+            moderator=request.user,
+            stored_redacted=form.initial.get("description_redacted") or "",
+            shown_fingerprint=form.cleaned_data.get("description_redacted_shown") or "",
+        )
 
     def _moderate(self, request, queryset, status):
         changed = services.complaints_moderate(

@@ -1,5 +1,8 @@
 """Write operations on complaints. Views, forms, the admin and commands call these."""
 
+import hashlib
+from collections.abc import Collection
+
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
@@ -132,4 +135,53 @@ def complaint_record_moderation(*, complaint: Complaint, moderator: AbstractBase
     caches.after_commit(caches.published_changed)
 
 
-# -- places -----------------------------------------------------------------------------------
+def redacted_fingerprint(value: str) -> str:
+    """A redacted description's fingerprint, after the cleaning a save gives it."""
+    return hashlib.sha256(text.multi_line(value or "").encode()).hexdigest()
+
+
+@transaction.atomic
+def complaint_save_by_moderator(
+    *,
+    complaint: Complaint,
+    changed_fields: Collection[str],
+    moderator: AbstractBaseUser,
+    stored_redacted: str = "",
+    shown_fingerprint: str = "",
+) -> None:
+    """Save a complaint edited on its page in the back office.
+
+    Its text gets the public form's cleaning. A redacted description the moderator changed is
+    kept as their correction; a changed original or address makes it anew. `stored_redacted`
+    is the redacted text stored when the form was read back, `shown_fingerprint` the
+    redacted_fingerprint of the one the page showed (empty: unknown).
+    """
+    changed = set(changed_fields)
+    complaint.city = text.single_line(complaint.city)
+    complaint.district = text.single_line(complaint.district)
+    complaint.description = text.multi_line(complaint.description)
+    complaint.description_redacted = text.multi_line(complaint.description_redacted)
+    if _redacted_edited(complaint, changed, stored_redacted, shown_fingerprint):
+        complaint.description_redacted_by_hand = True
+    elif changed & {"description", "email"}:
+        complaint.description_redacted = complaint_redacted_anew(complaint)
+    if "status" in changed:
+        complaint_record_moderation(complaint=complaint, moderator=moderator)
+    elif complaint.status == Status.PUBLISHED and changed:
+        # A published report's place, problems or technology changed: so do the stats.
+        caches.after_commit(caches.published_changed)
+    complaint.save()
+
+
+def _redacted_edited(complaint: Complaint, changed: set[str], stored: str, shown: str) -> bool:
+    """Whether a person edited the redacted description. One sent back as the page showed it
+    was not: the stored text, changed since by someone else, is put back."""
+    # Browsers send a text area back with CRLF line breaks: only a different text after the
+    # same cleaning is an edit.
+    before = text.multi_line(stored or "")
+    if "description_redacted" not in changed or complaint.description_redacted == before:
+        return False
+    if shown and redacted_fingerprint(complaint.description_redacted) == shown:
+        complaint.description_redacted = before
+        return False
+    return True

@@ -7,6 +7,7 @@ from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from complaints import services
 from complaints.models import Complaint, Status
 
 from .factories import ComplaintFactory, UserFactory
@@ -239,3 +240,53 @@ def test_problem_types_are_listed_in_the_admin(organizer_client):
         "other",
     ]:
         assert slug in html
+
+
+# -- complaint_save_by_moderator: the change page's save, without HTTP ------------------------
+
+
+def test_saving_cleans_the_text_and_marks_an_edited_redacted_description(organizer):
+    complaint = ComplaintFactory(description="Kein Netz", description_redacted="Kein Netz")
+    stored = complaint.description_redacted
+    complaint.city = "Ham\u200bburg"
+    complaint.description_redacted = "Kein Netz,\r\nnirgends"
+    services.complaint_save_by_moderator(
+        complaint=complaint,
+        changed_fields=["city", "description_redacted"],
+        moderator=organizer,
+        stored_redacted=stored,
+        shown_fingerprint=services.redacted_fingerprint(stored),
+    )
+    complaint.refresh_from_db()
+    assert complaint.city == "Hamburg"
+    assert complaint.description_redacted == "Kein Netz,\nnirgends"
+    assert complaint.description_redacted_by_hand
+    assert complaint.moderated_by is None  # the status did not change
+
+
+def test_saving_a_redacted_text_as_shown_keeps_the_one_stored_meanwhile(organizer):
+    complaint = ComplaintFactory(description_redacted="stored since")
+    complaint.description_redacted = "as shown"
+    services.complaint_save_by_moderator(
+        complaint=complaint,
+        changed_fields=["description_redacted"],
+        moderator=organizer,
+        stored_redacted="stored since",
+        shown_fingerprint=services.redacted_fingerprint("as shown"),
+    )
+    complaint.refresh_from_db()
+    assert complaint.description_redacted == "stored since"
+    assert not complaint.description_redacted_by_hand
+
+
+def test_saving_a_new_status_records_the_moderator(organizer, django_capture_on_commit_callbacks):
+    complaint = ComplaintFactory(status=Status.PENDING)
+    complaint.status = Status.PUBLISHED
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.complaint_save_by_moderator(
+            complaint=complaint, changed_fields=["status"], moderator=organizer
+        )
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.moderated_by) == (Status.PUBLISHED, organizer)
+    assert complaint.moderated_at is not None
+    assert len(callbacks) == 1  # the counter and the places' statuses follow
