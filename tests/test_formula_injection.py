@@ -32,6 +32,9 @@ from complaints.carrier.sanitize import (
     SUSPECT_FIRST_ASCII,
     sanitize_cell,
     sanitize_row,
+    sql_guarded,
+    sql_has_control,
+    sql_without_control,
 )
 from complaints.models import Complaint, Place, Status
 
@@ -376,16 +379,19 @@ def test_the_quick_check_agrees_with_the_full_rule(text):
 )
 @given(st.lists(tricky_text.map(lambda t: t.replace("\x00", "")), min_size=1, max_size=50))
 def test_postgresql_reads_the_rule_as_python_does(texts):
-    # The SQL export's own expressions (exports._PG_DIRTY, _PG_CLEAN and _PG_SAFE), layered
-    # as there, with the same patterns as parameters.
+    # The SQL export's own expressions (sanitize.sql_*), layered as there, with their
+    # parameters.
+    dirty, dirty_params = sql_has_control(["x"])
+    clean, clean_params = sql_without_control("x", "dirty")
+    safe, safe_params = sql_guarded("t")
     sql = (
-        f"SELECT {exports._PG_SAFE.format(v='t')} FROM"  # noqa: S608
-        f" (SELECT {exports._PG_CLEAN.format(v='x')} AS t, n FROM"
-        f" (SELECT x, n, {exports._PG_DIRTY.format(values='x')} AS dirty"
+        f"SELECT {safe} FROM"  # noqa: S608
+        f" (SELECT {clean} AS t, n FROM"
+        f" (SELECT x, n, {dirty} AS dirty"
         " FROM unnest(%s::text[]) WITH ORDINALITY AS input(x, n) OFFSET 0) AS checked"
         " OFFSET 0) AS clean ORDER BY n"
     )
-    params = [FORMULA_PATTERN, CONTROL_PATTERN, CONTROL_PATTERN, texts]
+    params = [*safe_params, *clean_params, *dirty_params, texts]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         from_sql = [value for (value,) in cursor.fetchall()]

@@ -1,9 +1,9 @@
 """The downloads page of the admin: the carrier exports for organizers and carrier users.
 
 A carrier user (group Carrier: only the permission complaints.export_complaint) sees this
-page and nothing else of the complaints. Files stream from complaints.carrier.exports: nothing is
-built in memory (django-import-export's Resource.export() would be), so a million rows
-download like a thousand. Every download is recorded (ExportLog).
+page and nothing else of the complaints. Files stream from complaints.carrier.exports, built
+nowhere in memory (as django-import-export's Resource.export() would), and every download is
+recorded (services.export_recorded).
 """
 
 from django import forms
@@ -15,6 +15,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from complaints.carrier import exports
+from complaints.carrier.formats import CONTENT_TYPES
+from complaints.carrier.services import export_recorded
 from complaints.models import Complaint, ExportLog, Place, Status
 
 EXPORT_PERMISSION = "complaints.export_complaint"
@@ -66,11 +68,10 @@ class ExportForm(forms.Form):
             for field, messages in error.message_dict.items():
                 self.add_error(field if field in self.fields else None, messages)
             return data
-        if data.get("kind") == ExportLog.Kind.AGGREGATES:
-            try:
-                exports.check_aggregate_filters(data["filters"])
-            except ValidationError as error:
-                self.add_error(None, error)
+        try:
+            exports.check_filters(data.get("kind"), data["filters"])
+        except ValidationError as error:
+            self.add_error(None, error)
         return data
 
 
@@ -93,28 +94,10 @@ def _download(request, data) -> StreamingHttpResponse:
     kind, filters = data["kind"], data["filters"]
     fmt, _sep, dialect = data["format"].partition("-")
     dialect = dialect or "rfc4180"
-    log = ExportLog.objects.create(
-        user=request.user,
-        via="admin",
-        kind=kind,
-        format=fmt,
-        dialect=dialect if fmt == "csv" else "",
-        filters=filters.as_dict(),
+    chunks = export_recorded(
+        kind=kind, fmt=fmt, dialect=dialect, filters=filters, via="admin", user=request.user
     )
-
-    def progress(count):
-        log.rows = count
-
-    def body():
-        if kind == ExportLog.Kind.ANONYMIZED:
-            yield from exports.anonymized_file(filters, fmt, dialect, progress)
-        else:
-            rows = exports.aggregate_rows(filters)
-            yield from exports.stream(exports.AGGREGATE_COLUMNS, rows, fmt, dialect, progress)
-        # Only a download that ran to its end is complete.
-        ExportLog.objects.filter(pk=log.pk).update(rows=log.rows, completed=True)
-
-    response = StreamingHttpResponse(body(), content_type=exports.CONTENT_TYPES[fmt])
+    response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
     name = exports.filename(kind, fmt, filters)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"

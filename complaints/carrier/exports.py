@@ -1,38 +1,29 @@
 """The carrier exports: anonymized rows and suppressed aggregates, streamed in any size.
 
-Both the admin downloads and the management commands use this module, so every path has the
-same columns (SPEC.md, "Carrier exports"), the same filters, the same formula sanitizer and the
-same writers. Rows come from the database in chunks (a server-side cursor on PostgreSQL) and
-leave as bytes in chunks: memory stays flat however many complaints there are.
+The admin downloads and the management commands both come here, so every path has the same
+columns (SPEC.md, "Carrier exports"), filters, formula guard and writers. Rows are read in
+chunks (a server-side cursor on PostgreSQL) and leave as bytes in chunks: memory stays flat.
 
 Only published complaints are exported. What never appears: email, reference, raw place
 text, the unredacted description, the moderation note, anything about moderation.
 """
 
-import csv
 import datetime
-import io
-import json
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Aggregate, CharField, F, OuterRef, Subquery
+from django.db.models import Aggregate, CharField, OuterRef, Subquery
 from django.db.models.functions import Cast, TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaints.carrier.sanitize import (
-    CONTROL_PATTERN,
-    FORMULA_PATTERN,
-    SUSPECT_FIRST_ASCII,
-    sanitize_row,
-)
-from complaints.models import Complaint, Place, ProblemType, Status
+from complaints.carrier import pg_csv
+from complaints.carrier.formats import CHUNK, stream
+from complaints.models import Complaint, ExportLog, Place, ProblemType, Status
 
 ANONYMIZED_COLUMNS = [
     "pseudonym",
@@ -50,14 +41,6 @@ ANONYMIZED_COLUMNS = [
     "description",
 ]
 AGGREGATE_COLUMNS = ["city", "district", "problem", "complaints"]
-FORMATS = ["csv", "xlsx", "json"]
-DIALECTS = ["rfc4180", "excel-de"]
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "json": "application/json",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -73,33 +56,15 @@ class Filters:
         errors = {}
         dates = {}
         for name, value in (("since", since), ("until", until)):
-            if isinstance(value, datetime.date) or not value:
-                dates[name] = value or None
-                continue
-            try:
-                dates[name] = datetime.date.fromisoformat(str(value).strip())
-            except ValueError:
-                errors[name] = _("Not a date (YYYY-MM-DD): %(value)r") % {"value": value}
-        if dates.get("since") and dates.get("until") and dates["since"] > dates["until"]:
+            dates[name], errors[name] = _parse_date(value)
+        if dates["since"] and dates["until"] and dates["since"] > dates["until"]:
             errors["until"] = _("The end date is before the start date.")
-        city = (city or "").strip()
-        if (
-            city
-            and not Place.objects.filter(
-                slug=city, kind=Place.Kind.CITY, merged_into__isnull=True
-            ).exists()
-        ):
-            errors["city"] = _("No known city with the slug %(value)r") % {"value": city}
-        carrier = (carrier or "").strip()
-        if carrier and carrier not in settings.EINZELFALL_CARRIERS:
-            known = ", ".join(settings.EINZELFALL_CARRIERS)
-            errors["carrier"] = _("Unknown carrier %(value)r (known: %(known)s)") % {
-                "value": carrier,
-                "known": known,
-            }
+        city, errors["city"] = _parse_city(city)
+        carrier, errors["carrier"] = _parse_carrier(carrier)
+        errors = {name: message for name, message in errors.items() if message}
         if errors:
             raise ValidationError(errors)
-        return cls(dates.get("since"), dates.get("until"), city, carrier)
+        return cls(dates["since"], dates["until"], city, carrier)
 
     def as_dict(self) -> dict:
         return {
@@ -112,7 +77,8 @@ class Filters:
         """Published complaints within the filters (submission dates in the site's time zone)."""
         queryset = queryset.filter(status=Status.PUBLISHED)
         if self.since or self.until:
-            queryset = queryset.annotate(_day=TruncDate("submitted_at", tzinfo=_tz()))
+            tz = timezone.get_default_timezone()
+            queryset = queryset.annotate(_day=TruncDate("submitted_at", tzinfo=tz))
             if self.since:
                 queryset = queryset.filter(_day__gte=self.since)
             if self.until:
@@ -124,11 +90,82 @@ class Filters:
         return queryset
 
 
-def _tz():
-    return ZoneInfo(settings.TIME_ZONE)
+# Each parser gives (the value, what is wrong with it or "").
+
+
+def _parse_date(value) -> tuple[datetime.date | None, str]:
+    if isinstance(value, datetime.date) or not value:
+        return value or None, ""
+    try:
+        return datetime.date.fromisoformat(str(value).strip()), ""
+    except ValueError:
+        return None, _("Not a date (YYYY-MM-DD): %(value)r") % {"value": value}
+
+
+def _parse_city(value) -> tuple[str, str]:
+    city = (value or "").strip()
+    cities = Place.objects.filter(kind=Place.Kind.CITY, merged_into__isnull=True)
+    if city and not cities.filter(slug=city).exists():
+        return city, _("No known city with the slug %(value)r") % {"value": city}
+    return city, ""
+
+
+def _parse_carrier(value) -> tuple[str, str]:
+    carrier = (value or "").strip()
+    if carrier and carrier not in settings.EINZELFALL_CARRIERS:
+        known = ", ".join(settings.EINZELFALL_CARRIERS)
+        message = _("Unknown carrier %(value)r (known: %(known)s)")
+        return carrier, message % {"value": carrier, "known": known}
+    return carrier, ""
+
+
+def check_filters(kind: str, filters: Filters) -> None:
+    """ValidationError when the filters do not apply to this kind of export."""
+    if kind == ExportLog.Kind.AGGREGATES:
+        check_aggregate_filters(filters)
+
+
+def export_file(
+    kind: str,
+    filters: Filters,
+    fmt: str,
+    dialect: str = "rfc4180",
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
+    """The export of this kind (ExportLog.Kind) as a file, in chunks of bytes."""
+    if kind == ExportLog.Kind.ANONYMIZED:
+        return anonymized_file(filters, fmt, dialect, progress)
+    return stream(AGGREGATE_COLUMNS, aggregate_rows(filters), fmt, dialect, progress)
+
+
+def filename(kind: str, fmt: str, filters: Filters) -> str:
+    parts = ["einzelfall", kind, *(str(v) for v in filters.as_dict().values())]
+    stamp = datetime.date.today().isoformat()
+    return "-".join([*parts, stamp]) + f".{fmt}"
 
 
 # -- anonymized rows ---------------------------------------------------------------------------
+
+
+def anonymized_file(
+    filters: Filters,
+    fmt: str,
+    dialect: str = "rfc4180",
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[bytes]:
+    """The anonymized export as a file, in chunks of bytes.
+
+    CSV on PostgreSQL is written by the database itself (pg_csv), everything else by
+    anonymized_rows() and stream(): the same bytes (tests/test_formula_injection.py)."""
+    if fmt == "csv" and connection.vendor == "postgresql":
+        return pg_csv.csv_file(_published(filters), ANONYMIZED_COLUMNS, dialect, progress)
+    return stream(ANONYMIZED_COLUMNS, anonymized_rows(filters), fmt, dialect, progress)
+
+
+def _published(filters: Filters):
+    """The published complaints within the filters, with their submission day as text."""
+    day = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
+    return filters.apply(Complaint.objects.all()).annotate(submitted_on=Cast(day, CharField()))
 
 
 class _IdList(Aggregate):
@@ -151,9 +188,8 @@ class _IdList(Aggregate):
 def anonymized_rows(filters: Filters) -> Iterator[list]:
     """Every published complaint within the filters, one list per row (ANONYMIZED_COLUMNS).
 
-    One query, read in one snapshot (a transaction) through a server-side cursor on
-    PostgreSQL. The database formats dates and lists each complaint's problem ids; Python
-    only looks names up in small dictionaries."""
+    One query, read in one snapshot (a transaction); the database formats dates and lists
+    each complaint's problem ids, Python looks names up in small dictionaries."""
     problems = {p.pk: p for p in ProblemType.objects.all()}
     problem_lists = {}  # "3;1" -> "no-data;sms": few distinct combinations, made once each
     places = _place_names()
@@ -165,12 +201,8 @@ def anonymized_rows(filters: Filters) -> Iterator[list]:
         .values("ids")
     )
     queryset = (
-        filters.apply(Complaint.objects.all())
-        .annotate(
-            submitted_on=Cast(TruncDate("submitted_at", tzinfo=_tz()), CharField()),
-            since_text=Cast("since", CharField()),
-            problem_ids=Subquery(ids),
-        )
+        _published(filters)
+        .annotate(since_text=Cast("since", CharField()), problem_ids=Subquery(ids))
         .order_by("submitted_at", "id")
         .values_list(
             "pseudonym",
@@ -228,151 +260,6 @@ def anonymized_rows(filters: Filters) -> Iterator[list]:
             ]
 
 
-def anonymized_file(
-    filters: Filters,
-    fmt: str,
-    dialect: str = "rfc4180",
-    progress: Callable[[int], None] | None = None,
-) -> Iterator[bytes]:
-    """The anonymized export as a file, in chunks of bytes.
-
-    CSV on PostgreSQL is made by the database itself, as finished CSV lines
-    (_pg_csv_lines): anonymization, formula sanitizing and quoting in SQL, Python only passes
-    the lines on. Everything else goes through anonymized_rows() and stream(). Both give the
-    same bytes (tests/test_exports.py compares them)."""
-    if fmt == "csv" and connection.vendor == "postgresql":
-        return _pg_csv(filters, dialect, progress)
-    return stream(ANONYMIZED_COLUMNS, anonymized_rows(filters), fmt, dialect, progress)
-
-
-def _pg_csv(filters, dialect, progress) -> Iterator[bytes]:
-    if dialect not in DIALECTS:
-        raise ValueError(f"unknown dialect {dialect!r}")
-    delimiter = ";" if dialect == "excel-de" else ","
-    header = io.StringIO()
-    if dialect == "excel-de":
-        header.write("\ufeff")
-    csv.writer(header, delimiter=delimiter, lineterminator="\r\n").writerow(ANONYMIZED_COLUMNS)
-    yield header.getvalue().encode()
-    lines = []
-    count = 0
-    for line in _pg_csv_lines(filters, delimiter):
-        lines.append(line)
-        if len(lines) == 1000:
-            count += len(lines)
-            yield "".join(lines).encode()
-            lines = []
-            if progress and count % 10_000 == 0:
-                progress(count)
-    count += len(lines)
-    yield "".join(lines).encode()
-    if progress:
-        progress(count)
-
-
-# sanitize.sanitize_cell in PostgreSQL's SQL, with sanitize's own patterns as parameters
-# (PostgreSQL's regular expressions read them as Python's do): control characters go first
-# (_PG_CLEAN; one search per row, _PG_DIRTY, finds the rare rows that have any), then the
-# formula check runs on what is left (_PG_SAFE), each in a layer of its own so that each is
-# computed once. Then csv.writer's minimal quoting (RFC 4180).
-_PG_DIRTY = "(concat({values}) ~ %s)"
-_PG_CLEAN = "(CASE WHEN dirty THEN regexp_replace({v}, %s, '', 'g') ELSE {v} END)"
-_PG_SAFE = (
-    "(CASE WHEN (ascii({v}) IN ({ascii}) OR ascii({v}) > 127) AND {v} ~ %s"
-    " THEN '''' || {v} ELSE {v} END)"
-).replace("{ascii}", ", ".join(map(str, SUSPECT_FIRST_ASCII)))
-_PG_QUOTED = (
-    "(CASE WHEN strpos({s}, '{d}') > 0 OR strpos({s}, '\"') > 0 OR strpos({s}, chr(13)) > 0"
-    " OR strpos({s}, chr(10)) > 0 THEN '\"' || replace({s}, '\"', '\"\"') || '\"' ELSE {s} END)"
-)
-
-
-def _pg_csv_lines(filters: Filters, delimiter: str) -> Iterator[str]:
-    queryset = (
-        filters.apply(Complaint.objects.all())
-        .annotate(
-            submitted_on=Cast(TruncDate("submitted_at", tzinfo=_tz()), CharField()),
-            city_name=F("city_place__name"),
-            district_name=F("district_place__name"),
-            state_name=F("city_place__state"),
-        )
-        .order_by()
-        .values_list(
-            "pseudonym",
-            "submitted_on",
-            "carrier",
-            "city_name",
-            "district_name",
-            "postal_code",
-            "state_name",
-            "technology",
-            "frequency",
-            "since",
-            "location",
-            "description_redacted",
-            "submitted_at",
-            "id",
-        )
-    )
-    inner, params = queryset.query.sql_with_params()
-    if delimiter not in (",", ";"):  # it is written into the SQL
-        raise ValueError(f"unknown delimiter {delimiter!r}")
-    # Free text (and names an organizer may edit) is sanitized and quoted; the other columns
-    # are codes, dates and digits that the model's checks keep free of anything to quote.
-    text_columns = {2, 3, 4, 5, 7, 12}
-    clean, safe, cells = [], [], []
-    for i in range(13):
-        value = "coalesce(to_char(c10, 'YYYY-MM'), '')" if i == 10 else f"coalesce(c{i}::text, '')"
-        if i in text_columns:
-            clean.append(_PG_CLEAN.format(v=value) + f" AS t{i}")
-            safe.append(_PG_SAFE.format(v=f"t{i}") + f" AS s{i}")
-            cells.append(_PG_QUOTED.format(s=f"s{i}", d=delimiter))
-        else:
-            clean.append(f"{value} AS t{i}")
-            safe.append(f"t{i} AS s{i}")
-            cells.append(f"s{i}")
-    columns = ", ".join(f"c{i}" for i in range(15) if i != 3)
-    quote = connection.ops.quote_name
-    through, problem = Complaint.problems.through._meta.db_table, ProblemType._meta.db_table
-    # Each complaint's problem slugs (c3), made for all in one pass and joined: much faster
-    # than a subquery per row (what COPY of the same columns does too).
-    problems = (
-        # Slugs in code-point order (COLLATE "C"), as Python sorts them, whatever the
-        # database's collation.
-        "SELECT cp.complaint_id,"  # noqa: S608
-        " string_agg(pt.slug, ';' ORDER BY pt.position, pt.slug COLLATE \"C\") AS c3"
-        f" FROM {quote(through)} cp JOIN {quote(problem)} pt ON pt.id = cp.problemtype_id"
-        " GROUP BY cp.complaint_id"
-    )
-    dirty = _PG_DIRTY.format(values=", ".join(f"c{i}" for i in sorted(text_columns)))
-    # Only constant text and the ORM's own SQL: every value is a parameter. OFFSET 0 keeps
-    # each inner select apart, so each value is checked, cleaned and guarded once, not once
-    # per use.
-    sql = (
-        f"SELECT concat_ws('{delimiter}', {', '.join(cells)}) || chr(13) || chr(10)"  # noqa: S608
-        f" FROM (SELECT {', '.join(safe)}, c13, c14"
-        f" FROM (SELECT {', '.join(clean)}, c13, c14"
-        f" FROM (SELECT export.*, problems.c3, {dirty} AS dirty FROM ({inner}) AS export({columns})"
-        f" LEFT JOIN ({problems}) AS problems ON problems.complaint_id = export.c14"
-        " OFFSET 0) AS checked OFFSET 0) AS clean OFFSET 0) AS safe ORDER BY c13, c14"
-    )
-    params = (
-        *[FORMULA_PATTERN] * len(text_columns),
-        *[CONTROL_PATTERN] * (len(text_columns) + 1),
-        *params,
-    )
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            # The planner would compile this long expression to machine code (JIT) at a
-            # cost of seconds, for a query that runs in about as long as COPY does.
-            cursor.execute("SET LOCAL jit = off")
-        with connection.connection.cursor(name="einzelfall_export") as cursor:
-            cursor.itersize = CHUNK
-            cursor.execute(sql, params)
-            for (line,) in cursor:
-                yield line
-
-
 def _place_names() -> dict[int, tuple[str, str]]:
     """Every place's (name, state): a few thousand rows, read once per export."""
     return {
@@ -400,9 +287,7 @@ def aggregate_rows(filters: Filters) -> list[list]:
 
     Per shown city: its total (district and problem empty), each district the city page
     lists (problem empty), and its problem mix (district empty). A hidden number has an empty
-    complaints column. An earlier version computed district x problem cells with their own
-    suppression; together with the city pages' problem mix they gave small counts away.
-    Filters by date or carrier are refused for the same reason; a city filter picks rows."""
+    complaints column. A city filter picks rows; date and carrier filters are refused."""
     check_aggregate_filters(filters)
     from reports.selectors import evaluation
 
@@ -421,97 +306,3 @@ def aggregate_rows(filters: Filters) -> list[list]:
         for problem, cell in detail.problems or []:
             rows.append([city.name, "", problem.slug, cell.count])
     return rows
-
-
-# -- writers ----------------------------------------------------------------------------------
-
-
-def stream(
-    columns: list[str],
-    rows: Iterable[list],
-    fmt: str,
-    dialect: str = "rfc4180",
-    progress: Callable[[int], None] | None = None,
-) -> Iterator[bytes]:
-    """The rows as a file of the format, in chunks of bytes; every text cell sanitized
-    against formula injection (sanitize.sanitize_row)."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}")
-    if dialect not in DIALECTS:
-        raise ValueError(f"unknown dialect {dialect!r}")
-    writer = {"csv": _csv, "json": _json, "xlsx": _xlsx}[fmt]
-    return writer(columns, _sanitized(rows, progress), dialect)
-
-
-def _sanitized(rows, progress) -> Iterator[list]:
-    count = 0
-    for row in rows:
-        yield sanitize_row(row)
-        count += 1
-        if progress and count % 10_000 == 0:
-            progress(count)
-    if progress:
-        progress(count)
-
-
-def _csv(columns, rows, dialect) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    if dialect == "excel-de":
-        # German Excel reads ;-separated files, and UTF-8 only with a byte order mark.
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    else:
-        writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180: comma, CRLF, quotes
-    writer.writerow(columns)
-    for index, row in enumerate(rows, 1):
-        writer.writerow(row)
-        if index % 1000 == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
-
-
-def _json(columns, rows, dialect) -> Iterator[bytes]:
-    yield b"["
-    separator = b"\n"
-    for row in rows:
-        yield (
-            separator
-            + json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False).encode()
-        )
-        separator = b",\n"
-    yield b"\n]\n"
-
-
-def _xlsx(columns, rows, dialect) -> Iterator[bytes]:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES
-
-    # Write-only mode streams rows to a temporary file instead of keeping cells in memory.
-    # The rows come sanitized (_sanitized): no control character XML refuses, no formula.
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("export")
-    sheet.append(columns)
-    error_codes = frozenset(ERROR_CODES)
-
-    def text_cell(value):
-        # openpyxl would write a text such as "#N/A" as an error cell, not as the text.
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-
-    for row in rows:
-        sheet.append([text_cell(v) if v in error_codes else v for v in row])
-    with tempfile.TemporaryFile() as file:
-        workbook.save(file)
-        file.seek(0)
-        while chunk := file.read(64 * 1024):
-            yield chunk
-
-
-def filename(kind: str, fmt: str, filters: Filters) -> str:
-    parts = ["einzelfall", kind, *(str(v) for v in filters.as_dict().values())]
-    stamp = datetime.date.today().isoformat()
-    return "-".join([*parts, stamp]) + f".{fmt}"

@@ -13,10 +13,10 @@ will be in the file:
    compatibility form is one of them (full-width U+FF1D U+FF0B U+FF0D U+FF20, small U+FE66
    U+FE62 U+FE63 U+FE6B, super- and subscript = and +).
 
-The rule is written once, as regular expressions that PostgreSQL reads the same way as Python
-(exports._pg_csv_lines passes them as parameters), so both export paths give the same bytes.
-Numbers pass unchanged. sanitize_row() checks the common cell (printable, ordinary first
-character) with two cheap tests and no regular expression: exports run it a million times.
+The rule is written once, here: as regular expressions that PostgreSQL reads the same way as
+Python, used by the functions below and by their SQL forms (sql_*, for pg_csv.py), so both
+export paths give the same bytes. Numbers pass unchanged. sanitize_row() checks the common
+cell (printable, ordinary first character) with two cheap tests and no regular expression.
 """
 
 import re
@@ -122,3 +122,31 @@ def sanitize_row(row: list) -> list:
         else value
         for value in row
     ]
+
+
+# -- the same rule in PostgreSQL's SQL (the CSV that the database writes: pg_csv.py) ----------
+# Each gives an expression and its parameters; the patterns above are the parameters, and
+# PostgreSQL's regular expressions read them as Python's re does.
+
+
+def sql_has_control(values: list[str]) -> tuple[str, list]:
+    """Whether any of the values holds a control character: one search per row finds the
+    rare rows that need step 1."""
+    return f"(concat({', '.join(values)}) ~ %s)", [CONTROL_PATTERN]
+
+
+def sql_without_control(value: str, dirty: str) -> tuple[str, list]:
+    """Step 1: the value without control characters (searched only where dirty is true)."""
+    sql = f"(CASE WHEN {dirty} THEN regexp_replace({value}, %s, '', 'g') ELSE {value} END)"
+    return sql, [CONTROL_PATTERN]
+
+
+def sql_guarded(value: str) -> tuple[str, list]:
+    """Step 2: an apostrophe before a formula; an integer test of the first character
+    spares most cells the regular expression."""
+    suspects = ", ".join(map(str, SUSPECT_FIRST_ASCII))
+    sql = (
+        f"(CASE WHEN (ascii({value}) IN ({suspects}) OR ascii({value}) > 127)"
+        f" AND {value} ~ %s THEN '''' || {value} ELSE {value} END)"
+    )
+    return sql, [FORMULA_PATTERN]

@@ -1,4 +1,3 @@
-from complaints.carrier import exports
 from complaints.models import ExportLog
 
 from ._export import ExportCommand
@@ -7,6 +6,3 @@ from ._export import ExportCommand
 class Command(ExportCommand):
     help = "Export published complaints, anonymized, one row each (for the carrier)."
     kind = ExportLog.Kind.ANONYMIZED
-
-    def chunks(self, filters, fmt, dialect, progress):
-        return exports.anonymized_file(filters, fmt, dialect, progress)
