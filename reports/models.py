@@ -26,7 +26,7 @@ class Release(models.Model):
         related_name="+",
         help_text=_("Empty for a release made on schedule."),
     )
-    # The built Evaluation (reports/selectors.py), pickled and compressed; format says which
+    # The built Evaluation (reports/evaluation.py), pickled and compressed; format says which
     # shape of it (releases.FORMAT), so that a release of another shape is never misread.
     format = models.PositiveSmallIntegerField(_("format"))
     evaluation = models.BinaryField(_("evaluation"), editable=False)

@@ -1,6 +1,6 @@
 """Releases of the public evaluation: every public number comes from the latest release.
 
-A release freezes the evaluation (reports/selectors.py build) as it was when released. The
+A release freezes the evaluation (reports/assembly.py builds it) as it was when released. The
 evaluation counts released reports only, and a report is released together with at least
 REPORTS_MIN_COUNT - 1 others of its own city; the reports of small places (cities that stay
 below REPORTS_MIN_COUNT, all of whose numbers are hidden, and places matched to no city) are
@@ -35,8 +35,9 @@ from django.utils.translation import ngettext
 from complaints.models import Complaint, Status
 from einzelfall import cache_keys
 
+from .assembly import released_evaluation
+from .evaluation import Evaluation
 from .models import Release, ReleasedComplaint
-from .selectors import Evaluation, released_evaluation
 
 logger = logging.getLogger(__name__)
 

@@ -40,17 +40,17 @@ def world():
     release()  # the public pages show the latest release (reports/releases.py)
 
 
-def test_selectors_count_published_complaints_only(world):
-    from reports import selectors
+def test_queries_count_published_complaints_only(world):
+    from reports import queries
 
-    assert selectors.count_total() == 30
-    assert selectors.count_by_technology() == {"4g": 17, "5g": 6, "2g": 2, "3g": 3, "unknown": 2}
-    by_city = selectors.count_by_city()
+    assert queries.count_total() == 30
+    assert queries.count_by_technology() == {"4g": 17, "5g": 6, "2g": 2, "3g": 3, "unknown": 2}
+    by_city = queries.count_by_city()
     berlin, hamburg = Place.objects.get(slug="berlin"), Place.objects.get(slug="hamburg")
     assert (by_city[berlin.pk], by_city[hamburg.pk], by_city[None]) == (16, 9, 2)
     problems = {
         Complaint.problems.field.related_model.objects.get(pk=pk).slug: n
-        for pk, n in selectors.count_by_problem().items()
+        for pk, n in queries.count_by_problem().items()
     }
     assert problems == {
         "no-data": 14,
@@ -60,13 +60,13 @@ def test_selectors_count_published_complaints_only(world):
         "no-signal": 3,
         "other": 2,
     }
-    assert sum(selectors.count_by_hour().values()) == 30
-    assert sum(n for _, n in selectors.count_by_day()) == 30
-    city_problem = selectors.count_by_city_and_problem()
+    assert sum(queries.count_by_hour().values()) == 30
+    assert sum(n for _, n in queries.count_by_day()) == 30
+    city_problem = queries.count_by_city_and_problem()
     sms = Complaint.problems.field.related_model.objects.get(slug="sms").pk
     assert city_problem[(berlin.pk, sms)] == 6
     assert (hamburg.pk, sms) not in city_problem
-    districts = selectors.count_by_city_and_district()
+    districts = queries.count_by_city_and_district()
     kreuzberg = Place.objects.get(slug="berlin-kreuzberg")
     assert districts[(berlin.pk, kreuzberg.pk)] == 8
     assert sum(n for (city, _), n in districts.items() if city == hamburg.pk) == 9

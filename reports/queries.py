@@ -1,0 +1,182 @@
+"""The queries of the public evaluation: one GROUP BY per aggregate, over published reports.
+
+While a release is made (released_only()), only the reports of that release and of the ones
+before count; a report published since waits until it is released with enough others of its
+city (reports/releases.py).
+"""
+
+import contextlib
+import contextvars
+import datetime
+
+from django.db.models import Count
+from django.db.models.functions import ExtractHour, TruncDate, TruncWeek
+from django.utils import timezone
+
+from complaints.models import Complaint, Place, PlaceStatus, ProblemType, Status
+
+from .models import ReleasedComplaint
+
+_released_only = contextvars.ContextVar("released_only", default=False)
+
+
+@contextlib.contextmanager
+def released_only():
+    """Count only released reports inside the block."""
+    token = _released_only.set(True)
+    try:
+        yield
+    finally:
+        _released_only.reset(token)
+
+
+def published():
+    queryset = Complaint.objects.filter(status=Status.PUBLISHED)
+    if _released_only.get():
+        queryset = queryset.filter(pk__in=ReleasedComplaint.objects.values("complaint_id"))
+    return queryset
+
+
+def count_total() -> int:
+    return published().count()
+
+
+def count_confirmed() -> int:
+    """Published reports whose email address was confirmed (double opt-in)."""
+    return published().filter(email_confirmed_at__isnull=False).count()
+
+
+def count_by_problem() -> dict[int, int]:
+    through = Complaint.problems.through
+    rows = (
+        through.objects.filter(complaint__in=published())
+        .values_list("problemtype_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def count_by_technology() -> dict[str, int]:
+    return dict(published().values_list("technology").annotate(n=Count("id")).order_by())
+
+
+def count_by_day() -> list[tuple[datetime.date, int]]:
+    tz = timezone.get_default_timezone()
+    rows = (
+        published()
+        .annotate(day=TruncDate("submitted_at", tzinfo=tz))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    return list(rows)
+
+
+def count_by_hour() -> dict[int, int]:
+    tz = timezone.get_default_timezone()
+    rows = (
+        published()
+        .annotate(hour=ExtractHour("submitted_at", tzinfo=tz))
+        .values_list("hour")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def count_by_city() -> dict[int | None, int]:
+    return dict(published().values_list("city_place").annotate(n=Count("id")).order_by())
+
+
+def count_by_city_and_district() -> dict[tuple[int, int | None], int]:
+    rows = (
+        published()
+        .filter(city_place__isnull=False)
+        .values_list("city_place", "district_place")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(city, district): n for city, district, n in rows}
+
+
+def count_by_city_and_problem() -> dict[tuple[int | None, int], int]:
+    through = Complaint.problems.through
+    rows = (
+        through.objects.filter(complaint__in=published())
+        .values_list("complaint__city_place", "problemtype_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(city, problem): n for city, problem, n in rows}
+
+
+def count_by_city_and_technology() -> dict[tuple[int, str], int]:
+    rows = (
+        published()
+        .filter(city_place__isnull=False)
+        .values_list("city_place", "technology")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(city, technology): n for city, technology, n in rows}
+
+
+def week_of(day: datetime.date) -> datetime.date:
+    """The Monday of a day's week."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _by_week(queryset, place: str) -> dict[tuple[int, datetime.date], int]:
+    # Weeks start on Monday, in the site's time zone.
+    tz = timezone.get_default_timezone()
+    rows = (
+        queryset.annotate(week=TruncWeek("submitted_at", tzinfo=tz))
+        .values_list(place, "week")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(pk, timezone.localtime(week, tz).date()): n for pk, week, n in rows}
+
+
+def count_by_city_and_week() -> dict[tuple[int, datetime.date], int]:
+    return _by_week(published().filter(city_place__isnull=False), "city_place")
+
+
+def count_by_district_and_week(districts) -> dict[tuple[int, datetime.date], int]:
+    """For the given districts only (those with a status)."""
+    return _by_week(published().filter(district_place__in=districts), "district_place")
+
+
+def count_followups_by_city_and_district() -> dict[tuple[int | None, int | None, str], int]:
+    """Follow-up answers (improved / unchanged / worse) per city, district and answer."""
+    rows = (
+        published()
+        .exclude(followup_answer="")
+        .values_list("city_place", "district_place", "followup_answer")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {(city, district, answer): n for city, district, answer, n in rows}
+
+
+# -- what the counts are of -----------------------------------------------------------------
+
+
+def problem_types() -> dict[int, ProblemType]:
+    return {p.pk: p for p in ProblemType.objects.all()}
+
+
+def cities(pks) -> dict[int, Place]:
+    """The cities' places, with what a city row shows of them."""
+    fields = ("name", "slug", "state", "population", "latitude", "longitude")
+    return {p.pk: p for p in Place.objects.filter(pk__in=pks).only(*fields)}
+
+
+def place_names(pks) -> dict[int, str]:
+    return dict(Place.objects.filter(pk__in=pks).values_list("pk", "name"))
+
+
+def place_statuses():
+    """Every place status, latest first, with its place and the place's parent."""
+    return PlaceStatus.objects.select_related("place", "place__parent").order_by("-date", "-id")
