@@ -233,16 +233,26 @@ def earlier_reference(data, wait: float = 2.0) -> str | None:
     key = _stamp_key(data)
     if key is None:
         return None
+    reference, same = _stored_report(_settled(key, wait), data)
+    return reference if same else None
+
+
+def _settled(key: str, wait: float) -> str | None:
+    """The stamp's entry once it is no longer PENDING, or after wait seconds."""
     deadline = time.monotonic() + wait
-    while True:
-        value = cache.get(key)
-        if value != PENDING or time.monotonic() > deadline:
-            break
+    value = cache.get(key)
+    while value == PENDING and time.monotonic() <= deadline:
         time.sleep(0.05)
+        value = cache.get(key)
+    return value
+
+
+def _stored_report(value: str | None, data) -> tuple[str | None, bool]:
+    """(reference, same form) from a stamp's entry; (None, False) unless a report is stored."""
     if not value or value == PENDING:
-        return None
+        return None, False
     reference, _, digest = value.partition(":")
-    return reference if hmac.compare_digest(digest, _digest(data)) else None
+    return reference, hmac.compare_digest(digest, _digest(data))
 
 
 # -- the back button ------------------------------------------------------------------------
@@ -270,11 +280,7 @@ def sent_before(data, cookie: str) -> tuple[str | None, bool]:
     earlier[STAMP_FIELD] = cookie
     earlier.pop(ANOTHER_FIELD, None)
     key = _stamp_key(earlier)
-    value = cache.get(key) if key else None
-    if not value or value == PENDING:
-        return None, False
-    reference, _, digest = value.partition(":")
-    return reference, hmac.compare_digest(digest, _digest(earlier))
+    return _stored_report(cache.get(key) if key else None, earlier)
 
 
 def remember_sent(response, data) -> None:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +36,7 @@ class Kind(enum.Enum):
     """What became of a report sent."""
 
     STORED = "stored"  # Outcome.complaint
-    DUPLICATE = "duplicate"  # the very same form again: Outcome.reference, the report it stored
+    DUPLICATE = "duplicate"  # the very same form again, not stored twice: Outcome.reference
     SENT_BEFORE = "sent_before"  # this browser stored Outcome.reference; this form differs: ask
     THROTTLED = "throttled"  # over a limit: Outcome.wait seconds
     REFUSED = "refused"  # not stored: Outcome.errors (besides the form's own)
@@ -64,10 +65,12 @@ class Sender:
     language: str = "de"
 
 
-def submit(*, posted, cleaned: Callable[[], Mapping[str, Any] | None], sender: Sender) -> Outcome:
-    """One report sent: posted is what was sent (a QueryDict, with the stamp and the
-    honeypot), cleaned() the valid data or None. cleaned is called only for a sender who is
-    not a bot: a bot's post costs no query."""
+def submit(
+    *, posted: QueryDict, cleaned: Callable[[], Mapping[str, Any] | None], sender: Sender
+) -> Outcome:
+    """One report sent: posted is all that was sent (with the stamp and the honeypot),
+    cleaned() its valid data or None, called only for a sender who is not a bot (a bot's
+    post costs no query)."""
     stamp = abuse.judge(posted)
     if stamp is abuse.Stamp.BOT:
         return Outcome(Kind.DROPPED)
@@ -86,7 +89,7 @@ def submit(*, posted, cleaned: Callable[[], Mapping[str, Any] | None], sender: S
     return _sent_before(posted, sender.sent_cookie) or _claimed_and_stored(posted, data, sender)
 
 
-def _sent_before(posted, cookie: str) -> Outcome | None:
+def _sent_before(posted: QueryDict, cookie: str) -> Outcome | None:
     """The back button from the thanks page: the same form again, or another report?"""
     earlier, same = abuse.sent_before(posted, cookie)
     if not earlier or not Complaint.objects.filter(reference=earlier).exists():
@@ -94,7 +97,7 @@ def _sent_before(posted, cookie: str) -> Outcome | None:
     return Outcome(Kind.DUPLICATE if same else Kind.SENT_BEFORE, reference=earlier)
 
 
-def _claimed_and_stored(posted, data, sender: Sender) -> Outcome:
+def _claimed_and_stored(posted: QueryDict, data, sender: Sender) -> Outcome:
     """The stamp first (a form sent again is not counted against the limits), claimed in one
     atomic step, and given back unless the report is stored: the form may be sent again."""
     if not abuse.claim_stamp(posted):
@@ -111,7 +114,7 @@ def _claimed_and_stored(posted, data, sender: Sender) -> Outcome:
     return outcome
 
 
-def _stamp_spent(posted) -> Outcome:
+def _stamp_spent(posted: QueryDict) -> Outcome:
     """The stamp stored a report: the very same form again (a double click) leads to it; a
     different one is shown again, and sent once more it is another report."""
     reference = abuse.earlier_reference(posted)
@@ -135,7 +138,7 @@ def _within_limits(data, sender: Sender) -> Outcome:
     return Outcome(Kind.STORED, complaint=complaint)
 
 
-def _stamp_stored(posted, complaint: Complaint) -> None:
+def _stamp_stored(posted: QueryDict, complaint: Complaint) -> None:
     try:
         abuse.stamp_stored(posted, complaint.reference)
     except Exception as error:
@@ -272,7 +275,7 @@ def complaint_submit(
 
 
 def _check(*, carrier: str, city: str, problems: list[ProblemType]) -> None:
-    """What the model's validation leaves to the form, checked again for any other door."""
+    """Rules full_clean does not check: the form checks them, this for any other door."""
     if carrier and carrier not in settings.EINZELFALL_CARRIERS:
         raise ValidationError(
             {

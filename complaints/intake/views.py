@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def report(request):
+    """The form; sent, the intake service decides and _ANSWERS answers each outcome."""
     if request.method != "POST":
         return _report_page(request, ComplaintForm())
     form = ComplaintForm(request.POST)
