@@ -3,12 +3,17 @@
 Usage: .venv/bin/python bench/stats.py [--count 1000000] [--pg postgres://postgres@127.0.0.1:5432]
 
 Creates (and afterwards drops) the PostgreSQL database einzelfall_bench_stats, loads the gazetteer
-and seeds --count published complaints with the demo seeder. Then, in one process:
+and seeds --count published complaints with the demo seeder, which releases them
+(reports/releases.py). Then, in one process:
 
 - baseline: the exact SQL of the evaluation's GROUP BY queries, run directly on a cursor;
-- build_evaluation(): the same queries through the ORM plus suppression (the uncached work);
-- GET /stats/ uncached (cache cleared before each request) and cached (median of 50);
-- GET /stats/cities.json cached (median of 50).
+- build_evaluation(): the same queries through the ORM plus suppression: the work of a release
+  (released_evaluation() runs them over the released reports, here every seeded one);
+- GET /stats/ with the cache cleared before each request (median of 3): no build, the page
+  reads the latest release: the schedule's count of reports not yet released, the release's
+  number, the places' statuses and the counter; the released evaluation itself stays in the
+  process (reports/selectors.py) until another release is made;
+- GET /stats/ and /stats/cities.json with the cache warm (median of 50).
 """
 
 import argparse
