@@ -1,6 +1,7 @@
 """Places: the gazetteer loaded from the real data, matching messy input, and the admin."""
 
 import io
+import json
 import time
 
 import pytest
@@ -162,17 +163,87 @@ def test_places_carry_german_names_and_states():
     assert Place.objects.filter(kind="city").count() > 10_000
 
 
-def test_load_places_is_idempotent_and_keeps_merges():
-    source = Place.objects.get(slug="hamburg-altona-altstadt")
-    target = Place.objects.get(slug="hamburg-altona")
-
-    place_services.places_merge(source=source, target=target, moderator=UserFactory())
+def test_load_places_is_idempotent_on_the_whole_data():
+    """The one reload of the real data in the suite: only the whole data has the thousands of
+    namesakes, shared slugs, re-attached and merged districts whose second load must
+    change nothing (the reload tests below use tests/fixtures/gazetteer)."""
     out = io.StringIO()
     call_command("load_places", country="DE", stdout=out)
     assert "0 created, 0 updated" in out.getvalue()
     assert "aliases: 0 added" in out.getvalue()
+
+
+def test_load_places_is_idempotent_and_keeps_merges(small_gazetteer):
+    source = Place.objects.get(slug="hamburg-altona-altstadt")
+    target = Place.objects.get(slug="hamburg-altona")
+
+    place_services.places_merge(source=source, target=target, moderator=UserFactory())
+    out = small_gazetteer()
+    assert "0 created, 0 updated" in out
+    assert "aliases: 0 added" in out
     source.refresh_from_db()
     assert source.merged_into == target
+
+
+# (name, its city or None for a city): each rule of the gazetteer, as in the whole data.
+SMALL_GAZETTEER_PLACES = [
+    ("München", None),  # GeoNames' "Munich", by the postal data's German name
+    ("Unterhaching", None),  # a municipality next to a big city stays a town
+    ("Uckerland", None),  # a municipality without GeoNames entry
+    ("Ziegelroda", None),  # no municipality and no city near: a place of its own
+    ("Frankfurt (Oder)", None),
+    ("Altona", "Hamburg"),  # city state: everything in Hamburg is Hamburg's
+    ("Kreuzberg", "Berlin"),
+    ("Zwötzen", "Gera"),  # its alternate name "Gera-Zwötzen"
+    ("Pasing", "München"),  # distance relative to München's size
+    ("Warnemünde", "Rostock"),  # the nearer village's by distance, Rostock's by the supplement
+    ("Schwabing-West", "München"),  # from the supplement only
+]
+
+
+def test_the_gazetteer_rules_on_a_small_data_set(small_gazetteer):
+    for name, city in SMALL_GAZETTEER_PLACES:
+        place = Place.objects.select_related("parent").get(name=name)
+        assert (place.kind, place.parent and place.parent.name) == (
+            "district" if city else "city",
+            city,
+        ), name
+    # Two GeoNames entries of one municipality: the bigger is the town, the other its district.
+    neukirchen = Place.objects.get(name="Neukirchen", kind="city")
+    assert neukirchen.districts.filter(name="Neukirchen").exists()
+    assert Place.objects.get(name="Uckerland").latitude is None
+    assert Place.objects.get(slug="muenchen").aliases.filter(key="munich").exists()
+    assert not Place.objects.filter(name="Salzburg").exists()  # Austria's
+    assert Place.objects.get(postal_codes__code="15230").name == "Frankfurt (Oder)"
+    assert Place.objects.get(postal_codes__code="22765").name == "Hamburg"
+    assert matched("Hamburg-Altona") == ("Hamburg", "Altona")
+    assert matched("Frankfurt", "", "15230") == ("Frankfurt (Oder)", None)
+
+
+def test_a_newer_data_set_updates_places_and_removes_unused_ones(small_gazetteer, tmp_path):
+    from .conftest import SMALL_GAZETTEER
+
+    altstadt = Place.objects.get(name="Altona-Altstadt")
+    ComplaintFactory(city="Hamburg", district="Altona-Altstadt")
+    assert Complaint.objects.get().district_place == altstadt
+    cities = json.loads((SMALL_GAZETTEER / "cities500.json").read_text(encoding="utf-8"))
+    gone = [k for k, c in cities.items() if c["name"] in {"Ziegelroda", "Altona-Altstadt"}]
+    for key in gone:
+        del cities[key]
+    gera = next(c for c in cities.values() if c["name"] == "Gera")
+    gera["population"] += 1
+    gera["alternatenames"].remove("Gerapolis")
+    (tmp_path / "cities500.json").write_text(json.dumps(cities), encoding="utf-8")
+
+    out = small_gazetteer(geonames=tmp_path / "cities500.json")
+    assert " 0 created, 1 updated," in out and ", 1 removed;" in out
+    assert Place.objects.get(name="Gera").population == gera["population"]
+    assert not PlaceAlias.objects.filter(name="Gerapolis").exists()
+    assert not Place.objects.filter(name="Ziegelroda").exists()
+    assert Place.objects.filter(pk=altstadt.pk).exists()  # a report refers to it
+    assert small_gazetteer(geonames=tmp_path / "cities500.json").startswith(
+        "Places: 0 created, 0 updated,"
+    )
 
 
 def test_unknown_country_is_refused():
@@ -496,7 +567,9 @@ def test_a_duplicate_alias_is_a_form_error_not_a_crash(organizer_client):
     assert "Dieser Ort hat den Namen MUNICH schon." in response.content.decode()
 
 
-def test_a_renamed_place_keeps_its_name_when_the_gazetteer_is_reloaded(organizer_client):
+def test_a_renamed_place_keeps_its_name_when_the_gazetteer_is_reloaded(
+    organizer_client, small_gazetteer
+):
     place = Place.objects.get(name="Uckerland")
     url = f"/admin/complaints/place/{place.pk}/change/"
     form = organizer_client.get(url).context["adminform"].form
@@ -505,7 +578,7 @@ def test_a_renamed_place_keeps_its_name_when_the_gazetteer_is_reloaded(organizer
         {"name": "Uckerland (Uckermark)", "aliases-TOTAL_FORMS": "0", "aliases-INITIAL_FORMS": "0"}
     )
     assert organizer_client.post(url, data).status_code == 302
-    call_command("load_places", country="DE", stdout=io.StringIO())
+    small_gazetteer()
     place.refresh_from_db()
     assert (place.name, place.edited) == ("Uckerland (Uckermark)", True)
 

