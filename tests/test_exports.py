@@ -465,3 +465,59 @@ def test_the_admin_shortcut_never_leads_to_a_private_link(client, group):
     response = client.get(f"/admin/r/{content_type.pk}/{complaint.pk}/")
     assert response.status_code == 404
     assert complaint.reference not in response.get("Location", "")
+
+
+def test_an_export_is_recorded_at_once_and_complete_only_at_its_end(reports):
+    # The one place that records an export, without HTTP or a command.
+    from complaints.carrier.services import export_recorded
+
+    seen = []
+    chunks = export_recorded(
+        kind=ExportLog.Kind.ANONYMIZED,
+        fmt="json",
+        dialect="rfc4180",
+        filters=exports.Filters(city="hamburg"),
+        via="command",
+        progress=seen.append,
+    )
+    log = ExportLog.objects.get()
+    assert (log.kind, log.format, log.dialect, log.filters, log.rows, log.completed) == (
+        "anonymized",
+        "json",
+        "",
+        {"city": "hamburg"},
+        None,
+        False,
+    )
+    assert len(json.loads(b"".join(chunks))) == 6
+    log.refresh_from_db()
+    assert (log.rows, log.completed, seen[-1]) == (6, True, 6)
+
+    broken_off = export_recorded(
+        kind=ExportLog.Kind.AGGREGATES,
+        fmt="csv",
+        dialect="excel-de",
+        filters=exports.Filters(),
+        via="admin",
+    )
+    next(broken_off)
+    broken_off.close()
+    log = ExportLog.objects.latest("pk")
+    assert (log.kind, log.dialect, log.user, log.completed) == (
+        "aggregates",
+        "excel-de",
+        None,
+        False,
+    )
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the SQL path is PostgreSQL's")
+def test_the_database_made_csv_takes_its_columns_by_name(reports):
+    from complaints.carrier import pg_csv
+
+    columns = exports.ANONYMIZED_COLUMNS[::-1]
+    filters = exports.Filters()
+    from_sql = b"".join(pg_csv.csv_file(exports.published(filters), columns, "rfc4180"))
+    rows = (row[::-1] for row in exports.anonymized_rows(filters))
+    assert from_sql == b"".join(exports.stream(columns, rows, "csv"))
+    assert read_csv(from_sql)[0] == columns

@@ -158,11 +158,11 @@ def anonymized_file(
     CSV on PostgreSQL is written by the database itself (pg_csv), everything else by
     anonymized_rows() and stream(): the same bytes (tests/test_formula_injection.py)."""
     if fmt == "csv" and connection.vendor == "postgresql":
-        return pg_csv.csv_file(_published(filters), ANONYMIZED_COLUMNS, dialect, progress)
+        return pg_csv.csv_file(published(filters), ANONYMIZED_COLUMNS, dialect, progress)
     return stream(ANONYMIZED_COLUMNS, anonymized_rows(filters), fmt, dialect, progress)
 
 
-def _published(filters: Filters):
+def published(filters: Filters):
     """The published complaints within the filters, with their submission day as text."""
     day = TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
     return filters.apply(Complaint.objects.all()).annotate(submitted_on=Cast(day, CharField()))
@@ -201,7 +201,7 @@ def anonymized_rows(filters: Filters) -> Iterator[list]:
         .values("ids")
     )
     queryset = (
-        _published(filters)
+        published(filters)
         .annotate(since_text=Cast("since", CharField()), problem_ids=Subquery(ids))
         .order_by("submitted_at", "id")
         .values_list(
