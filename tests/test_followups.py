@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from complaints.campaign import followups
+from complaints.campaign import services as campaign_services
 from complaints.models import Complaint, Status
 
 from .factories import ComplaintFactory
@@ -89,17 +90,17 @@ def test_an_overlapping_run_does_not_send_again(monkeypatch):
     """A second run starting while the first is still sending: every mail goes out once."""
     for n in range(4):
         wants_followup(email=f"o{n}@example.org")
-    real_send = followups._send
+    real_send = followups.send
     nested = []
 
     def send_and_start_another_run(complaint):
         if not nested:
             nested.append(None)  # (only one other run)
-            nested[0] = followups.send_due(after_days=42, limit=100)
+            nested[0] = campaign_services.followups_send_due(after_days=42, limit=100)
         return real_send(complaint)
 
-    monkeypatch.setattr(followups, "_send", send_and_start_another_run)
-    outer = followups.send_due(after_days=42, limit=100)
+    monkeypatch.setattr(followups, "send", send_and_start_another_run)
+    outer = campaign_services.followups_send_due(after_days=42, limit=100)
     inner = nested[0]
     assert outer.sent + inner.sent == 4
     # The other run no longer saw the claimed report as due, and took the other three.
@@ -118,7 +119,7 @@ def test_two_runs_at_the_same_time_send_each_mail_once(migrated_data):
 
     def one_run():
         try:
-            results.append(followups.send_due(after_days=42, limit=100))
+            results.append(campaign_services.followups_send_due(after_days=42, limit=100))
         finally:
             connection.close()
 
@@ -242,16 +243,16 @@ def test_unsubscribed_or_spam_while_the_run_is_sending_gets_no_mail(monkeypatch)
     first = wants_followup(email="a@example.org", submitted_at=WEEKS_AGO - datetime.timedelta(1))
     second = wants_followup(email="b@example.org")
     third = wants_followup(email="c@example.org")
-    real_send = followups._send
+    real_send = followups.send
 
     def meanwhile(complaint):
         if complaint.pk == first.pk:  # while the first mail goes out
-            followups.unsubscribe(Complaint.objects.get(pk=second.pk))
+            campaign_services.followup_unsubscribe(complaint=Complaint.objects.get(pk=second.pk))
             Complaint.objects.filter(pk=third.pk).update(status=Status.SPAM)
         return real_send(complaint)
 
-    monkeypatch.setattr(followups, "_send", meanwhile)
-    followups.send_due(after_days=42, limit=10)
+    monkeypatch.setattr(followups, "send", meanwhile)
+    campaign_services.followups_send_due(after_days=42, limit=10)
     assert [m.to[0] for m in mail.outbox] == ["a@example.org"]
 
 
@@ -262,7 +263,7 @@ def test_refused_addresses_do_not_hold_up_the_others(settings):
     )
     good = wants_followup(email="good@example.org")
     for _ in range(5):  # hourly runs, one mail each
-        followups.send_due(after_days=42, limit=1)
+        campaign_services.followups_send_due(after_days=42, limit=1)
     assert [m.to[0] for m in mail.outbox] == ["good@example.org"]
     good.refresh_from_db()
     refused.refresh_from_db()
@@ -282,3 +283,20 @@ def test_an_expired_answer_link_is_a_404(client, monkeypatch):
     assert client.get(url).status_code == 404
     assert client.post(url, {"answer": "improved"}).status_code == 404
     assert not Complaint.objects.get().followup_answer
+
+
+def test_the_first_answer_stands_and_unsubscribing_is_recorded_once():
+    complaint = wants_followup()
+    assert campaign_services.followup_answer(complaint=complaint, answer="worse", comment="")
+    assert not campaign_services.followup_answer(
+        complaint=complaint, answer="improved", comment="later"
+    )
+    complaint.refresh_from_db()
+    assert (complaint.followup_answer, complaint.followup_comment) == ("worse", "")
+    campaign_services.followup_unsubscribe(complaint=complaint)
+    complaint.refresh_from_db()
+    first = complaint.followup_unsubscribed_at
+    assert first is not None and not complaint.followup_consent
+    campaign_services.followup_unsubscribe(complaint=complaint)
+    complaint.refresh_from_db()
+    assert complaint.followup_unsubscribed_at == first

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from complaints.models import Complaint, Status
+from complaints.privacy.retention import personal_data_purge
 
 from .factories import ComplaintFactory
 
@@ -65,6 +66,17 @@ def test_older_than_overrides_the_setting(complaints):
     assert set(Complaint.objects.values_list("email", flat=True)) == {"", "heute@example.org"}
     with pytest.raises(CommandError):
         purge("--older-than", "-1")
+
+
+def test_the_purge_counts_from_the_time_it_is_given(complaints):
+    later = timezone.now() + datetime.timedelta(days=365)
+    expected = [("email addresses, original descriptions and follow-up comments", 3)]
+    expected.append(("address hashes", 3))
+    assert personal_data_purge(now=later, dry_run=True) == expected
+    assert Complaint.objects.exclude(email="").count() == 3
+    assert personal_data_purge(now=later) == expected
+    assert not Complaint.objects.exclude(email="").exists()
+    assert not Complaint.objects.exclude(ip_hash="").exists()
 
 
 def test_the_privacy_page_says_what_is_kept_and_for_how_long(client, settings):

@@ -1,20 +1,10 @@
 """Follow-up: weeks after a report, one mail asks whether the problem has improved.
 
-Only for a confirmed address whose owner asked for it on the form. `manage.py send_followups`
-sends them in batches, from cron every hour. A mail is sent at most once per complaint, also
-when two runs overlap: each complaint is claimed with one conditional UPDATE (followup_sent_at
-from NULL to now, only while it is still due) before its mail goes out, and the database lets
-only one run win that UPDATE. A mail that fails is released for a later run, at most
-MAX_FAILURES times. (A mail server that accepts a mail and then fails the connection makes
-the mail count as failed: it can then arrive twice. The other way round, never.)
-
-The links carry signed tokens (the complaint's id and a keyed hash of the address, as the
-confirmation link does): tampered ones, expired ones and ones for an address that has since
-been deleted are refused with a 404. Opening an answer link shows the answer selected and a
-field for a comment; the answer is stored with one click on "send" (a POST), because mail
-scanners open every link in a mail and must not answer for the submitter. The first answer
-stands: a link used again shows it and changes nothing. Unsubscribing is one click, and one
-POST from mail programs that support List-Unsubscribe-Post (RFC 8058).
+Only for a confirmed address whose owner asked for it on the form; `send_followups` sends the
+due ones every hour (campaign/services.py). The links carry signed tokens (the complaint's id
+and a keyed hash of the address): tampered, expired or for an address deleted since, they are
+a 404. Opening an answer link only selects the answer; a POST stores it, because mail scanners
+open every link in a mail. Unsubscribing is one click, or one POST (RFC 8058).
 """
 
 import datetime
@@ -25,14 +15,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from complaints import caches
 from complaints.intake.confirmation import address_digest
-from complaints.models import NOT_COUNTED, Complaint, FollowupAnswer, Status
+from complaints.models import NOT_COUNTED, Complaint, FollowupAnswer
 
 SALT = "einzelfall.followup"
 ANSWER = "answer"
@@ -86,34 +75,14 @@ class Result:
     taken: int = 0  # claimed by another run in the meantime
 
 
-def send_due(*, after_days: int, limit: int, dry_run: bool = False) -> Result:
-    candidates = list(due(after_days).values_list("pk", flat=True)[:limit])
-    result = Result(due=len(candidates))
-    if dry_run:
-        return result
-    for pk in candidates:
-        claimed_at = timezone.now()
-        # The claim: only one run can turn NULL into a time, and only while the complaint is
-        # still due (not unsubscribed, marked as spam or purged since the list was made).
-        if not due(after_days).filter(pk=pk).update(followup_sent_at=claimed_at):
-            result.taken += 1
-            continue
-        complaint = Complaint.objects.get(pk=pk)
-        if _send(complaint):
-            result.sent += 1
-        else:
-            result.failed += 1
-            Complaint.objects.filter(pk=pk, followup_sent_at=claimed_at).update(
-                followup_sent_at=None, followup_failures=F("followup_failures") + 1
-            )
-    return result
-
-
 def _url(name: str, *args) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
 
 
-def _send(complaint: Complaint) -> bool:
+def send(complaint: Complaint) -> bool:
+    """Send the follow-up mail to the complaint's address; False when that failed (logged).
+    A server that accepts a mail and then fails the connection counts as failed: that mail
+    can arrive twice, never the other way round."""
     answer_token = token(complaint, ANSWER)
     unsubscribe_url = _url("complaints:followup-unsubscribe", token(complaint, UNSUBSCRIBE))
     base = _url("complaints:followup", answer_token)
@@ -147,22 +116,3 @@ def _send(complaint: Complaint) -> bool:
         )
         return False
     return True
-
-
-def answer(complaint: Complaint, value: str, comment: str) -> bool:
-    """Store the answer; False when the complaint was answered before (the first stands).
-    The evaluation shows the answers of published reports: it follows at once."""
-    stored = Complaint.objects.filter(pk=complaint.pk, followup_answer="").update(
-        followup_answer=value,
-        followup_comment=comment,
-        followup_answered_at=timezone.now(),
-    )
-    if stored and complaint.status == Status.PUBLISHED:
-        caches.after_commit(caches.published_changed)
-    return bool(stored)
-
-
-def unsubscribe(complaint: Complaint) -> None:
-    Complaint.objects.filter(pk=complaint.pk, followup_unsubscribed_at=None).update(
-        followup_consent=False, followup_unsubscribed_at=timezone.now()
-    )

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from complaints.campaign import followups
+from complaints.campaign import followups, services
 from complaints.campaign import selectors as campaign_selectors
 from complaints.campaign.forms import FollowupForm
 from complaints.models import FollowupAnswer
@@ -43,7 +43,11 @@ def followup(request, token):
     if request.method == "POST":
         form = FollowupForm(request.POST)
         if form.is_valid():
-            followups.answer(complaint, form.cleaned_data["answer"], form.cleaned_data["comment"])
+            services.followup_answer(
+                complaint=complaint,
+                answer=form.cleaned_data["answer"],
+                comment=form.cleaned_data["comment"],
+            )
             complaint.refresh_from_db()
             context = {"complaint": complaint, "thanks": True}
             return private(render(request, "complaints/followup_done.html", context))
@@ -63,7 +67,7 @@ def followup_unsubscribe(request, token):
     if complaint is None:
         raise Http404
     if request.method == "POST":
-        followups.unsubscribe(complaint)
+        services.followup_unsubscribe(complaint=complaint)
         complaint.refresh_from_db()
     context = {"complaint": complaint, "done": complaint.followup_unsubscribed_at is not None}
     return private(render(request, "complaints/unsubscribe.html", context))

@@ -1,14 +1,7 @@
-import datetime
-
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from complaints.models import Complaint
-
-BATCH = 2000
+from complaints.privacy.retention import personal_data_purge
 
 
 class Command(BaseCommand):
@@ -27,44 +20,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="Count, change nothing.")
 
-    def handle(self, *args, **options):
-        days = options["older_than"]
-        if days is not None and days < 0:
+    def handle(self, *args, older_than, dry_run, **options):
+        if older_than is not None and older_than < 0:
             raise CommandError("--older-than must be 0 or more days.")
-        personal_days = settings.PERSONAL_DATA_RETENTION_DAYS if days is None else days
-        hash_days = min(settings.IP_HASH_RETENTION_DAYS, personal_days)
-        now = timezone.now()
-        steps = [
-            (
-                "email addresses, original descriptions and follow-up comments",
-                Q(submitted_at__lt=now - datetime.timedelta(days=personal_days))
-                & (~Q(email="") | ~Q(description="") | ~Q(followup_comment="")),
-                {"email": "", "description": "", "followup_comment": ""},
-            ),
-            (
-                "address hashes",
-                Q(submitted_at__lt=now - datetime.timedelta(days=hash_days)) & ~Q(ip_hash=""),
-                {"ip_hash": ""},
-            ),
-        ]
-        for label, condition, blank in steps:
-            found = Complaint.objects.filter(condition).count()
-            done = 0
-            if not options["dry_run"]:
-                done = self._blank(condition, blank)
-            verb = "would blank" if options["dry_run"] else "blanked"
-            self.stdout.write(f"{label}: {verb} {found if options['dry_run'] else done:,}")
-
-    def _blank(self, condition, blank) -> int:
-        """In batches of BATCH rows, each its own short transaction (no long lock)."""
-        total = 0
-        while True:
-            with transaction.atomic():
-                ids = list(
-                    Complaint.objects.filter(condition)
-                    .order_by("pk")
-                    .values_list("pk", flat=True)[:BATCH]
-                )
-                if not ids:
-                    return total
-                total += Complaint.objects.filter(pk__in=ids).update(**blank)
+        blanked = personal_data_purge(now=timezone.now(), personal_days=older_than, dry_run=dry_run)
+        verb = "would blank" if dry_run else "blanked"
+        for label, count in blanked:
+            self.stdout.write(f"{label}: {verb} {count:,}")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints.campaign import followups
+from complaints.campaign.services import followups_send_due
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             after_days = settings.FOLLOWUP_AFTER_DAYS
         if after_days < 0 or options["limit"] < 1:
             raise CommandError("--after-days must be 0 or more, --limit 1 or more.")
-        result = followups.send_due(
+        result = followups_send_due(
             after_days=after_days, limit=options["limit"], dry_run=options["dry_run"]
         )
         if options["dry_run"]:

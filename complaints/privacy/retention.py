@@ -1,0 +1,59 @@
+"""Retention: personal data is blanked once its time is up. The redacted description and
+everything counted stay, so that a purged report still counts and exports the same."""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from complaints.models import Complaint
+
+BATCH = 2000
+
+
+def personal_data_purge(
+    *, now: datetime.datetime, personal_days: int | None = None, dry_run: bool = False
+) -> list[tuple[str, int]]:
+    """Blank email addresses, original descriptions and follow-up comments older than
+    `personal_days` (default PERSONAL_DATA_RETENTION_DAYS), and address hashes older than
+    IP_HASH_RETENTION_DAYS (or `personal_days`, when shorter), counted back from `now`.
+
+    Returns what was blanked, as (what, how many rows); with dry_run, what would be.
+    Idempotent. Each batch of BATCH rows is its own short transaction: no long lock.
+    """
+    if personal_days is None:
+        personal_days = settings.PERSONAL_DATA_RETENTION_DAYS
+    hash_days = min(settings.IP_HASH_RETENTION_DAYS, personal_days)
+    steps = [
+        (
+            "email addresses, original descriptions and follow-up comments",
+            Q(submitted_at__lt=now - datetime.timedelta(days=personal_days))
+            & (~Q(email="") | ~Q(description="") | ~Q(followup_comment="")),
+            {"email": "", "description": "", "followup_comment": ""},
+        ),
+        (
+            "address hashes",
+            Q(submitted_at__lt=now - datetime.timedelta(days=hash_days)) & ~Q(ip_hash=""),
+            {"ip_hash": ""},
+        ),
+    ]
+    if dry_run:
+        return [
+            (label, Complaint.objects.filter(condition).count()) for label, condition, _ in steps
+        ]
+    return [(label, _blank(condition, blank)) for label, condition, blank in steps]
+
+
+def _blank(condition: Q, blank: dict[str, str]) -> int:
+    total = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Complaint.objects.filter(condition)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:BATCH]
+            )
+            if not ids:
+                return total
+            total += Complaint.objects.filter(pk__in=ids).update(**blank)
