@@ -110,6 +110,22 @@ def batch(needed: int | None = None) -> Batch:
     `needed`. A city that would be shown for the first time waits for `needed` new ones."""
     needed = settings.REPORTS_MIN_COUNT if needed is None else needed
     new = _by_city(_unreleased())
+    cities = [city for city, n in new.items() if city is not None and n >= needed]
+    small = _small_places(new, needed)
+    small_count = sum(new[city] for city in small)
+    groups = tuple(cities) + (tuple(small) if small_count >= needed else ())
+    return Batch(
+        new=sum(new.values()),
+        needed=needed,
+        ready=sum(new[city] for city in groups),
+        most=max([small_count, *(n for city, n in new.items() if city is not None)], default=0),
+        groups=groups,
+    )
+
+
+def _small_places(new: dict[int | None, int], needed: int) -> list[int | None]:
+    """The places whose new reports go together: no city, and the cities that stay below
+    `needed` with their new ones."""
     # Released reports are counted only for the cities that may stay small (the hourly check
     # runs in a visitor's request: no second pass over the whole table when none may).
     candidates = [city for city, n in new.items() if city is not None and n < needed]
@@ -120,21 +136,11 @@ def batch(needed: int | None = None) -> Batch:
                 status=Status.PUBLISHED, city_place__in=candidates, pk__in=_released_ids()
             )
         )
-    cities = [city for city, n in new.items() if city is not None and n >= needed]
-    small = [
+    return [
         city
         for city, n in new.items()
         if city is None or (n < needed and shown.get(city, 0) + n < needed)
     ]
-    small_count = sum(new[city] for city in small)
-    groups = tuple(cities) + (tuple(small) if small_count >= needed else ())
-    return Batch(
-        new=sum(new.values()),
-        needed=needed,
-        ready=sum(new[city] for city in groups),
-        most=max([small_count, *(n for city, n in new.items() if city is not None)], default=0),
-        groups=groups,
-    )
 
 
 def release_evaluation(*, by: AbstractBaseUser | None = None, minimum: int | None = None):
