@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # make run is the local development server: DEBUG on unless the environment says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run serve test bench screenshots lint install messages compilemessages clean
+.PHONY: run serve test coverage imports bench screenshots lint install messages compilemessages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -42,17 +42,41 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Which package may import which: the contracts in pyproject.toml ([tool.importlinter]).
+imports: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
+
 # The browser tests (tests/browser) need Chromium (Debian: apt install chromium) and, for the
 # accessibility checks, axe-core from the npm registry; without them they are skipped, and
 # the summary says why.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-test: lint
+# The suite runs under coverage.py with a data file per database (.coverage-sqlite,
+# .coverage-postgresql: the one the test settings read); `make coverage` reports those that
+# exist together. Some paths run on PostgreSQL only, so one database alone has no threshold:
+# .ci/run asks for 90% of both (COVERAGE_FAIL_UNDER=90).
+TEST_DB = $(shell $(PY) -c 'import os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "einzelfall.settings_test"); from django.db import connection; print(connection.vendor)')
+COVERAGE_DATA := $(CURDIR)/.coverage
+
+test: lint imports
 	$(PY) manage.py makemigrations --check --dry-run --settings=einzelfall.settings_test
 	@if [ ! -f $(AXE) ] && command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix tests/browser --silent --no-audit --no-fund || \
 		echo "axe-core could not be installed: the accessibility checks will be skipped."; fi
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@db="$(TEST_DB)" && [ -n "$$db" ] && rm -f $(COVERAGE_DATA)-$$db $(COVERAGE_DATA)-$$db.* && \
+		echo "$(PY) -m coverage run -m pytest $(PYTEST_ARGS)  (on $$db)" && \
+		$(PY) -m coverage run --data-file=$(COVERAGE_DATA)-$$db -m pytest $(PYTEST_ARGS) && \
+		$(PY) -m coverage combine --quiet --data-file=$(COVERAGE_DATA)-$$db
+	@$(MAKE) --no-print-directory coverage
+
+coverage: $(STAMP)
+	@files=""; for db in sqlite postgresql; do \
+		[ -f $(COVERAGE_DATA)-$$db ] && files="$$files $(COVERAGE_DATA)-$$db"; done; \
+	[ -n "$$files" ] || { echo "No coverage data: run make test first."; exit 1; }; \
+	$(PY) -m coverage combine --quiet --keep --data-file=$(COVERAGE_DATA) $$files && \
+	echo "Coverage of$$(for f in $$files; do printf ' %s (%s)' "$${f##*/}" "$$(date -r $$f '+%F %R')"; done):" && \
+	$(PY) -m coverage report --data-file=$(COVERAGE_DATA) \
+		$(if $(COVERAGE_FAIL_UNDER),--fail-under=$(COVERAGE_FAIL_UNDER))
 
 # Every benchmark in bench/ on PostgreSQL (BENCH_PG, default postgres://postgres@127.0.0.1:5432;
 # Redis on 127.0.0.1:6379 is used when it answers), several runs each; rewrites
@@ -77,4 +101,4 @@ compilemessages: $(STAMP)
 	DEBUG=true $(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .import_linter_cache htmlcov .coverage .coverage.* .coverage-*
