@@ -152,9 +152,8 @@ class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        caches.after_commit(
-            matching.invalidate, caches.published_changed
-        )  # names on the stats pages
+        # The matcher learns the names; the stats pages show them.
+        caches.after_commit(matching.invalidate, caches.published_changed)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
@@ -177,30 +176,7 @@ class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
             return None
         target_id = parse_id(self.opts.pk, request.POST.get("target", ""))
         if request.POST.get("post") == "yes" and target_id is not None:
-            target = next((p for p in places if p.pk == target_id), None)
-            if target is None:
-                self.message_user(request, _("Choose one of the selected places."), messages.ERROR)
-                return None
-            moved = 0
-            try:
-                for source in places:
-                    if source.pk != target.pk:
-                        moved += place_services.places_merge(
-                            source=source, target=target, moderator=request.user
-                        )
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-                return None
-            self.message_user(
-                request,
-                ngettext(
-                    "Merged into %(target)s; %(count)d complaint moved.",
-                    "Merged into %(target)s; %(count)d complaints moved.",
-                    moved,
-                )
-                % {"target": target, "count": moved},
-                messages.SUCCESS,
-            )
+            self._merge_into(request, places, target_id)
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -210,6 +186,33 @@ class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/complaints/place/merge.html", context)
+
+    def _merge_into(self, request, places: list[Place], target_id) -> None:
+        """The confirmed merge: every selected place into the chosen one, and a message."""
+        target = next((p for p in places if p.pk == target_id), None)
+        if target is None:
+            self.message_user(request, _("Choose one of the selected places."), messages.ERROR)
+            return
+        moved = 0
+        try:
+            for source in places:
+                if source.pk != target.pk:
+                    moved += place_services.places_merge(
+                        source=source, target=target, moderator=request.user
+                    )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "Merged into %(target)s; %(count)d complaint moved.",
+                "Merged into %(target)s; %(count)d complaints moved.",
+                moved,
+            )
+            % {"target": target, "count": moved},
+            messages.SUCCESS,
+        )
 
 
 class AssignForm(forms.Form):

@@ -1,9 +1,8 @@
 """Matching what people type as city, district and postal code to known places.
 
-The index lives in process memory, built once from the database (about 13,000 places and
-50,000 names) so that matching a submission costs dictionary lookups, not queries. Changes
-to places or aliases bump a version in the shared cache; every process notices within
-CHECK_SECONDS and rebuilds.
+The index lives in process memory, built once from the database, so that matching a
+submission costs dictionary lookups, not queries. Changes to places or aliases bump a
+version in the shared cache; every process notices within CHECK_SECONDS and rebuilds.
 """
 
 import re
@@ -83,6 +82,23 @@ class PlaceIndex:
         self.postal: dict[str, list[int]] = defaultdict(list)
         self.codes_of: dict[int, list[str]] = defaultdict(list)
 
+        self._add_names(aliases)
+        for code, city_id in postal_codes:
+            if city_id in self.places:
+                self.postal[code].append(city_id)
+                self.codes_of[city_id].append(code)
+        self._rank()
+        # Postal codes in order, for the suggestions of a partly typed code ("8033").
+        self.postal_sorted = sorted(self.postal)
+        # Suggestions: the names (not the aliases) of cities, sorted by key for prefix search.
+        self.suggest_keys = sorted(
+            (folded_key(name_key(p.name)), -p.population, p.id)
+            for p in self.places.values()
+            if p.kind == "city"
+        )
+
+    def _add_names(self, aliases) -> None:
+        """Every place under its own name's key and its aliases' keys."""
         names = ((p.id, name_key(p.name), "gazetteer") for p in self.places.values())
         for place_id, key, source in [*names, *aliases]:
             place = self.places.get(place_id)
@@ -95,31 +111,31 @@ class PlaceIndex:
             else:
                 self.district_keys.add(key, place_id)
                 self.districts_of[place.parent_id].add(key, place_id)
-        for code, city_id in postal_codes:
-            if city_id in self.places:
-                self.postal[code].append(city_id)
-                self.codes_of[city_id].append(code)
+
+    def _rank(self) -> None:
+        """Order the places under each key, the likeliest meant first."""
+        places = self.places
 
         def by_size(ids, key=""):
             # "Halle" is Halle (Saale) before the village Halle: the most populous first.
-            return sorted(dict.fromkeys(ids), key=lambda i: -self.places[i].population)
+            return sorted(dict.fromkeys(ids), key=lambda i: -places[i].population)
 
         # A city's own names: its German name and that name's short forms ("Halle" for
         # "Halle (Saale)"). They rank before the data set's other names, so that "Lohne" is
         # Lohne, not Löhne, which GeoNames also lists as "Lohne".
         own = {
             p.id: {name_key(p.name), *(name_key(v) for v in variant_names(p.name))}
-            for p in self.places.values()
+            for p in places.values()
             if p.kind == "city"
         }
 
         def own_name_then_size(ids, key):
             def rank(i):
                 if key in own[i]:
-                    return (0, -self.places[i].population)
+                    return (0, -places[i].population)
                 if folded_key(key) in {folded_key(k) for k in own[i]}:
-                    return (1, -self.places[i].population)
-                return (2, -self.places[i].population)
+                    return (1, -places[i].population)
+                return (2, -places[i].population)
 
             return sorted(dict.fromkeys(ids), key=rank)
 
@@ -128,7 +144,7 @@ class PlaceIndex:
             # an alias (Pasing before Pasing-Obermenzing); then size.
             return sorted(
                 dict.fromkeys(ids),
-                key=lambda i: (name_key(self.places[i].name) != key, -self.places[i].population),
+                key=lambda i: (name_key(places[i].name) != key, -places[i].population),
             )
 
         self.city_keys.sort(own_name_then_size)
@@ -137,14 +153,6 @@ class PlaceIndex:
             districts.sort(exact_name_first)
         for code, ids in self.postal.items():
             self.postal[code] = by_size(ids)
-        # Postal codes in order, for the suggestions of a partly typed code ("8033").
-        self.postal_sorted = sorted(self.postal)
-        # Suggestions: the names (not the aliases) of cities, sorted by key for prefix search.
-        self.suggest_keys = sorted(
-            (folded_key(name_key(p.name)), -p.population, p.id)
-            for p in self.places.values()
-            if p.kind == "city"
-        )
 
     @classmethod
     def from_db(cls) -> "PlaceIndex":
@@ -178,13 +186,8 @@ class PlaceIndex:
 
     def match(self, city: str = "", district: str = "", postal_code: str = "") -> Match:
         """The city (and district) that the submitted texts name, or an empty Match."""
-        postal_code = (postal_code or "").strip()
-        if not postal_code:
-            found = _POSTAL_IN_TEXT.search(city or "")
-            if found:
-                postal_code = found.group(1)
-                city = _POSTAL_IN_TEXT.sub(" ", city)
-        city_key, district_key = name_key(city or ""), name_key(district or "")
+        city, postal_code = _postal_code_from_text(city or "", (postal_code or "").strip())
+        city_key, district_key = name_key(city), name_key(district or "")
         postal_cities = self.postal.get(postal_code, [])
 
         found = self._match_city_text(city_key, district_key, postal_cities) if city_key else None
@@ -311,6 +314,15 @@ class PlaceIndex:
         }
         districts = sorted((self.places[i] for i in ids), key=lambda p: p.name)
         return districts[:limit]
+
+
+def _postal_code_from_text(city: str, postal_code: str) -> tuple[str, str]:
+    """Without a postal code, one in the city text ("10115 Berlin") counts, and goes."""
+    if not postal_code:
+        found = _POSTAL_IN_TEXT.search(city)
+        if found:
+            return _POSTAL_IN_TEXT.sub(" ", city), found.group(1)
+    return city, postal_code
 
 
 _lock = threading.Lock()

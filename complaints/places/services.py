@@ -166,12 +166,9 @@ def _sync_postal_codes(postal_codes, existing: dict[str, Place]) -> int:
 def _remove_places_gone_from_data(existing: dict[str, Place], current_keys: set[str]) -> int:
     """Delete places a newer data set no longer has, unless something refers to them.
 
-    They are locked first, until the commit: a report committed before is seen below as a
-    use; one committed meanwhile waits for the deletion and is then refused by the database
-    (and stored again without the place: complaints/intake/views.py). Without the lock such a
-    report, committed between the check and the deletion, would make the database refuse
-    this whole run at its commit. A place someone else holds (a merge, an import's commit)
-    is left for a later run rather than waited for: waiting could deadlock."""
+    Locked until the commit: a report committed meanwhile waits and is refused (the intake
+    stores it again without the place) instead of making the database refuse this whole
+    load. A place someone else holds is left for a later run: waiting could deadlock."""
     candidates = sorted(p.pk for key, p in existing.items() if key not in current_keys)
     gone = set()
     for start in range(0, len(candidates), 5000):
