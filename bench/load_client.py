@@ -43,6 +43,11 @@ class Result(NamedTuple):
     body: str
 
 
+# The cookie by which the site recognizes a browser that has just sent a report
+# (complaints/intake/abuse.py, SENT_COOKIE).
+SENT_COOKIE = "einzelfall_sent"
+
+
 class Visitor:
     """One browser: the CSRF cookie and token from loading the form once."""
 
@@ -54,6 +59,11 @@ class Visitor:
         async with self.session.get(self.base + "/report/") as response:
             html = await response.text()
         self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+
+    def forget_sent(self):
+        """Each report is a new person's (an address of its own): without this, the next one
+        would be asked whether it is the report sent before."""
+        self.session.cookie_jar.clear(lambda morsel: morsel.key == SENT_COOKIE)
 
 
 class Load:
@@ -105,6 +115,7 @@ class Load:
             async with visitor.session.post(
                 self.base + path, data=data, headers=headers, allow_redirects=False
             ) as response:
+                visitor.forget_sent()  # before any other request of this visitor can go out
                 status = response.status
                 location = response.headers.get("Location", "")
                 body = await response.text()
