@@ -5,6 +5,12 @@ spellings are deliberately messy, as real submitters type them, so that place
 normalization has something to do.
 """
 
+import datetime
+
+from django.utils import timezone
+
+from complaints.models import CampaignUpdate, Place, PlaceStatus
+
 # city, population, districts (empty: the form's district is usually left blank there)
 CITIES = [
     (
@@ -228,12 +234,6 @@ FOLLOWUP_WEIGHTS = {"improved": 30, "unchanged": 50, "worse": 20}
 def seed_campaign() -> None:
     """Two campaign updates and two place statuses, so that the demo shows them (only when
     there are none: the organizer's own are never touched)."""
-    import datetime
-
-    from django.utils import timezone
-
-    from complaints.models import CampaignUpdate, Place, PlaceStatus
-
     now = timezone.now()
     if not CampaignUpdate.objects.exists():
         CampaignUpdate.objects.create(
