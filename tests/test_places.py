@@ -253,6 +253,16 @@ def test_unknown_country_is_refused():
         call_command("load_places", country="FR")
 
 
+def test_an_empty_data_set_is_refused(tmp_path):
+    from django.core.management import CommandError
+
+    (tmp_path / "postcodes.json").write_text("[]", encoding="utf-8")
+    places = Place.objects.count()
+    with pytest.raises(CommandError, match="empty or missing"):
+        call_command("load_places", postcodes=tmp_path / "postcodes.json")
+    assert Place.objects.count() == places
+
+
 def test_form_submissions_land_in_one_city(client, valid_report):
     for city in ["hamburg altona", "HAMBURG", "Hamburg-Altona"]:
         client.post("/report/", freshly_shown(valid_report, city=city, district=""))
