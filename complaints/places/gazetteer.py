@@ -338,11 +338,7 @@ def _add_supplement(records: dict[str, PlaceRecord]) -> None:
         if record.kind == "district":
             by_state_key[(record.state, folded_key(name_key(record.name)))].append(record)
     for city_name, districts in SUPPLEMENT.items():
-        city = max(
-            (r for (name, _), r in city_by_name.items() if name == city_name),
-            key=lambda r: r.population or 0,
-            default=None,
-        )
+        city = _biggest_city_named(city_by_name, city_name)
         if city is None:
             continue
         for item in districts:
@@ -357,6 +353,14 @@ def _add_supplement(records: dict[str, PlaceRecord]) -> None:
                 parent_key=city.source_key,
                 aliases={name, *aliases},
             )
+
+
+def _biggest_city_named(city_by_name: dict, city_name: str) -> PlaceRecord | None:
+    return max(
+        (r for (name, _), r in city_by_name.items() if name == city_name),
+        key=lambda r: r.population or 0,
+        default=None,
+    )
 
 
 def _reattach(namesakes: list[PlaceRecord], city: PlaceRecord) -> None:
