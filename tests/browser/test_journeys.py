@@ -125,17 +125,19 @@ def test_a_form_sent_at_once_by_autofill_is_sent_after_one_more_press(person, se
     page = person
     # Long enough for a busy test machine to fill the form within it, as autofill does.
     settings.MIN_FILL_SECONDS = 10
-    shown = time.monotonic()  # before the page is made: its stamp is younger than this
+    requested = time.monotonic()  # before the page is made: its stamp is younger than this
     page.goto(page.site + "/report/")
+    loaded = time.monotonic()  # after the page is made: its stamp is older than this
     fill_report(page)
     send(page)
-    assert time.monotonic() - shown < settings.MIN_FILL_SECONDS
+    assert time.monotonic() - requested < settings.MIN_FILL_SECONDS
     expect(page.get_by_test_id("confirm-step")).to_be_visible()
     expect(page.locator("#id_city")).to_have_value("Hamburg")
     expect(page.locator("#id_consent")).to_be_checked()
     assert not Complaint.objects.exists()
     # The person reads, checks and presses once more (the minimum has passed by then).
-    page.wait_for_timeout(1000 * (settings.MIN_FILL_SECONDS + 1 - (time.monotonic() - shown)))
+    # Counted from the page's arrival: a slow machine may take seconds to make the page.
+    page.wait_for_timeout(1000 * (settings.MIN_FILL_SECONDS + 1 - (time.monotonic() - loaded)))
     send(page)
     expect(page).to_have_url(re.compile(r"/report/thanks/[\w-]+/$"))
     assert Complaint.objects.get().city == "Hamburg"
