@@ -81,7 +81,7 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
     personal_fields = PERSONAL_LOOKUPS
     # Deleting refreshes the stats; saving (complaint_save_by_moderator) only when it changes
     # what is published.
-    # Legacy data: an import with a dry-run preview, all or nothing (complaints/carrier/imports.py).
+    # Legacy data: an import with a dry-run preview, all or nothing (complaints/carrier/imports/).
     resource_classes = [LegacyComplaintResource]
     import_template_name = "admin/complaints/complaint/import.html"
     import_formats = [LegacyCSV, LegacyXLSX]

@@ -312,6 +312,6 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # The uploaded file waits for the confirmation in the cache (Redis in production), so the
 # confirming request may reach another app instance than the upload.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "complaints.carrier.imports.ShortCacheStorage"
-# The largest import, in rows (complaints/carrier/imports.py refuses a longer file at once; a
-# file of 100,000 rows takes about ten seconds).
+# The largest import, in rows: complaints/carrier/imports/files.py refuses a longer file at
+# once (a file of 100,000 rows takes about ten seconds).
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
