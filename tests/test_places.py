@@ -256,10 +256,16 @@ def test_unknown_country_is_refused():
 def test_an_empty_data_set_is_refused(tmp_path):
     from django.core.management import CommandError
 
+    from .conftest import SMALL_GAZETTEER
+
     (tmp_path / "postcodes.json").write_text("[]", encoding="utf-8")
     places = Place.objects.count()
     with pytest.raises(CommandError, match="empty or missing"):
-        call_command("load_places", postcodes=tmp_path / "postcodes.json")
+        call_command(
+            "load_places",
+            geonames=SMALL_GAZETTEER / "cities500.json",
+            postcodes=tmp_path / "postcodes.json",
+        )
     assert Place.objects.count() == places
 
 
