@@ -599,6 +599,22 @@ def test_a_renamed_place_keeps_its_name_when_the_gazetteer_is_reloaded(
     assert (place.name, place.edited) == ("Uckerland (Uckermark)", True)
 
 
+def test_only_a_change_of_name_kind_or_parent_marks_a_place_as_edited(
+    django_capture_on_commit_callbacks,
+):
+    new = Place(name="Neustadt am Testbach", slug="neustadt-am-testbach", kind=Place.Kind.CITY)
+    place_services.place_save(place=new, changed_fields=["name", "slug"], is_new=True)
+    place = Place.objects.get(slug="hamburg")
+    place.population += 1
+    place_services.place_save(place=place, changed_fields=["population"], is_new=False)
+    assert not Place.objects.get(pk=new.pk).edited and not Place.objects.get(pk=place.pk).edited
+    with django_capture_on_commit_callbacks(execute=True):
+        place.name = "Hamburg (Hansestadt)"
+        place_services.place_save(place=place, changed_fields=["name"], is_new=False)
+    assert Place.objects.get(pk=place.pk).edited
+    assert matching.match(city="Hamburg (Hansestadt)").city_id == place.pk
+
+
 def test_merging_moves_names_districts_and_postal_codes(django_capture_on_commit_callbacks):
 
     source = Place.objects.get(slug="halle-saale")

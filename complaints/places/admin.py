@@ -139,9 +139,7 @@ class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        if change and {"name", "kind", "parent"} & set(form.changed_data):
-            obj.edited = True  # load_places keeps the organizer's decision
-        super().save_model(request, obj, form, change)
+        place_services.place_save(place=obj, changed_fields=form.changed_data, is_new=not change)
 
     @admin.display(description=_("complaints"))
     def complaint_count(self, obj):

@@ -202,6 +202,20 @@ def _resolve_merged(place: Place | None) -> Place | None:
     return place
 
 
+# A change to these is the organizer's decision, which load_places keeps from then on.
+EDITED_FIELDS = frozenset({"name", "kind", "parent"})
+
+
+@transaction.atomic
+def place_save(*, place: Place, changed_fields: list[str], is_new: bool) -> None:
+    """An organizer saves a place in the back office. The matcher and the stats pages learn
+    of it after the commit (the caller's aliases, saved later, are in the same transaction)."""
+    if not is_new and EDITED_FIELDS & set(changed_fields):
+        place.edited = True
+    place.save()
+    caches.after_commit(matching.invalidate, caches.published_changed)
+
+
 @transaction.atomic
 def place_assign_raw_name(*, raw_key: str, place: Place, moderator: AbstractBaseUser) -> int:
     """Assign every unmatched complaint whose city text has this key to a place, and
