@@ -377,7 +377,12 @@ def test_the_quick_check_agrees_with_the_full_rule(text):
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(st.lists(tricky_text.map(lambda t: t.replace("\x00", "")), min_size=1, max_size=50))
+# PostgreSQL's text holds neither NUL nor lone surrogates (nor can a request's UTF-8 carry one).
+@given(
+    st.lists(
+        tricky_text.map(lambda t: re.sub("[\x00\ud800-\udfff]", "", t)), min_size=1, max_size=50
+    )
+)
 def test_postgresql_reads_the_rule_as_python_does(texts):
     # The SQL export's own expressions (sanitize.sql_*), layered as there, with their
     # parameters.
