@@ -116,4 +116,7 @@ def valid_report():
 
 @pytest.fixture
 def migrated_data(transactional_db):
+    """What the migrations made, back in a database a transactional test emptied. The
+    gazetteer does not come back: the place index forgets the places it knew."""
     restore_migrated_data()
+    matching.invalidate()

@@ -219,7 +219,7 @@ def test_the_databases_details_name_no_values(line, expected):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_refused_rows_text_does_not_reach_the_log(written):
+def test_a_refused_rows_text_does_not_reach_the_log(written, migrated_data):
     from django.db import IntegrityError, connection, transaction
 
     from complaints.models import DESCRIPTION_REDACTED_MAX_LENGTH
