@@ -237,6 +237,20 @@ FOLLOWUP_COMMENT_MAX_LENGTH = 1000
 
 # Statuses that the public counter does not count.
 NOT_COUNTED = (Status.REJECTED, Status.SPAM)
+# What a person reports, whichever door it comes through (the form, an import of old data).
+REPORT_FIELDS = (
+    "carrier",
+    "problems",
+    "city",
+    "district",
+    "postal_code",
+    "technology",
+    "frequency",
+    "since",
+    "location",
+    "description",
+    "email",
+)
 
 
 class ComplaintQuerySet(models.QuerySet):

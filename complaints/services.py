@@ -77,7 +77,7 @@ def complaint_delete(*, complaint: Complaint) -> None:
 
     The counter and, for a published report, the evaluation follow after the commit."""
     # The row is locked first: a submission that has just found this report as its earlier
-    # duplicate locks it too (intake/service.py), so one of the two waits for the other and
+    # duplicate locks it too (intake/services.py), so one of the two waits for the other and
     # the new report never points at a deleted one.
     locked = Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
     if locked is None:  # deleted a moment ago (a second click)

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from complaints.intake import abuse
-from complaints.intake import service as intake
+from complaints.intake import services as intake
 from complaints.models import Complaint
 
 from .helpers import freshly_shown

@@ -10,7 +10,7 @@ from django.db import IntegrityError, OperationalError
 from django.http import QueryDict
 
 from complaints.intake import abuse
-from complaints.intake import service as intake
+from complaints.intake import services as intake
 from complaints.models import Complaint, ProblemType
 
 pytestmark = pytest.mark.django_db

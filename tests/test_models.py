@@ -70,7 +70,7 @@ def test_database_refuses_a_description_over_2000_characters():
 def test_service_validates_what_the_form_would(valid_report):
     from django.core.exceptions import ValidationError
 
-    from complaints.intake.service import complaint_submit
+    from complaints.intake.services import complaint_submit
 
     problems = ProblemType.objects.filter(slug="no-data")
     base = {"problems": problems, "city": "Hamburg", "frequency": "daily"}

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 
-from complaints.intake import service as intake
+from complaints.intake import services as intake
 from complaints.models import Complaint, Place, PlaceAlias
 from complaints.places import matching
 from complaints.places import services as place_services

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 
 from complaints import services
-from complaints.intake import service as intake
+from complaints.intake import services as intake
 from complaints.models import Complaint, ProblemType, Status
 
 from .factories import ComplaintFactory, UserFactory

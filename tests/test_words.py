@@ -11,7 +11,7 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 
 from complaints.campaign import markdown as campaign
-from complaints.intake import service as intake
+from complaints.intake import services as intake
 from complaints.models import Place, Status
 from complaints.places import services as place_services
 from reports import charts

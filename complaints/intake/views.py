@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from complaints import selectors, services
 from complaints.intake import abuse, confirmation
-from complaints.intake import service as intake
+from complaints.intake import services as intake
 from complaints.intake.forms import ComplaintForm
 from complaints.models import Complaint
 from complaints.places import selectors as place_selectors

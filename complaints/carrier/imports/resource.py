@@ -28,26 +28,13 @@ from complaints.carrier.imports.stream import (
     streaming,
 )
 from complaints.carrier.imports.widgets import DateTimeWidget, MonthWidget, ProblemsWidget
-from complaints.models import Complaint, Place, ProblemType
+from complaints.models import REPORT_FIELDS, Complaint, Place, ProblemType
 from complaints.places import matching
 from complaints.places.names import name_key
 
 logger = logging.getLogger(__name__)
 
-IMPORT_COLUMNS = [
-    "submitted_at",
-    "carrier",
-    "problems",
-    "city",
-    "district",
-    "postal_code",
-    "technology",
-    "frequency",
-    "since",
-    "location",
-    "description",
-    "email",
-]
+IMPORT_COLUMNS = ["submitted_at", *REPORT_FIELDS]
 PLACES_CHANGED = gettext_lazy(
     "Places or problem types were changed while the file was being imported. "
     "Please import the file again."

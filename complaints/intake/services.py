@@ -21,6 +21,7 @@ from complaints import caches, text
 from complaints.intake import abuse
 from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
+    REPORT_FIELDS,
     Complaint,
     Place,
     ProblemType,
@@ -173,24 +174,9 @@ def foreign_key_refused(error: IntegrityError) -> bool:
     )
 
 
-_FIELDS = (
-    "carrier",
-    "problems",
-    "city",
-    "district",
-    "postal_code",
-    "technology",
-    "frequency",
-    "since",
-    "location",
-    "description",
-    "email",
-)
-
-
 def _store_once(data, sender: Sender) -> Complaint:
     return complaint_submit(
-        **{name: data[name] for name in _FIELDS},
+        **{name: data[name] for name in REPORT_FIELDS},
         followup=data.get("followup", False),
         language=sender.language,
         ip_hash=abuse.ip_hash(sender.ip),
