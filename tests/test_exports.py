@@ -5,6 +5,8 @@ import csv
 import datetime
 import io
 import json
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -204,6 +206,27 @@ def test_the_command_writes_a_file_reports_progress_and_is_audited(reports, tmp_
         13,
         True,
     )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_file_the_disk_refuses_at_its_close_is_not_recorded_as_complete(reports):
+    # A small export stays in the write buffer until the close: there a full disk says no.
+    with pytest.raises(CommandError, match="Cannot write /dev/full"):
+        call_command("export_anonymized", "--out", "/dev/full", "--format", "json")
+    log = ExportLog.objects.get()
+    assert (log.rows, log.completed) == (None, False)
+
+
+def test_an_export_whose_reader_left_before_the_flush_is_not_complete(reports, monkeypatch):
+    class GoneReader(io.BytesIO):
+        def flush(self):
+            raise BrokenPipeError
+
+    stdout = io.TextIOWrapper(GoneReader())
+    monkeypatch.setattr(sys, "stdout", stdout)
+    call_command("export_aggregates", "--out", "-")
+    log = ExportLog.objects.get()
+    assert (log.rows, log.completed) == (None, False)
 
 
 def test_aggregates_are_exactly_the_published_evaluation(reports, client):

@@ -17,11 +17,14 @@ def export_recorded(
     via: str,
     user: AbstractBaseUser | None = None,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[bytes]:
+    complete_at_end: bool = True,
+) -> "RecordedExport":
     """The export file in chunks of bytes (exports.export_file), recorded in ExportLog.
 
     The record is written at once; its row count and completed flag when the last chunk has
-    been taken, so an export broken off stays incomplete. via: "admin" or "command"."""
+    been taken (complete_at_end), or when the caller says the file is written
+    (RecordedExport.complete, after its own flush or close), so an export broken off stays
+    incomplete. via: "admin" or "command"."""
     log = ExportLog.objects.create(
         user=user,
         via=via,
@@ -30,18 +33,39 @@ def export_recorded(
         dialect=dialect if fmt == "csv" else "",
         filters=filters.as_dict(),
     )
-    return _completed(log, lambda count: export_file(kind, filters, fmt, dialect, count), progress)
+    return RecordedExport(
+        log,
+        lambda count: export_file(kind, filters, fmt, dialect, count),
+        progress,
+        complete_at_end,
+    )
 
 
-def _completed(log: ExportLog, chunks, progress) -> Iterator[bytes]:
-    """The chunks of the export, counted; the log completed after the last one."""
-    rows = 0
+class RecordedExport(Iterator[bytes]):
+    """The chunks of a recorded export, counted."""
 
-    def counted(count):
-        nonlocal rows
-        rows = count
-        if progress:
-            progress(count)
+    def __init__(self, log: ExportLog, chunks, progress, complete_at_end: bool):
+        self.log, self.rows = log, 0
+        self._progress, self._complete_at_end = progress, complete_at_end
+        self._chunks = iter(chunks(self._counted))
 
-    yield from chunks(counted)
-    ExportLog.objects.filter(pk=log.pk).update(rows=rows, completed=True)
+    def _counted(self, count: int) -> None:
+        self.rows = count
+        if self._progress:
+            self._progress(count)
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._chunks)
+        except StopIteration:
+            if self._complete_at_end:
+                self.complete()
+            raise
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close:
+            close()
+
+    def complete(self) -> None:
+        ExportLog.objects.filter(pk=self.log.pk).update(rows=self.rows, completed=True)

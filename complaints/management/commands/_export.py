@@ -43,6 +43,7 @@ class ExportCommand(BaseCommand):
             filters=filters,
             via="command",
             progress=self._progress,
+            complete_at_end=False,
         )
         if self._write(chunks, options["out"]) and self.verbosity > 0:
             self.stderr.write(f"\r{self.rows:,} rows written.")
@@ -77,6 +78,7 @@ class ExportCommand(BaseCommand):
                     file.write(chunk)
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error.strerror}") from None
+        chunks.complete()  # only now: a full disk may refuse the last bytes at the close
         return True
 
     def _write_stdout(self, chunks) -> bool:
@@ -90,4 +92,5 @@ class ExportCommand(BaseCommand):
             chunks.close()
             sys.stdout = None  # nothing more to flush at exit
             return False
+        chunks.complete()
         return True
