@@ -565,6 +565,27 @@ def test_a_deleted_place_never_blocks_a_report(organizer_client, client, valid_r
     assert Complaint.objects.get(city="Uckerland").city_place is None
 
 
+def test_a_name_given_in_the_back_office_is_matched_after_the_save(
+    organizer_client, django_capture_on_commit_callbacks
+):
+    munich = Place.objects.get(slug="muenchen")
+    url = f"/admin/complaints/place/{munich.pk}/change/"
+    form = organizer_client.get(url).context["adminform"].form
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+    data.update(
+        {
+            "aliases-TOTAL_FORMS": "1",
+            "aliases-INITIAL_FORMS": "0",
+            "aliases-0-name": "Isarmetropole",
+            "aliases-0-source": "manual",
+        }
+    )
+    assert not matching.match(city="Isarmetropole").matched
+    with django_capture_on_commit_callbacks(execute=True):
+        assert organizer_client.post(url, data).status_code == 302
+    assert matching.match(city="Isarmetropole").city_id == munich.pk
+
+
 def test_a_duplicate_alias_is_a_form_error_not_a_crash(organizer_client):
     munich = Place.objects.get(slug="muenchen")
     url = f"/admin/complaints/place/{munich.pk}/change/"

@@ -148,11 +148,6 @@ class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
         field = "city_place" if obj.kind == Place.Kind.CITY else "district_place"
         return Complaint.objects.filter(**{field: obj}).count()
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The matcher learns the names; the stats pages show them.
-        caches.after_commit(matching.invalidate, caches.published_changed)
-
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         caches.after_commit(matching.invalidate, caches.published_changed)

@@ -209,7 +209,8 @@ EDITED_FIELDS = frozenset({"name", "kind", "parent"})
 @transaction.atomic
 def place_save(*, place: Place, changed_fields: list[str], is_new: bool) -> None:
     """An organizer saves a place in the back office. The matcher and the stats pages learn
-    of it after the commit (the caller's aliases, saved later, are in the same transaction)."""
+    of it after the commit, and so of the aliases the admin saves next in the same
+    transaction (save_related needs no refresh of its own)."""
     if not is_new and EDITED_FIELDS & set(changed_fields):
         place.edited = True
     place.save()
