@@ -8,27 +8,20 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from complaints.backoffice.mixins import ReadOnlyAdmin
+
 from . import releases
 from .models import Release
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["number", "released_at", "published_count", "new_count", "released_by"]
     list_select_related = ["released_by"]
     date_hierarchy = "released_at"
     # The frozen evaluation is bytes: no use to read in a form.
     exclude = ["evaluation"]
     readonly_fields = [*list_display, "format"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_release"

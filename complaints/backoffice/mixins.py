@@ -19,3 +19,17 @@ class RefreshAfterCommit:
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
         caches.after_commit(self.refresh)
+
+
+class ReadOnlyAdmin:
+    """ModelAdmin mixin for a record the site writes itself (an audit, a release): nobody
+    adds, changes or deletes one by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

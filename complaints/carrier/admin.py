@@ -14,6 +14,7 @@ from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from complaints.backoffice.mixins import ReadOnlyAdmin
 from complaints.carrier import exports
 from complaints.carrier.formats import CONTENT_TYPES
 from complaints.carrier.services import export_recorded
@@ -105,7 +106,7 @@ def _download(request, data) -> StreamingHttpResponse:
 
 
 @admin.register(ExportLog)
-class ExportLogAdmin(admin.ModelAdmin):
+class ExportLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The audit of exports: read-only, for organizers."""
 
     list_display = [
@@ -122,12 +123,3 @@ class ExportLogAdmin(admin.ModelAdmin):
     list_filter = ["kind", "via", "completed", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
