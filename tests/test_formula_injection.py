@@ -88,11 +88,9 @@ def lines(text):
     return text.replace("\r\n", "\n").replace("\r", "\n") if isinstance(text, str) else text
 
 
-@pytest.fixture
-def hostile_places():
-    """Per hostile value a city, its district and its state with that name, and five
-    published reports there whose (corrected) description is that value too."""
-    values = storable(HOSTILE)
+def hostile_world(values) -> dict[str, str]:
+    """Per value a city, its district and its state with that name, and five published
+    reports there whose (corrected) description is that value too: pseudonym -> value."""
     pseudonyms = {}
     for i, value in enumerate(values):
         city = Place.objects.create(
@@ -110,6 +108,13 @@ def hostile_places():
         for complaint in complaints:
             pseudonyms[complaint.pseudonym] = value
     return pseudonyms
+
+
+@pytest.fixture
+def hostile_places():
+    """Per hostile value a city, its district and its state with that name, and five
+    published reports there whose (corrected) description is that value too."""
+    return hostile_world(storable(HOSTILE))
 
 
 # -- reading the files as the carrier does ----------------------------------------------------

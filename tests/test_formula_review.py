@@ -7,13 +7,13 @@ import datetime
 import pytest
 
 from complaints.carrier.sanitize import sanitize_cell
-from complaints.models import Complaint, Place, PlaceStatus, Status
+from complaints.models import Place, PlaceStatus
 
-from .factories import ComplaintFactory
 from .helpers import release
 from .test_formula_injection import (
     LIBREOFFICE_MISSING,
     carrier_files,
+    hostile_world,
     libreoffice,
     lines,
     problems_in_every_tool,
@@ -70,24 +70,7 @@ MORE_HOSTILE = [
 
 @pytest.fixture
 def hostile_places():
-    values = storable(MORE_HOSTILE)
-    pseudonyms = {}
-    for i, value in enumerate(values):
-        city = Place.objects.create(
-            kind=Place.Kind.CITY, name=value, slug=f"hostile-{i}", state=value[:40]
-        )
-        district = Place.objects.create(
-            kind=Place.Kind.DISTRICT, name=value, slug=f"hostile-{i}-d", parent=city
-        )
-        complaints = ComplaintFactory.create_batch(
-            5, city="Hamburg", district="", status=Status.PUBLISHED
-        )
-        Complaint.objects.filter(pk__in=[c.pk for c in complaints]).update(
-            city_place=city, district_place=district, description_redacted=value
-        )
-        for complaint in complaints:
-            pseudonyms[complaint.pseudonym] = value
-    return pseudonyms
+    return hostile_world(storable(MORE_HOSTILE))
 
 
 def test_more_hostile_cells_stay_text_in_every_file_and_tool(
