@@ -26,6 +26,7 @@ from complaints.carrier.imports import (
 from complaints.models import Complaint, ProblemType, Status
 from complaints.moderation.filters import CarrierFilter, CityFilter, DuplicateFilter, StatusFilter
 from complaints.moderation.forms import ComplaintAdminForm
+from complaints.moderation.views import desk_urls
 
 # Personal data: only users with complaints.view_personal_data (organizers) see these fields,
 # search them or filter by them. Moderators moderate without them, with the redacted
@@ -142,7 +143,7 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
             _("Moderation"),
             {
                 "fields": [
-                    "status",
+                    ("status", "rejection_reason"),
                     "duplicate",
                     "moderation_note",
                     "moderated_by",
@@ -292,7 +293,8 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
             self.admin_site.admin_view(lambda request: downloads_view(request, self)),
             name="complaints_complaint_downloads",
         )
-        return [downloads, *super().get_urls()]
+        # Before the admin's own: its "<object_id>/" pattern would take "desk/" for an id.
+        return [downloads, *desk_urls(self), *super().get_urls()]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("problems")
@@ -374,4 +376,6 @@ class ProblemTypeAdmin(admin.ModelAdmin):
 
 # The place admins live in their own module; importing it registers them.
 from complaints.campaign import admin as admin_campaign  # noqa: E402, F401
+from complaints.moderation import admin as admin_moderation  # noqa: E402, F401
+from complaints.moderation import admin_rules  # noqa: E402, F401
 from complaints.places import admin as admin_places  # noqa: E402, F401

@@ -78,6 +78,34 @@ class ProblemType(models.Model):
         return self.name_en if (get_language() or "de").startswith("en") else self.name_de
 
 
+class RejectionReason(models.Model):
+    """Why a report was rejected: the organizer's list; every rejection records one."""
+
+    name_de = models.CharField(_("name (German)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    position = models.PositiveSmallIntegerField(
+        _("position"),
+        default=100,
+        help_text=_("The first nine active reasons get the keys 1 to 9 at the desk."),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive reasons are not offered any more.")
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("rejection reason")
+        verbose_name_plural = _("rejection reasons")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (German unless English is active)."""
+        return self.name_en if (get_language() or "de").startswith("en") else self.name_de
+
+
 class Place(models.Model):
     """A city (municipality) or one of its districts, from the gazetteer or the organizer."""
 
@@ -405,6 +433,35 @@ class Complaint(models.Model):
         blank=True,
         help_text=_("Internal; never shown publicly or exported."),
     )
+    rejection_reason = models.ForeignKey(
+        RejectionReason,
+        verbose_name=_("rejection reason"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The automatic rule that decided, when no person did (moderated_by is then empty).
+    moderated_by_rule = models.CharField(
+        _("decided by the rule"), max_length=100, blank=True, editable=False
+    )
+    # Fraud forensics, made at submission like ip_hash (keyed hashes that change daily, dropped
+    # with it): the sender's network (IPv4 /24, IPv6 /64) and email domain, and the redacted
+    # description reduced to its words, so that bursts of reports can be grouped without
+    # keeping an address, a domain or a text.
+    network_hash = models.CharField(max_length=64, blank=True, editable=False)
+    email_domain_hash = models.CharField(max_length=64, blank=True, editable=False)
+    description_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # The moderation desk's short claim: two moderators never get the same report.
+    desk_claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    desk_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -421,6 +478,25 @@ class Complaint(models.Model):
         indexes = [
             # The moderation queue: one status, newest first.
             models.Index(fields=["status", "-submitted_at"], name="complaint_queue_idx"),
+            # The desk and the queue: pending reports, oldest first.
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="complaint_pending_idx",
+                condition=Q(status="pending"),
+            ),
+            # Bursts: reports of one network, email domain or text within a short window.
+            *(
+                models.Index(
+                    fields=[field, "submitted_at"],
+                    name=f"complaint_{short}_burst_idx",
+                    condition=~Q(**{field: ""}),
+                )
+                for field, short in [
+                    ("network_hash", "network"),
+                    ("email_domain_hash", "domain"),
+                    ("description_fingerprint", "text"),
+                ]
+            ),
             models.Index(fields=["submitted_at"], name="complaint_submitted_idx"),
             # The duplicate check at submission: same email or same address hash, last day.
             models.Index(
@@ -493,6 +569,11 @@ class Complaint(models.Model):
                 condition=Q(status="pending") | Q(moderated_at__isnull=False),
                 name="complaint_moderation_recorded",
             ),
+            # A reason belongs to a rejection only.
+            models.CheckConstraint(
+                condition=Q(status="rejected") | Q(rejection_reason__isnull=True),
+                name="complaint_reason_only_rejected",
+            ),
         ]
 
     def __str__(self):
@@ -513,6 +594,96 @@ class Complaint(models.Model):
     @property
     def carrier_name(self) -> str:
         return settings.EINZELFALL_CARRIERS.get(self.carrier, self.carrier)
+
+
+class ModerationDecision(models.Model):
+    """One decision on a report, by a person (desk, list, page) or by an automatic rule:
+    what it was before and after, so that the desk can undo it and the organizer count it."""
+
+    class Via(models.TextChoices):
+        DESK = "desk", _("desk")
+        LIST = "list", _("list")
+        PAGE = "page", _("report's page")
+        BURST = "burst", _("burst")
+        RULE = "rule", _("automatic rule")
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now, db_index=True)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rule = models.CharField(_("rule"), max_length=100, blank=True)
+    via = models.CharField(_("via"), max_length=10, choices=Via.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    reason = models.ForeignKey(
+        RejectionReason,
+        verbose_name=_("rejection reason"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # What the decision replaced, for undo.
+    status_before = models.CharField(max_length=10, choices=Status.choices)
+    reason_before = models.ForeignKey(
+        RejectionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moderated_by_before = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderated_by_rule_before = models.CharField(max_length=100, blank=True)
+    moderated_at_before = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("moderation decision")
+        verbose_name_plural = _("moderation decisions")
+        indexes = [
+            # The desk's undo: a moderator's latest decision not undone.
+            models.Index(
+                fields=["moderator", "-decided_at"],
+                name="decision_undo_idx",
+                condition=Q(undone_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"#{self.complaint_id}: {self.get_status_display()}"
+
+
+class AutoPublishRule(models.Model):
+    """Publishes, without a person reading it, what needs no reading (manage.py auto_publish).
+    Off by default: the organizer makes and switches on a rule. Every condition that is set
+    must hold."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    min_age_minutes = models.PositiveIntegerField(
+        _("older than (minutes)"),
+        default=60,
+        help_text=_("Only reports submitted at least this long ago, so that a burst can show."),
+    )
+    without_description = models.BooleanField(_("only without a description"), default=True)
+    not_duplicate = models.BooleanField(_("only if not a possible duplicate"), default=True)
+    not_in_burst = models.BooleanField(_("only if not in a burst"), default=True)
+    only_email_confirmed = models.BooleanField(_("only with a confirmed email"), default=False)
+    include_imported = models.BooleanField(_("imported reports too"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("auto-publish rule")
+        verbose_name_plural = _("auto-publish rules")
+
+    def __str__(self):
+        return self.name
 
 
 class UnmatchedPlaceName(Complaint):

@@ -14,6 +14,8 @@ from complaints import caches, text
 from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
     Complaint,
+    ModerationDecision,
+    RejectionReason,
     Status,
 )
 from complaints.privacy.redaction import redact
@@ -92,18 +94,32 @@ def complaint_delete(*, complaint: Complaint) -> None:
     caches.after_commit(caches.published_changed if was_published else caches.counter_invalidate)
 
 
+Via = ModerationDecision.Via
+# What a decision replaces, read before it is made (for undo).
+_BEFORE = ["pk", "status", "rejection_reason_id", "moderated_by_id", "moderated_by_rule"]
+_BEFORE += ["moderated_at"]
+
+
 @transaction.atomic
 def complaints_moderate(
-    *, complaints: QuerySet[Complaint], status: str, moderator: AbstractBaseUser
+    *,
+    complaints: QuerySet[Complaint],
+    status: str,
+    moderator: AbstractBaseUser | None = None,
+    reason: RejectionReason | None = None,
+    via: str = Via.LIST,
+    rule: str = "",
 ) -> int:
-    """Set the status of many complaints at once, recording who and when.
+    """Set the status of many complaints at once, recording who (a person, or an automatic
+    rule by its name) and when, and for a rejection why.
 
-    Writes one admin log entry per changed complaint, in the same transaction, so the
-    history of each complaint shows the decision. Returns how many complaints changed.
+    Each changed complaint gets a ModerationDecision (what it was before, for undo) and, when a
+    person decided, an admin log entry, in the same transaction. Returns how many changed.
     """
-    if status not in Status.values:
-        raise ValueError(f"Unknown status {status!r}")
+    _check_decision(status, reason, moderator, rule)
     changing = complaints.exclude(status=status)
+    if status == Status.REJECTED:  # another reason for a rejected report is a decision too
+        changing = complaints.exclude(status=status, rejection_reason=reason)
     ids = list(changing.values_list("pk", flat=True))
     if not ids:
         return 0
@@ -113,24 +129,109 @@ def complaints_moderate(
     # selects "all" across pages of a large queue.
     for start in range(0, len(ids), MODERATION_CHUNK):
         chunk = Complaint.objects.filter(pk__in=ids[start : start + MODERATION_CHUNK])
-        changed += chunk.update(status=status, moderated_by=moderator, moderated_at=now)
-        LogEntry.objects.log_actions(
-            user_id=moderator.pk,
-            queryset=chunk,
-            action_flag=CHANGE,
-            change_message=[{"changed": {"fields": ["status"]}}],
-            single_object=False,
+        before = list(chunk.select_for_update().values_list(*_BEFORE))
+        changed += chunk.update(
+            status=status,
+            rejection_reason=reason,
+            moderated_by=moderator,
+            moderated_by_rule=rule,
+            moderated_at=now,
+            desk_claimed_by=None,
+            desk_claimed_until=None,
         )
+        ModerationDecision.objects.bulk_create(
+            ModerationDecision(
+                complaint_id=pk,
+                decided_at=now,
+                moderator=moderator,
+                rule=rule,
+                via=via,
+                status=status,
+                reason=reason,
+                status_before=old_status,
+                reason_before_id=old_reason,
+                moderated_by_before_id=old_by,
+                moderated_by_rule_before=old_rule,
+                moderated_at_before=old_at,
+            )
+            for pk, old_status, old_reason, old_by, old_rule, old_at in before
+        )
+        if moderator is not None:
+            LogEntry.objects.log_actions(
+                user_id=moderator.pk,
+                queryset=chunk,
+                action_flag=CHANGE,
+                change_message=[{"changed": {"fields": ["status"]}}],
+                single_object=False,
+            )
     caches.after_commit(caches.published_changed)
     return changed
 
 
-def complaint_record_moderation(*, complaint: Complaint, moderator: AbstractBaseUser) -> None:
-    """Mark a complaint whose status was changed on its own page as moderated by this user.
+def _check_decision(status, reason, moderator, rule) -> None:
+    if status not in Status.values:
+        raise ValueError(f"Unknown status {status!r}")
+    if (status == Status.REJECTED) != (reason is not None):
+        raise ValueError("A rejection records one reason; no other decision records one")
+    if (moderator is None) == (not rule):
+        raise ValueError("A decision is made by a person or by a named rule")
 
-    The caller saves the complaint.
-    """
+
+@transaction.atomic
+def decision_undo(*, decision: ModerationDecision, moderator: AbstractBaseUser) -> bool:
+    """Undo a decision: the complaint gets back what it had before, if nobody has decided on
+    it since (then it stays as it is and False is returned)."""
+    decision = ModerationDecision.objects.select_for_update().get(pk=decision.pk)
+    later = ModerationDecision.objects.filter(
+        complaint_id=decision.complaint_id, decided_at__gt=decision.decided_at
+    ).exclude(pk=decision.pk)
+    if decision.undone_at is not None or later.filter(undone_at__isnull=True).exists():
+        return False
+    restored = Complaint.objects.filter(
+        pk=decision.complaint_id, status=decision.status, rejection_reason=decision.reason
+    ).update(
+        status=decision.status_before,
+        rejection_reason=decision.reason_before,
+        moderated_by=decision.moderated_by_before,
+        moderated_by_rule=decision.moderated_by_rule_before,
+        moderated_at=decision.moderated_at_before,
+    )
+    if not restored:
+        return False
+    decision.undone_at = timezone.now()
+    decision.save(update_fields=["undone_at"])
+    complaint = Complaint.objects.get(pk=decision.complaint_id)
+    LogEntry.objects.log_actions(
+        user_id=moderator.pk,
+        queryset=[complaint],
+        action_flag=CHANGE,
+        change_message=[{"changed": {"fields": ["status"]}}],
+        single_object=True,
+    )
+    caches.after_commit(caches.published_changed)
+    return True
+
+
+def complaint_record_moderation(*, complaint: Complaint, moderator: AbstractBaseUser) -> None:
+    """Record the decision on a complaint whose status was changed on its own page: who and
+    when on the complaint, and a ModerationDecision. The caller saves the complaint (in the
+    same transaction)."""
+    _check_decision(complaint.status, complaint.rejection_reason, moderator, "")
+    stored = Complaint.objects.filter(pk=complaint.pk).values(*_BEFORE).get()
+    ModerationDecision.objects.create(
+        complaint=complaint,
+        moderator=moderator,
+        via=Via.PAGE,
+        status=complaint.status,
+        reason=complaint.rejection_reason,
+        status_before=stored["status"],
+        reason_before_id=stored["rejection_reason_id"],
+        moderated_by_before_id=stored["moderated_by_id"],
+        moderated_by_rule_before=stored["moderated_by_rule"],
+        moderated_at_before=stored["moderated_at"],
+    )
     complaint.moderated_by = moderator
+    complaint.moderated_by_rule = ""
     complaint.moderated_at = timezone.now()
     caches.after_commit(caches.published_changed)
 
@@ -165,7 +266,9 @@ def complaint_save_by_moderator(
         complaint.description_redacted_by_hand = True
     elif changed & {"description", "email"}:
         complaint.description_redacted = complaint_redacted_anew(complaint)
-    if "status" in changed:
+    if complaint.status != Status.REJECTED:
+        complaint.rejection_reason = None
+    if changed & {"status", "rejection_reason"}:
         complaint_record_moderation(complaint=complaint, moderator=moderator)
     elif complaint.status == Status.PUBLISHED and changed:
         # A published report's place, problems or technology changed: so do the stats.

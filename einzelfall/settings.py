@@ -228,6 +228,13 @@ FORM_STAMP_MAX_AGE = env.int("FORM_STAMP_MAX_AGE", default=24 * 60 * 60)
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 # Days a complaint keeps the (daily-keyed) hash of its sender's address, for duplicates.
 IP_HASH_RETENTION_DAYS = env.int("IP_HASH_RETENTION_DAYS", default=7)
+# The moderation desk (complaints/moderation/): how long a moderator holds the report shown
+# to them before another may get it.
+DESK_CLAIM_SECONDS = env.int("DESK_CLAIM_SECONDS", default=300)
+# A burst: at least BURST_MIN_SIZE reports from one network, one email domain or with
+# near-identical descriptions within BURST_WINDOW_MINUTES of each other (README: bursts).
+BURST_MIN_SIZE = env.int("BURST_MIN_SIZE", default=5)
+BURST_WINDOW_MINUTES = env.int("BURST_WINDOW_MINUTES", default=30)
 RATELIMIT_USE_CACHE = "default"
 # django-ratelimit lists Django's own Redis backend as "not officially supported" (it works:
 # atomic incr) and the local-memory cache as not shared (true: one process in development;

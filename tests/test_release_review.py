@@ -16,7 +16,14 @@ from django.db import connection, transaction
 
 from complaints import caches, services
 from complaints.campaign import services as campaign_services
-from complaints.models import Complaint, FollowupAnswer, Place, ProblemType, Status
+from complaints.models import (
+    Complaint,
+    FollowupAnswer,
+    Place,
+    ProblemType,
+    RejectionReason,
+    Status,
+)
 from einzelfall import cache_keys
 from reports import releases
 from reports.evaluation import Cell
@@ -94,7 +101,10 @@ def moderator(organizer):
 def moderate(complaint, status, moderator, capture):
     with capture(execute=True):
         services.complaints_moderate(
-            complaints=Complaint.objects.filter(pk=complaint.pk), status=status, moderator=moderator
+            complaints=Complaint.objects.filter(pk=complaint.pk),
+            status=status,
+            moderator=moderator,
+            reason=RejectionReason.objects.first() if status == Status.REJECTED else None,
         )
 
 

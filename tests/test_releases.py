@@ -22,7 +22,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from complaints import services
-from complaints.models import Complaint, Status
+from complaints.models import Complaint, RejectionReason, Status
 from einzelfall import cache_keys
 from reports import releases
 from reports.models import Release
@@ -228,6 +228,7 @@ def test_one_moderation_changes_nothing_public_until_the_next_release(
             complaints=released.filter(pk=released[0].pk),
             status=Status.REJECTED,
             moderator=iris,
+            reason=RejectionReason.objects.first(),
         )
     with django_capture_on_commit_callbacks(execute=True):
         services.complaint_delete(complaint=released.last())
@@ -356,6 +357,7 @@ def test_a_report_published_again_is_not_new(
             complaints=Complaint.objects.filter(pk=released.pk),
             status=Status.REJECTED,
             moderator=iris,
+            reason=RejectionReason.objects.first(),
         )
     publish(released, iris, django_capture_on_commit_callbacks)
     assert releases.batch().new == 0
@@ -366,6 +368,7 @@ def test_a_report_published_again_is_not_new(
                 complaints=Complaint.objects.filter(pk=released.pk),
                 status=Status.REJECTED,
                 moderator=iris,
+                reason=RejectionReason.objects.first(),
             )
         publish(released, iris, django_capture_on_commit_callbacks)
     with pytest.raises(ValidationError):
@@ -384,6 +387,7 @@ def test_the_next_release_shows_what_moderation_changed(
             complaints=Complaint.objects.filter(pk=rejected.pk),
             status=Status.REJECTED,
             moderator=iris,
+            reason=RejectionReason.objects.first(),
         )
     for _ in range(5):
         publish(

@@ -1,8 +1,10 @@
 """The complaint's form in the back office."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from complaints import services
+from complaints.models import Status
 
 
 class ComplaintAdminForm(forms.ModelForm):
@@ -18,3 +20,13 @@ class ComplaintAdminForm(forms.ModelForm):
         if self.instance.pk is not None:
             shown = services.redacted_fingerprint(self.instance.description_redacted)
             self.fields["description_redacted_shown"].initial = shown
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if "rejection_reason" in self.fields:
+            if status == Status.REJECTED and not cleaned.get("rejection_reason"):
+                self.add_error("rejection_reason", _("Choose why the report is rejected."))
+            elif status != Status.REJECTED:
+                cleaned["rejection_reason"] = None
+        return cleaned

@@ -1,0 +1,1 @@
+"""Back-office pages of the moderation models: rejection reasons and decisions."""
