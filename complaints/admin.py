@@ -25,6 +25,7 @@ from complaints.carrier.imports import (
 )
 from complaints.models import Complaint, ProblemType, Status
 from complaints.moderation.filters import CarrierFilter, CityFilter, DuplicateFilter, StatusFilter
+from complaints.moderation.burst_views import burst_urls
 from complaints.moderation.forms import ComplaintAdminForm
 from complaints.moderation.views import desk_urls
 
@@ -294,7 +295,7 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
             name="complaints_complaint_downloads",
         )
         # Before the admin's own: its "<object_id>/" pattern would take "desk/" for an id.
-        return [downloads, *desk_urls(self), *super().get_urls()]
+        return [downloads, *desk_urls(self), *burst_urls(self), *super().get_urls()]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("problems")
