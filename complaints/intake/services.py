@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import caches, text
-from complaints.intake import abuse
+from complaints.intake import abuse, forensics
 from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
     REPORT_FIELDS,
@@ -181,6 +181,7 @@ def _store_once(data, sender: Sender) -> Complaint:
         language=sender.language,
         ip_hash=abuse.ip_hash(sender.ip),
         recent_ip_hashes=abuse.recent_ip_hashes(sender.ip),
+        network_hash=forensics.network_hash(sender.ip),
     )
 
 
@@ -209,8 +210,10 @@ def complaint_submit(
     language: str = "de",
     ip_hash: str = "",
     recent_ip_hashes: Iterable[str] = (),
+    network_hash: str = "",
 ) -> Complaint:
-    """Store one complaint from the public form, with consent recorded now.
+    """Store one complaint from the public form, with consent recorded now, and the keys
+    bursts are grouped by (intake/forensics.py; the network's from the caller, like ip_hash).
 
     Raises ValidationError for anything the model does not accept; nothing is stored then.
     """
@@ -218,6 +221,9 @@ def complaint_submit(
     _check(carrier=carrier, city=city, problems=problems)
     now = timezone.now()
     place = _live_match(matching.match(city, district, postal_code))
+    redacted = text.capped(
+        redact(text.multi_line(description), email.strip()), DESCRIPTION_REDACTED_MAX_LENGTH
+    )
     complaint = Complaint(
         carrier=carrier or next(iter(settings.EINZELFALL_CARRIERS)),
         city_key=name_key(city)[:200],
@@ -231,12 +237,13 @@ def complaint_submit(
         since=since,
         location=location,
         description=text.multi_line(description),
-        description_redacted=text.capped(
-            redact(text.multi_line(description), email.strip()), DESCRIPTION_REDACTED_MAX_LENGTH
-        ),
+        description_redacted=redacted,
         email=email.strip(),
         followup_consent=bool(followup and email.strip()),
         ip_hash=ip_hash,
+        network_hash=network_hash,
+        email_domain_hash=forensics.email_domain_hash(email),
+        description_fingerprint=forensics.description_fingerprint(redacted),
         language=language,
         consent_at=now,
         privacy_policy_version=settings.PRIVACY_POLICY_VERSION,

@@ -16,8 +16,9 @@ def personal_data_purge(
     *, now: datetime.datetime, personal_days: int | None = None, dry_run: bool = False
 ) -> list[tuple[str, int]]:
     """Blank email addresses, original descriptions and follow-up comments older than
-    `personal_days` (default PERSONAL_DATA_RETENTION_DAYS), and address hashes older than
-    IP_HASH_RETENTION_DAYS (or `personal_days`, when shorter), counted back from `now`.
+    `personal_days` (default PERSONAL_DATA_RETENTION_DAYS), and address hashes (with the
+    network's and the email domain's, intake/forensics.py) older than IP_HASH_RETENTION_DAYS
+    (or `personal_days`, when shorter), counted back from `now`.
 
     Returns what was blanked, as (what, how many rows); with dry_run, what would be.
     Idempotent. Each batch of BATCH rows is its own short transaction: no long lock.
@@ -34,8 +35,9 @@ def personal_data_purge(
         ),
         (
             "address hashes",
-            Q(submitted_at__lt=now - datetime.timedelta(days=hash_days)) & ~Q(ip_hash=""),
-            {"ip_hash": ""},
+            Q(submitted_at__lt=now - datetime.timedelta(days=hash_days))
+            & (~Q(ip_hash="") | ~Q(network_hash="") | ~Q(email_domain_hash="")),
+            {"ip_hash": "", "network_hash": "", "email_domain_hash": ""},
         ),
     ]
     if dry_run:

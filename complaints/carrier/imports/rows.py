@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from complaints import text
 from complaints.carrier.imports.widgets import CHOICES, choice
+from complaints.intake.forensics import description_fingerprint
 from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
     PSEUDONYM_BYTES,
@@ -89,12 +90,15 @@ def tidy_choices(instance: Complaint, errors: dict) -> None:
 
 
 def tidy_description(instance: Complaint) -> None:
-    """The description and email as the form takes them, and the redacted description."""
+    """The description and email as the form takes them, the redacted description and its
+    fingerprint (a file of copies of one text shows as a burst). No network or email domain
+    hash: a file has no addresses, and its reports are mostly older than those hashes live."""
     instance.description = text.multi_line(str(instance.description or ""))
     instance.email = str(instance.email or "").strip()
     instance.description_redacted = text.capped(
         redact(instance.description, instance.email), DESCRIPTION_REDACTED_MAX_LENGTH
     )
+    instance.description_fingerprint = description_fingerprint(instance.description_redacted)
 
 
 def mark_imported(instance: Complaint) -> None:
