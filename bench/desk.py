@@ -497,7 +497,6 @@ def main():
         "pending": pending,
         "desk": desk_,
         "baseline": old,
-        "ttfb_ratio": old["ttfb_ms_median"] / desk_["ttfb_ms_median"],
     }
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

@@ -53,12 +53,14 @@ def run_bench(bench: Bench, runs: int, quick: bool, pg: str) -> tuple[list, list
             continue
         samples.append(derived(bench.name, json.loads(Path(path).read_text())))
         os.unlink(path)
-    if bench.name == "stats" and "--keep" in bench.args:
+    # The runs share one seeded database (--keep); dropped after the last.
+    kept = {"stats": "einzelfall_bench_stats", "desk": "einzelfall_bench_desk"}
+    if bench.name in kept and "--keep" in (bench.quick_args if quick else bench.args):
         subprocess.run(
             [
                 sys.executable,
                 "-c",
-                f"from _db import drop_database; drop_database({pg!r}, 'einzelfall_bench_stats')",
+                f"from _db import drop_database; drop_database({pg!r}, {kept[bench.name]!r})",
             ],
             cwd=BENCH,
         )
