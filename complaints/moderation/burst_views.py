@@ -106,4 +106,3 @@ def _desk_url() -> str:
         return reverse("admin:complaints_complaint_desk")
     except NoReverseMatch:
         return reverse("admin:complaints_complaint_changelist")
-

@@ -117,27 +117,28 @@ def _around(times: list[datetime.datetime], at: int) -> tuple[int, int] | None:
     return None if first is None else (first, last)
 
 
-def burst_around(complaint: Complaint, kind: str) -> BurstReports | None:
-    """The burst of that kind around the complaint, or None when it is in none."""
-    field = KINDS[kind]
-    if not getattr(complaint, field):
-        return None
+def _nearby(complaint: Complaint, field: str) -> list[tuple]:
+    """(submitted_at, id, status) of the reports with the complaint's key within one window
+    either side of it (every window holding it lies there), oldest first; empty when too few
+    for any burst: the usual case, one COUNT on the kind's index."""
     window = _window()
     nearby = Complaint.objects.filter(
         **{field: getattr(complaint, field)},
         submitted_at__gte=complaint.submitted_at - window,
         submitted_at__lte=complaint.submitted_at + window,
     )
-    # The usual case, one COUNT on the index: too few reports nearby for any burst.
     if nearby.count() < _min_size():
-        return None
-    # Every window holding the complaint lies within one window either side of it.
-    rows = list(nearby.order_by("submitted_at", "pk").values_list("submitted_at", "pk", "status"))
+        return []
+    return list(nearby.order_by("submitted_at", "pk").values_list("submitted_at", "pk", "status"))
+
+
+def burst_around(complaint: Complaint, kind: str) -> BurstReports | None:
+    """The burst of that kind around the complaint, or None when it is in none."""
+    field = KINDS[kind]
+    rows = _nearby(complaint, field) if getattr(complaint, field) else []
     at = next((i for i, row in enumerate(rows) if row[1] == complaint.pk), None)
-    if at is None:  # deleted a moment ago
-        return None
-    found = _around([row[0] for row in rows], at)
-    if found is None:
+    found = _around([row[0] for row in rows], at) if at is not None else None
+    if found is None:  # (at is None: no burst nearby, or deleted a moment ago)
         return None
     members = rows[found[0] : found[1]]
     pending_ids = [pk for _at, pk, status in members if status == Status.PENDING]
