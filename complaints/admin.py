@@ -8,8 +8,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, ngettext_lazy
+from django.utils.translation import ngettext
 from import_export.admin import ImportMixin
 
 from complaints import caches, services
@@ -24,8 +25,19 @@ from complaints.carrier.imports import (
     ShortCacheStorage,
 )
 from complaints.models import Complaint, ProblemType, Status
-from complaints.moderation.filters import CarrierFilter, CityFilter, DuplicateFilter, StatusFilter
+from complaints.moderation import bulk
+from complaints.moderation.admin import index_panel
 from complaints.moderation.burst_views import burst_urls
+from complaints.moderation.filters import (
+    CarrierFilter,
+    CityFilter,
+    DuplicateFilter,
+    EmailConfirmedFilter,
+    HasDescriptionFilter,
+    ImportedFilter,
+    ReasonFilter,
+    StatusFilter,
+)
 from complaints.moderation.forms import ComplaintAdminForm
 from complaints.moderation.views import desk_urls
 
@@ -41,20 +53,9 @@ PERSONAL_LOOKUPS = frozenset(
     | {"followup_unsubscribed_at", "followup_answer", "followup_answered_at", "language"}
 )
 admin.site.index_template = "admin/einzelfall_index.html"
+# The queue's counts and the desk's link where the organizer starts (complaints/moderation).
+admin.site.index_panels["moderation"] = index_panel
 logger = logging.getLogger(__name__)
-
-MODERATION_MESSAGES = {
-    Status.PUBLISHED: ngettext_lazy(
-        "%(count)d complaint published.", "%(count)d complaints published.", "count"
-    ),
-    Status.REJECTED: ngettext_lazy(
-        "%(count)d complaint rejected.", "%(count)d complaints rejected.", "count"
-    ),
-    Status.SPAM: ngettext_lazy(
-        "%(count)d complaint marked as spam.", "%(count)d complaints marked as spam.", "count"
-    ),
-}
-
 
 IMPORT_REFUSALS = {
     "gone": _(
@@ -86,6 +87,8 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
     # Legacy data: an import with a dry-run preview, all or nothing (complaints/carrier/imports/).
     resource_classes = [LegacyComplaintResource]
     import_template_name = "admin/complaints/complaint/import.html"
+    # The import's list template with the moderation desk's link.
+    import_export_change_list_template = "admin/complaints/complaint/change_list.html"
     import_formats = [LegacyCSV, LegacyXLSX]
 
     list_display = [
@@ -96,11 +99,12 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
         "district",
         "matched_place",
         "problem_list",
+        "text",
         "technology",
         "frequency",
         "carrier",
         "duplicate",
-        "moderated_by",
+        "decided_by",
     ]
     list_display_links = ["id", "submitted_at"]
     list_filter = [
@@ -110,8 +114,14 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
         "technology",
         CityFilter,
         ("submitted_at", admin.DateFieldListFilter),
+        HasDescriptionFilter,
+        ImportedFilter,
+        EmailConfirmedFilter,
         DuplicateFilter,
+        ReasonFilter,
     ]
+    # Oldest first: what waits longest is decided first (the pending partial index's order).
+    ordering = ["submitted_at", "id"]
     list_select_related = ["moderated_by", "city_place", "district_place"]
     list_per_page = 100
     search_fields = ["city", "district", "description", "description_redacted", "email"]
@@ -131,6 +141,7 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
         "consent_at",
         "privacy_policy_version",
         "moderated_by",
+        "moderated_by_rule",
         "moderated_at",
         "followup_consent",
         "followup_sent_at",
@@ -147,7 +158,7 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
                     ("status", "rejection_reason"),
                     "duplicate",
                     "moderation_note",
-                    "moderated_by",
+                    ("moderated_by", "moderated_by_rule"),
                     "moderated_at",
                 ]
             },
@@ -321,6 +332,21 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
     def problem_list(self, obj):
         return ", ".join(problem.name for problem in obj.problems.all())
 
+    @admin.display(description=_("description (redacted)"))
+    def text(self, obj):
+        # The redacted text only (the original is personal data), whole in the tooltip.
+        full = obj.description_redacted
+        if not full:
+            return ""
+        return format_html('<span title="{}">{}</span>', full, Truncator(full).chars(120))
+
+    @admin.display(description=_("moderated by"), ordering="moderated_by")
+    def decided_by(self, obj):
+        # An automatic rule decided when no person did: its name, said as such.
+        if obj.moderated_by_id is None and obj.moderated_by_rule:
+            return _("rule: %(name)s") % {"name": obj.moderated_by_rule}
+        return obj.moderated_by or ""
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "carrier":
             return forms.ChoiceField(
@@ -343,25 +369,17 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
             shown_fingerprint=form.cleaned_data.get("description_redacted_shown") or "",
         )
 
-    def _moderate(self, request, queryset, status):
-        changed = services.complaints_moderate(
-            complaints=queryset, status=status, moderator=request.user
-        )
-        self.message_user(
-            request, MODERATION_MESSAGES[status] % {"count": changed}, messages.SUCCESS
-        )
-
     @admin.action(description=_("Publish selected complaints"), permissions=["change"])
     def publish(self, request, queryset):
-        self._moderate(request, queryset, Status.PUBLISHED)
+        return bulk.decide(self, request, queryset, Status.PUBLISHED, "publish")
 
     @admin.action(description=_("Reject selected complaints"), permissions=["change"])
     def reject(self, request, queryset):
-        self._moderate(request, queryset, Status.REJECTED)
+        return bulk.decide(self, request, queryset, Status.REJECTED, "reject")
 
     @admin.action(description=_("Mark selected complaints as spam"), permissions=["change"])
     def mark_spam(self, request, queryset):
-        self._moderate(request, queryset, Status.SPAM)
+        return bulk.decide(self, request, queryset, Status.SPAM, "mark_spam")
 
 
 @admin.register(ProblemType)

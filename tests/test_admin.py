@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from complaints import services
-from complaints.models import Complaint, Status
+from complaints.models import Complaint, RejectionReason, Status
 
 from .factories import ComplaintFactory, UserFactory
 
@@ -109,6 +109,18 @@ def test_search_covers_city_district_description_and_email(organizer_client, fie
     assert listed_ids(organizer_client.get(CHANGELIST, {"q": query})) == {target.pk}
 
 
+def confirmed_action(client, action, complaints):
+    """A bulk action as a person takes it: the action asks once more (tests/test_queue.py:
+    what that page shows), then "Yes" (a rejection with its reason)."""
+    selection = {"action": action, "_selected_action": [c.pk for c in complaints]}
+    asked = client.post(CHANGELIST, selection)
+    assert "confirm-form" in asked.content.decode()
+    confirmation = {**selection, "confirm": "yes"}
+    if action == "reject":
+        confirmation["reason"] = RejectionReason.objects.first().pk
+    return client.post(CHANGELIST, confirmation, follow=True)
+
+
 @pytest.mark.parametrize(
     ("action", "status"),
     [("publish", Status.PUBLISHED), ("reject", Status.REJECTED), ("mark_spam", Status.SPAM)],
@@ -118,9 +130,7 @@ def test_bulk_action_sets_status_and_records_who_and_when(
 ):
     chosen = ComplaintFactory.create_batch(3)
     untouched = ComplaintFactory()
-    response = organizer_client.post(
-        CHANGELIST, {"action": action, "_selected_action": [c.pk for c in chosen]}, follow=True
-    )
+    response = confirmed_action(organizer_client, action, chosen)
     assert response.status_code == 200
     messages = [str(m) for m in response.context["messages"]]
     assert len(messages) == 1 and messages[0].startswith("3 Meldungen")
@@ -143,7 +153,7 @@ def test_bulk_action_leaves_complaints_already_in_that_status_alone(organizer_cl
     # The action runs on the queue the moderator is looking at: here, all statuses.
     response = organizer_client.post(
         CHANGELIST + "?status=all",
-        {"action": "publish", "_selected_action": [earlier.pk, fresh.pk]},
+        {"action": "publish", "_selected_action": [earlier.pk, fresh.pk], "confirm": "yes"},
         follow=True,
     )
     assert [str(m) for m in response.context["messages"]] == ["1 Meldung veröffentlicht."]
@@ -159,6 +169,7 @@ def test_status_change_on_the_detail_page_is_recorded(organizer_client, organize
     data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
     data.update(
         status="rejected",
+        rejection_reason=RejectionReason.objects.get(name_en="Reported twice").pk,
         moderation_note="Doppelt gemeldet",
         problems=[p.pk for p in complaint.problems.all()],
     )
@@ -168,6 +179,7 @@ def test_status_change_on_the_detail_page_is_recorded(organizer_client, organize
     assert complaint.status == Status.REJECTED
     assert complaint.moderation_note == "Doppelt gemeldet"
     assert complaint.moderated_by == organizer and complaint.moderated_at is not None
+    assert complaint.rejection_reason.name_en == "Reported twice"
 
 
 @pytest.mark.parametrize("rows", [3, 43])
@@ -175,10 +187,10 @@ def test_changelist_query_count_does_not_grow_with_the_page(
     organizer_client, django_assert_num_queries, rows
 ):
     ComplaintFactory.create_batch(rows, problems=["no-data", "sms"])
-    # session, user, problem types (filter), most reported cities (filter), count of the
-    # pending queue, the page of complaints, their problems (one prefetch), the date
-    # hierarchy's range and its days.
-    with django_assert_num_queries(9):
+    # session, user, problem types (filter), most reported cities (filter), rejection reasons
+    # (filter), count of the pending queue, the page of complaints, their problems (one
+    # prefetch), the date hierarchy's range and its days.
+    with django_assert_num_queries(10):
         response = organizer_client.get(CHANGELIST)
     assert len(listed_ids(response)) == rows
 
@@ -186,7 +198,7 @@ def test_changelist_query_count_does_not_grow_with_the_page(
 def test_city_filter_list_is_cached_between_page_views(organizer_client, django_assert_num_queries):
     ComplaintFactory.create_batch(2)
     organizer_client.get(CHANGELIST)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         organizer_client.get(CHANGELIST)
 
 

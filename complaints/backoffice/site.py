@@ -45,6 +45,19 @@ def _has_nul(request, kwargs) -> bool:
 
 
 class EinzelfallAdminSite(AdminSite):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What the index shows above the apps, by name: functions of the request that return
+        # template context (the moderation counts). The admin modules above this layer add
+        # them, as the back office may not import them.
+        self.index_panels = {}
+
+    def index(self, request, extra_context=None):
+        context = {}
+        for panel in self.index_panels.values():
+            context.update(panel(request))
+        return super().index(request, {**context, **(extra_context or {})})
+
     def register(self, model_or_iterable, admin_class=None, **options):
         models = (
             [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable

@@ -3,11 +3,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.backoffice.hardening import parse_id
-from complaints.models import Complaint, Place, Status
+from complaints.models import Complaint, Place, RejectionReason, Status
 from einzelfall import cache_keys
 
 # How many of the most reported cities the city filter offers; the search box finds the rest.
@@ -110,3 +110,81 @@ class CityFilter(admin.SimpleListFilter):
         if value:
             return queryset.none()
         return queryset
+
+
+class YesNoFilter(admin.SimpleListFilter):
+    """A yes/no filter of its own parameter: `yes` keeps what `condition` selects, `no` the
+    rest, anything else (a hand-made value) the list as it is."""
+
+    condition = Q()
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(self.condition)
+        if self.value() == "no":
+            return queryset.exclude(self.condition)
+        return queryset
+
+
+class HasDescriptionFilter(YesNoFilter):
+    # The redacted text: what a moderator reads (the original is personal data).
+    title = _("has a description")
+    parameter_name = "described"
+    condition = ~Q(description_redacted="")
+
+
+class ImportedFilter(YesNoFilter):
+    title = _("imported")
+    parameter_name = "imported"
+    condition = Q(imported=True)
+
+
+class EmailConfirmedFilter(YesNoFilter):
+    """Whether the sender confirmed an email address: a yes/no for moderators too. It has a
+    parameter of its own because `email_confirmed_at` lookups (when) are personal data."""
+
+    title = _("email confirmed")
+    parameter_name = "confirmed"
+    condition = Q(email_confirmed_at__isnull=False)
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    """Rejected reports by their reason; choosing one shows the rejected ones (the queue
+    opens on the pending)."""
+
+    title = _("rejection reason")
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(reason.pk), reason.name if reason.is_active else _("%s (inactive)") % reason.name)
+            for reason in RejectionReason.objects.all()
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        reason_id = parse_id(RejectionReason._meta.pk, value)
+        if reason_id is None:
+            return queryset.none()
+        return queryset.filter(rejection_reason_id=reason_id)
+
+    def choices(self, changelist):
+        current = self.value()
+        yield {
+            "selected": current is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup, StatusFilter.parameter_name: Status.REJECTED}
+                ),
+                "display": title,
+            }

@@ -1,10 +1,29 @@
-"""The complaint's form in the back office."""
+"""The complaint's form in the back office, and the queue's confirmation of a bulk decision."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints import services
-from complaints.models import Status
+from complaints.backoffice.hardening import parse_id
+from complaints.models import RejectionReason, Status
+
+
+def offered_reasons(current_id=None):
+    """The active reasons, and the one a report already has even if it is inactive now (so
+    that saving the report does not ask for another)."""
+    return RejectionReason.objects.filter(Q(is_active=True) | Q(pk=current_id))
+
+
+class ReasonField(forms.ModelChoiceField):
+    """A reason chosen by id; a value that is no id is a form error, not a database error."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(RejectionReason._meta.pk, value) is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
 
 
 class ComplaintAdminForm(forms.ModelForm):
@@ -20,6 +39,9 @@ class ComplaintAdminForm(forms.ModelForm):
         if self.instance.pk is not None:
             shown = services.redacted_fingerprint(self.instance.description_redacted)
             self.fields["description_redacted_shown"].initial = shown
+        reason = self.fields.get("rejection_reason")
+        if reason is not None:
+            reason.queryset = offered_reasons(self.instance.rejection_reason_id)
 
     def clean(self):
         cleaned = super().clean()
@@ -30,3 +52,24 @@ class ComplaintAdminForm(forms.ModelForm):
             elif status != Status.REJECTED:
                 cleaned["rejection_reason"] = None
         return cleaned
+
+
+class BulkDecisionForm(forms.Form):
+    """The second step of a bulk decision in the queue: `confirm` says the person saw the
+    reports; a rejection also needs its reason (an active one)."""
+
+    confirm = forms.CharField(widget=forms.HiddenInput, initial="yes")
+
+    def __init__(self, status, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status = status
+        if status == Status.REJECTED:
+            self.fields["reason"] = ReasonField(
+                queryset=RejectionReason.objects.filter(is_active=True),
+                label=_("Rejection reason"),
+                empty_label=_("Choose a reason"),
+            )
+
+    @property
+    def reason(self):
+        return self.cleaned_data.get("reason")
