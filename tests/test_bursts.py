@@ -468,3 +468,145 @@ def test_complaint_submit_takes_the_network_from_its_caller():
     )
     assert made.network_hash == forensics.network_hash("203.0.113.6")
     assert made.email_domain_hash == forensics.email_domain_hash("y@beispiel-gmbh.de")
+
+
+# -- the adversary figure ------------------------------------------------------------------
+#
+# Near-duplicate spam, as a campaign of fakes or a bot varies one text, against distinct real
+# reports: how many variants the fingerprint groups with their original (recall) and how many
+# real reports it groups with any other text (false grouping). The figures are in README.
+
+SPAM = [
+    "Der Anbieter ist der schlechteste in ganz Deutschland, sofort kündigen und wechseln!",
+    "Ich habe seit 14 Tagen überhaupt keinen Empfang mehr, weder Telefon noch Internet geht.",
+    "Netz total ausgefallen in der ganzen Stadt, alle Nachbarn haben dasselbe Problem seit Montag",
+    "Bitte unterschreibt alle die Petition gegen den Netzbetreiber, das Netz ist eine Katastrophe",
+    "Mein Handy zeigt immer nur E an und Webseiten laden gar nicht mehr, das ist unzumutbar hier.",
+    "Seit dem Update am 3. Mai habe ich im Büro kein 5G mehr und Anrufe brechen dauernd ab.",
+]
+
+FULL_WIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))}
+LOOK_ALIKE = {"a": "\u0430", "e": "\u0435", "o": "\u043e", "p": "\u0440", "c": "\u0441"}
+
+
+def normalized_variants(text: str, chance: random.Random) -> list[tuple[str, str]]:
+    """What the fingerprint is built to see through, as (variant, the text it varies): case,
+    punctuation, spaces, digits, full-width and look-alike letters, invisible characters,
+    accents, another name (redacted)."""
+    digits = "".join(str(chance.randint(0, 9)) if c.isdigit() else c for c in text)
+    signed = [redact(f"Ich heiße {name}. {text}") for name in ["Paula Berger", "Jonas Wolf"]]
+    assert signed[0] == signed[1] != text  # (the names are redacted)
+    variants = [
+        text.upper(),
+        text.lower(),
+        text.replace(",", "").replace("!", "").replace(".", ""),
+        text.replace(" ", "  ").replace(",", " ,  "),
+        "".join(FULL_WIDTH.get(c, c) for c in text),
+        "".join(LOOK_ALIKE.get(c, c) for c in text),
+        text.replace(" ", " \u200b"),
+        text.replace("ü", "u\u0308").replace("ä", "a\u0308"),
+        digits + " 0176 " + str(chance.randint(1000000, 9999999)),
+        "!!! " + text + " !!!",
+        text.replace("ß", "ss").replace("e", "é", 1),
+    ]
+    return [(variant, text) for variant in variants] + [(signed[1], signed[0])]
+
+
+def edited_variants(text: str) -> list[str]:
+    """What it does not see through: a word changed, added or dropped, a typo."""
+    words = text.split()
+    return [
+        " ".join(words[:-1]),
+        text.replace("n", "nn", 1),
+        " ".join(["Hallo,", *words]),
+        " ".join(words[1:] + words[:1]),
+    ]
+
+
+REAL = [
+    "In Hamburg-Altona bricht abends ständig die Verbindung ab, vor allem zwischen 18 und 22 Uhr.",
+    "Im Keller und im Treppenhaus habe ich gar keinen Empfang, in der Wohnung nur einen Balken.",
+    "Auf der A7 zwischen Neumünster und Kiel fallen Gespräche regelmäßig an derselben Stelle weg.",
+    "Im Zug nach Bremen gibt es fast nur Edge, Videokonferenzen sind unmöglich.",
+    "Seit dem Umbau des Funkmasts am Bahnhof ist das Netz in der Innenstadt deutlich schlechter.",
+    "Mobile Daten sind tagsüber brauchbar, aber nachts kommt kaum etwas an, Downloads brechen ab.",
+    "Im Neubaugebiet am Stadtrand haben wir nur 3G, obwohl die Karte 5G zeigt.",
+    "Anrufe in meiner Wohnung gehen nur am Fenster, sonst ist die Verbindung nach Sekunden weg.",
+    "Im Supermarkt und in der Tiefgarage komplett ohne Netz, Bezahlen mit dem Handy geht nicht.",
+    "Seit drei Wochen bricht in der Bahnhofstraße abends jedes Telefonat nach 2 Minuten ab.",
+    "Seit drei Wochen bricht in der Schulstraße abends jedes Telefonat nach 2 Minuten ab.",
+    "Seit vier Wochen bricht in der Bahnhofstraße morgens jedes Telefonat nach 2 Minuten ab.",
+    "Das Internet über LTE ist im ganzen Dorf so langsam, dass nicht einmal E-Mails laden.",
+    "Beim Pendeln durch den Elbtunnel verliere ich jedes Mal die Verbindung für mehrere Minuten.",
+    "Wenn es regnet, fällt das Netz in unserer Straße fast immer für einige Stunden aus.",
+    "Die Sprachqualität ist schlecht, der Gesprächspartner hört mich abgehackt und mit Echo.",
+    "Im Krankenhaus in der Notaufnahme gibt es keinen Empfang, Angehörige erreichen niemanden.",
+    "Auf dem Campus der Universität ist das Netz zur Mittagszeit völlig überlastet.",
+    "Im Fußballstadion geht bei Heimspielen gar nichts mehr, weder Anrufe noch Nachrichten.",
+    "Unser Ferienhaus an der Küste hat nur Empfang, wenn man sich auf die Terrasse stellt.",
+    "Die Verbindung springt ständig zwischen 4G und 3G hin und her, dabei bricht alles ab.",
+    "Im Homeoffice fallen Videocalls über den Hotspot mehrmals pro Stunde aus.",
+    "In der S-Bahn zwischen Altona und Blankenese ist zwischen den Stationen kein Netz.",
+    "SMS kommen oft erst Stunden später an, manchmal auch gar nicht.",
+    "Seit Montag zeigt das Handy in der Wohnung nur noch Notrufe an.",
+    "Am Wochenende ist das Netz im Stadtpark so voll, dass keine Webseite lädt.",
+    "Die Gespräche brechen genau dann ab, wenn ich im Auto an der Ampel am Ring stehe.",
+    "Im Gewerbegebiet Nord hat die halbe Firma keinen Empfang in den Hallen.",
+    "Mein Tarif verspricht 50 Mbit, gemessen habe ich im Schnitt 0,8 Mbit am Abend.",
+    "Im Altbau mit dicken Wänden ist nur im Flur ein wenig Empfang.",
+    "Kein Netz.",
+    "Kein Netz!",
+    "Gar kein Empfang zu Hause.",
+    "Geht nicht.",
+    "Im Bus der Linie 5 gibt es auf der ganzen Strecke kaum Empfang.",
+    "Der Empfang ist morgens gut und ab dem Nachmittag kaum noch vorhanden.",
+    "Bei Gewitter fällt unser Mast im Ort zuverlässig für einen Tag aus.",
+    "Ich arbeite als Pflegekraft und bin im Dienst telefonisch nicht erreichbar.",
+    "Im Hotel an der Messe funktioniert das mobile Internet nur im Erdgeschoss.",
+    "Telefonieren geht, aber mobile Daten sind seit Tagen extrem langsam.",
+]
+
+
+def corpus_figures() -> dict:
+    chance = random.Random(2011)
+    fingerprint = forensics.description_fingerprint
+    groups = []  # (group id, text); a spam text and its variants are one group
+    normal = edited = 0
+    normal_hit = edited_hit = 0
+    for number, base in enumerate(SPAM):
+        groups.append((f"spam{number}", base))
+        for variant, original in normalized_variants(base, chance):
+            groups.append((f"spam{number}", variant))
+            normal += 1
+            normal_hit += fingerprint(variant) == fingerprint(original) != ""
+        for variant in edited_variants(base):
+            groups.append((f"spam{number}", variant))
+            edited += 1
+            edited_hit += fingerprint(variant) == fingerprint(base) != ""
+    groups += [(f"real{number}", text) for number, text in enumerate(REAL)]
+    owners = {}
+    for group, text in groups:
+        if key := fingerprint(text):
+            owners.setdefault(key, set()).add(group)
+    falsely = [
+        text
+        for number, text in enumerate(REAL)
+        if len(owners.get(fingerprint(text), {f"real{number}"})) > 1
+    ]
+    return {
+        "normalized": (normal_hit, normal),
+        "edited": (edited_hit, edited),
+        "falsely_grouped": (len(falsely), len(REAL)),
+        "without_fingerprint": sum(not fingerprint(t) for t in REAL),
+    }
+
+
+def test_the_adversary_figure():
+    figures = corpus_figures()
+    print(figures)  # README: the share grouped and falsely grouped (pytest -s)
+    hit, total = figures["normalized"]
+    assert (hit, total) == (72, 72)
+    # A changed word or a typo makes another text: the network and the domain may catch it.
+    assert figures["edited"][0] == 0
+    assert figures["falsely_grouped"][0] == 0
+    assert figures["without_fingerprint"] == 4  # the four short ones
