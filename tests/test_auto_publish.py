@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import AutoPublishRule, Complaint, ModerationDecision, Status
@@ -167,6 +167,7 @@ def test_the_decision_is_recorded_with_the_rules_name_and_no_person(
     one = report()
     rule(name="Stille Meldungen")
     cache.set(cache_keys.COUNTER, 41)
+    cache.set(cache_keys.PLACE_STATUSES, "stale")
     with django_capture_on_commit_callbacks(execute=True):
         auto_publish(now=NOW)
     one.refresh_from_db()
@@ -179,6 +180,7 @@ def test_the_decision_is_recorded_with_the_rules_name_and_no_person(
     assert (decision.status_before, decision.status) == (Status.PENDING, Status.PUBLISHED)
     # The public counter follows at once, as after a person's decision.
     assert cache.get(cache_keys.COUNTER) is None
+    assert cache.get(cache_keys.PLACE_STATUSES) is None
 
 
 def test_a_moderator_undoes_a_rules_decision_like_a_persons():
@@ -394,6 +396,13 @@ def test_hostile_ids_in_the_action_are_refused():
         assert answer.status_code == 400
 
 
+def test_hostile_ids_in_the_address_are_no_error():
+    organizer = staff("Organizer", "olga")
+    for hostile in ["abc", "99999999999999999999", "1%00"]:
+        answer = organizer.get(f"{RULES}{hostile}/change/")
+        assert answer.status_code in (302, 400, 404)
+
+
 def test_switching_on_a_loose_rule_warns():
     organizer = staff("Organizer", "olga")
     form = {
@@ -422,6 +431,20 @@ def test_switching_on_a_loose_rule_warns():
     }
     answer = organizer.post(f"{RULES}add/", careful, follow=True)
     assert not [m for m in messages_of(answer) if "publishes unread" in m]
+
+
+def test_a_rule_too_quick_for_a_burst_to_show_warns(settings):
+    settings.BURST_WINDOW_MINUTES = 30
+    translation.activate("en")
+    quick = AutoPublishRule(name="Schnell", is_active=True, min_age_minutes=10)
+    assert rules.rule_risks(quick) == [
+        "reports younger than a burst's window (30 minutes) that may still be one"
+    ]
+    # Old enough for any burst to have formed, or not asking about bursts at all: no such risk.
+    patient = AutoPublishRule(name="Geduldig", is_active=True, min_age_minutes=30)
+    assert rules.rule_risks(patient) == []
+    quick.not_in_burst = False
+    assert rules.rule_risks(quick) == ["reports of a burst (many reports from one source)"]
 
 
 def test_the_form_explains_each_condition():

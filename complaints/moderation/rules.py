@@ -8,8 +8,8 @@ the name the rule had when it decided; a renamed rule counts anew under its new 
 """
 
 import datetime
-import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -20,8 +20,6 @@ from django.utils.translation import ngettext
 from complaints import services
 from complaints.models import AutoPublishRule, Complaint, ModerationDecision, Status
 from complaints.moderation.bursts import burst_members
-
-logger = logging.getLogger(__name__)
 
 # Reports published per transaction: short locks, and a run stopped halfway keeps what it did.
 CHUNK = 500
@@ -66,8 +64,6 @@ def auto_publish(
     counted: set[int] = set()  # dry run: what an earlier rule would already have published
     for rule in chosen.order_by("name"):
         counts[rule.name] = _run(rule, now=now, dry_run=dry_run, counted=counted)
-        if counts[rule.name] and not dry_run:
-            logger.info("auto-publish rule %r published %d reports", rule.name, counts[rule.name])
     return counts
 
 
@@ -145,10 +141,17 @@ def rule_conditions(rule: AutoPublishRule) -> list[str]:
 
 def rule_risks(rule: AutoPublishRule) -> list[str]:
     """What an active rule publishes that a person might have wanted to look at."""
+    # A report joins a burst when others follow within the window: younger, it may yet.
+    too_young = rule.not_in_burst and rule.min_age_minutes < settings.BURST_WINDOW_MINUTES
     risks = [
         (not rule.without_description, _("reports with a description nobody has read")),
         (not rule.not_duplicate, _("possible duplicates")),
         (not rule.not_in_burst, _("reports of a burst (many reports from one source)")),
+        (
+            too_young,
+            _("reports younger than a burst's window (%(minutes)d minutes) that may still be one")
+            % {"minutes": settings.BURST_WINDOW_MINUTES},
+        ),
         (rule.include_imported, _("imported reports")),
     ]
     return [text for risky, text in risks if risky]
