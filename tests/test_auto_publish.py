@@ -388,6 +388,22 @@ def test_the_action_runs_the_selected_active_rules_only():
     assert ModerationDecision.objects.get().rule == "On"
 
 
+def test_a_switched_off_rule_is_tried_by_counting_it():
+    for _ in range(2):
+        ComplaintFactory(submitted_at=timezone.now() - datetime.timedelta(hours=1))
+    off = AutoPublishRule.objects.create(name="Noch aus", min_age_minutes=30)
+    organizer = staff("Organizer", "olga")
+    answer = organizer.post(
+        RULES, {"action": "count_selected", "_selected_action": [off.pk]}, follow=True
+    )
+    assert messages_of(answer) == ["“Noch aus” would publish 2 reports now."]
+    assert not published() and not ModerationDecision.objects.exists()
+    # Only a dry run of chosen rules counts a switched-off one; a run or the command does not.
+    assert auto_publish(dry_run=True) == {}
+    assert auto_publish(rules=AutoPublishRule.objects.all()) == {}
+    assert not published()
+
+
 def test_hostile_ids_in_the_action_are_refused():
     rule()
     organizer = staff("Organizer", "olga")

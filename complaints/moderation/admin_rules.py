@@ -140,10 +140,10 @@ class AutoPublishRuleAdmin(HardenedAdmin, admin.ModelAdmin):
         description=_("Count what the selected rules would publish now"), permissions=["change"]
     )
     def count_selected(self, request, queryset):
+        # Switched-off rules too: counting is how a rule is tried before it is switched on.
         self._report(
             request, auto_publish(rules=queryset, dry_run=True), dry_run=True, selected=True
         )
-        self._report_inactive(request, queryset)
 
     def _report(self, request, counts: dict[str, int], dry_run: bool, selected=False) -> None:
         if not counts and not selected:  # selected rules that are off: _report_inactive says so

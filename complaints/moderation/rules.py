@@ -54,12 +54,15 @@ def auto_publish(
 ) -> dict[str, int]:
     """Run the active rules (of `rules`, default all), in the order of their names: each
     publishes what meets its conditions, in chunks, oldest first. Returns how many reports
-    each rule published (dry_run: would publish; nothing is written).
+    each rule published (dry_run: would publish; nothing is written). A dry run of rules
+    chosen by name counts switched-off ones too: that is how a rule is tried before it is on.
 
     Two runs at once never publish a report twice: each chunk is taken with a row lock that
     the other run skips (PostgreSQL), and what is no longer pending is not taken again."""
     now = now or timezone.now()
-    chosen = (AutoPublishRule.objects.all() if rules is None else rules).filter(is_active=True)
+    chosen = AutoPublishRule.objects.all() if rules is None else rules
+    if rules is None or not dry_run:
+        chosen = chosen.filter(is_active=True)
     counts: dict[str, int] = {}
     counted: set[int] = set()  # dry run: what an earlier rule would already have published
     for rule in chosen.order_by("name"):
