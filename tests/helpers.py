@@ -68,7 +68,12 @@ MIGRATED_DATA: list = []
 # test (they run last). serialized_rollback would put everything back, but only through the
 # database connection that saved it, and once Playwright's event loop runs (tests/browser),
 # tests get connections of their own: transactional tests put back what they need here.
-MIGRATED_MODELS = {"complaints.problemtype", "flatpages.flatpage", "sites.site"}
+MIGRATED_MODELS = {
+    "complaints.problemtype",
+    "complaints.rejectionreason",
+    "flatpages.flatpage",
+    "sites.site",
+}
 
 
 def restore_migrated_data() -> None:
