@@ -62,24 +62,25 @@ class RejectionReasonAdmin(admin.ModelAdmin):
 
     def get_deleted_objects(self, objs, request):
         # A used reason is protected (the reports and decisions keep it): say so in a few
-        # words instead of listing every report, and name the way out.
-        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
-        if protected:
-            reasons = [getattr(o, "pk", None) for o in objs]
-            used = Complaint.objects.filter(rejection_reason__in=reasons).count()
-            protected = [
-                ngettext(
-                    "%(count)d rejected report has this reason.",
-                    "%(count)d rejected reports have this reason.",
-                    used,
-                )
-                % {"count": used},
-                _(
-                    "A reason that was used cannot be deleted. Deactivate it instead: it is then "
-                    "no longer offered, and the reports keep it."
-                ),
-            ]
-        return deleted, model_count, perms_needed, protected
+        # words instead of Django's list of related rows, and name the way out.
+        ids = [obj.pk for obj in objs]
+        used = Complaint.objects.filter(rejection_reason__in=ids).count()
+        decided = ModerationDecision.objects.filter(Q(reason__in=ids) | Q(reason_before__in=ids))
+        if not used and not decided.exists():
+            return super().get_deleted_objects(objs, request)
+        protected = [
+            ngettext(
+                "%(count)d rejected report has this reason.",
+                "%(count)d rejected reports have this reason.",
+                used,
+            )
+            % {"count": used},
+            _(
+                "A reason that was used cannot be deleted. Deactivate it instead: it is then "
+                "no longer offered, and the reports and decisions keep it."
+            ),
+        ]
+        return [], {}, set(), protected
 
 
 class RuleFilter(admin.SimpleListFilter):
