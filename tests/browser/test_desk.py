@@ -182,6 +182,7 @@ def test_a_phone_moderates_with_the_buttons(phone):
     log_in(page, "mona")
     page.goto(page.site + DESK)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert not axe_violations(page)
     page.locator("button[data-key=p]").click()
     expect(card(page)).to_have_attribute("data-complaint", str(second.pk))
     page.locator(".desk-reasons label").nth(2).click()
