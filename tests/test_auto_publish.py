@@ -343,6 +343,12 @@ def test_the_organizer_sees_the_rules_conditions_and_counts():
     row = next(r for r in page.context["cl"].result_list if r.pk == quiet.pk)
     assert row.published == 2
     assert 'id="auto-publish-now"' in html
+    # The count leads to its decisions.
+    link = "/admin/complaints/moderationdecision/?rule=Quiet+ones&amp;undone=no"
+    assert f'<a href="{link}">2</a>' in html
+    decisions = staff("Organizer", "olga2").get(link.replace("&amp;", "&"))
+    assert {d.rule for d in decisions.context["cl"].result_list} == {"Quiet ones"}
+    assert len(decisions.context["cl"].result_list) == 2
 
 
 @pytest.mark.parametrize("group", ["Moderator", "Carrier"])

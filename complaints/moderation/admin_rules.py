@@ -5,7 +5,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -100,6 +102,21 @@ class AutoPublishRuleAdmin(HardenedAdmin, admin.ModelAdmin):
     @admin.display(description=_("reports published"), ordering="published")
     def published(self, obj):
         return getattr(obj, "published", 0)
+
+    @admin.display(description=_("reports published"), ordering="published")
+    def published_decisions(self, obj):
+        """The count, linked to its decisions (their list filters by rule and undone)."""
+        if not obj.published:
+            return 0
+        query = urlencode({"rule": obj.name, "undone": "no"})
+        url = reverse("admin:complaints_moderationdecision_changelist")
+        return format_html('<a href="{}?{}">{}</a>', url, query, obj.published)
+
+    def get_list_display(self, request):
+        # The decisions are the organizer's to read (view_moderationdecision), not everyone's.
+        if request.user.has_perm("complaints.view_moderationdecision"):
+            return ["name", "is_active", "conditions", "published_decisions"]
+        return super().get_list_display(request)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -62,7 +62,15 @@ def test_an_organizer_makes_a_rule_switches_it_on_and_runs_it(person):
     with page.expect_navigation():
         page.locator("button[name=index]").click()
     expect(page.locator(".messagelist .success")).to_have_text(published_message(page.language, 3))
-    expect(page.locator(f"#result_list tr:has-text('{NAME}') td.field-published")).to_have_text("3")
+    expect(
+        page.locator(f"#result_list tr:has-text('{NAME}') td.field-published_decisions")
+    ).to_have_text("3")
+
+    # The count leads to the rule's decisions.
+    with page.expect_navigation():
+        page.locator(f"#result_list tr:has-text('{NAME}') td.field-published_decisions a").click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(3)
+    expect(page.locator("#result_list tbody")).to_contain_text(NAME)
 
     assert set(Complaint.objects.filter(status=Status.PUBLISHED)) == set(silent)
     for pending in (texted, young):
