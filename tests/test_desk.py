@@ -433,3 +433,14 @@ def test_no_personal_data_reaches_the_moderator(mod_client):
 def shown_pk(page: str) -> int | None:
     match = re.search(r'data-complaint="(\d*)"', page)
     return int(match.group(1)) if match and match.group(1) else None
+
+
+def test_a_rejected_report_reached_with_k_shows_its_reason(mod_client):
+    first, _second = queue(2)
+    reason = RejectionReason.objects.get(name_en="Not in Germany")
+    mod_client.get(DESK)
+    post(mod_client, decide_url(first.pk), decision_data(first, "reject", reason=reason.pk))
+    page = post(mod_client, PREVIOUS).content.decode()
+    assert 'data-status="rejected"' in page
+    checked = re.findall(r'name="reason" value="(\d+)"[^>]*checked', page)
+    assert checked == [str(reason.pk)]
