@@ -55,7 +55,7 @@ def auto_publish(
     """Run the active rules (of `rules`, default all), in the order of their names: each
     publishes what meets its conditions, in chunks, oldest first. Returns how many reports
     each rule published (dry_run: would publish; nothing is written). A dry run of rules
-    chosen by name counts switched-off ones too: that is how a rule is tried before it is on.
+    passed in `rules` counts switched-off ones too: that is how a rule is tried before it is on.
 
     Two runs at once never publish a report twice: each chunk is taken with a row lock that
     the other run skips (PostgreSQL), and what is no longer pending is not taken again."""
