@@ -334,10 +334,13 @@ def test_a_moderator_moderates_but_reaches_no_personal_data_nor_exports(person):
     assert "secret@example.org" not in page.content()
     assert report.reference not in page.content()
     page.locator("select[name=status]").select_option("rejected")
+    # A rejection records its reason (the first one offered).
+    page.locator("select[name=rejection_reason]").select_option(index=1)
     with page.expect_navigation():
         page.locator("input[name=_save]").click()
     report.refresh_from_db()
     assert report.status == Status.REJECTED
+    assert report.rejection_reason is not None
     page.goto(page.site + "/admin/complaints/complaint/")
     expect(page.locator("a[href$='/import/']")).to_have_count(0)
     for forbidden in ["/admin/complaints/complaint/import/", "/admin/complaints/export/"]:
