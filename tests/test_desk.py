@@ -444,3 +444,17 @@ def test_a_rejected_report_reached_with_k_shows_its_reason(mod_client):
     assert 'data-status="rejected"' in page
     checked = re.findall(r'name="reason" value="(\d+)"[^>]*checked', page)
     assert checked == [str(reason.pk)]
+
+
+def test_a_report_reached_with_k_that_another_moderator_now_holds_says_so(mod_client):
+    first, second = queue(2)
+    mod_client.get(DESK)
+    post(mod_client, SKIP, {"complaint": first.pk})
+    other = staff("Moderator", "mona")
+    assert desk.desk_next(moderator=other) == first.pk
+    response = post(mod_client, PREVIOUS, HTTP_ACCEPT_LANGUAGE="en")
+    assert shown(response) == first.pk
+    assert "Someone else is moderating this report" in response.content.decode()
+    response = post(mod_client, decide_url(first.pk), decision_data(first, "publish"))
+    assert Complaint.objects.get(pk=first.pk).status == Status.PENDING
+    assert shown(response) == second.pk

@@ -51,6 +51,8 @@ CARD_FIELDS = [
     "moderated_at",
     "moderated_by_rule",
     "moderated_by__username",
+    "desk_claimed_by",
+    "desk_claimed_until",
     # Read for bursts_of only (which groups by them); never shown.
     "network_hash",
     "email_domain_hash",
@@ -217,18 +219,23 @@ def desk_decide(
     return Decided(complaint.pk, status, reason)
 
 
+def held_by_other(complaint: Complaint, moderator: AbstractBaseUser) -> bool:
+    """Whether another moderator holds this pending report at the desk now."""
+    return (
+        complaint.status == Status.PENDING
+        and complaint.desk_claimed_by_id not in (None, moderator.pk)
+        and complaint.desk_claimed_until is not None
+        and complaint.desk_claimed_until >= timezone.now()
+    )
+
+
 def _check_fresh(complaint, complaint_id, moderator, status_shown: str) -> None:
     """Stale unless the report is as the card showed it and nobody else holds it."""
     if complaint is None:
         raise Stale("gone", complaint_id)
     if complaint.status != status_shown:
         raise Stale("decided", complaint_id)
-    held_by_other = (
-        complaint.desk_claimed_by_id not in (None, moderator.pk)
-        and complaint.desk_claimed_until is not None
-        and complaint.desk_claimed_until >= timezone.now()
-    )
-    if complaint.status == Status.PENDING and held_by_other:
+    if held_by_other(complaint, moderator):
         raise Stale("claimed", complaint_id)
 
 

@@ -140,6 +140,7 @@ def _context(request, model_admin, state: State, message: str = "") -> dict:
     if complaint is not None:
         context["fingerprint"] = services.redacted_fingerprint(complaint.description_redacted)
         context["problems"] = ", ".join(p.name for p in complaint.problems.all())
+        context["held_by_other"] = desk.held_by_other(complaint, request.user)
     return context
 
 
