@@ -128,8 +128,15 @@ def complaints_moderate(
     # Chunks keep every IN list below SQLite's bound-parameter limit when a moderator
     # selects "all" across pages of a large queue.
     for start in range(0, len(ids), MODERATION_CHUNK):
-        chunk = Complaint.objects.filter(pk__in=ids[start : start + MODERATION_CHUNK])
-        before = list(chunk.select_for_update().values_list(*_BEFORE))
+        locked = Complaint.objects.filter(pk__in=ids[start : start + MODERATION_CHUNK])
+        # Read again under the lock: a decision another request committed since the ids were
+        # read is not decided (and recorded) a second time.
+        before = [
+            row
+            for row in locked.select_for_update().values_list(*_BEFORE)
+            if row[1] != status or (reason is not None and row[2] != reason.pk)
+        ]
+        chunk = Complaint.objects.filter(pk__in=[row[0] for row in before])
         changed += chunk.update(
             status=status,
             rejection_reason=reason,
