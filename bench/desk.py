@@ -512,6 +512,7 @@ def main():
     actions = plan(args.decisions, random.Random(18))  # noqa: S311 (the same keys each run)
     baseline_ids = newest_pending(args.pg, args.db, args.baseline)
     site = server(env)
+    load = os.getloadavg()[0]
     try:
         measured = browse(site, actions, baseline_ids)
     finally:
@@ -528,11 +529,13 @@ def main():
         "desk": desk_,
         "baseline": old,
         "recorded": decided,
+        # The machine is shared: how busy it was (1-minute load average, before and after).
+        "load": [load, os.getloadavg()[0]],
     }
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    print(f"complaints: {args.count:,}, pending: {pending:,}")
+    print(f"complaints: {args.count:,}, pending: {pending:,}; load {figures['load']}")
     print(
         f"desk: {desk_['decisions']} decisions, {desk_['skips']} skips; "
         f"keys/decision {desk_['keys_per_decision']:.2f}, "
