@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from complaints import services
 from complaints.backoffice.hardening import parse_id
@@ -30,17 +31,17 @@ SKIPPED_KEPT = 200  # reports skipped in this session, not offered again
 HEADER = "HTTP_X_DESK"
 
 STALE_MESSAGES = {
-    "invalid": lambda: _("That was not a decision the desk knows. Here is the next report."),
-    "gone": lambda: _("That report does not exist (any more). Here is the next one."),
-    "decided": lambda: _(
+    "invalid": gettext_lazy("That was not a decision the desk knows. Here is the next report."),
+    "gone": gettext_lazy("That report does not exist (any more). Here is the next one."),
+    "decided": gettext_lazy(
         "Report #%(id)s was decided by someone else meanwhile. Here is the next one."
     ),
-    "claimed": lambda: _(
+    "claimed": gettext_lazy(
         "Report #%(id)s is being moderated by someone else. Here is the next one."
     ),
-    "reason": lambda: _("Choose one of the offered reasons to reject report #%(id)s."),
-    "too_long": lambda: _("The text of report #%(id)s is too long; nothing was decided."),
-    "unreadable": lambda: _(
+    "reason": gettext_lazy("Choose one of the offered reasons to reject report #%(id)s."),
+    "too_long": gettext_lazy("The text of report #%(id)s is too long; nothing was decided."),
+    "unreadable": gettext_lazy(
         "The text of report #%(id)s holds characters that cannot be stored; nothing was decided."
     ),
 }
@@ -201,7 +202,7 @@ def decide(request, model_admin, pk):
             redacted_shown=post.get("description_redacted_shown", ""),
         )
     except desk.Stale as stale:
-        message = STALE_MESSAGES[stale.code]() % {"id": stale.complaint_id or "?"}
+        message = STALE_MESSAGES[stale.code] % {"id": stale.complaint_id or "?"}
         if stale.code not in STAY or complaint_id != state.current:
             _next(request, state)
         return _answer(request, model_admin, state, message)
