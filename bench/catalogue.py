@@ -407,6 +407,7 @@ BENCHES = [
             ),
             Figure("baseline / desk: server time", "server_ratio", "x", digits=1),
             Figure("baseline / desk: browser time", "browser_ratio", "x", digits=1),
+            Figure("machine's load (1-minute average, 2 cores)", "load", digits=1),
         ],
         "",
     ),
