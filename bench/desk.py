@@ -338,6 +338,10 @@ def desk(page, site: Server, actions: list[str]) -> dict:
         **_summary(steps),
         # The server's own count: every request it answered during the steps, skips included.
         "server_requests_per_decision": len(answered) / sum(s["action"] != "j" for s in steps),
+        # gunicorn's time for a decision's request, as the baseline's is measured.
+        "gunicorn_ms_median": statistics.median(
+            ms for _, path, _, ms in answered if path.endswith("/decide/")
+        ),
     }
 
 
