@@ -74,16 +74,16 @@
         return response.text();
       })
       .then(function (html) {
+        // Free before the new card shows: a key pressed the moment it appears counts.
+        busy = false;
         if (!swap(html)) {
           window.location.reload();
         }
       })
       .catch(function () {
+        busy = false;
         // The session ended or the server failed: the desk page says what to do.
         window.location.reload();
-      })
-      .finally(function () {
-        busy = false;
       });
   }
 
