@@ -34,6 +34,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -208,6 +209,7 @@ def server(env: dict) -> Server:
     started = Server(env, port)
     started.wait()
     started.access_log = AccessLog(Path(static) / "access.log")
+    started.static = static
     return started
 
 
@@ -521,6 +523,7 @@ def main():
         measured = browse(site, actions, baseline_ids)
     finally:
         site.stop()
+        shutil.rmtree(site.static, ignore_errors=True)
     decided = recorded(args.pg, args.db)
     if decided != expected(actions, len(baseline_ids)):
         raise SystemExit(f"the decisions stored are not the ones made: {decided}")
