@@ -424,6 +424,10 @@ def test_no_personal_data_reaches_the_moderator(mod_client):
     assert shown_pk(pages[1]) == report.pk
     pages.append(post(mod_client, PREVIOUS).content.decode())
     pages.append(mod_client.get(DESK).content.decode())
+    decided = post(mod_client, decide_url(earlier.pk), decision_data(earlier, "publish"))
+    pages.append(decided.content.decode())
+    assert shown(decided) == report.pk
+    pages.append(post(mod_client, UNDO).content.decode())
     for page in pages:
         for secret in secrets:
             assert secret not in page
