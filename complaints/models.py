@@ -652,7 +652,9 @@ class ModerationDecision(models.Model):
                 fields=["moderator", "-decided_at"],
                 name="decision_undo_idx",
                 condition=Q(undone_at__isnull=True),
-            )
+            ),
+            # What each auto-publish rule has decided (its count in the rules' list).
+            models.Index(fields=["rule"], name="decision_rule_idx", condition=~Q(rule="")),
         ]
 
     def __str__(self):

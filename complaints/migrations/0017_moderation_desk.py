@@ -131,4 +131,8 @@ class Migration(migrations.Migration):
             model_name='moderationdecision',
             index=models.Index(condition=models.Q(('undone_at__isnull', True)), fields=['moderator', '-decided_at'], name='decision_undo_idx'),
         ),
+        migrations.AddIndex(
+            model_name='moderationdecision',
+            index=models.Index(condition=models.Q(('rule', ''), _negated=True), fields=['rule'], name='decision_rule_idx'),
+        ),
     ]
