@@ -180,6 +180,8 @@ def test_the_queue_is_oldest_first_with_the_redacted_text_shortened(moderator_ro
     shown = re.search(r">([^<]*)</span>", cell).group(1)
     assert shown.startswith("Kein Netz am Bahnhof.") and len(shown) <= 120
     assert f'title="{older.description_redacted}"' in cell
+    # And the way to the desk, one report at a time.
+    assert 'id="desk-link"' in response.content.decode()
 
 
 @pytest.mark.parametrize(
