@@ -610,3 +610,30 @@ def test_the_adversary_figure():
     assert figures["edited"][0] == 0
     assert figures["falsely_grouped"][0] == 0
     assert figures["without_fingerprint"] == 4  # the four short ones
+
+
+def test_a_burst_across_midnight_splits(monkeypatch):
+    """The network's hash changes at midnight: three reports before and three after are two
+    groups of three, neither a burst (README: the midnight split)."""
+    problem = ProblemType.objects.get(slug="no-data")
+    made = []
+    for n in range(6):
+        day = DAY if n < 3 else DAY + datetime.timedelta(days=1)
+        monkeypatch.setattr(forensics.timezone, "localdate", lambda day=day: day)
+        made.append(
+            intake.complaint_submit(
+                problems=[problem],
+                city="Hamburg",
+                frequency="daily",
+                network_hash=forensics.network_hash(f"203.0.113.{n + 1}"),
+            )
+        )
+    midnight = timezone.make_aware(datetime.datetime(2026, 11, 25))
+    for n, complaint in enumerate(made):
+        moment = midnight + datetime.timedelta(minutes=2 * n - 5)
+        Complaint.objects.filter(pk=complaint.pk).update(submitted_at=moment)
+    assert len({c.network_hash for c in made}) == 2
+    assert bursts.burst_members(Complaint.objects.all()) == set()
+    # The same six with one day's key: one burst.
+    Complaint.objects.update(network_hash=made[0].network_hash)
+    assert bursts.burst_members(Complaint.objects.all()) == {c.pk for c in made}
