@@ -49,6 +49,21 @@ class RejectionReasonAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     fields = ["name_de", "name_en", "position", "is_active"]
 
+    def get_changelist_form(self, request, **kwargs):
+        # The list's boxes are named by their column in the table head only, which no screen
+        # reader ties to them: each gets its column's and its reason's name.
+        base = super().get_changelist_form(request, **kwargs)
+
+        class Labelled(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for field in self.fields.values():
+                    if not field.widget.is_hidden:
+                        label = f"{field.label}: {self.instance.name}"
+                        field.widget.attrs.setdefault("aria-label", label)
+
+        return Labelled
+
     def get_queryset(self, request):
         return (
             super().get_queryset(request).annotate(rejection_count=_rejections("rejection_reason"))

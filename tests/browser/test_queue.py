@@ -13,7 +13,7 @@ from complaints.moderation.bulk import BUTTONS
 from tests.factories import ComplaintFactory
 
 from . import test_journeys
-from .conftest import log_in, staff_in
+from .conftest import axe_violations, log_in, staff_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,6 +64,7 @@ def test_an_organizer_follows_the_pending_count_reads_and_publishes(person):
         expect(page.locator("#confirm-reports")).to_contain_text(text)
     expect(page.locator("#confirm-reports")).not_to_contain_text("Noch nicht gelesen")
     assert not Complaint.objects.filter(status=Status.PUBLISHED, city="Köln").exists()
+    assert axe_violations(page) == []
     yes = page.locator("#confirm-form input[type=submit]")
     expect(yes).to_have_value(said(page.language, BUTTONS[Status.PUBLISHED] % {"count": 3}))
     with page.expect_navigation():
