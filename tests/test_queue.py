@@ -152,6 +152,20 @@ def test_the_change_page_offers_active_reasons_and_the_reports_own(organizer_rol
     assert "Offensive or off topic" not in offered and "Reported twice" in offered
 
 
+@pytest.mark.parametrize("bad", ["", "abc", "99999999999999999999", "1.5"])
+def test_rejecting_on_the_change_page_needs_a_reason_that_is_one(organizer_role, bad):
+    complaint = ComplaintFactory(problems=["no-data"])
+    url = f"{CHANGELIST}{complaint.pk}/change/"
+    form = organizer_role.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(status="rejected", rejection_reason=bad, problems=[complaint.problems.get().pk])
+    response = organizer_role.post(url, data)
+    assert response.status_code == 200
+    assert "rejection_reason" in response.context["adminform"].form.errors
+    complaint.refresh_from_db()
+    assert complaint.status == Status.PENDING
+
+
 def test_a_rule_decision_shows_the_rules_name_on_the_page_and_in_the_list(organizer_role):
     complaint = ComplaintFactory()
     services.complaints_moderate(
@@ -382,6 +396,8 @@ def test_organizers_read_the_decisions_and_moderators_do_not(organizer_role, mod
     assert f">#{complaint.pk}<" in html and "mona" in html
     assert organizer_role.get(DECISIONS, {"via__exact": "list", "rule": "-"}).status_code == 200
     decision = ModerationDecision.objects.get()
+    shown = organizer_role.get(f"{DECISIONS}{decision.pk}/change/")
+    assert shown.status_code == 200 and f">#{complaint.pk}<" in shown.content.decode()
     assert (
         organizer_role.post(f"{DECISIONS}{decision.pk}/delete/", {"post": "yes"}).status_code == 403
     )
