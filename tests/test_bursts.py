@@ -619,7 +619,7 @@ def test_a_burst_across_midnight_splits(monkeypatch):
     made = []
     for n in range(6):
         day = DAY if n < 3 else DAY + datetime.timedelta(days=1)
-        monkeypatch.setattr(forensics.timezone, "localdate", lambda day=day: day)
+        monkeypatch.setattr(abuse.timezone, "localdate", lambda day=day: day)
         made.append(
             intake.complaint_submit(
                 problems=[problem],

@@ -87,13 +87,21 @@ def client_subject(ip: str) -> str:
     return str(address)
 
 
+def daily_key(label: str, day: datetime.date | None = None) -> bytes:
+    """The day's key for one kind of hash (the client's address: "ip"; its network, its email
+    domain: intake/forensics.py): hashes of different days or kinds cannot be linked."""
+    day = day or timezone.localdate()
+    return hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"einzelfall-{label}:{day.isoformat()}".encode(),
+        hashlib.sha256,
+    ).digest()
+
+
 def ip_hash(ip: str, day: datetime.date | None = None) -> str:
     """The client (its address, an IPv6 address's /64) as a keyed hash that changes every day
     (see the module doc)."""
-    day = day or timezone.localdate()
-    key = hmac.new(
-        settings.SECRET_KEY.encode(), f"einzelfall-ip:{day.isoformat()}".encode(), hashlib.sha256
-    ).digest()
+    key = daily_key("ip", day)
     return hmac.new(key, client_subject(ip).encode(), hashlib.sha256).hexdigest()[:32]
 
 

@@ -22,9 +22,9 @@ import ipaddress
 import unicodedata
 
 from django.conf import settings
-from django.utils import timezone
 
 from complaints.intake import abuse
+from complaints.intake.abuse import daily_key
 from complaints.privacy.redaction import REDACTED
 
 # Fewer letters than this after normalizing: no fingerprint.
@@ -73,16 +73,6 @@ _LOOK_ALIKES = str.maketrans(
     "\u03b1\u03b5\u03b9\u03ba\u03bd\u03bf\u03c1\u03c4\u03c5\u03c7",
     "abekmhopctyxijsdaeikvoptux",
 )
-
-
-def daily_key(label: str, day: datetime.date | None = None) -> bytes:
-    """The day's key for one kind of hash: abuse.ip_hash's is daily_key("ip", day)."""
-    day = day or timezone.localdate()
-    return hmac.new(
-        settings.SECRET_KEY.encode(),
-        f"einzelfall-{label}:{day.isoformat()}".encode(),
-        hashlib.sha256,
-    ).digest()
 
 
 def _hashed(key: bytes, subject: str) -> str:
