@@ -476,5 +476,15 @@ def test_the_index_counts_in_a_few_queries_without_counting_the_whole_table(orga
     with CaptureQueriesContext(connection) as ctx:
         organizer_role.get("/admin/")
     counting = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert len(counting) == 3
+    assert len(counting) == 4  # pending and duplicates (each capped), decided, unmatched
     assert all("WHERE" in sql for sql in counting)
+
+
+def test_a_long_queue_is_counted_up_to_a_cap(organizer_role, monkeypatch):
+    from complaints.moderation import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    ComplaintFactory.create_batch(4)
+    html = organizer_role.get("/admin/").content.decode()
+    cell = re.search(r'id="count-pending".*?class="moderation-count">([^<]*)<', html, re.S)
+    assert cell.group(1) == "more than 2"

@@ -194,6 +194,7 @@ def index_panel(request) -> dict:
             {"key": key, "label": label, "count": count, "url": url}
             for key, label, count, url in rows
         ],
+        "count_cap": selectors.COUNT_CAP,
         "desk_url": desk,
     }
 
