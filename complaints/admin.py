@@ -39,6 +39,7 @@ from complaints.moderation.filters import (
     StatusFilter,
 )
 from complaints.moderation.forms import ComplaintAdminForm
+from complaints.moderation.selectors import CappedPaginator
 from complaints.moderation.views import desk_urls
 
 # Personal data: only users with complaints.view_personal_data (organizers) see these fields,
@@ -128,8 +129,10 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
     date_hierarchy = "submitted_at"
     # "View on site" would open the submitter's private link.
     view_on_site = False
-    # COUNT(*) over the whole table on every page view does not scale to a viral campaign.
+    # COUNT(*) over the whole table on every page view does not scale to a viral campaign,
+    # nor does an exact count of a long queue: counted up to 10,000.
     show_full_result_count = False
+    paginator = CappedPaginator
     actions = ["publish", "reject", "mark_spam"]
     readonly_fields = [
         "duplicate",

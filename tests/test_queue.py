@@ -488,3 +488,18 @@ def test_a_long_queue_is_counted_up_to_a_cap(organizer_role, monkeypatch):
     html = organizer_role.get("/admin/").content.decode()
     cell = re.search(r'id="count-pending".*?class="moderation-count">([^<]*)<', html, re.S)
     assert cell.group(1) == "more than 2"
+
+
+def test_a_long_queue_list_says_more_than_the_cap(organizer_role, monkeypatch):
+    from complaints.moderation import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    ComplaintFactory.create_batch(4, city="Köln")
+    html = organizer_role.get(CHANGELIST).content.decode()
+    assert "more than 2 complaints" in html
+    assert "Select all (more than 2)" in html
+    searched = organizer_role.get(CHANGELIST, {"q": "Köln"}).content.decode()
+    assert "more than 2 results" in searched
+    # A short queue is counted exactly, as before.
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    assert "4 complaints" in organizer_role.get(CHANGELIST).content.decode()
