@@ -211,14 +211,18 @@ def test_a_moderators_action_shows_in_the_stats_with_the_next_release(
     with django_capture_on_commit_callbacks(execute=True):
         organizer_client.post(
             "/admin/complaints/complaint/",
-            {"action": "publish", "_selected_action": [pending[0].pk]},
+            {"action": "publish", "_selected_action": [pending[0].pk], "confirm": "yes"},
         )
     # One report is no batch: the numbers stay as released (tests/test_releases.py).
     assert berlin() == 16
     with django_capture_on_commit_callbacks(execute=True):
         organizer_client.post(
             "/admin/complaints/complaint/",
-            {"action": "publish", "_selected_action": [p.pk for p in pending[1:]]},
+            {
+                "action": "publish",
+                "_selected_action": [p.pk for p in pending[1:]],
+                "confirm": "yes",
+            },
         )
     release()
     assert berlin() == 21

@@ -92,7 +92,7 @@ def test_the_admin_history_keeps_no_place_and_goes_with_the_report(client, organ
     assert page.status_code == 200
     organizer_client.post(
         "/admin/complaints/complaint/",
-        {"action": "publish", "_selected_action": [mine.pk]},
+        {"action": "publish", "_selected_action": [mine.pk], "confirm": "yes"},
     )
     entries = LogEntry.objects.filter(object_id=str(mine.pk))
     assert entries.exists()

@@ -581,6 +581,7 @@ def test_a_release_on_one_instance_shows_on_the_others_stats(two):
             "action": "publish",
             "select_across": "0",
             "index": "0",
+            "confirm": "yes",
             "_selected_action": selected,
         },
     )

@@ -61,6 +61,8 @@ def test_the_organizer_releases_once_the_batch_is_big_enough(person):
     page.locator("select[name=action]").select_option("publish")
     with page.expect_navigation():
         page.locator("button[name=index]").click()
+    with page.expect_navigation():
+        page.locator("#confirm-form input[type=submit]").click()
     # ... which is not yet public: one moderation never shows on its own.
     assert published_on_stats(page) == "10"
 
