@@ -52,6 +52,8 @@ PERSONAL_LOOKUPS = frozenset(
     PERSONAL_FIELDS
     | {"ip_hash", "email_confirmed_at", "followup_consent", "followup_sent_at"}
     | {"followup_unsubscribed_at", "followup_answer", "followup_answered_at", "language"}
+    # The forensics keys group a sender's reports as the address hash does.
+    | {"network_hash", "email_domain_hash", "description_fingerprint"}
 )
 admin.site.index_template = "admin/einzelfall_index.html"
 # The queue's counts and the desk's link where the organizer starts (complaints/moderation).
