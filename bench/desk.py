@@ -20,13 +20,15 @@ Moderator) through the admin's login form:
 - the desk: --decisions decisions with the keyboard, drawn (fixed seed) in the proportions of
   the demo data's decisions: about 85 % publish (p), 10 % reject (r, then a reason's digit),
   5 % spam (s), and a few skips (j) on the way. After each key the script waits for the next
-  card (DESK_CARD's attribute changes). Key presses per decision, requests to the site per
-  decision (every request after the desk's first page load; skips counted apart), the server's
-  time (the desk's `Server-Timing: desk;dur=`), the time to first byte and the time the
-  browser took from the key to the next card.
+  card (until `#desk-main[data-complaint]` changes). Key presses per decision, requests that
+  reached the server per decision (after the desk's first page load, browser-cache hits not
+  counted; skips counted apart; gunicorn's access log counts them too), the server's time (the
+  desk's `Server-Timing: desk;dur=`, and gunicorn's for the request), the time to first byte
+  and the time the browser took from the key to the next card.
 - the baseline, the old way: --baseline other pending reports published through the admin's
   change page: open the page, select "published", save (the admin then shows the list). The
-  requests and the time to first byte of the pages per decision, and the browser's time.
+  requests (gunicorn's access log) and gunicorn's time per decision, and the browser's time.
+Afterwards the database must hold exactly the decisions made (else the run fails).
 """
 
 import argparse
