@@ -120,3 +120,15 @@ def release(minimum: int | None = 1):
     from reports import releases
 
     return releases.release_evaluation(minimum=minimum)
+
+
+def bulk_confirmed(client, data: dict, url: str = "/admin/complaints/complaint/") -> dict:
+    """What "Yes" on the queue's confirmation page posts: `data` (the action and selection),
+    `confirm`, and what the page showed (how many reports, up to which id), read from the page
+    the action answers first."""
+    asked = client.post(url, {key: value for key, value in data.items() if key != "confirm"})
+    shown = dict(
+        re.findall(r'name="(shown_count|shown_upto)" value="(\d*)"', asked.content.decode())
+    )
+    assert "shown_count" in shown, "no confirmation page"
+    return {**data, "confirm": "yes", **shown}

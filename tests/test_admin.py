@@ -11,6 +11,7 @@ from complaints import services
 from complaints.models import Complaint, RejectionReason, Status
 
 from .factories import ComplaintFactory, UserFactory
+from .helpers import bulk_confirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -113,9 +114,7 @@ def confirmed_action(client, action, complaints):
     """A bulk action as a person takes it: the action asks once more (tests/test_queue.py:
     what that page shows), then "Yes" (a rejection with its reason)."""
     selection = {"action": action, "_selected_action": [c.pk for c in complaints]}
-    asked = client.post(CHANGELIST, selection)
-    assert "confirm-form" in asked.content.decode()
-    confirmation = {**selection, "confirm": "yes"}
+    confirmation = bulk_confirmed(client, selection)
     if action == "reject":
         confirmation["reason"] = RejectionReason.objects.first().pk
     return client.post(CHANGELIST, confirmation, follow=True)
@@ -151,9 +150,10 @@ def test_bulk_action_leaves_complaints_already_in_that_status_alone(organizer_cl
     earlier = ComplaintFactory(status=Status.PUBLISHED, moderated_by=moderator)
     fresh = ComplaintFactory()
     # The action runs on the queue the moderator is looking at: here, all statuses.
+    selection = {"action": "publish", "_selected_action": [earlier.pk, fresh.pk]}
     response = organizer_client.post(
         CHANGELIST + "?status=all",
-        {"action": "publish", "_selected_action": [earlier.pk, fresh.pk], "confirm": "yes"},
+        bulk_confirmed(organizer_client, selection, CHANGELIST + "?status=all"),
         follow=True,
     )
     assert [str(m) for m in response.context["messages"]] == ["1 Meldung veröffentlicht."]

@@ -15,6 +15,7 @@ from complaints.models import Complaint, ModerationDecision, RejectionReason, St
 from complaints.moderation import bulk
 
 from .factories import ComplaintFactory, UserFactory
+from .helpers import bulk_confirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -314,7 +315,9 @@ def test_yes_publishes_the_selection_by_this_person_from_the_list(organizer_role
     chosen = ComplaintFactory.create_batch(2)
     other = ComplaintFactory()
     selection = {"action": "publish", "_selected_action": [c.pk for c in chosen]}
-    response = organizer_role.post(CHANGELIST, {**selection, "confirm": "yes"}, follow=True)
+    response = organizer_role.post(
+        CHANGELIST, bulk_confirmed(organizer_role, selection), follow=True
+    )
     assert [str(m) for m in response.context["messages"]] == ["2 complaints published."]
     published = Complaint.objects.filter(status=Status.PUBLISHED).values_list("pk", flat=True)
     assert sorted(published) == [c.pk for c in chosen]
@@ -343,8 +346,35 @@ def test_selecting_all_across_pages_is_confirmed_too(organizer_role):
     page = organizer_role.post(CHANGELIST, first)
     assert 'name="select_across" value="1"' in page.content.decode()
     assert "Yes, publish 3" in page.content.decode()
-    organizer_role.post(CHANGELIST, {**first, "confirm": "yes"})
+    organizer_role.post(CHANGELIST, bulk_confirmed(organizer_role, first))
     assert Complaint.objects.filter(status=Status.PUBLISHED).count() == 3
+
+
+def test_yes_decides_only_what_the_page_showed(organizer_role):
+    """A report that arrives between the confirmation page and "Yes" is not published unseen;
+    one decided by someone else meanwhile changes the count, and the page is shown again."""
+    shown = ComplaintFactory.create_batch(3)
+    everything = {"action": "publish", "_selected_action": [shown[0].pk], "select_across": "1"}
+    yes = bulk_confirmed(organizer_role, everything)
+    assert yes["shown_count"] == "3"
+    late = ComplaintFactory(description="Seit gestern kein Netz, niemand hat das gelesen")
+    organizer_role.post(CHANGELIST, yes)
+    late.refresh_from_db()
+    assert late.status == Status.PENDING
+    assert Complaint.objects.filter(status=Status.PUBLISHED).count() == 3
+
+    again = ComplaintFactory.create_batch(2)
+    yes = bulk_confirmed(
+        organizer_role, {"action": "mark_spam", "_selected_action": [a.pk for a in again]}
+    )
+    Complaint.objects.filter(pk=again[0].pk).update(
+        status=Status.PUBLISHED, moderated_at=timezone.now()
+    )
+    page = organizer_role.post(CHANGELIST, yes)
+    assert page.status_code == 200
+    assert "The selection has changed since it was shown" in page.content.decode()
+    assert "Yes, mark 1 as spam" in page.content.decode()
+    assert not Complaint.objects.filter(status=Status.SPAM).exists()
 
 
 @pytest.mark.parametrize("given", [None, "", "abc", "99999999999999999999", "inactive"])
@@ -371,12 +401,10 @@ def test_a_bulk_rejection_records_its_reason(moderator_role):
     twice = reason("Reported twice")
     moderator_role.post(
         CHANGELIST,
-        {
-            "action": "reject",
-            "_selected_action": [c.pk for c in chosen],
-            "confirm": "yes",
-            "reason": twice.pk,
-        },
+        bulk_confirmed(
+            moderator_role,
+            {"action": "reject", "_selected_action": [c.pk for c in chosen], "reason": twice.pk},
+        ),
     )
     for complaint in chosen:
         complaint.refresh_from_db()

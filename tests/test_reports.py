@@ -15,7 +15,7 @@ from django.core.cache import cache
 from complaints.models import Complaint, Place, Status
 
 from .factories import ComplaintFactory
-from .helpers import release
+from .helpers import bulk_confirmed, release
 
 pytestmark = pytest.mark.django_db
 
@@ -211,18 +211,19 @@ def test_a_moderators_action_shows_in_the_stats_with_the_next_release(
     with django_capture_on_commit_callbacks(execute=True):
         organizer_client.post(
             "/admin/complaints/complaint/",
-            {"action": "publish", "_selected_action": [pending[0].pk], "confirm": "yes"},
+            bulk_confirmed(
+                organizer_client, {"action": "publish", "_selected_action": [pending[0].pk]}
+            ),
         )
     # One report is no batch: the numbers stay as released (tests/test_releases.py).
     assert berlin() == 16
     with django_capture_on_commit_callbacks(execute=True):
         organizer_client.post(
             "/admin/complaints/complaint/",
-            {
-                "action": "publish",
-                "_selected_action": [p.pk for p in pending[1:]],
-                "confirm": "yes",
-            },
+            bulk_confirmed(
+                organizer_client,
+                {"action": "publish", "_selected_action": [p.pk for p in pending[1:]]},
+            ),
         )
     release()
     assert berlin() == 21

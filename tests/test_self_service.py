@@ -15,7 +15,7 @@ from complaints.intake import services as intake
 from complaints.models import Complaint, ProblemType, Status
 
 from .factories import ComplaintFactory, UserFactory
-from .helpers import release
+from .helpers import bulk_confirmed, release
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def test_the_admin_history_keeps_no_place_and_goes_with_the_report(client, organ
     assert page.status_code == 200
     organizer_client.post(
         "/admin/complaints/complaint/",
-        {"action": "publish", "_selected_action": [mine.pk], "confirm": "yes"},
+        bulk_confirmed(organizer_client, {"action": "publish", "_selected_action": [mine.pk]}),
     )
     entries = LogEntry.objects.filter(object_id=str(mine.pk))
     assert entries.exists()

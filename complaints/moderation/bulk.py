@@ -3,6 +3,7 @@ cities and problems) before anything is stored, and a rejection asks for its rea
 
 from django.contrib import messages
 from django.contrib.admin import helpers
+from django.db.models import Max
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -26,6 +27,11 @@ MODERATION_MESSAGES = {
     ),
 }
 
+CHANGED = _(
+    "The selection has changed since it was shown (reports came in or were decided by someone "
+    "else). Nothing was decided: here it is as it is now."
+)
+
 TITLES = {
     Status.PUBLISHED: _("Publish these reports?"),
     Status.REJECTED: _("Reject these reports?"),
@@ -42,17 +48,24 @@ BUTTONS = {
 
 
 def decide(model_admin, request, queryset, status, action):
-    """The action: the confirmation page, or (when it was confirmed) the decision."""
+    """The action: the confirmation page, or (when it was confirmed) the decision on exactly
+    the reports the page showed."""
     confirmed = request.POST.get("confirm") == "yes"
     form = BulkDecisionForm(status, request.POST if confirmed else None)
     if confirmed and form.is_valid():
-        changed = services.complaints_moderate(
-            complaints=queryset, status=status, moderator=request.user, reason=form.reason
-        )
-        model_admin.message_user(
-            request, MODERATION_MESSAGES[status] % {"count": changed}, messages.SUCCESS
-        )
-        return None  # the admin goes back to the queue
+        upto = form.cleaned_data["shown_upto"]
+        seen = queryset.filter(pk__lte=upto) if upto is not None else queryset.none()
+        if seen.count() != form.cleaned_data["shown_count"]:
+            messages.warning(request, CHANGED)
+            form = BulkDecisionForm(status)  # shown afresh, with the selection as it is now
+        else:
+            changed = services.complaints_moderate(
+                complaints=seen, status=status, moderator=request.user, reason=form.reason
+            )
+            model_admin.message_user(
+                request, MODERATION_MESSAGES[status] % {"count": changed}, messages.SUCCESS
+            )
+            return None  # the admin goes back to the queue
     return confirmation_page(model_admin, request, queryset, status, form, action)
 
 
@@ -62,6 +75,11 @@ def confirmation_page(model_admin, request, queryset, status, form, action):
     queryset = queryset.order_by("submitted_at", "id")
     shown = list(queryset.select_related(None).prefetch_related("problems")[:CONFIRM_SHOWN])
     count = len(shown) if len(shown) < CONFIRM_SHOWN else queryset.count()
+    if not form.is_bound:
+        form.initial = {
+            "shown_count": count,
+            "shown_upto": queryset.aggregate(Max("pk"))["pk__max"],
+        }
     context = {
         **model_admin.admin_site.each_context(request),
         "title": TITLES[status],

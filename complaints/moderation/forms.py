@@ -59,6 +59,10 @@ class BulkDecisionForm(forms.Form):
     reports; a rejection also needs its reason (an active one)."""
 
     confirm = forms.CharField(widget=forms.HiddenInput, initial="yes")
+    # What the page showed: how many reports, up to which id. "Yes" decides on those only; a
+    # report that arrived (or changed) since is not decided unseen.
+    shown_count = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    shown_upto = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, status, *args, **kwargs):
         super().__init__(*args, **kwargs)
