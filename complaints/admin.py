@@ -161,6 +161,7 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
             {
                 "fields": [
                     ("status", "rejection_reason"),
+                    "decision_shown",
                     "duplicate",
                     "moderation_note",
                     ("moderated_by", "moderated_by_rule"),

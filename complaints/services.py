@@ -224,7 +224,7 @@ def complaint_record_moderation(*, complaint: Complaint, moderator: AbstractBase
     when on the complaint, and a ModerationDecision. The caller saves the complaint (in the
     same transaction)."""
     _check_decision(complaint.status, complaint.rejection_reason, moderator, "")
-    stored = Complaint.objects.filter(pk=complaint.pk).values(*_BEFORE).get()
+    stored = Complaint.objects.select_for_update().filter(pk=complaint.pk).values(*_BEFORE).get()
     ModerationDecision.objects.create(
         complaint=complaint,
         moderator=moderator,

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from complaints import services
-from complaints.models import Complaint, RejectionReason, Status
+from complaints.models import Complaint, ModerationDecision, RejectionReason, Status
 
 from .factories import ComplaintFactory, UserFactory
 from .helpers import bulk_confirmed
@@ -180,6 +180,30 @@ def test_status_change_on_the_detail_page_is_recorded(organizer_client, organize
     assert complaint.moderation_note == "Doppelt gemeldet"
     assert complaint.moderated_by == organizer and complaint.moderated_at is not None
     assert complaint.rejection_reason.name_en == "Reported twice"
+
+
+def test_a_page_opened_before_a_desk_decision_does_not_undo_it(organizer_client, organizer):
+    """Someone publishes the report at the desk while its page is open elsewhere: saving that
+    page (a district corrected) must not put the old status back (review finding)."""
+    complaint = ComplaintFactory(problems=["no-data"])
+    url = f"{CHANGELIST}{complaint.pk}/change/"
+    form = organizer_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(district="Ottensen", problems=[p.pk for p in complaint.problems.all()])
+    desk_moderator = UserFactory(username="dora", is_staff=True, is_superuser=True)
+    services.complaints_moderate(
+        complaints=Complaint.objects.filter(pk=complaint.pk),
+        status=Status.PUBLISHED,
+        moderator=desk_moderator,
+        via=ModerationDecision.Via.DESK,
+    )
+    response = organizer_client.post(url, data)
+    assert response.status_code == 200
+    assert "Someone else has decided on this report" in response.content.decode()
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.moderated_by) == (Status.PUBLISHED, desk_moderator)
+    assert complaint.district != "Ottensen"
+    assert ModerationDecision.objects.filter(complaint=complaint).count() == 1
 
 
 @pytest.mark.parametrize("rows", [3, 43])

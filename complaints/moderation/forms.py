@@ -15,6 +15,11 @@ def offered_reasons(current_id=None):
     return RejectionReason.objects.filter(Q(is_active=True) | Q(pk=current_id))
 
 
+def decision_of(complaint) -> str:
+    """A complaint's stored decision, as the change form remembers it."""
+    return f"{complaint.status}:{complaint.rejection_reason_id or ''}"
+
+
 class ReasonField(forms.ModelChoiceField):
     """A reason chosen by id; a value that is no id is a form error, not a database error."""
 
@@ -34,17 +39,32 @@ class ComplaintAdminForm(forms.ModelForm):
         widget=forms.HiddenInput, required=False, max_length=64
     )
 
+    # The decision (status and reason) as this form showed it: a page opened before someone
+    # else decided at the desk must not put the old status back when it is saved.
+    decision_shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             shown = services.redacted_fingerprint(self.instance.description_redacted)
             self.fields["description_redacted_shown"].initial = shown
+            self.fields["decision_shown"].initial = decision_of(self.instance)
         reason = self.fields.get("rejection_reason")
         if reason is not None:
             reason.queryset = offered_reasons(self.instance.rejection_reason_id)
 
     def clean(self):
         cleaned = super().clean()
+        shown = cleaned.get("decision_shown")
+        if self.instance.pk is not None and shown and shown != decision_of(self.instance):
+            raise forms.ValidationError(
+                _(
+                    "Someone else has decided on this report since this page was opened (it "
+                    "is now: %(status)s). Nothing was saved; open the report again to see it."
+                ),
+                code="decided_meanwhile",
+                params={"status": self.instance.get_status_display()},
+            )
         status = cleaned.get("status")
         if "rejection_reason" in self.fields:
             if status == Status.REJECTED and not cleaned.get("rejection_reason"):
