@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.models import Complaint, ModerationDecision, RejectionReason, Status
-from complaints.moderation import desk
+from complaints.moderation import desk, selectors
 
 from .factories import ComplaintFactory, UserFactory
 
@@ -167,7 +167,9 @@ def test_publish_with_javascript_answers_with_the_next_card(mod_client, moderato
 
 def test_without_javascript_a_decision_redirects_to_the_desk(mod_client):
     first, second = queue(2)
-    response = mod_client.post(decide_url(first.pk), decision_data(first, "spam"))
+    response = mod_client.post(
+        decide_url(first.pk), decision_data(first, "spam"), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 303
     assert response["Location"] == DESK
     page = mod_client.get(DESK, HTTP_ACCEPT_LANGUAGE="en")
@@ -462,3 +464,12 @@ def test_a_report_reached_with_k_that_another_moderator_now_holds_says_so(mod_cl
     response = post(mod_client, decide_url(first.pk), decision_data(first, "publish"))
     assert Complaint.objects.get(pk=first.pk).status == Status.PENDING
     assert shown(response) == second.pk
+
+
+def test_the_desk_counts_a_long_queue_only_up_to_its_cap(mod_client, monkeypatch):
+    """An exact count of a viral week's queue on every decision would cost more than the
+    decision (review finding): beyond the cap the desk says "more than"."""
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    ComplaintFactory.create_batch(4)
+    page = mod_client.get(DESK, HTTP_ACCEPT_LANGUAGE="en")
+    assert "more than 2 reports pending" in page.content.decode()

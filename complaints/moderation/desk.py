@@ -23,6 +23,7 @@ from complaints.models import (
     RejectionReason,
     Status,
 )
+from complaints.moderation import selectors
 
 # Candidates read at once: more than the moderators who may be racing for the same ones.
 CANDIDATES = 8
@@ -145,7 +146,9 @@ def desk_reasons() -> list[RejectionReason]:
 
 
 def desk_pending_count() -> int:
-    return Complaint.objects.filter(status=Status.PENDING).count()
+    """How many reports are pending, counted up to selectors.COUNT_CAP + 1: an exact count of
+    a viral week's queue would cost more than the rest of a decision."""
+    return selectors.capped_count(Complaint.objects.filter(status=Status.PENDING))
 
 
 def desk_card(complaint_id: int) -> Complaint | None:

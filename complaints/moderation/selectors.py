@@ -32,7 +32,7 @@ def local_midnight(now=None) -> datetime.datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _capped(queryset) -> int:
+def capped_count(queryset) -> int:
     # COUNT over at most COUNT_CAP + 1 rows (a LIMIT in a subquery): the index stays cheap
     # however long the queue is.
     return queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
@@ -40,21 +40,25 @@ def _capped(queryset) -> int:
 
 def queue_counts(now=None) -> QueueCounts:
     pending = Complaint.objects.filter(status=Status.PENDING)
-    decided = ModerationDecision.objects.filter(
-        decided_at__gte=local_midnight(now), undone_at__isnull=True
-    ).count()
+    # An auto-publish rule may decide 100,000 reports a day: every count here is capped.
+    decided = capped_count(
+        ModerationDecision.objects.filter(
+            decided_at__gte=local_midnight(now), undone_at__isnull=True
+        )
+    )
     unmatched = (
         Complaint.objects.filter(city_place__isnull=True)
         .exclude(status__in=NOT_COUNTED)
+        .order_by()
         .values("city_key")
-        .distinct()
+        .distinct()[: COUNT_CAP + 1]
         .count()
     )
     return QueueCounts(
-        pending=_capped(pending),
+        pending=capped_count(pending),
         decided_today=decided,
         unmatched_names=unmatched,
-        duplicates=_capped(pending.filter(duplicate_of__isnull=False)),
+        duplicates=capped_count(pending.filter(duplicate_of__isnull=False)),
     )
 
 
@@ -66,7 +70,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return _capped(self.object_list)
+        return capped_count(self.object_list)
 
     @property
     def cap(self) -> int:

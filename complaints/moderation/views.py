@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from complaints import services
 from complaints.backoffice.hardening import parse_id
 from complaints.models import Complaint, RejectionReason, Status
-from complaints.moderation import bursts, desk
+from complaints.moderation import bursts, desk, selectors
 
 CHANGE_PERMISSION = "complaints.change_complaint"
 SESSION_KEY = "desk"
@@ -133,6 +133,7 @@ def _context(request, model_admin, state: State, message: str = "") -> dict:
         "bursts": bursts.bursts_of(complaint) if complaint else [],
         "reasons": reasons,
         "pending": desk.desk_pending_count(),
+        "count_cap": selectors.COUNT_CAP,
         "message": message,
         "can_go_back": state.cursor > 0,
         "carriers_shown": len(settings.EINZELFALL_CARRIERS) > 1,
