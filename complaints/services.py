@@ -189,9 +189,11 @@ def decision_undo(*, decision: ModerationDecision, moderator: AbstractBaseUser) 
     """Undo a decision: the complaint gets back what it had before, if nobody has decided on
     it since (then it stays as it is and False is returned)."""
     decision = ModerationDecision.objects.select_for_update().get(pk=decision.pk)
+    # Later by id, not by time: a decision takes its time before it waits for the row's lock,
+    # so the one recorded after another may carry the earlier time.
     later = ModerationDecision.objects.filter(
-        complaint_id=decision.complaint_id, decided_at__gt=decision.decided_at
-    ).exclude(pk=decision.pk)
+        complaint_id=decision.complaint_id, pk__gt=decision.pk
+    )
     if decision.undone_at is not None or later.filter(undone_at__isnull=True).exists():
         return False
     restored = Complaint.objects.filter(

@@ -473,3 +473,25 @@ def test_the_desk_counts_a_long_queue_only_up_to_its_cap(mod_client, monkeypatch
     ComplaintFactory.create_batch(4)
     page = mod_client.get(DESK, HTTP_ACCEPT_LANGUAGE="en")
     assert "more than 2 reports pending" in page.content.decode()
+
+
+def test_deciding_again_as_it_already_was_records_nothing_and_offers_no_undo(mod_client):
+    """k back to a report someone else published, p: nothing changes, the desk says so, and u
+    afterwards undoes nothing of another report (review finding)."""
+    first, second, _third = queue(3)
+    mod_client.get(DESK)
+    post(mod_client, decide_url(first.pk), decision_data(first, "spam"))
+    organizer = staff("Organizer", "olga")
+    services.complaints_moderate(
+        complaints=Complaint.objects.filter(pk=second.pk),
+        status=Status.PUBLISHED,
+        moderator=organizer,
+        via=ModerationDecision.Via.DESK,
+    )
+    data = decision_data(second, "publish", status_shown=Status.PUBLISHED)
+    response = post(mod_client, decide_url(second.pk), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert "already has that decision" in message(response)
+    assert ModerationDecision.objects.filter(complaint=second).count() == 1
+    post(mod_client, UNDO)  # undoes the spam on the first, the moderator's own last decision
+    assert Complaint.objects.get(pk=first.pk).status == Status.PENDING
+    assert Complaint.objects.get(pk=second.pk).status == Status.PUBLISHED

@@ -90,6 +90,7 @@ class Decided:
     complaint_id: int
     status: str
     reason: RejectionReason | None
+    recorded: bool = True  # False: the report already had this decision (its text was saved)
 
 
 def _free_or_mine(moderator, now) -> Q:
@@ -210,16 +211,21 @@ def desk_decide(
     complaint = Complaint.objects.select_for_update().filter(pk=complaint_id).first()
     _check_fresh(complaint, complaint_id, moderator, status_shown)
     reason = _reason(status, reason_id)
-    if redacted is not None and services.redacted_fingerprint(redacted) != redacted_shown:
+    edited = redacted is not None and services.redacted_fingerprint(redacted) != redacted_shown
+    if not edited and (complaint.status, complaint.rejection_reason) == (status, reason):
+        # A report shown again (k) decided as it already was: nothing is recorded, and an
+        # "u to undo" would undo another report.
+        raise Stale("unchanged", complaint.pk)
+    if edited:
         _save_text(complaint, redacted, redacted_shown, moderator)
-    services.complaints_moderate(
+    changed = services.complaints_moderate(
         complaints=Complaint.objects.filter(pk=complaint.pk),
         status=status,
         moderator=moderator,
         reason=reason,
         via=ModerationDecision.Via.DESK,
     )
-    return Decided(complaint.pk, status, reason)
+    return Decided(complaint.pk, status, reason, recorded=bool(changed))
 
 
 def held_by_other(complaint: Complaint, moderator: AbstractBaseUser) -> bool:

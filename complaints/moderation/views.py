@@ -44,6 +44,7 @@ STALE_MESSAGES = {
     "unreadable": gettext_lazy(
         "The text of report #%(id)s holds characters that cannot be stored; nothing was decided."
     ),
+    "unchanged": gettext_lazy("Report #%(id)s already has that decision; nothing changed."),
 }
 # Stale decisions after which the same report stays on the desk (the moderator fixes it).
 STAY = {"reason", "too_long", "unreadable"}
@@ -51,6 +52,8 @@ STAY = {"reason", "too_long", "unreadable"}
 
 def decided_message(decided: desk.Decided) -> str:
     values = {"id": decided.complaint_id}
+    if not decided.recorded:
+        return _("The text of report #%(id)s is saved; it already had that decision.") % values
     if decided.status == Status.PUBLISHED:
         return _("#%(id)s published — u to undo") % values
     if decided.status == Status.SPAM:
