@@ -117,6 +117,22 @@ def test_a_report_of_a_burst_is_left_for_a_person(settings):
     assert published() == {r.pk for r in burst + few}
 
 
+def test_a_report_older_than_its_burst_keys_is_left_for_a_person(settings):
+    """The purge drops the network and domain keys after IP_HASH_RETENTION_DAYS: a burst of
+    that age can no longer be seen, so "not in a burst" cannot be told (review finding)."""
+    settings.IP_HASH_RETENTION_DAYS = 7
+    days = 24 * 60
+    purged = [report(minutes_ago=8 * days + i, network_hash="") for i in range(6)]
+    recent = report(minutes_ago=6 * days)
+    imported = report(minutes_ago=400 * days, imported=True)
+    rule(not_in_burst=True, include_imported=True)
+    assert auto_publish(now=NOW) == {"Ohne Text nach 30 Minuten": 2}
+    assert published() == {recent.pk, imported.pk}
+    rule(name="Auch Wellen", not_in_burst=False)
+    auto_publish(now=NOW)
+    assert published() == {recent.pk, imported.pk, *(r.pk for r in purged)}
+
+
 def test_only_confirmed_emails_when_asked():
     confirmed = report(email="a@example.org", email_confirmed_at=ago(100))
     unconfirmed = report(email="b@example.org")

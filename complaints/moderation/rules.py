@@ -39,6 +39,11 @@ def rule_candidates(rule: AutoPublishRule, *, now: datetime.datetime) -> QuerySe
         # A possible duplicate either way: marked as one, or marked as the original of one.
         copies = Complaint.objects.filter(duplicate_of=OuterRef("pk"))
         reports = reports.filter(duplicate_of__isnull=True).exclude(Exists(copies))
+    if rule.not_in_burst:
+        # The network and email-domain keys are dropped after IP_HASH_RETENTION_DAYS: whether
+        # an older report was in a burst can no longer be told, so a person decides it.
+        kept_since = now - datetime.timedelta(days=settings.IP_HASH_RETENTION_DAYS)
+        reports = reports.exclude(imported=False, submitted_at__lt=kept_since)
     if rule.only_email_confirmed:
         reports = reports.filter(email_confirmed_at__isnull=False)
     if not rule.include_imported:
