@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import AutoPublishRule, Complaint, ModerationDecision, Status
-from complaints.moderation import rules
+from complaints.moderation import admin_rules, rules
 from complaints.moderation.rules import auto_publish
 from einzelfall import cache_keys
 from tests.factories import ComplaintFactory, UserFactory
@@ -496,3 +496,20 @@ def test_the_form_explains_each_condition():
         "after a rename, the count starts anew",
     ]:
         assert words in html
+
+
+def test_the_button_handles_a_bounded_part_of_a_long_backlog(monkeypatch):
+    """A page must answer before the server's timeout: the button publishes at most
+    PAGE_CHUNKS chunks per rule and says the next run goes on (review finding)."""
+    monkeypatch.setattr(rules, "CHUNK", 2)
+    monkeypatch.setattr(admin_rules, "PAGE_CHUNKS", 2)
+    for _ in range(7):
+        ComplaintFactory(submitted_at=timezone.now() - datetime.timedelta(hours=1))
+    rule(name="Ohne Text")
+    organizer = staff("Organizer", "olga")
+    answer = organizer.post(f"{RULES}run/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    said = messages_of(answer)
+    assert said[0] == "“Ohne Text” published 4 reports."
+    assert said[1].startswith("More reports may meet the rules than one page handles")
+    assert len(published()) == 4
+    assert auto_publish() == {"Ohne Text": 3}  # cron's run takes the rest

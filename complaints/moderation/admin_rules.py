@@ -63,6 +63,15 @@ class AutoPublishRuleForm(forms.ModelForm):
         }
 
 
+# A page asks the rules for at most this many chunks of reports (CHUNK each) per rule, so that
+# the answer comes before the server's timeout; the next run (cron) goes on.
+PAGE_CHUNKS = 4
+UNFINISHED = _(
+    "More reports may meet the rules than one page handles at once: the counts above are the "
+    "first ones. The next run (every few minutes, manage.py auto_publish) goes on."
+)
+
+
 @admin.register(AutoPublishRule)
 class AutoPublishRuleAdmin(HardenedAdmin, admin.ModelAdmin):
     form = AutoPublishRuleForm
@@ -145,12 +154,13 @@ class AutoPublishRuleAdmin(HardenedAdmin, admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         dry_run = "dry_run" in request.POST
-        self._report(request, auto_publish(dry_run=dry_run), dry_run)
+        self._report(request, auto_publish(dry_run=dry_run, max_chunks=PAGE_CHUNKS), dry_run)
         return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
     @admin.action(description=_("Run the selected rules now"), permissions=["change"])
     def run_selected(self, request, queryset):
-        self._report(request, auto_publish(rules=queryset), dry_run=False, selected=True)
+        counts = auto_publish(rules=queryset, max_chunks=PAGE_CHUNKS)
+        self._report(request, counts, dry_run=False, selected=True)
         self._report_inactive(request, queryset)
 
     @admin.action(
@@ -158,9 +168,8 @@ class AutoPublishRuleAdmin(HardenedAdmin, admin.ModelAdmin):
     )
     def count_selected(self, request, queryset):
         # Switched-off rules too: counting is how a rule is tried before it is switched on.
-        self._report(
-            request, auto_publish(rules=queryset, dry_run=True), dry_run=True, selected=True
-        )
+        counts = auto_publish(rules=queryset, dry_run=True, max_chunks=PAGE_CHUNKS)
+        self._report(request, counts, dry_run=True, selected=True)
 
     def _report(self, request, counts: dict[str, int], dry_run: bool, selected=False) -> None:
         if not counts and not selected:  # selected rules that are off: _report_inactive says so
@@ -181,6 +190,8 @@ class AutoPublishRuleAdmin(HardenedAdmin, admin.ModelAdmin):
                     count,
                 )
             self.message_user(request, text % {"name": name, "count": count}, messages.SUCCESS)
+        if not getattr(counts, "complete", True):
+            self.message_user(request, UNFINISHED, messages.WARNING)
 
     def _report_inactive(self, request, queryset) -> None:
         for name in queryset.filter(is_active=False).values_list("name", flat=True):

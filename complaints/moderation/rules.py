@@ -8,6 +8,7 @@ the name the rule had when it decided; a renamed rule counts anew under its new 
 """
 
 import datetime
+import itertools
 
 from django.conf import settings
 from django.db import transaction
@@ -51,12 +52,20 @@ def rule_candidates(rule: AutoPublishRule, *, now: datetime.datetime) -> QuerySe
     return reports.order_by("submitted_at", "pk")
 
 
+class Counts(dict):
+    """How many reports each rule published (or would); `complete` is False when a rule
+    stopped at max_chunks with more reports left (the next run goes on)."""
+
+    complete = True
+
+
 def auto_publish(
     *,
     now: datetime.datetime | None = None,
     dry_run: bool = False,
     rules: QuerySet[AutoPublishRule] | None = None,
-) -> dict[str, int]:
+    max_chunks: int | None = None,
+) -> Counts:
     """Run the active rules (of `rules`, default all), in the order of their names: each
     publishes what meets its conditions, in chunks, oldest first. Returns how many reports
     each rule published (dry_run: would publish; nothing is written). A dry run of rules
@@ -68,18 +77,21 @@ def auto_publish(
     chosen = AutoPublishRule.objects.all() if rules is None else rules
     if rules is None or not dry_run:
         chosen = chosen.filter(is_active=True)
-    counts: dict[str, int] = {}
+    counts = Counts()
     counted: set[int] = set()  # dry run: what an earlier rule would already have published
     for rule in chosen.order_by("name"):
-        counts[rule.name] = _run(rule, now=now, dry_run=dry_run, counted=counted)
+        counts[rule.name], complete = _run(
+            rule, now=now, dry_run=dry_run, counted=counted, max_chunks=max_chunks
+        )
+        counts.complete = counts.complete and complete
     return counts
 
 
-def _run(rule: AutoPublishRule, *, now, dry_run: bool, counted: set[int]) -> int:
+def _run(rule: AutoPublishRule, *, now, dry_run: bool, counted: set[int], max_chunks=None):
     candidates = rule_candidates(rule, now=now)
     total = 0
     after = None  # the last report looked at: a report left pending (a burst) is not met again
-    while True:
+    for _chunk in itertools.count() if max_chunks is None else range(max_chunks):
         page = candidates
         if after is not None:
             at, pk = after
@@ -90,8 +102,9 @@ def _run(rule: AutoPublishRule, *, now, dry_run: bool, counted: set[int]) -> int
             seen, published = _publish_chunk(rule, page)
         total += published
         if len(seen) < CHUNK:
-            return total
+            return total, True
         after = seen[-1]
+    return total, False
 
 
 def _count_chunk(rule, page, counted: set[int]) -> tuple[list, int]:
