@@ -688,6 +688,14 @@ class AutoPublishRule(models.Model):
         return self.name
 
 
+def possibly_duplicate() -> Q:
+    """A possible duplicate either way: a report marked as repeating another, or one that
+    another is marked as repeating. The queue's filter, the start page's count and the
+    auto-publish rules all mean this."""
+    originals = Complaint.objects.filter(duplicate_of__isnull=False).values("duplicate_of")
+    return Q(duplicate_of__isnull=False) | Q(pk__in=originals)
+
+
 class UnmatchedPlaceName(Complaint):
     """Complaints seen through their unmatched city names: the admin's queue (no table)."""
 

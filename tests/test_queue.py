@@ -230,7 +230,10 @@ def test_when_an_email_was_confirmed_stays_hidden_from_a_moderator(moderator_rol
 def test_the_duplicate_and_reason_filters(organizer_role):
     original = ComplaintFactory()
     twice = ComplaintFactory(duplicate_of=original)
-    assert listed(organizer_role.get(CHANGELIST, {"duplicate": "yes"})) == [twice.pk]
+    ComplaintFactory()
+    # Either way: the repeat and the report it may repeat (as the rules and the index count).
+    listed_pair = listed(organizer_role.get(CHANGELIST, {"duplicate": "yes"}))
+    assert sorted(listed_pair) == sorted([original.pk, twice.pk])
     tested = ComplaintFactory()
     reject([tested], "Test", organizer_role.user)
     reject([ComplaintFactory()], "Not in Germany", organizer_role.user)
@@ -469,10 +472,10 @@ def test_the_index_shows_an_organizer_the_counts_with_their_lists(organizer_role
         "pending": 6,  # 3, the duplicate and its original, the undone rejection
         "decided": 1,
         "unmatched": 2,  # Nirgendwo am See, Irgendwo im Moor (spam does not count)
-        "duplicates": 1,
+        "duplicates": 2,  # the duplicate and its original
     }
     assert len(listed(organizer_role.get(counts["pending"][1]))) == 6
-    assert len(listed(organizer_role.get(counts["duplicates"][1]))) == 1
+    assert len(listed(organizer_role.get(counts["duplicates"][1]))) == 2
     decided = organizer_role.get(counts["decided"][1])
     assert decided.status_code == 200 and len(listed(decided)) == 1
     unmatched = organizer_role.get(counts["unmatched"][1])

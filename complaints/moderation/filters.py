@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.backoffice.hardening import parse_id
-from complaints.models import Complaint, Place, RejectionReason, Status
+from complaints.models import Complaint, Place, RejectionReason, Status, possibly_duplicate
 from einzelfall import cache_keys
 
 # How many of the most reported cities the city filter offers; the search box finds the rest.
@@ -61,7 +61,7 @@ class DuplicateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(duplicate_of__isnull=False)
+            return queryset.filter(possibly_duplicate())
         return queryset
 
 

@@ -12,14 +12,20 @@ import itertools
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from complaints import services
-from complaints.models import AutoPublishRule, Complaint, ModerationDecision, Status
+from complaints.models import (
+    AutoPublishRule,
+    Complaint,
+    ModerationDecision,
+    Status,
+    possibly_duplicate,
+)
 from complaints.moderation.bursts import burst_members
 
 # Reports published per transaction: short locks, and a run stopped halfway keeps what it did.
@@ -38,8 +44,7 @@ def rule_candidates(rule: AutoPublishRule, *, now: datetime.datetime) -> QuerySe
         reports = reports.filter(description="", description_redacted="")
     if rule.not_duplicate:
         # A possible duplicate either way: marked as one, or marked as the original of one.
-        copies = Complaint.objects.filter(duplicate_of=OuterRef("pk"))
-        reports = reports.filter(duplicate_of__isnull=True).exclude(Exists(copies))
+        reports = reports.exclude(possibly_duplicate())
     if rule.not_in_burst:
         # The network and email-domain keys are dropped after IP_HASH_RETENTION_DAYS: whether
         # an older report was in a burst can no longer be told, so a person decides it.
