@@ -41,7 +41,8 @@ pytestmark = pytest.mark.django_db
 TALLY = {"attempts": 0, "5xx": 0, "leaks": 0}
 
 # The planted personal data: none of it may reach a moderator, a carrier or a visitor.
-EMAIL = "leak.me@example.org"
+EMAIL = "leak.me@quarkmail.example.org"
+DOMAIN = "quarkmail"  # the address's domain: a burst of it must not name it
 SECRET_WORD = "Quarkbrezelmann"  # only in the original description, redacted away
 COMMENT = "Pflaumenmusgeheimnis im Folgekommentar"
 IP_HASH = hashlib.sha256(b"planted ip").hexdigest()
@@ -100,6 +101,8 @@ def planted(world) -> list[str]:
     return [
         EMAIL,
         quote(EMAIL),
+        "leak.me",
+        DOMAIN,
         world["target"].reference,
         SECRET_WORD,
         COMMENT,
@@ -453,7 +456,7 @@ def test_get_and_other_methods_where_post_is_expected_change_nothing(world):
     before = state()
     for url in (decide_url(target.pk), SKIP, PREVIOUS, UNDO):
         assert attack(world, mod, "get", url, decision(target)).status_code == 405
-        for method in ("put", "patch", "delete"):
+        for method in ("put", "patch", "delete", "head", "options"):
             assert attack(world, mod, method, url).status_code in {400, 405}
     for method in ("put", "patch", "delete", "options"):
         response = attack(world, mod, method, burst_url(target.pk))
