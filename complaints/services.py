@@ -96,8 +96,14 @@ def complaint_delete(*, complaint: Complaint) -> None:
 
 Via = ModerationDecision.Via
 # What a decision replaces, read before it is made (for undo).
-_BEFORE = ["pk", "status", "rejection_reason_id", "moderated_by_id", "moderated_by_rule"]
-_BEFORE += ["moderated_at"]
+_BEFORE = [
+    "pk",
+    "status",
+    "rejection_reason_id",
+    "moderated_by_id",
+    "moderated_by_rule",
+    "moderated_at",
+]
 
 
 @transaction.atomic

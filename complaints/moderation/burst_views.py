@@ -16,10 +16,10 @@ from django.utils.translation import ngettext
 from complaints.backoffice.hardening import ID_RANGE
 from complaints.models import Complaint
 from complaints.moderation import bursts
+from complaints.moderation.views import CHANGE_PERMISSION
 
 # The reports shown on the page; a bigger burst is marked as a whole all the same.
 SHOWN = 120
-CHANGE_PERMISSION = "complaints.change_complaint"
 
 
 def burst_urls(model_admin) -> list:
