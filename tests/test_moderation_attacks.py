@@ -268,6 +268,15 @@ def test_moderator_pages_show_no_personal_data(world):
     history = reverse("admin:complaints_complaint_history", args=[target.pk])
     for url in [QUEUE, QUEUE + "?status=all", change, history, DECISIONS, REASONS, RULES, INDEX]:
         attack(world, mod, "get", url)
+
+
+def test_moderator_pages_after_decisions_show_no_personal_data(world):
+    """The duplicate's card beside the target, the bulk confirmation pages, and the pages
+    after another moderator's decision with a corrected text."""
+    mod, target = world["mod"], world["target"]
+    change = reverse("admin:complaints_complaint_change", args=[target.pk])
+    history = reverse("admin:complaints_complaint_history", args=[target.pk])
+    attack(world, mod, "get", DESK)
     # The next card (the target's duplicate) shows the target beside it.
     attack(world, mod, "post", SKIP, {"complaint": target.pk}, **JS)
     card = attack(world, mod, "get", DESK).content.decode()
@@ -659,7 +668,7 @@ def confirmed(world, client, url, data) -> dict:
 
 
 def test_hostile_bulk_posts_change_nothing(world):
-    mod, target, active = world["mod"], world["target"], world["active"]
+    mod, target = world["mod"], world["target"]
     before = state()
     page = attack(world, mod, "post", QUEUE, bulk([target.pk]))  # the confirmation page
     assert page.status_code == 200
@@ -667,7 +676,19 @@ def test_hostile_bulk_posts_change_nothing(world):
     assert selected not in page.content.decode()
     yes = {**shown(page.content.decode()), "confirm": "yes"}
     assert state() == before
-    hostile_posts = [
+    for data in _hostile_bulk_posts(world, yes):
+        response = attack(world, mod, "post", QUEUE, data)
+        assert response.status_code in {200, 302, 400}
+        assert state() == before, str(data)[:120]
+    # Beyond any id: still the one report shown, decided once, no database error.
+    attack(world, mod, "post", QUEUE, bulk([target.pk], **{**yes, "shown_upto": "9" * 20}))
+    assert set(ModerationDecision.objects.values_list("complaint", flat=True)) <= {target.pk}
+
+
+def _hostile_bulk_posts(world, yes: dict) -> list[dict]:
+    """Confirmations of the target's page (`yes`), each with one thing hostile in it."""
+    target, active = world["target"], world["active"]
+    return [
         *(bulk([pk], **yes) for pk in HOSTILE_IDS),
         bulk([target.pk, "abc"], **yes),
         bulk([target.pk, "9" * 20], **yes),
@@ -693,13 +714,6 @@ def test_hostile_bulk_posts_change_nothing(world):
         bulk([target.pk], **{**yes, "shown_count": "2"}),
         bulk([target.pk], **{**yes, "shown_upto": str(target.pk - 1)}),
     ]
-    for data in hostile_posts:
-        response = attack(world, mod, "post", QUEUE, data)
-        assert response.status_code in {200, 302, 400}
-        assert state() == before, str(data)[:120]
-    # Beyond any id: still the one report shown, decided once, no database error.
-    attack(world, mod, "post", QUEUE, bulk([target.pk], **{**yes, "shown_upto": "9" * 20}))
-    assert set(ModerationDecision.objects.values_list("complaint", flat=True)) <= {target.pk}
 
 
 def test_a_confirmation_decides_no_smuggled_or_absent_id(world):
