@@ -128,7 +128,9 @@ def bulk_confirmed(client, data: dict, url: str = "/admin/complaints/complaint/"
     the action answers first."""
     asked = client.post(url, {key: value for key, value in data.items() if key != "confirm"})
     shown = dict(
-        re.findall(r'name="(shown_count|shown_upto)" value="(\d*)"', asked.content.decode())
+        re.findall(
+            r'name="(shown_count|shown_upto|shown_digest)" value="(\w*)"', asked.content.decode()
+        )
     )
     assert "shown_count" in shown, "no confirmation page"
     return {**data, "confirm": "yes", **shown}

@@ -1,6 +1,8 @@
 """The queue's bulk decisions, asked once more: the reports are shown (their redacted texts,
 cities and problems) before anything is stored, and a rejection asks for its reason."""
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.db.models import Max
@@ -47,6 +49,11 @@ BUTTONS = {
 }
 
 
+def digest(ids: list[int]) -> str:
+    """Which reports a page showed, in a hidden field's length."""
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
+
+
 def decide(model_admin, request, queryset, status, action):
     """The action: the confirmation page, or (when it was confirmed) the decision on exactly
     the reports the page showed."""
@@ -55,7 +62,11 @@ def decide(model_admin, request, queryset, status, action):
     if confirmed and form.is_valid():
         upto = form.cleaned_data["shown_upto"]
         seen = queryset.filter(pk__lte=upto) if upto is not None else queryset.none()
-        if seen.count() != form.cleaned_data["shown_count"]:
+        ids = sorted(seen.values_list("pk", flat=True))
+        if (len(ids), digest(ids)) != (
+            form.cleaned_data["shown_count"],
+            form.cleaned_data["shown_digest"],
+        ):
             messages.warning(request, CHANGED)
             form = BulkDecisionForm(status)  # shown afresh, with the selection as it is now
         else:
@@ -79,6 +90,7 @@ def confirmation_page(model_admin, request, queryset, status, form, action):
         form.initial = {
             "shown_count": count,
             "shown_upto": queryset.aggregate(Max("pk"))["pk__max"],
+            "shown_digest": digest(sorted(queryset.values_list("pk", flat=True))),
         }
     context = {
         **model_admin.admin_site.each_context(request),

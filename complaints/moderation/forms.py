@@ -83,6 +83,9 @@ class BulkDecisionForm(forms.Form):
     # report that arrived (or changed) since is not decided unseen.
     shown_count = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     shown_upto = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Which reports: the count alone would let one that left the selection be replaced, unseen,
+    # by one that came back to it (an undo at the desk).
+    shown_digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, status, *args, **kwargs):
         super().__init__(*args, **kwargs)
