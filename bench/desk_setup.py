@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from _db import ROOT
-from load_server import SECRET, Server, free_port, redis_answers
+from load_server import Server, free_port, redis_answers, served_env
 
 DB = "einzelfall_bench_desk"
 USERNAME = "bench-moderator"
@@ -174,22 +174,11 @@ def server(env: dict) -> Server:
     static = tempfile.mkdtemp(prefix="einzelfall-bench-desk-static-")
     env = {
         **env,
-        "ENV_FILE": os.devnull,
+        **served_env(port),
         "DJANGO_SETTINGS_MODULE": "einzelfall.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": SECRET,
         "STATIC_ROOT": static,
         "CACHE_URL": REDIS_URL if redis_answers() else "locmemcache://bench-desk",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "EMAIL_URL": "dummymail://",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": os.path.join(static, "access.log"),
-        "LOG_LEVEL": "WARNING",
     }
     _manage(env, "collectstatic", "--no-input", "-v0")
     started = Server(env, port)

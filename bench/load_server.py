@@ -83,30 +83,38 @@ def redis_answers() -> bool:
         return False
 
 
-def server_env(pg: TempPostgres, port: int, cache_url: str) -> dict:
+def served_env(port: int) -> dict:
+    """What a bench's gunicorn runs with: make serve's production settings, served locally
+    on plain HTTP at 127.0.0.1:port."""
     return {
-        **os.environ,
         "ENV_FILE": os.devnull,
-        "DJANGO_SETTINGS_MODULE": "bench.load_settings",
-        "PYTHONPATH": str(ROOT),
         "DEBUG": "false",
         "SECRET_KEY": SECRET,
-        "DATABASE_URL": pg.url,
-        "CACHE_URL": cache_url,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "SECURE_HSTS_SECONDS": "0",
-        "CLIENT_IP_HEADER": "X-Real-IP",
         "EMAIL_URL": "dummymail://",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def server_env(pg: TempPostgres, port: int, cache_url: str) -> dict:
+    return {
+        **os.environ,
+        **served_env(port),
+        "DJANGO_SETTINGS_MODULE": "bench.load_settings",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": pg.url,
+        "CACHE_URL": cache_url,
+        "CLIENT_IP_HEADER": "X-Real-IP",
         "GUNICORN_ACCESS_LOG": os.devnull,
         # make serve's settings, but no worker replaced on the way (max_requests): the RSS of
         # the same workers is compared before and after the spike.
         "GUNICORN_MAX_REQUESTS": "0",
-        "LOG_LEVEL": "WARNING",
     }
 
 

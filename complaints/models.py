@@ -53,7 +53,19 @@ def pseudonym_text(random_bytes: bytes) -> str:
     return random_bytes.hex()
 
 
-class ProblemType(models.Model):
+class NamedInTwoLanguages:
+    """A list entry the organizer names in German (name_de) and English (name_en)."""
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (German unless English is active)."""
+        return self.name_en if (get_language() or "de").startswith("en") else self.name_de
+
+
+class ProblemType(NamedInTwoLanguages, models.Model):
     slug = models.SlugField(_("slug"), max_length=40, unique=True)
     name_de = models.CharField(_("name (German)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
@@ -69,16 +81,8 @@ class ProblemType(models.Model):
         verbose_name = _("problem type")
         verbose_name_plural = _("problem types")
 
-    def __str__(self):
-        return self.name
 
-    @property
-    def name(self) -> str:
-        """The name in the active language (German unless English is active)."""
-        return self.name_en if (get_language() or "de").startswith("en") else self.name_de
-
-
-class RejectionReason(models.Model):
+class RejectionReason(NamedInTwoLanguages, models.Model):
     """Why a report was rejected: the organizer's list; every rejection records one."""
 
     name_de = models.CharField(_("name (German)"), max_length=100)
@@ -96,14 +100,6 @@ class RejectionReason(models.Model):
         ordering = ["position", "pk"]
         verbose_name = _("rejection reason")
         verbose_name_plural = _("rejection reasons")
-
-    def __str__(self):
-        return self.name
-
-    @property
-    def name(self) -> str:
-        """The name in the active language (German unless English is active)."""
-        return self.name_en if (get_language() or "de").startswith("en") else self.name_de
 
 
 class Place(models.Model):

@@ -197,7 +197,7 @@ def test_a_page_opened_before_a_desk_decision_does_not_undo_it(organizer_client,
         moderator=desk_moderator,
         via=ModerationDecision.Via.DESK,
     )
-    response = organizer_client.post(url, data)
+    response = organizer_client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "Someone else has decided on this report" in response.content.decode()
     complaint.refresh_from_db()
