@@ -495,3 +495,13 @@ def test_deciding_again_as_it_already_was_records_nothing_and_offers_no_undo(mod
     post(mod_client, UNDO)  # undoes the spam on the first, the moderator's own last decision
     assert Complaint.objects.get(pk=first.pk).status == Status.PENDING
     assert Complaint.objects.get(pk=second.pk).status == Status.PUBLISHED
+
+
+def test_going_back_frees_the_report_left_for_the_others(mod_client, moderator):
+    first, second = queue(2)
+    mod_client.get(DESK)
+    post(mod_client, SKIP, {"complaint": first.pk})
+    assert Complaint.objects.get(pk=second.pk).desk_claimed_by == moderator
+    assert shown(post(mod_client, PREVIOUS)) == first.pk
+    assert Complaint.objects.get(pk=second.pk).desk_claimed_by is None
+    assert Complaint.objects.get(pk=first.pk).desk_claimed_by == moderator

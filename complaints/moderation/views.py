@@ -230,6 +230,8 @@ def previous(request, model_admin):
     state = State(request)
     message = ""
     if state.cursor > 0:
+        if state.current is not None:  # the report left is free for the others again
+            desk.desk_release(complaint_id=state.current, moderator=request.user)
         state.cursor -= 1
         state.back = True
         # A pending report shown before is held again, if nobody else took it meanwhile.
