@@ -7,6 +7,7 @@ import importlib
 import re
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -162,10 +163,15 @@ def test_two_moderators_at_once_get_different_reports(site, browser):
     for page in pages:
         page.goto(page.site + DESK)
     assert {shown_id(page) for page in pages} == {first.pk, second.pk}
-    # Both decide at once: one gets the last report, the other an empty desk.
+    # Both decide at once: one gets the last report, the other an empty desk. (On SQLite the
+    # live server's threads share one in-memory connection, which cannot take two requests at
+    # the same moment: there they decide one after the other, the claims stay the point.)
+    decided = re.compile(f"^({first.pk}|{second.pk})$")
+    at_once = connection.vendor == "postgresql"
     for page in pages:
         page.keyboard.press("p")
-    decided = re.compile(f"^({first.pk}|{second.pk})$")
+        if not at_once:
+            expect(card(page)).not_to_have_attribute("data-complaint", decided)
     for page in pages:
         expect(card(page)).not_to_have_attribute("data-complaint", decided)
     shown = sorted(card(page).get_attribute("data-complaint") for page in pages)
