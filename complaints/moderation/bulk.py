@@ -5,7 +5,6 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.admin import helpers
-from django.db.models import Max
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -85,12 +84,14 @@ def confirmation_page(model_admin, request, queryset, status, form, action):
     so that "Yes" posts the same action on the same selection (and the same filters)."""
     queryset = queryset.order_by("submitted_at", "id")
     shown = list(queryset.select_related(None).prefetch_related("problems")[:CONFIRM_SHOWN])
-    count = len(shown) if len(shown) < CONFIRM_SHOWN else queryset.count()
+    # The whole selection's ids, read once: its count, its highest id and its digest.
+    ids = sorted(queryset.values_list("pk", flat=True))
+    count = len(ids)
     if not form.is_bound:
         form.initial = {
             "shown_count": count,
-            "shown_upto": queryset.aggregate(Max("pk"))["pk__max"],
-            "shown_digest": digest(sorted(queryset.values_list("pk", flat=True))),
+            "shown_upto": ids[-1] if ids else None,
+            "shown_digest": digest(ids),
         }
     context = {
         **model_admin.admin_site.each_context(request),
