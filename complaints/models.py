@@ -589,7 +589,7 @@ class Complaint(models.Model):
 
     @property
     def carrier_name(self) -> str:
-        return settings.EINZELFALL_CARRIERS.get(self.carrier, self.carrier)
+        return carrier_name(self.carrier)
 
 
 class ModerationDecision(models.Model):
@@ -724,6 +724,8 @@ class ExportLog(models.Model):
     filters = models.JSONField(_("filters"), default=dict, blank=True)
     rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     completed = models.BooleanField(_("completed"), default=False)
+    # The carrier whose complaints the file held; empty: all carriers (an organizer's export).
+    carrier = models.CharField(_("carrier"), max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]
@@ -827,6 +829,8 @@ class PlaceStatus(models.Model):
         limit_choices_to={"merged_into__isnull": True},
     )
     status = models.CharField(_("status"), max_length=20, choices=Kind.choices)
+    # The carrier the status is of; empty: recorded by the organizer for the place as a whole.
+    carrier = models.CharField(_("carrier"), max_length=40, blank=True, default="")
     date = models.DateField(_("date"), default=timezone.localdate)
     note = models.CharField(
         _("public note"),
@@ -849,3 +853,195 @@ class PlaceStatus(models.Model):
 
     def __str__(self):
         return f"{self.place}: {self.get_status_display()} ({self.date:%d.%m.%Y})"
+
+
+# -- the carrier at the table (complaints/carrier/) ------------------------------------------
+
+
+def carrier_name(slug: str) -> str:
+    """A carrier's public name (settings.EINZELFALL_CARRIERS), its slug when not configured."""
+    return settings.EINZELFALL_CARRIERS.get(slug, slug)
+
+
+class CarrierAccount(models.Model):
+    """The carrier a back-office user speaks for: everything that user reaches holds only
+    this carrier's complaints (complaints/carrier/accounts.py). A user in the group Carrier
+    without one reaches nothing."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="carrier_account",
+    )
+    carrier = models.CharField(_("carrier"), max_length=40)
+
+    class Meta:
+        verbose_name = _("carrier account")
+        verbose_name_plural = _("carrier accounts")
+
+    def __str__(self):
+        return f"{self.user} ({carrier_name(self.carrier)})"
+
+
+class CarrierProfile(models.Model):
+    """What the organizer keeps per carrier: whom to write to, and whether its statements
+    are published without the organizer's approval."""
+
+    carrier = models.CharField(_("carrier"), max_length=40, unique=True)
+    contact_emails = models.TextField(
+        _("contact addresses"),
+        blank=True,
+        help_text=_("One email address per line: they are told when a place is opened."),
+    )
+    publish_directly = models.BooleanField(
+        _("publish statements at once"),
+        default=False,
+        help_text=_("Statements of this carrier are published without the organizer's approval."),
+    )
+
+    class Meta:
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
+
+    def __str__(self):
+        return carrier_name(self.carrier)
+
+    @property
+    def contacts(self) -> list[str]:
+        return [line.strip() for line in self.contact_emails.splitlines() if line.strip()]
+
+
+class CarrierCase(models.Model):
+    """A place (city or district) opened for a carrier because it reached the quorum: the
+    carrier is asked to answer, and what it answers is kept here as its latest published
+    statement's status."""
+
+    carrier = models.CharField(_("carrier"), max_length=40)
+    place = models.ForeignKey(
+        Place, verbose_name=_("place"), on_delete=models.CASCADE, related_name="carrier_cases"
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    # Published reports of the place for the carrier within the quorum's window at opening.
+    opened_count = models.PositiveIntegerField(_("reports at opening"), default=0)
+    notified_at = models.DateTimeField(_("carrier notified at"), null=True, blank=True)
+    # When the carrier first sent a statement (the response statistics measure this).
+    first_answer_at = models.DateTimeField(_("first answer at"), null=True, blank=True)
+    # The latest published statement: its status (PlaceStatus.Kind, empty: none yet) and date.
+    status = models.CharField(_("status"), max_length=20, blank=True, default="")
+    status_at = models.DateTimeField(_("status since"), null=True, blank=True)
+    due_date = models.DateField(_("expansion due"), null=True, blank=True)
+    # Reopened after "reported fixed": reports or answers since say otherwise (cases.py).
+    disputed_at = models.DateTimeField(_("disputed since"), null=True, blank=True)
+    dispute_notified_at = models.DateTimeField(_("dispute notified at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("place opened for a carrier")
+        verbose_name_plural = _("places opened for carriers")
+        permissions = [("answer_carriercase", _("Can answer for the carrier"))]
+        constraints = [
+            models.UniqueConstraint(fields=["carrier", "place"], name="carrier_case_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["", "acknowledged", "expansion-planned", "reported-fixed"]),
+                name="carrier_case_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["carrier", "-opened_at"], name="carrier_case_idx")]
+
+    def __str__(self):
+        return f"{self.place} ({carrier_name(self.carrier)})"
+
+    @property
+    def carrier_name(self) -> str:
+        return carrier_name(self.carrier)
+
+    def is_overdue(self, today=None) -> bool:
+        """An expansion planned whose due date has passed without "reported fixed"."""
+        today = today or timezone.localdate()
+        return (
+            self.status == PlaceStatus.Kind.EXPANSION_PLANNED
+            and self.due_date is not None
+            and self.due_date < today
+        )
+
+
+class CarrierStatement(models.Model):
+    """What a carrier answers for one opened place: a status and a public statement, shown
+    verbatim, dated and signed with the carrier's name once published (by the organizer's
+    approval, or at once where CarrierProfile.publish_directly)."""
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("waiting for approval")
+        PUBLISHED = "published", _("published")
+        REJECTED = "rejected", _("not published")
+
+    case = models.ForeignKey(
+        CarrierCase, verbose_name=_("place"), on_delete=models.CASCADE, related_name="statements"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=PlaceStatus.Kind.choices)
+    due_date = models.DateField(
+        _("expansion due"),
+        null=True,
+        blank=True,
+        help_text=_("Required for a planned expansion."),
+    )
+    text = models.TextField(_("public statement"), validators=[MaxLengthValidator(2000)])
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    written_at = models.DateTimeField(_("written at"), default=timezone.now)
+    review = models.CharField(
+        _("review"), max_length=20, choices=Review.choices, default=Review.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.CharField(
+        _("note to the carrier"),
+        max_length=500,
+        blank=True,
+        help_text=_("Why it was not published; shown to the carrier only."),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+        verbose_name = _("carrier statement")
+        verbose_name_plural = _("carrier statements")
+        permissions = [("approve_carrierstatement", _("Can approve carrier statements"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["acknowledged", "expansion-planned", "reported-fixed"]),
+                name="carrier_statement_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(review__in=["pending", "published", "rejected"]),
+                name="carrier_statement_review_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="expansion-planned") | Q(due_date__isnull=False),
+                name="carrier_statement_due_date",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["-published_at"],
+                name="statement_public_idx",
+                condition=Q(review="published"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.case}: {self.get_status_display()}"

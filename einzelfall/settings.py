@@ -235,6 +235,12 @@ DESK_CLAIM_SECONDS = env.int("DESK_CLAIM_SECONDS", default=300)
 # near-identical descriptions within BURST_WINDOW_MINUTES of each other (README: bursts).
 BURST_MIN_SIZE = env.int("BURST_MIN_SIZE", default=5)
 BURST_WINDOW_MINUTES = env.int("BURST_WINDOW_MINUTES", default=30)
+# Carriers at the table (complaints/carrier/cases.py): a place with CARRIER_QUORUM published
+# reports for one carrier within CARRIER_QUORUM_DAYS is opened for that carrier, who is asked
+# to answer; CARRIER_ANSWER_DAYS is the deadline the response statistics measure.
+CARRIER_QUORUM = env.int("CARRIER_QUORUM", default=20)
+CARRIER_QUORUM_DAYS = env.int("CARRIER_QUORUM_DAYS", default=30)
+CARRIER_ANSWER_DAYS = env.int("CARRIER_ANSWER_DAYS", default=14)
 RATELIMIT_USE_CACHE = "default"
 # django-ratelimit lists Django's own Redis backend as "not officially supported" (it works:
 # atomic incr) and the local-memory cache as not shared (true: one process in development;

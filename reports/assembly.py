@@ -34,9 +34,17 @@ def build_evaluation() -> Evaluation:
 
 
 def released_evaluation() -> Evaluation:
-    """The evaluation of the released reports (inside the release's own transaction)."""
+    """The evaluation of the released reports (inside the release's own transaction), with
+    one evaluation per carrier when there are several (carriers.py)."""
     with queries.released_only():
-        return _build_evaluation()
+        evaluation = _build_evaluation()
+        if len(settings.EINZELFALL_CARRIERS) > 1:
+            evaluation.by_carrier = {}
+            for slug in settings.EINZELFALL_CARRIERS:
+                with queries.for_carrier(slug):
+                    evaluation.by_carrier[slug] = _build_evaluation()
+                evaluation.by_carrier[slug].carrier = slug
+        return evaluation
 
 
 def _build_evaluation() -> Evaluation:

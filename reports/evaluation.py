@@ -125,6 +125,19 @@ class CityDetail:
 
 
 @dataclass
+class CarrierShare:
+    """One carrier's part of a place's reports (the comparison across carriers): its count,
+    its share of the place's reports in percent, and its problem mix with each problem's
+    share of the carrier's reports; None where a cell is suppressed."""
+
+    slug: str
+    name: str
+    complaints: Cell
+    share: int | None
+    problems: list[tuple[ProblemType, Cell, int | None]] = field(default_factory=list)
+
+
+@dataclass
 class Evaluation:
     generated_at: datetime.datetime
     min_count: int
@@ -146,6 +159,18 @@ class Evaluation:
     # The release this evaluation is (reports/releases.py); 0 and None before the first.
     release_number: int = 0
     released_at: datetime.datetime | None = None
+    # The carrier this evaluation counts (None: every carrier). The evaluation of every
+    # carrier holds one of each configured carrier when there are several (by slug); plain
+    # defaults, so that a release pickled before carriers were counted still reads.
+    carrier: str | None = None
+    by_carrier: dict | None = None
+
+    def for_carrier(self, slug: str | None) -> "Evaluation | None":
+        """The evaluation of one carrier; None when it has none (a single carrier, an
+        unknown slug, a release made before carriers were counted)."""
+        if slug is None:
+            return self
+        return (self.by_carrier or {}).get(slug)
 
     @property
     def shown_cities(self) -> list[CityRow]:

@@ -18,6 +18,7 @@ from complaints.models import Complaint, Place, PlaceStatus, ProblemType, Status
 from .models import ReleasedComplaint
 
 _released_only = contextvars.ContextVar("released_only", default=False)
+_carrier = contextvars.ContextVar("carrier", default=None)
 
 
 @contextlib.contextmanager
@@ -30,8 +31,20 @@ def released_only():
         _released_only.reset(token)
 
 
+@contextlib.contextmanager
+def for_carrier(slug: str | None):
+    """Count only the reports about this carrier inside the block (None: every carrier)."""
+    token = _carrier.set(slug)
+    try:
+        yield
+    finally:
+        _carrier.reset(token)
+
+
 def published():
     queryset = Complaint.objects.filter(status=Status.PUBLISHED)
+    if _carrier.get() is not None:
+        queryset = queryset.filter(carrier=_carrier.get())
     if _released_only.get():
         queryset = queryset.filter(pk__in=ReleasedComplaint.objects.values("complaint_id"))
     return queryset

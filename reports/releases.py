@@ -206,6 +206,11 @@ def _release(by, needed: int) -> Release:
         evaluation.release_number = release.number
         evaluation.released_at = now
         evaluation.version = f"release-{release.number}-{now.timestamp()}"
+        for of_carrier in (evaluation.by_carrier or {}).values():
+            of_carrier.generated_at = now
+            of_carrier.release_number = release.number
+            of_carrier.released_at = now
+            of_carrier.version = f"{evaluation.version}-{of_carrier.carrier}"
         release.published_count = evaluation.total
         release.evaluation = _dump(evaluation)
         release.save(update_fields=["new_count", "published_count", "evaluation"])
@@ -291,4 +296,6 @@ def load(number: int) -> Evaluation | None:
 
 def _dump(evaluation: Evaluation) -> bytes:
     evaluation.rendered = {}  # charts are rendered per process, not stored
+    for of_carrier in (evaluation.by_carrier or {}).values():
+        of_carrier.rendered = {}
     return zlib.compress(pickle.dumps(evaluation, protocol=pickle.HIGHEST_PROTOCOL))

@@ -8,6 +8,7 @@ them as reports.selectors.*).
 
 import dataclasses
 
+from django.conf import settings
 from django.core.cache import cache
 
 from complaints.models import Place
@@ -18,6 +19,7 @@ from . import outcomes, releases
 from .assembly import build_evaluation, released_evaluation
 from .evaluation import (
     Answers,
+    CarrierShare,
     Cell,
     CityDetail,
     CityRow,
@@ -31,6 +33,7 @@ from .queries import week_of
 __all__ = [
     "CACHE_SECONDS",
     "Answers",
+    "CarrierShare",
     "Cell",
     "CityDetail",
     "CityRow",
@@ -38,6 +41,8 @@ __all__ = [
     "StatusInfo",
     "Trend",
     "build_evaluation",
+    "carriers",
+    "city_comparison",
     "city_place",
     "evaluation",
     "listed_cities",
@@ -54,9 +59,17 @@ CACHE_SECONDS = 600
 _local: tuple | None = None  # (releases.current(), its evaluation)
 
 
-def evaluation() -> Evaluation:
+def carriers() -> list[tuple[str, str]]:
+    """The campaign's carriers (slug, name), as configured; the public pages offer a switch
+    between them only when there is more than one."""
+    return list(settings.EINZELFALL_CARRIERS.items())
+
+
+def evaluation(carrier: str | None = None) -> Evaluation | None:
     """What the public sees: the latest release of the evaluation, or, before the first, an
     evaluation without numbers (released_at None). Checks first whether a release is due.
+    With a carrier's slug: that carrier's evaluation, None when there is none (one carrier
+    only, an unknown slug); before the first release, one without numbers.
 
     A process keeps the release it read last and reads the database again only when the
     cache says that another one has been made."""
@@ -65,14 +78,45 @@ def evaluation() -> Evaluation:
     releases.release_if_due()
     current = releases.current()
     local = _local
-    if local is not None and local[0] == current:
-        return dataclasses.replace(local[1], statuses=live_statuses())
-    found = releases.load(current[0]) if current else None
-    result = found if found is not None else unreleased()
-    _local = (current, result)
+    if local is None or local[0] != current:
+        found = releases.load(current[0]) if current else None
+        local = (current, found if found is not None else unreleased())
+        _local = local
+    result = local[1]
+    if carrier is not None:
+        if carrier not in settings.EINZELFALL_CARRIERS or len(settings.EINZELFALL_CARRIERS) < 2:
+            return None
+        result = result.for_carrier(carrier) or dataclasses.replace(unreleased(), carrier=carrier)
     # What the organizer records of a place is no count of reports: shown at once. The trends
     # it starts come with the next release (they count reports).
     return dataclasses.replace(result, statuses=live_statuses())
+
+
+def city_comparison(evaluation: Evaluation, city_id: int) -> list[CarrierShare]:
+    """The city's reports across carriers, from each carrier's evaluation (an empty list
+    with a single carrier or when the city is not shown)."""
+    row = next((c for c in evaluation.shown_cities if c.id == city_id), None)
+    if row is None or not evaluation.by_carrier:
+        return []
+    found = []
+    for slug, name in carriers():
+        own = evaluation.by_carrier.get(slug)
+        own_row = own and next((c for c in own.cities if c.id == city_id), None)
+        if own_row is None:
+            continue
+        cell = Cell(own_row.complaints, own_row.suppressed, False)
+        share = None if cell.suppressed else round(100 * cell.count / row.complaints)
+        detail = own.details.get(city_id)
+        problems = []
+        for problem, pcell in (detail.problems or []) if detail else []:
+            pshare = (
+                None
+                if pcell.suppressed or not own_row.complaints
+                else round(100 * pcell.count / own_row.complaints)
+            )
+            problems.append((problem, pcell, pshare))
+        found.append(CarrierShare(slug, name, cell, share, problems))
+    return found
 
 
 def live_statuses() -> dict[int, StatusInfo]:

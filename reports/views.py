@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
 from complaints import selectors as complaint_selectors
+from complaints.carrier import public as carrier_public
 from complaints.models import FollowupAnswer, Technology
 from complaints.places import names as placenames
 
@@ -77,6 +78,8 @@ def stats(request):
         "share": _share_links(request, text),
         "share_text": text,
         "answer_labels": FollowupAnswer.choices,
+        "response_stats": carrier_public.response_stats(),
+        "carrier_disputes": carrier_public.disputes(),
         **_stats_charts(evaluation),
     }
     return render(request, "reports/stats.html", context)
@@ -158,6 +161,7 @@ def city(request, slug):
             if pk in evaluation.statuses
         },
         "answer_labels": FollowupAnswer.choices,
+        "carrier_cases": carrier_public.city_cases(row.id),
         "share": _share_links(request, _("Network problems in %(city)s") % {"city": row.name}),
     }
     return render(request, "reports/city.html", context)
