@@ -1,0 +1,242 @@
+"""The carrier at the table (complaints/carrier/cases.py): the quorum opens places, one mail
+per carrier and run; statements submitted, approved, rejected or published at once; overdue
+commitments; disputes; the carrier_cases command."""
+
+import datetime
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.core.cache import cache
+from django.core.management import call_command
+from django.utils import timezone
+
+from complaints.carrier import cases
+from complaints.models import (
+    CarrierAccount,
+    CarrierCase,
+    CarrierProfile,
+    CarrierStatement,
+    FollowupAnswer,
+    Place,
+    PlaceStatus,
+    Status,
+)
+from einzelfall import cache_keys
+
+from .factories import ComplaintFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PLANNED = PlaceStatus.Kind.EXPANSION_PLANNED
+FIXED = PlaceStatus.Kind.REPORTED_FIXED
+ACK = PlaceStatus.Kind.ACKNOWLEDGED
+
+
+def hamburg() -> Place:
+    return Place.objects.get(slug="hamburg")
+
+
+def altona() -> Place:
+    return Place.objects.get(kind=Place.Kind.DISTRICT, parent__slug="hamburg", name="Altona")
+
+
+def carrier_user(carrier: str, username: str | None = None):
+    user = UserFactory(username=username or f"{carrier}-desk", is_staff=True)
+    user.groups.add(Group.objects.get(name="Carrier"))
+    CarrierAccount.objects.create(user=user, carrier=carrier)
+    return user
+
+
+def moderator():
+    user = UserFactory(username="mo", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderator"))
+    return user
+
+
+@pytest.fixture
+def case():
+    return CarrierCase.objects.create(carrier="telekom", place=hamburg(), opened_count=20)
+
+
+@pytest.fixture
+def telekom():
+    return carrier_user("telekom")
+
+
+def submit(case, user, status=ACK, due_date=None, text="Wir prüfen das."):
+    return cases.statement_submit(
+        case=case, user=user, status=status, due_date=due_date, text=text
+    )
+
+
+def in_days(days: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+# -- statements ------------------------------------------------------------------------------
+
+
+def test_a_carrier_user_submits_a_statement_that_waits_for_approval(case, telekom):
+    statement = submit(case, telekom, PLANNED, in_days(90), "  Ausbau bis März.\r\nDanke.  ")
+    statement.refresh_from_db()
+    case.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.PENDING
+    assert statement.text == "Ausbau bis März.\nDanke."
+    assert statement.written_by == telekom
+    assert case.first_answer_at is not None
+    assert case.status == ""  # not published yet
+    assert not PlaceStatus.objects.filter(place=case.place).exists()
+
+
+def test_the_first_answer_is_kept_when_the_carrier_writes_again(case, telekom):
+    submit(case, telekom)
+    case.refresh_from_db()
+    first = case.first_answer_at
+    submit(case, telekom, FIXED)
+    case.refresh_from_db()
+    assert case.first_answer_at == first
+    assert case.statements.count() == 2
+
+
+def test_the_organizer_approves_and_the_statement_is_published(
+    case, telekom, organizer, django_capture_on_commit_callbacks
+):
+    statement = submit(case, telekom, PLANNED, in_days(30))
+    cache.set(cache_keys.PLACE_STATUSES, "stale")
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.statement_approve(statement=statement, user=organizer)
+    statement.refresh_from_db()
+    case.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.PUBLISHED
+    assert statement.published_at is not None
+    assert statement.reviewed_by == organizer
+    assert (case.status, case.due_date) == (PLANNED, in_days(30))
+    status = PlaceStatus.objects.get(place=case.place)
+    assert (status.status, status.carrier) == (PLANNED, "telekom")
+    assert cache.get(cache_keys.PLACE_STATUSES) is None
+
+
+def test_reported_fixed_clears_the_due_date(case, telekom, organizer):
+    cases.statement_approve(statement=submit(case, telekom, PLANNED, in_days(30)), user=organizer)
+    cases.statement_approve(statement=submit(case, telekom, FIXED), user=organizer)
+    case.refresh_from_db()
+    assert (case.status, case.due_date) == (FIXED, None)
+
+
+def test_a_new_statement_ends_a_dispute(case, telekom, organizer):
+    case.disputed_at = timezone.now()
+    case.save()
+    cases.statement_approve(statement=submit(case, telekom, ACK), user=organizer)
+    case.refresh_from_db()
+    assert case.disputed_at is None
+
+
+def test_a_rejected_statement_is_not_published_and_keeps_the_note(case, telekom, organizer):
+    statement = submit(case, telekom)
+    cases.statement_reject(statement=statement, user=organizer, note="Bitte ohne Werbung.")
+    statement.refresh_from_db()
+    case.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.REJECTED
+    assert statement.review_note == "Bitte ohne Werbung."
+    assert case.status == ""
+    assert not PlaceStatus.objects.exists()
+
+
+def test_a_rejection_needs_a_note(case, telekom, organizer):
+    statement = submit(case, telekom)
+    with pytest.raises(cases.StatementRefused) as refused:
+        cases.statement_reject(statement=statement, user=organizer, note="   ")
+    assert refused.value.code == "note_missing"
+    statement.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.PENDING
+
+
+def test_a_reviewed_statement_is_not_reviewed_again(case, telekom, organizer):
+    statement = submit(case, telekom)
+    cases.statement_reject(statement=statement, user=organizer, note="Nein.")
+    with pytest.raises(cases.StatementRefused):
+        cases.statement_approve(statement=statement, user=organizer)
+    statement.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.REJECTED
+
+
+def test_publish_directly_publishes_at_once(case, telekom):
+    CarrierProfile.objects.create(carrier="telekom", publish_directly=True)
+    statement = submit(case, telekom, FIXED)
+    statement.refresh_from_db()
+    case.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.PUBLISHED
+    assert case.status == FIXED
+    assert PlaceStatus.objects.filter(place=case.place, carrier="telekom").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "due", "text", "code"),
+    [
+        (ACK, None, "   ", "empty"),
+        (ACK, None, "x" * 2001, "too_long"),
+        (ACK, None, "Hallo\x00Welt", "control"),
+        (ACK, None, "Hallo\x1bWelt", "control"),
+        ("closed", None, "Text", "status"),
+        (PLANNED, None, "Text", "due_date_missing"),
+        (PLANNED, -1, "Text", "due_date_past"),
+    ],
+)
+def test_an_invalid_statement_stores_nothing(case, telekom, status, due, text, code):
+    due_date = in_days(due) if due is not None else None
+    with pytest.raises(cases.StatementRefused) as refused:
+        submit(case, telekom, status, due_date, text)
+    assert refused.value.code == code
+    assert not CarrierStatement.objects.exists()
+    case.refresh_from_db()
+    assert case.first_answer_at is None
+
+
+def test_a_due_date_is_dropped_for_other_statuses(case, telekom):
+    statement = submit(case, telekom, ACK, in_days(10))
+    assert statement.due_date is None
+
+
+def test_2000_characters_are_allowed(case, telekom):
+    assert len(submit(case, telekom, text="x" * 2000).text) == 2000
+
+
+@pytest.mark.parametrize("who", ["other-carrier", "no-carrier", "moderator", "anonymous"])
+def test_only_the_cases_carrier_may_answer(case, who):
+    from django.contrib.auth.models import AnonymousUser
+
+    if who == "other-carrier":
+        user = carrier_user("o2")
+    elif who == "no-carrier":
+        user = UserFactory(username="lost", is_staff=True)
+        user.groups.add(Group.objects.get(name="Carrier"))
+    elif who == "moderator":
+        user = moderator()
+    else:
+        user = AnonymousUser()
+    with pytest.raises(cases.StatementDenied):
+        submit(case, user)
+    assert not CarrierStatement.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["carrier", "moderator"])
+def test_only_an_organizer_approves(case, telekom, who):
+    statement = submit(case, telekom)
+    user = telekom if who == "carrier" else moderator()
+    with pytest.raises(cases.StatementDenied):
+        cases.statement_approve(statement=statement, user=user)
+    with pytest.raises(cases.StatementDenied):
+        cases.statement_reject(statement=statement, user=user, note="Nein.")
+    statement.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.PENDING
+
+
+def test_an_organizer_in_the_group_approves(case, telekom):
+    user = UserFactory(username="olga", is_staff=True)
+    user.groups.add(Group.objects.get(name="Organizer"))
+    statement = submit(case, telekom)
+    cases.statement_approve(statement=statement, user=user)
+    statement.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.PUBLISHED
