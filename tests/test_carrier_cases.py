@@ -3,13 +3,10 @@ per carrier and run; statements submitted, approved, rejected or published at on
 commitments; disputes; the carrier_cases command."""
 
 import datetime
-import io
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core import mail
 from django.core.cache import cache
-from django.core.management import call_command
 from django.utils import timezone
 
 from complaints.carrier import cases
@@ -18,14 +15,12 @@ from complaints.models import (
     CarrierCase,
     CarrierProfile,
     CarrierStatement,
-    FollowupAnswer,
     Place,
     PlaceStatus,
-    Status,
 )
 from einzelfall import cache_keys
 
-from .factories import ComplaintFactory, UserFactory
+from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +61,7 @@ def telekom():
 
 
 def submit(case, user, status=ACK, due_date=None, text="Wir prüfen das."):
-    return cases.statement_submit(
-        case=case, user=user, status=status, due_date=due_date, text=text
-    )
+    return cases.statement_submit(case=case, user=user, status=status, due_date=due_date, text=text)
 
 
 def in_days(days: int) -> datetime.date:

@@ -164,7 +164,9 @@ def publish(statement: CarrierStatement, *, now: datetime.datetime) -> None:
     case.due_date = statement.due_date
     case.disputed_at = None
     case.dispute_notified_at = None
-    case.save(update_fields=["status", "status_at", "due_date", "disputed_at", "dispute_notified_at"])
+    case.save(
+        update_fields=["status", "status_at", "due_date", "disputed_at", "dispute_notified_at"]
+    )
     PlaceStatus.objects.create(
         place_id=case.place_id,
         status=statement.status,
