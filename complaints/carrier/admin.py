@@ -1,9 +1,11 @@
 """The downloads page of the admin: the carrier exports for organizers and carrier users.
 
 A carrier user (group Carrier: only the permission complaints.export_complaint) sees this
-page and nothing else of the complaints. Files stream from complaints.carrier.exports, built
-nowhere in memory (as django-import-export's Resource.export() would), and every download is
-recorded (services.export_recorded).
+page and nothing else of the complaints, and here only its own carrier's (accounts.scope: the
+carrier field is fixed, whatever is posted; export_recorded narrows the filters once more).
+Files stream from complaints.carrier.exports, built nowhere in memory (as
+django-import-export's Resource.export() would), and every download is recorded
+(services.export_recorded).
 """
 
 from django import forms
@@ -15,10 +17,10 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from complaints.backoffice.mixins import ReadOnlyAdmin
-from complaints.carrier import exports
+from complaints.carrier import accounts, exports
 from complaints.carrier.formats import CONTENT_TYPES
 from complaints.carrier.services import export_recorded
-from complaints.models import Complaint, ExportLog, Place, Status
+from complaints.models import Complaint, ExportLog, Place, Status, carrier_name
 
 EXPORT_PERMISSION = "complaints.export_complaint"
 
@@ -39,7 +41,8 @@ class ExportForm(forms.Form):
     city = forms.ChoiceField(label=_("City"), required=False)
     carrier = forms.ChoiceField(label=_("Carrier"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, carrier: str | None = None, **kwargs):
+        """carrier: the one carrier the user reaches (None: every carrier)."""
         super().__init__(*args, **kwargs)
         for name in ("since", "until"):
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"})
@@ -54,10 +57,16 @@ class ExportForm(forms.Form):
             .values_list("slug", "name")
         )
         self.fields["city"].choices = [("", _("all cities")), *cities]
-        self.fields["carrier"].choices = [
-            ("", _("all carriers")),
-            *settings.EINZELFALL_CARRIERS.items(),
-        ]
+        self._carrier_choices(carrier)
+
+    def _carrier_choices(self, carrier: str | None) -> None:
+        field = self.fields["carrier"]
+        if carrier is None:
+            field.choices = [("", _("all carriers")), *settings.EINZELFALL_CARRIERS.items()]
+            return
+        # A disabled field takes its initial value and ignores what is posted.
+        field.choices = [(carrier, carrier_name(carrier))]
+        field.initial, field.disabled = carrier, True
 
     def clean(self):
         data = super().clean()
@@ -79,20 +88,27 @@ class ExportForm(forms.Form):
 def downloads_view(request, model_admin):
     if not request.user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied
-    form = ExportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        return _download(request, form.cleaned_data)
+    carrier = accounts.scope(request.user)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Downloads for the carrier"),
-        "form": form,
         "opts": model_admin.model._meta,
+        "carrier": carrier_name(carrier) if carrier else "",
     }
+    if carrier == accounts.NOTHING:
+        # A carrier user without a carrier: told so, offered nothing, sent nothing.
+        context["no_carrier"] = accounts.no_carrier_message()
+        status = 403 if request.method == "POST" else 200
+        return TemplateResponse(request, "admin/complaints/downloads.html", context, status=status)
+    form = ExportForm(request.POST or None, carrier=carrier)
+    if request.method == "POST" and form.is_valid():
+        return _download(request, form.cleaned_data)
+    context["form"] = form
     return TemplateResponse(request, "admin/complaints/downloads.html", context)
 
 
 def _download(request, data) -> StreamingHttpResponse:
-    kind, filters = data["kind"], data["filters"]
+    kind, filters = data["kind"], accounts.scoped(data["filters"], request.user)
     fmt, _sep, dialect = data["format"].partition("-")
     dialect = dialect or "rfc4180"
     chunks = export_recorded(
@@ -117,9 +133,21 @@ class ExportLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "format",
         "dialect",
         "filters",
+        "carrier_display",
         "rows",
         "completed",
     ]
-    list_filter = ["kind", "via", "completed", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "kind",
+        "via",
+        "carrier",
+        "completed",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("carrier"), ordering="carrier")
+    def carrier_display(self, log):
+        """Whose complaints the file held; empty: every carrier's."""
+        return carrier_name(log.carrier) if log.carrier else _("all carriers")

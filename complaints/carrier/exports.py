@@ -271,13 +271,13 @@ def _place_names() -> dict[int, tuple[str, str]]:
 
 
 AGGREGATE_FILTERS_REFUSED = gettext_lazy(
-    "The aggregates are the published evaluation: they cannot be filtered by date or carrier "
+    "The aggregates are the published evaluation: they cannot be filtered by date "
     "(comparing filtered and published numbers would give small counts away)."
 )
 
 
 def check_aggregate_filters(filters: Filters) -> None:
-    if filters.since or filters.until or filters.carrier:
+    if filters.since or filters.until:
         raise ValidationError(str(AGGREGATE_FILTERS_REFUSED))
 
 
@@ -287,11 +287,10 @@ def aggregate_rows(filters: Filters) -> list[list]:
 
     Per shown city: its total (district and problem empty), each district the city page
     lists (problem empty), and its problem mix (district empty). A hidden number has an empty
-    complaints column. A city filter picks rows; date and carrier filters are refused."""
+    complaints column. A city filter picks rows; a carrier filter picks that carrier's
+    published evaluation (/stats/?carrier=); date filters are refused."""
     check_aggregate_filters(filters)
-    from reports.selectors import evaluation
-
-    published = evaluation()
+    published = _published_evaluation(filters.carrier)
     rows = []
     for city in sorted(published.shown_cities, key=lambda c: c.name):
         if filters.city and city.slug != filters.city:
@@ -306,3 +305,11 @@ def aggregate_rows(filters: Filters) -> list[list]:
         for problem, cell in detail.problems or []:
             rows.append([city.name, "", problem.slug, cell.count])
     return rows
+
+
+def _published_evaluation(carrier: str):
+    """The published evaluation of this carrier ("": every carrier's)."""
+    from reports.selectors import evaluation
+
+    # With one carrier there is no evaluation per carrier: the campaign's is that carrier's.
+    return (carrier and evaluation(carrier)) or evaluation()

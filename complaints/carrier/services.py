@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
+from complaints.carrier.accounts import scoped
 from complaints.carrier.exports import Filters, export_file
 from complaints.models import ExportLog
 
@@ -24,7 +25,12 @@ def export_recorded(
     The record is written at once; its row count and completed flag when the last chunk has
     been taken (complete_at_end), or when the caller says the file is written
     (RecordedExport.complete, after its own flush or close), so an export broken off stays
-    incomplete. via: "admin" or "command"."""
+    incomplete. via: "admin" or "command".
+
+    Every export passes here: a carrier user's filters are narrowed to its carrier
+    (accounts.scoped: PermissionDenied for one without a carrier), and the record says whose
+    complaints the file holds."""
+    filters = scoped(filters, user)
     log = ExportLog.objects.create(
         user=user,
         via=via,
@@ -32,6 +38,7 @@ def export_recorded(
         format=fmt,
         dialect=dialect if fmt == "csv" else "",
         filters=filters.as_dict(),
+        carrier=filters.carrier,
     )
     return RecordedExport(
         log,
