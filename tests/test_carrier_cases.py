@@ -3,10 +3,13 @@ per carrier and run; statements submitted, approved, rejected or published at on
 commitments; disputes; the carrier_cases command."""
 
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core import mail
 from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import timezone
 
 from complaints.carrier import cases
@@ -15,12 +18,14 @@ from complaints.models import (
     CarrierCase,
     CarrierProfile,
     CarrierStatement,
+    FollowupAnswer,
     Place,
     PlaceStatus,
+    Status,
 )
 from einzelfall import cache_keys
 
-from .factories import UserFactory
+from .factories import ComplaintFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +238,196 @@ def test_an_organizer_in_the_group_approves(case, telekom):
     cases.statement_approve(statement=statement, user=user)
     statement.refresh_from_db()
     assert statement.review == CarrierStatement.Review.PUBLISHED
+
+
+# -- the quorum ----------------------------------------------------------------------------
+
+
+def reports(n, carrier="telekom", days_ago=1, status=Status.PUBLISHED, **fields):
+    when = timezone.now() - datetime.timedelta(days=days_ago)
+    return ComplaintFactory.create_batch(
+        n, carrier=carrier, status=status, submitted_at=when, **fields
+    )
+
+
+def contacts(carrier="telekom", emails="noc@telekom.example\nPresse@Telekom.example"):
+    CarrierProfile.objects.create(carrier=carrier, contact_emails=emails)
+
+
+def test_the_quorum_opens_the_city_and_the_district_with_one_mail():
+    contacts()
+    reports(20)
+    opened = cases.open_places()
+    assert {(c.carrier, c.place) for c in opened} == {("telekom", hamburg()), ("telekom", altona())}
+    assert {c.opened_count for c in opened} == {20}
+    notices = cases.notify_opened()
+    assert (notices.sent, notices.places) == (1, 2)
+    (message,) = mail.outbox
+    assert sorted(message.to) == ["noc@telekom.example", "presse@telekom.example"]
+    assert "Hamburg, Altona" in message.body
+    assert "http://testserver/admin/complaints/carriercase/desk/" in message.body or (
+        "/admin/complaints/carriercase/desk/" in message.body
+    )
+    assert all(c.notified_at for c in CarrierCase.objects.all())
+
+
+def test_a_second_run_opens_nothing_and_sends_nothing():
+    contacts()
+    reports(20)
+    cases.open_places()
+    cases.notify_opened()
+    reports(5)
+    assert cases.open_places() == []
+    assert cases.notify_opened().sent == 0
+    assert len(mail.outbox) == 1
+    assert CarrierCase.objects.count() == 2
+
+
+def test_the_carriers_users_are_told_too():
+    user = carrier_user("telekom")
+    reports(20)
+    cases.open_places()
+    cases.notify_opened()
+    assert mail.outbox[0].to == [user.email]
+
+
+def test_below_the_quorum_or_outside_the_window_nothing_opens(settings):
+    reports(19)
+    reports(5, days_ago=settings.CARRIER_QUORUM_DAYS + 1)
+    reports(5, carrier="o2")
+    reports(5, status=Status.PENDING)
+    reports(5, status=Status.REJECTED)
+    assert cases.open_places() == []
+    assert not CarrierCase.objects.exists()
+
+
+def test_the_quorum_counts_per_carrier_and_place(settings):
+    settings.CARRIER_QUORUM = 3
+    reports(3, carrier="o2", city="Hamburg", district="")
+    reports(2, carrier="vodafone")
+    opened = cases.open_places()
+    assert [(c.carrier, c.place) for c in opened] == [("o2", hamburg())]
+
+
+def test_a_district_of_a_city_opens_with_its_city(settings):
+    settings.CARRIER_QUORUM = 4
+    reports(2, district="Altona")
+    reports(2, district="Eimsbüttel")
+    opened = cases.open_places()
+    assert [c.place for c in opened] == [hamburg()]
+
+
+def test_a_failed_mail_is_sent_by_the_next_run(monkeypatch):
+    contacts()
+    reports(20)
+    cases.open_places()
+    monkeypatch.setattr(cases.EmailMessage, "send", lambda self: 1 / 0)
+    assert cases.notify_opened().failed == 1
+    assert not CarrierCase.objects.exclude(notified_at=None).exists()
+    monkeypatch.undo()
+    assert cases.notify_opened().sent == 1
+    assert len(mail.outbox) == 1
+
+
+def test_without_contacts_no_mail_until_one_is_added():
+    reports(20)
+    cases.open_places()
+    assert cases.notify_opened().no_contacts == ["telekom"]
+    assert not mail.outbox
+    contacts()
+    assert cases.notify_opened().sent == 1
+
+
+# -- overdue -------------------------------------------------------------------------------
+
+
+def test_a_planned_expansion_past_its_due_date_is_overdue(case, telekom, organizer):
+    cases.statement_approve(statement=submit(case, telekom, PLANNED, in_days(3)), user=organizer)
+    case.refresh_from_db()
+    assert not case.is_overdue()
+    assert case.is_overdue(today=in_days(4))
+    cases.statement_approve(statement=submit(case, telekom, FIXED), user=organizer)
+    case.refresh_from_db()
+    assert not case.is_overdue(today=in_days(4))
+
+
+# -- disputes ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fixed_case(telekom, organizer):
+    contacts()
+    reports(20)
+    cases.open_places()
+    cases.notify_opened()
+    mail.outbox.clear()
+    case = CarrierCase.objects.get(place=altona())
+    cases.statement_approve(statement=submit(case, telekom, FIXED), user=organizer)
+    case.refresh_from_db()
+    return case
+
+
+def answers(*kinds, days_ahead=1, **fields):
+    when = timezone.now() + datetime.timedelta(days=days_ahead)
+    for kind in kinds:
+        ComplaintFactory(
+            carrier=fields.get("carrier", "telekom"),
+            status=Status.PUBLISHED,
+            submitted_at=timezone.now() - datetime.timedelta(days=40),
+            followup_answer=kind,
+            followup_answered_at=when,
+        )
+
+
+def test_answers_since_fixed_dispute_it_and_the_carrier_is_told_once(fixed_case, settings):
+    U, W, OK = FollowupAnswer.UNCHANGED, FollowupAnswer.WORSE, FollowupAnswer.IMPROVED
+    answers(U, W, U, OK, OK)  # 5 answers, 3 of them not better
+    later = timezone.now() + datetime.timedelta(days=2)
+    assert cases.check_disputes(now=later) == [fixed_case]
+    fixed_case.refresh_from_db()
+    assert fixed_case.disputed_at == later
+    assert cases.notify_disputed().sent == 1
+    assert cases.check_disputes(now=later) == []
+    assert cases.notify_disputed().sent == 0
+    (message,) = mail.outbox
+    assert "Hamburg, Altona" in message.body
+
+
+def test_answers_before_fixed_or_mostly_improved_do_not_dispute(fixed_case):
+    U, OK = FollowupAnswer.UNCHANGED, FollowupAnswer.IMPROVED
+    answers(U, U, U, U, U, days_ahead=-1)  # given before the carrier's statement
+    answers(U, U, OK, OK, OK)
+    answers(U, U, U, U, U, carrier="o2")
+    assert cases.check_disputes(now=timezone.now() + datetime.timedelta(days=2)) == []
+
+
+def test_new_reports_reaching_the_quorum_again_dispute_it(fixed_case):
+    later = timezone.now() + datetime.timedelta(days=1)
+    ComplaintFactory.create_batch(
+        19, carrier="telekom", status=Status.PUBLISHED, submitted_at=later
+    )
+    assert cases.check_disputes(now=later) == []
+    ComplaintFactory(carrier="telekom", status=Status.PUBLISHED, submitted_at=later)
+    assert cases.check_disputes(now=later) == [fixed_case]
+
+
+# -- the command ---------------------------------------------------------------------------
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("carrier_cases", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_opens_and_mails_once(fixed_case):
+    reports(20, carrier="o2")
+    contacts("o2", "noc@o2.example")
+    dry = run("--dry-run")
+    assert "places to open: 2" in dry and "would open: Hamburg, Altona for O2" in dry
+    assert not CarrierCase.objects.filter(carrier="o2").exists() and not mail.outbox
+    out = run()
+    assert "opened: Hamburg, Altona for O2 Telefónica" in out
+    assert "mails about places opened: 1 sent (2 places)" in out
+    assert run().count("0 sent") == 2
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["noc@o2.example"]

@@ -7,21 +7,35 @@ PlaceStatus for the carrier, so the evaluation's status and before/after trend f
 """
 
 import datetime
+import logging
 import unicodedata
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from complaints import caches
 from complaints.carrier import accounts
 from complaints.models import (
+    CarrierAccount,
     CarrierCase,
     CarrierProfile,
     CarrierStatement,
+    Complaint,
+    FollowupAnswer,
+    Place,
     PlaceStatus,
+    carrier_name,
 )
+
+logger = logging.getLogger(__name__)
 
 STATEMENT_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 500
@@ -176,14 +190,201 @@ def publish(statement: CarrierStatement, *, now: datetime.datetime) -> None:
     caches.after_commit(caches.published_changed, caches.updates_changed)
 
 
-# -- the quorum and disputes (below) ---------------------------------------------------------
+# -- the quorum ----------------------------------------------------------------------------
+
+
+def _window(now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(days=settings.CARRIER_QUORUM_DAYS)
+
+
+def due_places(*, now: datetime.datetime | None = None) -> list[tuple[str, int, int]]:
+    """(carrier, Place id, reports) of every place that reached the quorum for a configured
+    carrier within the window and is not opened for it yet: one GROUP BY per place kind."""
+    now = now or timezone.now()
+    recent = Complaint.objects.published().filter(
+        submitted_at__gte=_window(now),
+        submitted_at__lte=now,
+        carrier__in=list(settings.EINZELFALL_CARRIERS),
+    )
+    reached = []
+    for column in ("city_place", "district_place"):
+        rows = (
+            recent.exclude(**{column: None})
+            .values_list("carrier", column)
+            .annotate(n=Count("id"))
+            .filter(n__gte=settings.CARRIER_QUORUM)
+        )
+        reached.extend(rows)
+    opened = set(
+        CarrierCase.objects.filter(place_id__in={place for _, place, _ in reached}).values_list(
+            "carrier", "place_id"
+        )
+    )
+    return [row for row in reached if (row[0], row[1]) not in opened]
 
 
 def open_places(*, now: datetime.datetime | None = None) -> list[CarrierCase]:
-    """Open every place that reached the quorum for a carrier; one mail per carrier."""
-    raise NotImplementedError
+    """Open every place that reached the quorum for a carrier. A place once opened stays
+    opened (one case per carrier and place, by a unique constraint). The mails go out with
+    notify_opened()."""
+    now = now or timezone.now()
+    opened = []
+    for carrier, place_id, n in due_places(now=now):
+        with transaction.atomic():
+            case, created = CarrierCase.objects.get_or_create(
+                carrier=carrier,
+                place_id=place_id,
+                defaults={"opened_at": now, "opened_count": n},
+            )
+        if created:
+            opened.append(case)
+    return opened
+
+
+# -- disputes ----------------------------------------------------------------------------------
+
+_BAD_ANSWERS = [FollowupAnswer.UNCHANGED, FollowupAnswer.WORSE]
+
+
+def _contradicted(case: CarrierCase, now: datetime.datetime) -> bool:
+    """Whether the carrier's reports of the place since "reported fixed" say otherwise: at
+    least REPORTS_MIN_COUNT follow-up answers given since, most of them "unchanged" or
+    "worse"; or new reports reaching the quorum again within its window."""
+    column = "district_place" if case.place.kind == Place.Kind.DISTRICT else "city_place"
+    fixed = case.status_at
+    counts = (
+        Complaint.objects.published()
+        .filter(carrier=case.carrier, **{column: case.place_id})
+        .aggregate(
+            answers=Count("id", filter=Q(followup_answered_at__gt=fixed)),
+            bad=Count(
+                "id", filter=Q(followup_answered_at__gt=fixed, followup_answer__in=_BAD_ANSWERS)
+            ),
+            reports=Count(
+                "id",
+                filter=Q(
+                    submitted_at__gt=fixed, submitted_at__gte=_window(now), submitted_at__lte=now
+                ),
+            ),
+        )
+    )
+    by_answers = (
+        counts["answers"] >= settings.REPORTS_MIN_COUNT and 2 * counts["bad"] > counts["answers"]
+    )
+    return by_answers or counts["reports"] >= settings.CARRIER_QUORUM
+
+
+def disputed_cases(*, now: datetime.datetime | None = None) -> list[CarrierCase]:
+    """The cases reported fixed, not disputed yet, that the reports since contradict (a
+    query per such case: a handful)."""
+    now = now or timezone.now()
+    fixed = CarrierCase.objects.filter(
+        status=PlaceStatus.Kind.REPORTED_FIXED, disputed_at=None, status_at__isnull=False
+    ).select_related("place")
+    return [case for case in fixed if _contradicted(case, now)]
 
 
 def check_disputes(*, now: datetime.datetime | None = None) -> list[CarrierCase]:
-    """Reopen places reported fixed that reports or answers since contradict."""
-    raise NotImplementedError
+    """Reopen places reported fixed that reports or answers since contradict: disputed_at
+    set (shown publicly and on the desk); the carrier is told by notify_disputed()."""
+    now = now or timezone.now()
+    found = disputed_cases(now=now)
+    for case in found:
+        case.disputed_at = now
+        case.save(update_fields=["disputed_at"])
+    if found:
+        caches.after_commit(caches.published_changed)
+    return found
+
+
+# -- the carrier's mails ------------------------------------------------------------------
+
+
+@dataclass
+class Notices:
+    sent: int = 0  # mails sent
+    places: int = 0  # places they listed
+    failed: int = 0  # mails that failed (retried by the next run)
+    no_contacts: list[str] = field(default_factory=list)  # carriers nobody can be told of
+
+
+def recipients(carrier: str) -> list[str]:
+    """The carrier's contact addresses and the addresses of its active carrier users."""
+    profile = CarrierProfile.objects.filter(carrier=carrier).first()
+    found = list(profile.contacts) if profile else []
+    users = CarrierAccount.objects.filter(carrier=carrier, user__is_active=True).exclude(
+        user__email=""
+    )
+    found += users.values_list("user__email", flat=True)
+    return list(dict.fromkeys(address.strip().lower() for address in found))
+
+
+def notify_opened() -> Notices:
+    """One mail per carrier listing its places opened and not yet notified, with the link
+    to the desk; notified_at set once the mail went out (a failed mail is sent again by the
+    next run, a sent one never)."""
+    return _notify("notified_at", "carrier_opened", Q(notified_at=None))
+
+
+def notify_disputed() -> Notices:
+    """One mail per carrier listing its places newly disputed."""
+    return _notify(
+        "dispute_notified_at",
+        "carrier_disputed",
+        Q(disputed_at__isnull=False, dispute_notified_at=None),
+    )
+
+
+def _notify(stamp: str, template: str, pending: Q) -> Notices:
+    result = Notices()
+    carriers = (
+        CarrierCase.objects.filter(pending).order_by("carrier").values_list("carrier", flat=True)
+    ).distinct()
+    for carrier in list(carriers):
+        with transaction.atomic():
+            # Locked while the mail goes out: an overlapping run skips them, no mail twice.
+            due = list(
+                CarrierCase.objects.filter(pending, carrier=carrier)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("place", "place__parent")
+                .order_by("place__name", "pk")
+            )
+            if due:
+                _notify_carrier(carrier, due, stamp, template, result)
+    return result
+
+
+def _notify_carrier(carrier, due, stamp, template, result: Notices) -> None:
+    addresses = recipients(carrier)
+    if not addresses:
+        result.no_contacts.append(carrier)
+        return
+    if not _send(template, carrier, due, addresses):
+        result.failed += 1
+        return
+    CarrierCase.objects.filter(pk__in=[case.pk for case in due]).update(**{stamp: timezone.now()})
+    result.sent += 1
+    result.places += len(due)
+
+
+def _send(template: str, carrier: str, due: list[CarrierCase], addresses: list[str]) -> bool:
+    """The mail in the site's language: places, counts and the desk's link, nothing about
+    any person. False when it failed (logged without the addresses)."""
+    context = {
+        "carrier": carrier_name(carrier),
+        "cases": due,
+        "desk_url": settings.SITE_URL.rstrip("/") + reverse("admin:complaints_carriercase_desk"),
+        "quorum": settings.CARRIER_QUORUM,
+        "days": settings.CARRIER_QUORUM_DAYS,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"complaints/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"complaints/email/{template}_body.txt", context)
+    try:
+        EmailMessage(subject, body, to=addresses).send()
+    except Exception as error:  # the error's text may hold the addresses: not logged
+        logger.error(
+            "The %s mail to carrier %s failed (%s)", template, carrier, type(error).__name__
+        )
+        return False
+    return True
