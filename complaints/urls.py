@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from complaints import views
 from complaints.campaign import feeds
 from complaints.campaign import views as campaign_views
+from complaints.carrier import public_views as carrier_public_views
 from complaints.intake import views as intake_views
 from complaints.places import views as place_views
 
@@ -13,6 +14,13 @@ urlpatterns = [
     path("report/", intake_views.report, name="report"),
     path("places/suggest/", place_views.place_suggest, name="place-suggest"),
     path("updates/", campaign_views.updates, name="updates"),
+    # Under /stats/ with the other open data; before reports' stats/<city>/ in the URLconf.
+    path(
+        "stats/statements.json",
+        carrier_public_views.statements_json,
+        name="statements-json",
+    ),
+    path("stats/statements.csv", carrier_public_views.statements_csv, name="statements-csv"),
     path("updates/feed/", feeds.UpdatesAtomFeed(), name="updates-atom"),
     path("updates/rss/", feeds.UpdatesRSSFeed(), name="updates-rss"),
     re_path(r"^updates/(?P<slug>[-a-zA-Z0-9_]{1,220})/$", campaign_views.update, name="update"),

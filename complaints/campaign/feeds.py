@@ -1,19 +1,23 @@
 """The campaign's news as an Atom and an RSS feed (django.contrib.syndication): the updates
-the organizer writes, and the changes of a place's status (acknowledged, expansion planned,
-reported fixed), newest first."""
+the organizer writes, the carriers' published statements (verbatim, signed), and the changes
+of a place's status the organizer records (acknowledged, expansion planned, reported fixed),
+newest first."""
 
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import format_html
+from django.utils.html import format_html, linebreaks
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.campaign import selectors as campaign_selectors
+from complaints.models import CampaignUpdate, CarrierStatement, Place, PlaceStatus
 
 FEED_SIZE = 20
 
@@ -26,6 +30,55 @@ class Entry:
     published: datetime.datetime
     updated: datetime.datetime
     category: str
+
+
+# -- the carriers' statements ---------------------------------------------------------------
+
+
+@dataclass
+class NewsItem:
+    """A published statement as an entry of /updates/ and of the feeds."""
+
+    id: int
+    title: str
+    text: str
+    carrier_name: str
+    status_label: str
+    due_date: datetime.date | None
+    published_at: datetime.datetime
+    url: str  # on the city page
+    is_statement: bool = True
+
+
+def news(limit: int | None = None) -> list[NewsItem]:
+    """The published statements, newest first (at most limit)."""
+    found = (
+        CarrierStatement.objects.filter(
+            review=CarrierStatement.Review.PUBLISHED,
+            case__carrier__in=list(settings.EINZELFALL_CARRIERS),
+            case__place__merged_into=None,
+        )
+        .select_related("case__place__parent")
+        .order_by("-published_at", "-id")
+    )
+    return [_news_item(s) for s in (found[:limit] if limit else found)]
+
+
+def _news_item(statement: CarrierStatement) -> NewsItem:
+    case = statement.case
+    place = case.place
+    city = place.parent if place.kind == Place.Kind.DISTRICT and place.parent_id else place
+    name = f"{place.name} ({city.name})" if city is not place else place.name
+    return NewsItem(
+        id=statement.pk,
+        title=f"{name}: {case.carrier_name}",
+        text=statement.text,
+        carrier_name=case.carrier_name,
+        status_label=str(PlaceStatus.Kind(statement.status).label),
+        due_date=statement.due_date,
+        published_at=statement.published_at,
+        url=reverse("reports:city", args=[city.slug]) + f"#statement-{statement.pk}",
+    )
 
 
 def _update_entries(request) -> list[Entry]:
@@ -43,9 +96,41 @@ def _update_entries(request) -> list[Entry]:
     ]
 
 
+def _statement_entries(request) -> list[Entry]:
+    return [
+        Entry(
+            title=item.title,
+            html=statement_html(item),
+            link=request.build_absolute_uri(item.url),
+            published=item.published_at,
+            updated=item.published_at,
+            category=str(CampaignUpdate.Kind.CARRIER_RESPONSE.label),
+        )
+        for item in news(FEED_SIZE)
+    ]
+
+
+def statement_html(item: NewsItem) -> str:
+    """The carrier's words verbatim (escaped, line breaks kept; no Markdown), signed and
+    dated, with the status it gave."""
+    due = ""
+    if item.due_date:
+        due = " · " + _("due %(date)s") % {"date": item.due_date.isoformat()}
+    return format_html(
+        "<blockquote>{}</blockquote><p>— {}, {} · {}{}</p>",
+        mark_safe(linebreaks(item.text, autoescape=True)),  # noqa: S308 escaped by linebreaks
+        item.carrier_name,
+        timezone.localdate(item.published_at).isoformat(),
+        item.status_label,
+        due,
+    )
+
+
 def _status_entries(request) -> list[Entry]:
     entries = []
     for status in campaign_selectors.latest_place_statuses(FEED_SIZE):
+        if status.carrier:  # a carrier's status comes with its statement (above)
+            continue
         place = status.place
         city = place.parent if place.parent_id and place.kind == place.Kind.DISTRICT else place
         name = f"{place.name} ({city.name})" if city is not place else place.name
@@ -81,7 +166,7 @@ class UpdatesRSSFeed(Feed):
         return request.build_absolute_uri()
 
     def items(self, request):
-        entries = _update_entries(request) + _status_entries(request)
+        entries = _update_entries(request) + _statement_entries(request) + _status_entries(request)
         return sorted(entries, key=lambda e: e.published, reverse=True)[:FEED_SIZE]
 
     def item_link(self, item):

@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from complaints.campaign import followups, services
+from complaints.campaign import feeds, followups, services
 from complaints.campaign import selectors as campaign_selectors
 from complaints.campaign.forms import FollowupForm
 from complaints.models import FollowupAnswer
@@ -19,9 +19,14 @@ UPDATES_PER_PAGE = 10
 
 @require_GET
 def updates(request):
-    page = Paginator(campaign_selectors.published_updates(), UPDATES_PER_PAGE).get_page(
-        request.GET.get("page")
+    """The organizer's updates and the carriers' published statements, newest first. Both
+    are few (dozens in a campaign), so they are merged in memory."""
+    items = sorted(
+        [*campaign_selectors.published_updates(), *feeds.news()],
+        key=lambda item: item.published_at,
+        reverse=True,
     )
+    page = Paginator(items, UPDATES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "complaints/updates.html", {"page": page})
 
 
