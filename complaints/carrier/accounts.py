@@ -170,8 +170,9 @@ def _make_staff(user: AbstractBaseUser, email: str | None) -> None:
         user.save(update_fields=fields)
 
 
-def password_link(user: AbstractBaseUser) -> str:
-    """The one-time link at which the user sets a password (absolute, on SITE_URL)."""
+def password_link(user: AbstractBaseUser, request=None) -> str:
+    """The one-time link at which the user sets a password: absolute, on the request's host,
+    or on SITE_URL (a command has no request)."""
     path = reverse(
         "admin:complaints_carrieraccount_password",
         kwargs={
@@ -179,4 +180,6 @@ def password_link(user: AbstractBaseUser) -> str:
             "token": default_token_generator.make_token(user),
         },
     )
+    if request is not None:
+        return request.build_absolute_uri(path)
     return settings.SITE_URL.rstrip("/") + path

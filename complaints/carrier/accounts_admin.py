@@ -102,7 +102,7 @@ class CarrierAccountAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "summary": linked.summary(),
             "account": obj,
-            "link": accounts.password_link(linked.user),
+            "link": accounts.password_link(linked.user, request),
             "timeout_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
         }
         return TemplateResponse(request, "admin/complaints/carrieraccount/saved.html", context)
