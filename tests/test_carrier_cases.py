@@ -431,3 +431,95 @@ def test_the_command_opens_and_mails_once(fixed_case):
     assert "mails about places opened: 1 sent (2 places)" in out
     assert run().count("0 sent") == 2
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["noc@o2.example"]
+
+
+# -- the organizer's admin -----------------------------------------------------------------
+
+STATEMENTS = "/admin/complaints/carrierstatement/"
+
+
+def test_the_changelist_lists_pending_first_and_shows_the_text_verbatim(
+    case, telekom, organizer_client, organizer
+):
+    old = submit(case, telekom, text="Alt.")
+    cases.statement_approve(statement=old, user=organizer)
+    pending = submit(case, telekom, text="<b>Neu</b>\nZeile")
+    html = organizer_client.get(STATEMENTS, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert html.index(f"/{pending.pk}/") < html.index(f"/{old.pk}/")
+    page = organizer_client.get(f"{STATEMENTS}{pending.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    assert "&lt;b&gt;Neu&lt;/b&gt;<br>Zeile" in body
+    assert 'name="text"' not in body and 'name="_save"' not in body
+
+
+def test_approve_and_publish_from_the_admin(case, telekom, organizer_client):
+    statement = submit(case, telekom)
+    response = organizer_client.post(
+        STATEMENTS, {"action": "approve_and_publish", "_selected_action": [statement.pk]}
+    )
+    assert response.status_code == 302
+    statement.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.PUBLISHED
+
+
+def test_do_not_publish_asks_for_the_note(case, telekom, organizer_client):
+    statement = submit(case, telekom)
+    data = {"action": "do_not_publish", "_selected_action": [statement.pk]}
+    asked = organizer_client.post(STATEMENTS, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert asked.status_code == 200 and b"Note to the carrier" in asked.content
+    empty = organizer_client.post(STATEMENTS, {**data, "post": "yes", "note": " "})
+    assert empty.status_code == 200
+    statement.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.PENDING
+    done = organizer_client.post(STATEMENTS, {**data, "post": "yes", "note": "Zu lang."})
+    assert done.status_code == 302
+    statement.refresh_from_db()
+    assert (statement.review, statement.review_note) == ("rejected", "Zu lang.")
+
+
+def test_a_moderator_cannot_review_statements(case, telekom, client):
+    statement = submit(case, telekom)
+    client.force_login(moderator())
+    client.post(STATEMENTS, {"action": "approve_and_publish", "_selected_action": [statement.pk]})
+    statement.refresh_from_db()
+    assert statement.review == CarrierStatement.Review.PENDING
+
+
+def test_the_profile_admin_validates_contacts(organizer_client):
+    url = "/admin/complaints/carrierprofile/add/"
+    bad = organizer_client.post(
+        url,
+        {"carrier": "o2", "contact_emails": "noc@o2.example\nkein-mail"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert bad.status_code == 200 and b"Not an email address: kein-mail" in bad.content
+    unknown = organizer_client.post(url, {"carrier": "nope", "contact_emails": ""})
+    assert unknown.status_code == 200
+    assert not CarrierProfile.objects.exists()
+    good = organizer_client.post(
+        url, {"carrier": "o2", "contact_emails": " noc@o2.example \n\n", "publish_directly": "on"}
+    )
+    assert good.status_code == 302
+    profile = CarrierProfile.objects.get()
+    assert profile.contacts == ["noc@o2.example"] and profile.publish_directly
+
+
+def test_the_changelist_does_not_query_per_statement(case, telekom, organizer_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    submit(case, telekom)
+    organizer_client.get(STATEMENTS)  # the session and permissions warm
+    with CaptureQueriesContext(connection) as one:
+        organizer_client.get(STATEMENTS)
+    other = CarrierCase.objects.create(carrier="o2", place=altona())
+    for _ in range(3):
+        submit(
+            other,
+            carrier_user("o2", "o2-desk")
+            if not CarrierAccount.objects.filter(carrier="o2").exists()
+            else CarrierAccount.objects.get(carrier="o2").user,
+        )
+    with CaptureQueriesContext(connection) as four:
+        organizer_client.get(STATEMENTS)
+    assert len(four) == len(one)
