@@ -58,7 +58,9 @@ def _release(evaluation: Evaluation) -> dict:
 
 
 def cities_document(evaluation: Evaluation) -> dict:
+    """The cities file; "carrier" on top: the carrier whose reports it counts, null for all."""
     return {
+        "carrier": evaluation.carrier,
         "generated_at": evaluation.generated_at.isoformat(),
         **_release(evaluation),
         "min_count": evaluation.min_count,
@@ -108,6 +110,7 @@ def districts_document(evaluation: Evaluation, city) -> dict:
             )
     return {
         "city": city.name,
+        "carrier": evaluation.carrier,
         "generated_at": evaluation.generated_at.isoformat(),
         **_release(evaluation),
         "min_count": evaluation.min_count,

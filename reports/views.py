@@ -1,6 +1,8 @@
+import functools
 import hashlib
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.utils.formats import date_format
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from complaints import selectors as complaint_selectors
 from complaints.carrier import public as carrier_public
-from complaints.models import FollowupAnswer, Technology
+from complaints.models import FollowupAnswer, Technology, carrier_name
 from complaints.places import names as placenames
 
 from . import charts, opendata, selectors
@@ -27,6 +29,83 @@ def _share_links(request, text: str) -> dict[str, str]:
         "whatsapp": f"https://wa.me/?text={quote(text + ' ' + url)}",
         "telegram": f"https://t.me/share/url?url={quote(url)}&text={quote(text)}",
         "x": f"https://x.com/intent/post?text={quote(text)}&url={quote(url)}",
+    }
+
+
+# -- the carrier of a page (?carrier=<slug>) -------------------------------------------------
+
+
+class _UnknownCarrier(Exception):
+    pass
+
+
+def _carrier_of(request) -> str | None:
+    """The carrier asked for: None for every carrier (no parameter, an empty one, or the only
+    carrier of a single-carrier campaign, where nothing changes). An unknown slug, or several
+    different ones, is an error: a page of the wrong numbers would be worse than none."""
+    values = {value for value in request.GET.getlist("carrier") if value}
+    if not values:
+        return None
+    slug = values.pop()
+    if values or slug not in settings.EINZELFALL_CARRIERS:
+        raise _UnknownCarrier
+    return slug if len(settings.EINZELFALL_CARRIERS) > 1 else None
+
+
+def with_carrier(view):
+    """Passes the page's carrier to the view; answers an unknown one with a page that says so
+    and lists the carriers (status 404). The value asked for is never shown back."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            carrier = _carrier_of(request)
+        except _UnknownCarrier:
+            context = {"carriers": _switch(request, None)}
+            return render(request, "reports/unknown_carrier.html", context, status=404)
+        return view(request, *args, carrier=carrier, **kwargs)
+
+    return wrapped
+
+
+def _evaluation(carrier: str | None):
+    """The evaluation of one carrier, or of every carrier (None)."""
+    if carrier is not None:
+        found = selectors.evaluation(carrier)
+        if found is not None:
+            return found
+    return selectors.evaluation()
+
+
+def _carrier_query(carrier: str | None) -> str:
+    """What a link on a carrier's page appends so that it stays with that carrier."""
+    return "?" + urlencode({"carrier": carrier}) if carrier else ""
+
+
+def _switch(request, carrier: str | None) -> list[dict]:
+    """The carrier switch: "All carriers" and each carrier, as links to the same page (the
+    current one marked); empty with a single carrier."""
+    carriers = selectors.carriers()
+    if len(carriers) < 2:
+        return []
+    options = [(None, _("All carriers")), *carriers]
+    return [
+        {
+            "slug": slug or "",
+            "name": name,
+            "url": request.path + _carrier_query(slug),
+            "current": slug == carrier,
+        }
+        for slug, name in options
+    ]
+
+
+def _carrier_context(request, carrier: str | None) -> dict:
+    return {
+        "carrier": carrier,
+        "carrier_name": carrier_name(carrier) if carrier else "",
+        "carrier_query": _carrier_query(carrier),
+        "carrier_switch": _switch(request, carrier),
     }
 
 
@@ -64,9 +143,38 @@ def _stats_charts(evaluation) -> dict:
     return evaluation.rendered[key]
 
 
+def _carrier_evaluations(evaluation) -> list[tuple[str, str, object]]:
+    """(slug, name, evaluation) of each configured carrier the evaluation holds one of."""
+    own = evaluation.by_carrier or {}
+    return [(slug, name, own[slug]) for slug, name in selectors.carriers() if slug in own]
+
+
+def _campaign_comparison(evaluation) -> dict | None:
+    """The campaign across carriers: each carrier's published reports and share of all, and
+    the share of each problem in each carrier's reports (None with a single carrier)."""
+    own = _carrier_evaluations(evaluation)
+    if not own or not evaluation.total:
+        return None
+    carriers = [
+        {"slug": slug, "name": name, "total": e.total, "share": _percent(e.total, evaluation.total)}
+        for slug, name, e in own
+    ]
+    mixes = [({p.pk: n for p, n in e.problems}, e.total) for _slug, _name, e in own]
+    problems = [
+        (problem, [_percent(counts.get(problem.pk, 0), total) for counts, total in mixes])
+        for problem, _n in evaluation.problems
+    ]
+    return {"carriers": carriers, "problems": problems}
+
+
+def _percent(count: int | None, total: int | None) -> int | None:
+    return round(100 * count / total) if count is not None and total else None
+
+
 @require_GET
-def stats(request):
-    evaluation = selectors.evaluation()
+@with_carrier
+def stats(request, carrier=None):
+    evaluation = _evaluation(carrier)
     counter = complaint_selectors.public_counter()
     text = _("%(count)s reports of network problems: not an isolated case.") % {"count": counter}
     context = {
@@ -80,15 +188,19 @@ def stats(request):
         "answer_labels": FollowupAnswer.choices,
         "response_stats": carrier_public.response_stats(),
         "carrier_disputes": carrier_public.disputes(),
+        "comparison": None if carrier else _campaign_comparison(evaluation),
+        **_carrier_context(request, carrier),
         **_stats_charts(evaluation),
     }
     return render(request, "reports/stats.html", context)
 
 
 @require_GET
-def stats_print(request):
-    evaluation = selectors.evaluation()
+@with_carrier
+def stats_print(request, carrier=None):
+    evaluation = _evaluation(carrier)
     context = {
+        **_carrier_context(request, carrier),
         "evaluation": evaluation,
         "counter": complaint_selectors.public_counter(),
         "top_cities": evaluation.shown_cities[:30],
@@ -135,9 +247,41 @@ def _mixes(detail, k) -> list[dict]:
     ]
 
 
+def _city_comparison(evaluation, row) -> dict | None:
+    """The city across carriers: every configured carrier (one without a shown count reads
+    as suppressed, so that none is told from one with few reports), and the city's problems
+    with their share of each carrier's reports."""
+    carriers = _every_carrier(selectors.city_comparison(evaluation, row.id))
+    if not carriers:
+        return None
+    mixes = [{p.pk: (cell, share) for p, cell, share in c.problems} for c in carriers]
+    problems = [(p, [mix.get(p.pk) for mix in mixes]) for p in _city_problems(evaluation, row)]
+    return {"carriers": carriers, "problems": [row for row in problems if any(row[1])]}
+
+
+def _every_carrier(shares) -> list:
+    """Every configured carrier's share, one missing read as a small suppressed one; none
+    when the city is not compared at all."""
+    found = {share.slug: share for share in shares}
+    if not found:
+        return []
+    hidden = selectors.Cell(None, True, True)
+    return [
+        found.get(slug) or selectors.CarrierShare(slug, name, hidden, None)
+        for slug, name in selectors.carriers()
+    ]
+
+
+def _city_problems(evaluation, row) -> list:
+    """The city's problems, in the order of its own mix."""
+    detail = evaluation.details.get(row.id)
+    return [problem for problem, _cell in (detail.problems or [])] if detail else []
+
+
 @require_GET
-def city(request, slug):
-    evaluation = selectors.evaluation()
+@with_carrier
+def city(request, slug, carrier=None):
+    evaluation = _evaluation(carrier)
     row = evaluation.city(slug) or _city_without_reports(slug)
     detail = evaluation.details.get(row.id)
     k = evaluation.min_count
@@ -162,6 +306,8 @@ def city(request, slug):
         },
         "answer_labels": FollowupAnswer.choices,
         "carrier_cases": carrier_public.city_cases(row.id),
+        "comparison": None if carrier else _city_comparison(evaluation, row),
+        **_carrier_context(request, carrier),
         "share": _share_links(request, _("Network problems in %(city)s") % {"city": row.name}),
     }
     return render(request, "reports/city.html", context)
@@ -169,13 +315,31 @@ def city(request, slug):
 
 @require_GET
 def data_documentation(request):
-    return render(request, "reports/data.html", {"evaluation": selectors.evaluation()})
+    context = {
+        "evaluation": selectors.evaluation(),
+        "carriers": selectors.carriers() if len(selectors.carriers()) > 1 else [],
+    }
+    return render(request, "reports/data.html", context)
 
 
-def _open_data(request, body: bytes, content_type: str, filename: str, same_as: bytes = b""):
+def _filename(stem: str, carrier: str | None, extension: str) -> str:
+    """A file's name says its carrier: a CSV file has no other place for it."""
+    return f"einzelfall-{stem}{'-' + carrier if carrier else ''}.{extension}"
+
+
+def _open_data(
+    request,
+    body: bytes,
+    content_type: str,
+    filename: str,
+    same_as: bytes = b"",
+    carrier: str | None = None,
+):
     # The ETag follows the data, not the moment it was computed (same_as: the body without
-    # its timestamp), so a rebuild that changed nothing keeps the browser's copy valid.
-    etag = '"' + hashlib.sha256(same_as or body).hexdigest()[:32] + '"'
+    # its timestamp), so a rebuild that changed nothing keeps the browser's copy valid. The
+    # carrier is part of it: two carriers' files never pass for each other, even when equal.
+    digest = hashlib.sha256((carrier or "").encode() + b"\0" + (same_as or body))
+    etag = '"' + digest.hexdigest()[:32] + '"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
@@ -188,26 +352,35 @@ def _open_data(request, body: bytes, content_type: str, filename: str, same_as: 
 
 
 @require_GET
-def cities_json(request):
-    document = opendata.cities_document(selectors.evaluation())
+@with_carrier
+def cities_json(request, carrier=None):
+    document = opendata.cities_document(_evaluation(carrier))
     return _open_data(
         request,
         opendata.to_json(document),
         "application/json",
-        "einzelfall-cities.json",
+        _filename("cities", carrier, "json"),
         same_as=opendata.to_json({**document, "generated_at": None}),
+        carrier=carrier,
     )
 
 
 @require_GET
-def cities_csv(request):
-    document = opendata.cities_document(selectors.evaluation())
+@with_carrier
+def cities_csv(request, carrier=None):
+    document = opendata.cities_document(_evaluation(carrier))
     body = opendata.to_csv(document["cities"], opendata.CITY_COLUMNS)
-    return _open_data(request, body, "text/csv; charset=utf-8", "einzelfall-cities.csv")
+    return _open_data(
+        request,
+        body,
+        "text/csv; charset=utf-8",
+        _filename("cities", carrier, "csv"),
+        carrier=carrier,
+    )
 
 
-def _city_or_404(slug):
-    evaluation = selectors.evaluation()
+def _city_or_404(slug, carrier=None):
+    evaluation = _evaluation(carrier)
     row = evaluation.city(slug) or _city_without_reports(slug)
     return evaluation, row
 
@@ -232,32 +405,38 @@ def _city_without_reports(slug):
 
 
 @require_GET
-def districts_json(request, slug):
-    evaluation, row = _city_or_404(slug)
+@with_carrier
+def districts_json(request, slug, carrier=None):
+    evaluation, row = _city_or_404(slug, carrier)
     document = opendata.districts_document(evaluation, row)
     return _open_data(
         request,
         opendata.to_json(document),
         "application/json",
-        f"einzelfall-{slug}.json",
+        _filename(slug, carrier, "json"),
         same_as=opendata.to_json({**document, "generated_at": None}),
+        carrier=carrier,
     )
 
 
 @require_GET
-def districts_csv(request, slug):
-    evaluation, row = _city_or_404(slug)
+@with_carrier
+def districts_csv(request, slug, carrier=None):
+    evaluation, row = _city_or_404(slug, carrier)
     document = opendata.districts_document(evaluation, row)
     body = opendata.to_csv(document["districts"], opendata.DISTRICT_COLUMNS)
-    return _open_data(request, body, "text/csv; charset=utf-8", f"einzelfall-{slug}.csv")
+    return _open_data(
+        request, body, "text/csv; charset=utf-8", _filename(slug, carrier, "csv"), carrier=carrier
+    )
 
 
 @require_safe  # HEAD too: crawlers ask it (the page is in the sitemap)
-def city_list(request):
+@with_carrier
+def city_list(request, carrier=None):
     # The search box filters as one types (static/js/city-filter.js); without script it is a
     # plain GET form, answered here.
     query = request.GET.get("q", "").strip()[:100]
-    evaluation = selectors.evaluation()
+    evaluation = _evaluation(carrier)
     cities = selectors.listed_cities(evaluation, query)
     context = {
         "evaluation": evaluation,
@@ -266,5 +445,6 @@ def city_list(request):
         "matched": sum(1 for _city, _key, match in cities if match),
         # For city-filter.js: "a.M." as the matcher reads it (complaints/places/names.py).
         "abbreviations": placenames.abbreviations(),
+        **_carrier_context(request, carrier),
     }
     return render(request, "reports/city_list.html", context)

@@ -106,8 +106,10 @@ def test_cities_json_has_the_spec_shape(client, world):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     document = json.loads(response.content)
-    # The spec's keys, with the release they are (reports/releases.py) after the time.
+    # The spec's keys, with the release they are (reports/releases.py) after the time; the
+    # carrier on top (null: every carrier; issue 19).
     assert list(document) == [
+        "carrier",
         "generated_at",
         "release",
         "released_at",
@@ -115,7 +117,7 @@ def test_cities_json_has_the_spec_shape(client, world):
         "total",
         "cities",
     ]
-    assert (document["min_count"], document["total"]) == (5, 30)
+    assert (document["carrier"], document["min_count"], document["total"]) == (None, 5, 30)
     keys = ["city", "slug", "state", "complaints", "suppressed", "population", "per_100k"]
     # The spec's keys first; then the place's status and the follow-up answers (issue 7).
     extra = ["status", "status_date", "status_note", "followup_answers"]
@@ -166,6 +168,7 @@ def test_district_files_have_the_spec_shape(client, world):
     extra += ["improved", "unchanged", "worse"]
     assert list(document) == [
         "city",
+        "carrier",
         "generated_at",
         "release",
         "released_at",
