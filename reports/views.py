@@ -250,13 +250,18 @@ def _mixes(detail, k) -> list[dict]:
 def _city_comparison(evaluation, row) -> dict | None:
     """The city across carriers: every configured carrier (one without a shown count reads
     as suppressed, so that none is told from one with few reports), and the city's problems
-    with their share of each carrier's reports."""
+    with their share of each carrier's reports; a problem no carrier shows a share of is left
+    out (a row of hidden cells only)."""
     carriers = _every_carrier(selectors.city_comparison(evaluation, row.id))
     if not carriers:
         return None
     mixes = [{p.pk: (cell, share) for p, cell, share in c.problems} for c in carriers]
     problems = [(p, [mix.get(p.pk) for mix in mixes]) for p in _city_problems(evaluation, row)]
-    return {"carriers": carriers, "problems": [row for row in problems if any(row[1])]}
+    return {"carriers": carriers, "problems": [row for row in problems if _any_share(row[1])]}
+
+
+def _any_share(cells) -> bool:
+    return any(found is not None and found[1] is not None for found in cells)
 
 
 def _every_carrier(shares) -> list:

@@ -261,6 +261,7 @@ def test_the_city_compares_the_carriers(client, world):
     problems = table(html, "by-carrier-problems")
     assert problems["No data connection"] == ["100 %", "100 %", "< 5"]
     assert problems["Slow mobile internet"] == ["< 5", "< 5", "100 %"]
+    assert len(problems) == 2  # no row of hidden cells only
     assert '<a href="/stats/berlin/?carrier=vodafone">Vodafone</a>' in html
 
 
