@@ -115,11 +115,19 @@ def test_a_carrier_user_sees_only_its_own_places_and_counts(o2_client, world):
     city, district = places[world["o2"].pk], places[world["o2-altona"].pk]
     assert (city.total, city.recent) == (3, 2)
     assert (district.total, district.recent) == (2, 2)
-    assert city.problems[0][1] == 3 and city.problems[1][1] == 2
+    assert [count for _name, count in city.problems] == [3, 2]
     html = response.content.decode()
     assert f'id="case-{world["telekom"].pk}"' not in html
     assert "Telekom" not in html
     assert f'href="{answer_url(world["o2"])}"' in html
+
+
+def test_the_response_statistics_at_the_top_are_the_carriers_own(o2_client, world):
+    response = o2_client.get(DESK, {"carrier": "telekom"}, **EN)
+    assert [(row.carrier, row.opened) for row in response.context["response_stats"]] == [("o2", 2)]
+    html = response.content.decode()
+    assert 'data-carrier="o2"' in html
+    assert 'data-carrier="telekom"' not in html
 
 
 def test_the_desk_shows_no_personal_data(o2_client, world):
@@ -242,6 +250,7 @@ def test_the_form_says_how_the_statement_is_published(o2_client, world):
     html = o2_client.get(answer_url(world["o2"]), **EN).content.decode()
     assert "once the organizer has approved it" in html
     assert 'maxlength="2000"' in html
+    assert 'viewBox="0 0 240 48"' in html  # the place's trend, as on the desk
     CarrierProfile.objects.create(carrier="o2", publish_directly=True)
     html = o2_client.get(answer_url(world["o2"]), **EN).content.decode()
     assert "Published at once, verbatim" in html

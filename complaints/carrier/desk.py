@@ -89,10 +89,10 @@ class DeskPlace:
 
 
 def status_label(status: str) -> str:
-    """A case's status in words (no statement published yet: waiting)."""
+    """A case's status in words, as its latest published statement gives it."""
     if status in PlaceStatus.Kind.values:
         return PlaceStatus.Kind(status).label
-    return _("waiting for an answer")
+    return _("no statement published yet")
 
 
 def bars(weeks: list[Week]) -> list[Bar]:
@@ -114,7 +114,8 @@ def cases(carrier: str) -> QuerySet:
     """The carrier's opened places, newest first, with their statements (newest first)."""
     statements = CarrierStatement.objects.order_by("-written_at", "-id")
     return (
-        CarrierCase.objects.filter(carrier=carrier)
+        # A merged place's reports are its target's (as on the public pages).
+        CarrierCase.objects.filter(carrier=carrier, place__merged_into=None)
         .select_related("place", "place__parent")
         .prefetch_related(Prefetch("statements", queryset=statements))
         .order_by("-opened_at", "-id")

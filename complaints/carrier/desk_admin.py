@@ -62,7 +62,7 @@ class CaseStatusFilter(admin.SimpleListFilter):
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [(WAITING, _("waiting for an answer")), *PlaceStatus.Kind.choices]
+        return [(WAITING, desk.status_label("")), *PlaceStatus.Kind.choices]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -185,9 +185,6 @@ class CarrierCaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             page=page,
             places=desk.desk_places(list(page.object_list)),
             response_stats=public.response_stats(carrier),
-            quorum_days=settings.CARRIER_QUORUM_DAYS,
-            weeks=desk.WEEKS,
-            chart=desk.CHART_SIZE,
         )
         response = TemplateResponse(request, DESK_TEMPLATE, context)
         response["Cache-Control"] = "no-store"
@@ -254,4 +251,8 @@ class CarrierCaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": title,
             "opts": self.model._meta,
+            # What a place's card says of its counts and draws its chart in.
+            "quorum_days": settings.CARRIER_QUORUM_DAYS,
+            "weeks": desk.WEEKS,
+            "chart": desk.CHART_SIZE,
         }
