@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 STATEMENT_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 500
 APPROVE_PERMISSION = "complaints.approve_carrierstatement"
+ANSWER_PERMISSION = "complaints.answer_carriercase"
 # Line breaks and tabs are part of a statement; every other control character is refused.
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
@@ -103,7 +104,11 @@ def statement_submit(
     """A carrier's answer for one of its opened places: pending approval, or published at
     once where the carrier's profile allows it. StatementRefused (a ValueError) when it is
     not allowed or not valid; nothing is stored then."""
-    if not user.is_authenticated or accounts.scope(user) != case.carrier:
+    if (
+        not user.is_authenticated
+        or not user.has_perm(ANSWER_PERMISSION)
+        or accounts.scope(user) != case.carrier
+    ):
         raise StatementDenied(_("You cannot answer for this place."), "denied")
     now = timezone.now()
     text = clean_text(text)
