@@ -14,9 +14,9 @@ from django.utils import timezone
 from complaints.models import ProblemType, Technology
 
 from . import outcomes, queries
-from .cells import NO_DISTRICT, UNMATCHED, group_cells, mix_cells
+from .carriers import carrier_evaluations, forced_cities
+from .cells import NO_DISTRICT, group_cells, hidden_cities, mix_cells
 from .evaluation import CityDetail, CityRow, Evaluation
-from .suppression import suppress_group
 
 
 def build_evaluation() -> Evaluation:
@@ -35,24 +35,24 @@ def build_evaluation() -> Evaluation:
 
 def released_evaluation() -> Evaluation:
     """The evaluation of the released reports (inside the release's own transaction), with
-    one evaluation per carrier when there are several (carriers.py)."""
+    one evaluation per carrier when there are several, made safe against the all-carriers
+    one (carriers.py): the cities whose carriers' counts cannot be made safe are hidden in
+    the all-carriers evaluation too."""
+    k = settings.REPORTS_MIN_COUNT
     with queries.released_only():
-        evaluation = _build_evaluation()
-        if len(settings.EINZELFALL_CARRIERS) > 1:
-            evaluation.by_carrier = {}
-            for slug in settings.EINZELFALL_CARRIERS:
-                with queries.for_carrier(slug):
-                    evaluation.by_carrier[slug] = _build_evaluation()
-                evaluation.by_carrier[slug].carrier = slug
+        if len(settings.EINZELFALL_CARRIERS) < 2:
+            return _build_evaluation()
+        evaluation = _build_evaluation(forced_cities(queries.count_by_city_and_carrier(), k))
+        evaluation.by_carrier = carrier_evaluations(evaluation, k)
         return evaluation
 
 
-def _build_evaluation() -> Evaluation:
+def _build_evaluation(forced=frozenset()) -> Evaluation:
     k = settings.REPORTS_MIN_COUNT
     total = queries.count_total()
     problems = queries.problem_types()
     by_city = queries.count_by_city()
-    cities = _cities(by_city, k)
+    cities = _cities(by_city, k, forced)
     shown = {c.id for c in cities if not c.suppressed}
     details = {pk: CityDetail() for pk in shown}
     _districts(details, shown, k)
@@ -94,13 +94,11 @@ def _technologies(by_technology: dict[str, int]) -> list[tuple[str, str, int]]:
     ]
 
 
-def _cities(by_city: dict, k: int) -> list[CityRow]:
-    """Every city with a published report, suppressed ones included: one group adding up to
-    the campaign total, unknown places included. When it cannot be made safe (a campaign with
-    one small city), no city is listed at all."""
+def _cities(by_city: dict, k: int, forced=frozenset()) -> list[CityRow]:
+    """Every city with a published report, suppressed ones included (cells.hidden_cities:
+    one group adding up to the campaign total; no city at all when it cannot be made safe)."""
     places = queries.cities([pk for pk in by_city if pk is not None])
-    group = {pk if pk is not None else UNMATCHED: n for pk, n in by_city.items()}
-    hidden = suppress_group(group, k)
+    hidden = hidden_cities(by_city, k, forced)
     if hidden is None:
         return []
     cities = [_city_row(places[pk], n, pk in hidden) for pk, n in by_city.items() if pk is not None]

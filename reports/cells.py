@@ -17,6 +17,14 @@ UNMATCHED = "unmatched"  # the complaints whose place matched nothing known
 NO_DISTRICT = "none"  # a city's complaints without a known district
 
 
+def hidden_cities(by_city: dict, k: int, forced=frozenset()) -> set | None:
+    """The cities whose count is hidden: one group adding up to the campaign total, unknown
+    places included (None: UNMATCHED); None when it cannot be made safe (a campaign with one
+    small city): no city is listed at all. forced: hidden whatever their size (carriers.py)."""
+    group = {pk if pk is not None else UNMATCHED: n for pk, n in by_city.items()}
+    return suppress_group(group, k, forced)
+
+
 def published_cell(n: int, hidden: bool, k: int) -> Cell:
     """A count as published; small: hidden for being below k, not only to protect another."""
     return Cell(None, True, n < k) if hidden else Cell(n)

@@ -54,6 +54,9 @@ class StatusInfo:
     status: str  # PlaceStatus.Kind
     date: datetime.date
     note: str
+    # The carrier the status is of; blank: the organizer's, for the place as a whole (a
+    # default, so that releases pickled before carriers were counted still read).
+    carrier: str = ""
 
     @property
     def label(self) -> str:
@@ -186,6 +189,10 @@ class Evaluation:
             and (c.complaints or 0) >= max(HOTSPOT_MIN_COMPLAINTS, self.min_count)
         ]
         return sorted(candidates, key=lambda c: -c.per_100k)
+
+    def city_count(self, city_id: int) -> int | None:
+        """A city's shown count of reports (None: hidden or not listed)."""
+        return next((c.complaints for c in self.shown_cities if c.id == city_id), None)
 
     def city(self, slug: str) -> CityRow | None:
         return next((c for c in self.cities if c.slug == slug), None)

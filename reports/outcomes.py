@@ -7,6 +7,8 @@ so that nothing the city page hides can be worked out from its districts.
 
 from collections import defaultdict
 
+from django.conf import settings
+
 from complaints.models import FollowupAnswer, Place, PlaceStatus
 
 from . import queries
@@ -20,12 +22,25 @@ TREND_STATUSES = (PlaceStatus.Kind.EXPANSION_PLANNED, PlaceStatus.Kind.REPORTED_
 
 
 def statuses() -> dict[int, StatusInfo]:
-    """The latest status of every place that has one (a handful: the organizer sets them)."""
-    found = {}
+    """The latest status of every place that has one (a handful: the organizer sets them),
+    whoever it is of."""
+    return statuses_by_carrier()[None]
+
+
+def statuses_by_carrier() -> dict[str | None, dict[int, StatusInfo]]:
+    """The latest status of every place, for every carrier (None: the all-carriers
+    evaluation, every status) in one pass: a carrier's evaluation shows its own statuses and
+    the organizer's for the place as a whole (carrier blank), never another carrier's."""
+    carriers = list(settings.EINZELFALL_CARRIERS)
+    found = {key: {} for key in [None, *carriers]}
     for status in queries.place_statuses():
         place = status.place
-        if place.pk not in found and not place.merged_into_id:
-            found[place.pk] = _status_info(status)
+        if place.merged_into_id:
+            continue
+        wanted = [None, *([status.carrier] if status.carrier else carriers)]
+        for key in wanted:
+            if key in found and place.pk not in found[key]:
+                found[key][place.pk] = _status_info(status)
     return found
 
 
@@ -40,6 +55,7 @@ def _status_info(status: PlaceStatus) -> StatusInfo:
         status=status.status,
         date=status.date,
         note=status.note,
+        carrier=status.carrier,
     )
 
 
@@ -129,6 +145,18 @@ def trends(details, statuses: dict[int, StatusInfo], shown, by_city, k: int) -> 
     weeks_of = _city_weeks(details, acted)
     districts = [s for s in acted if s.place_id != s.city_id]
     weeks_of.update(_district_weeks(details, districts, by_city, k))
+    found = [_trend(s, weeks_of.get(s.place_id)) for s in sorted(acted, key=_by_date)]
+    return [trend for trend in found if trend is not None]
+
+
+def city_trends(details, statuses: dict[int, StatusInfo], shown) -> list[Trend]:
+    """The trends of the cities only (a carrier's evaluation: it shows no districts)."""
+    acted = [
+        s
+        for s in statuses.values()
+        if s.status in TREND_STATUSES and s.city_id in shown and s.place_id == s.city_id
+    ]
+    weeks_of = _city_weeks(details, acted)
     found = [_trend(s, weeks_of.get(s.place_id)) for s in sorted(acted, key=_by_date)]
     return [trend for trend in found if trend is not None]
 

@@ -20,6 +20,7 @@ import datetime
 import logging
 import pickle
 import zlib
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -62,7 +63,8 @@ class Batch:
     needed: int
     ready: int = 0
     most: int = 0
-    groups: tuple = ()  # the cities to release (None: the small places' group)
+    # The cities to release (None: of no city), or with several carriers (city, carrier).
+    groups: tuple = ()
 
     @property
     def big_enough(self) -> bool:
@@ -98,48 +100,66 @@ def _unreleased():
     return Complaint.objects.filter(status=Status.PUBLISHED).exclude(Exists(released))
 
 
-def _by_city(queryset) -> dict[int | None, int]:
+def _several() -> bool:
+    return len(settings.EINZELFALL_CARRIERS) > 1
+
+
+def _by_group(queryset) -> dict:
+    """New reports per release group: per city (None: of no city), or with several carriers
+    per (city, carrier), so that no carrier's view of a city changes by a single report."""
+    if _several():
+        rows = queryset.values_list("city_place_id", "carrier").annotate(n=Count("id")).order_by()
+        return {(city, carrier): n for city, carrier, n in rows}
     rows = queryset.values_list("city_place_id").annotate(n=Count("id")).order_by()
     return dict(rows)
 
 
+def _city(group) -> int | None:
+    return group[0] if isinstance(group, tuple) else group
+
+
 def batch(needed: int | None = None) -> Batch:
-    """What the next release would take. A city's new reports go when there are at least
-    `needed` of them. Those of a city that stays below `needed` with them (so all its numbers
-    stay hidden) and of places matched to no city go together, when they are at least
-    `needed`. A city that would be shown for the first time waits for `needed` new ones."""
+    """What the next release would take. A city's new reports (with several carriers: a
+    city's new reports of one carrier) go when there are at least `needed` of them. Those of
+    a city that stays below `needed` with them (so all its numbers stay hidden) and of places
+    matched to no city go together, when they are at least `needed`. A city that would be
+    shown for the first time waits for `needed` new ones."""
     needed = settings.REPORTS_MIN_COUNT if needed is None else needed
-    new = _by_city(_unreleased())
-    cities = [city for city, n in new.items() if city is not None and n >= needed]
+    new = _by_group(_unreleased())
+    cities = [key for key, n in new.items() if _city(key) is not None and n >= needed]
     small = _small_places(new, needed)
-    small_count = sum(new[city] for city in small)
+    small_count = sum(new[key] for key in small)
     groups = tuple(cities) + (tuple(small) if small_count >= needed else ())
     return Batch(
         new=sum(new.values()),
         needed=needed,
-        ready=sum(new[city] for city in groups),
-        most=max([small_count, *(n for city, n in new.items() if city is not None)], default=0),
+        ready=sum(new[key] for key in groups),
+        most=max(
+            [small_count, *(n for key, n in new.items() if _city(key) is not None)], default=0
+        ),
         groups=groups,
     )
 
 
-def _small_places(new: dict[int | None, int], needed: int) -> list[int | None]:
-    """The places whose new reports go together: no city, and the cities that stay below
-    `needed` with their new ones."""
+def _small_places(new: dict, needed: int) -> list:
+    """The groups whose new reports go together: no city, and the cities (of a carrier) that
+    stay below `needed` with their new ones."""
     # Released reports are counted only for the cities that may stay small (the hourly check
     # runs in a visitor's request: no second pass over the whole table when none may).
-    candidates = [city for city, n in new.items() if city is not None and n < needed]
+    candidates = [key for key, n in new.items() if _city(key) is not None and n < needed]
     shown = {}
     if candidates:
-        shown = _by_city(
+        shown = _by_group(
             Complaint.objects.filter(
-                status=Status.PUBLISHED, city_place__in=candidates, pk__in=_released_ids()
+                status=Status.PUBLISHED,
+                city_place__in={_city(key) for key in candidates},
+                pk__in=_released_ids(),
             )
         )
     return [
-        city
-        for city, n in new.items()
-        if city is None or (n < needed and shown.get(city, 0) + n < needed)
+        key
+        for key, n in new.items()
+        if _city(key) is None or (n < needed and shown.get(key, 0) + n < needed)
     ]
 
 
@@ -217,9 +237,19 @@ def _release(by, needed: int) -> Release:
     return release
 
 
-def _mark_released(release: Release, cities: list[int | None]) -> int:
-    """Lists every published report of these cities (None: of no city) not yet in a release
-    as in this one; one statement, so a million reports never pass through Python."""
+def _mark_released(release: Release, groups: list) -> int:
+    """Lists every published report of these groups (cities, None: of no city; or (city,
+    carrier)) not yet in a release as in this one; one statement per carrier, so a million
+    reports never pass through Python."""
+    if not _several():
+        return _mark(release, groups, None)
+    by_carrier = defaultdict(list)
+    for city, carrier in groups:
+        by_carrier[carrier].append(city)
+    return sum(_mark(release, cities, carrier) for carrier, cities in sorted(by_carrier.items()))
+
+
+def _mark(release: Release, cities: list[int | None], carrier: str | None) -> int:
     quote = connection.ops.quote_name
     released = quote(ReleasedComplaint._meta.db_table)
     complaints = quote(Complaint._meta.db_table)
@@ -230,13 +260,19 @@ def _mark_released(release: Release, cities: list[int | None]) -> int:
         where.append(f"c.{city} IN ({', '.join(['%s'] * len(ids))})")
     if None in cities:
         where.append(f"c.{city} IS NULL")
-    # Only the tables' and column's own names are put in the text; the values are parameters.
+    params = [release.pk, Status.PUBLISHED.value, *ids]
+    of_carrier = ""
+    if carrier is not None:
+        of_carrier = f" AND c.{quote(Complaint._meta.get_field('carrier').column)} = %s"
+        params.append(carrier)
+    # Only the tables' and columns' own names are put in the text; the values are parameters.
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {released} (complaint_id, release_id) "  # noqa: S608
             f"SELECT c.id, %s FROM {complaints} c WHERE c.status = %s AND ({' OR '.join(where)})"
+            f"{of_carrier}"
             f" AND NOT EXISTS (SELECT 1 FROM {released} r WHERE r.complaint_id = c.id)",
-            [release.pk, Status.PUBLISHED.value, *ids],
+            params,
         )
         return cursor.rowcount
 

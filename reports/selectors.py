@@ -89,7 +89,7 @@ def evaluation(carrier: str | None = None) -> Evaluation | None:
         result = result.for_carrier(carrier) or dataclasses.replace(unreleased(), carrier=carrier)
     # What the organizer records of a place is no count of reports: shown at once. The trends
     # it starts come with the next release (they count reports).
-    return dataclasses.replace(result, statuses=live_statuses())
+    return dataclasses.replace(result, statuses=live_statuses(carrier))
 
 
 def city_comparison(evaluation: Evaluation, city_id: int) -> list[CarrierShare]:
@@ -119,12 +119,15 @@ def city_comparison(evaluation: Evaluation, city_id: int) -> list[CarrierShare]:
     return found
 
 
-def live_statuses() -> dict[int, StatusInfo]:
+def live_statuses(carrier: str | None = None) -> dict[int, StatusInfo]:
+    """The places' latest statuses as an evaluation shows them: a carrier's, its own and the
+    organizer's (None: all of them). One cache entry holds every carrier's (cache_keys:
+    PLACE_STATUSES), so that the one deletion on a change clears them all."""
     found = cache.get(cache_keys.PLACE_STATUSES)
-    if found is None:
-        found = outcomes.statuses()
+    if not isinstance(found, dict) or None not in found:
+        found = outcomes.statuses_by_carrier()
         cache.set(cache_keys.PLACE_STATUSES, found, CACHE_SECONDS)
-    return found
+    return found.get(carrier, {})
 
 
 def city_place(slug: str) -> Place | None:

@@ -39,14 +39,17 @@ def _pinned(cells: dict[Hashable, int], hidden: set[Hashable], k: int) -> bool:
     return False
 
 
-def suppress_group(cells: dict[Hashable, int], k: int) -> set[Hashable] | None:
+def suppress_group(
+    cells: dict[Hashable, int], k: int, forced: frozenset | set = frozenset()
+) -> set[Hashable] | None:
     """The cells of one group to hide, or None when the group cannot be published safely.
 
-    Empty cells are not part of a group (they are not listed). Every cell below k is hidden;
-    then the smallest shown cells, until the hidden ones add up to at least k and none of
-    them can be pinned down."""
+    Empty cells are not part of a group (they are not listed). Every cell below k is hidden,
+    and those forced (hidden for a reason outside the group: reports/carriers.py); then the
+    smallest shown cells, until the hidden ones add up to at least k and none of them can be
+    pinned down."""
     cells = {cell: count for cell, count in cells.items() if count > 0}
-    hidden = {cell for cell, count in cells.items() if count < k}
+    hidden = {cell for cell, count in cells.items() if count < k or cell in forced}
     shown = sorted((cell for cell in cells if cell not in hidden), key=lambda c: (cells[c], str(c)))
     while hidden and (sum(cells[c] for c in hidden) < k or _pinned(cells, hidden, k)):
         if not shown:
