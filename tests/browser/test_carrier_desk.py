@@ -186,3 +186,28 @@ def test_a_commitment_past_its_date_is_overdue(browse, altona_case, screen, lang
 
     page.goto(page.site + "/stats/hamburg/")
     expect(page.get_by_test_id("case-overdue")).to_be_visible()
+
+
+def test_the_organizer_reads_the_cases_and_each_carriers_desk(browse, altona_case):
+    page = browse
+    CarrierCase.objects.create(
+        carrier="telekom", place=Place.objects.get(slug="hamburg"), opened_count=2
+    )
+    staff_in("Organizer", "olga")
+    as_person(page, "desktop", "en")
+    log_in(page, "olga")
+    page.goto(page.site + "/admin/complaints/carriercase/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    fits_and_is_accessible(page, "cases-desktop")
+    with page.expect_navigation():
+        page.locator("#carrier-desk-link").click()
+    expect(page.get_by_test_id("case-hamburg-altona")).to_be_visible()
+    page.locator("#id_carrier").select_option("telekom")
+    with page.expect_navigation():
+        page.locator("#carrier-switch input[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"\?carrier=telekom$"))
+    card = page.get_by_test_id("case-hamburg")
+    expect(card.get_by_test_id("total")).to_have_text("2")  # Telekom's two reports
+    expect(page.get_by_test_id("case-hamburg-altona")).to_have_count(0)
+    expect(page.locator("a[href$='/answer/']")).to_have_count(0)  # organizers do not answer
+    fits_and_is_accessible(page, "desk-organizer")
