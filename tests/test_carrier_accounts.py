@@ -408,3 +408,22 @@ def test_an_organizer_group_member_manages_accounts_a_carrier_does_not():
         assert tina.get(url).status_code == 403
     assert tina.post(f"{ACCOUNTS}add/", {"username": "x", "carrier": "o2"}).status_code == 403
     assert not get_user_model().objects.filter(username="x").exists()
+
+
+def test_the_organizer_makes_a_new_password_link(organizer_client, client):
+    run("tina", "--carrier", "telekom")
+    account = CarrierAccount.objects.get()
+    page = organizer_client.post(
+        ACCOUNTS,
+        {"action": "password_links", "_selected_action": [account.pk]},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert page.status_code == 200
+    link = page.context["links"][0][1]
+    assert link.startswith("http://testserver/admin/complaints/carrieraccount/password/")
+    form = client.get(link.removeprefix("http://testserver"), follow=True)
+    assert "new_password1" in form.content.decode()
+    # A carrier user cannot make one (for itself or anyone).
+    tina = client_of(carrier_user("tom", "o2"))
+    refused = tina.post(ACCOUNTS, {"action": "password_links", "_selected_action": [account.pk]})
+    assert refused.status_code == 403

@@ -63,6 +63,7 @@ class CarrierAccountAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username"]
     readonly_fields = ["user"]
+    actions = ["password_links"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = CarrierAccountChangeForm if obj else CarrierAccountAddForm
@@ -96,13 +97,25 @@ class CarrierAccountAdmin(admin.ModelAdmin):
         linked = getattr(request, "_carrier_linked", None)
         if linked is None or linked.user.has_usable_password():
             return super().response_add(request, obj, post_url_continue)
+        links = [(linked.summary(), accounts.password_link(linked.user, request))]
+        return self._links_page(request, _("Carrier account saved"), links)
+
+    @admin.action(description=_("Make a one-time link to set the password"), permissions=["change"])
+    def password_links(self, request, queryset):
+        """For a carrier who lost the first link or forgot the password; a link is void once
+        the password is set."""
+        links = [
+            (str(account.user), accounts.password_link(account.user, request))
+            for account in queryset.select_related("user").order_by("user__username")
+        ]
+        return self._links_page(request, _("Links to set a password"), links)
+
+    def _links_page(self, request, title, links: list[tuple[str, str]]):
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Carrier account saved"),
+            "title": title,
             "opts": self.opts,
-            "summary": linked.summary(),
-            "account": obj,
-            "link": accounts.password_link(linked.user, request),
+            "links": links,
             "timeout_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
         }
         return TemplateResponse(request, "admin/complaints/carrieraccount/saved.html", context)
