@@ -159,12 +159,20 @@ def _campaign_comparison(evaluation) -> dict | None:
         {"slug": slug, "name": name, "total": e.total, "share": _percent(e.total, evaluation.total)}
         for slug, name, e in own
     ]
+    return {"carriers": carriers, "problems": _campaign_problems(evaluation, own)}
+
+
+def _campaign_problems(evaluation, own) -> list:
+    """Each problem's share of each carrier's reports; none unless every carrier's
+    evaluation has its totals per problem (reports/carriers.py may leave them out: beside
+    the cities' mixes they could split a city's cell among the carriers)."""
+    if not all(e.problems for _slug, _name, e in own):
+        return []
     mixes = [({p.pk: n for p, n in e.problems}, e.total) for _slug, _name, e in own]
-    problems = [
+    return [
         (problem, [_percent(counts.get(problem.pk, 0), total) for counts, total in mixes])
         for problem, _n in evaluation.problems
     ]
-    return {"carriers": carriers, "problems": problems}
 
 
 def _percent(count: int | None, total: int | None) -> int | None:
