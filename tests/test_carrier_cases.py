@@ -531,3 +531,18 @@ def test_the_changelist_does_not_query_per_statement(case, telekom, organizer_cl
     with CaptureQueriesContext(connection) as four:
         organizer_client.get(STATEMENTS)
     assert len(four) == len(one)
+
+
+def test_the_command_reports_disputes_and_failed_mails(fixed_case, monkeypatch):
+    from django.core.management.base import CommandError
+
+    answers(*[FollowupAnswer.WORSE] * 5, days_ahead=0)
+    monkeypatch.setattr(cases.EmailMessage, "send", lambda self: 1 / 0)
+    with pytest.raises(CommandError, match="1 mails to carriers could not be sent"):
+        run()
+    fixed_case.refresh_from_db()
+    assert fixed_case.disputed_at is not None and fixed_case.dispute_notified_at is None
+    monkeypatch.undo()
+    out = run()
+    assert "mails about places disputed: 1 sent (1 places)" in out
+    assert len(mail.outbox) == 1
