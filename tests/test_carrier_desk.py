@@ -232,6 +232,16 @@ def test_an_answer_is_sent_for_approval(o2_client, world):
     assert "Wir bauen den Standort Altona bis zum Sommer aus.<br>Danke" in page
 
 
+def test_an_answer_sent_twice_is_one_statement(o2_client, world):
+    for _attempt in range(2):
+        response = o2_client.post(answer_url(world["o2"]), valid_answer(), **EN)
+        assert response.status_code == 302
+    assert CarrierStatement.objects.count() == 1
+    # Another text is another statement.
+    o2_client.post(answer_url(world["o2"]), valid_answer(text="Korrektur: bis Juli."))
+    assert CarrierStatement.objects.count() == 2
+
+
 def test_an_answer_of_a_carrier_allowed_to_publish_is_published_at_once(o2_client, world):
     CarrierProfile.objects.create(carrier="o2", publish_directly=True)
     response = o2_client.post(

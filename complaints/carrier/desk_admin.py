@@ -224,6 +224,9 @@ class CarrierCaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         """The stored statement, or None with the form telling what is wrong."""
         if not form.is_valid():
             return None
+        resent = desk.just_sent(case, **form.cleaned_data)
+        if resent is not None:
+            return resent
         try:
             return cases.statement_submit(case=case, user=request.user, **form.cleaned_data)
         except cases.StatementRefused as refused:
