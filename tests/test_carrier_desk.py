@@ -192,6 +192,17 @@ def test_an_organizer_reads_any_carriers_desk_but_does_not_answer(world):
     assert not CarrierStatement.objects.exists()
 
 
+def test_with_one_carrier_the_organizer_has_nothing_to_choose(world, settings):
+    settings.EINZELFALL_CARRIERS = {"o2": "O2 Telefónica"}
+    client = client_of(staff("olga", "Organizer"))
+    response = client.get(DESK, **EN)
+    assert {row.case.pk for row in response.context["places"]} == {
+        world["o2"].pk,
+        world["o2-altona"].pk,
+    }
+    assert 'id="carrier-switch"' not in response.content.decode()
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_another_carriers_case_in_the_answer_url_is_a_404(telekom_client, world, method):
     response = getattr(telekom_client, method)(answer_url(world["o2"]), valid_answer())

@@ -174,12 +174,13 @@ class CarrierCaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         if scope == accounts.NOTHING:
             return TemplateResponse(request, DESK_TEMPLATE, {**context, "unlinked": True})
         carrier = self._chosen_carrier(request, scope)
+        choices = list(settings.EINZELFALL_CARRIERS.items())
         page = Paginator(desk.cases(carrier), desk.PER_PAGE).get_page(request.GET.get("p"))
         context.update(
             carrier=carrier,
             carrier_name=carrier_name(carrier),
-            # Only organizers choose; a carrier user's desk is its carrier's.
-            carriers=list(settings.EINZELFALL_CARRIERS.items()) if scope is None else [],
+            # Only organizers choose, among several; a carrier user's desk is its carrier's.
+            carriers=choices if scope is None and len(choices) > 1 else [],
             may_answer=scope == carrier and request.user.has_perm(ANSWER_PERMISSION),
             may_download=request.user.has_perm(EXPORT_PERMISSION),
             page=page,
