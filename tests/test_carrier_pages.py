@@ -237,6 +237,9 @@ def test_a_carriers_stats_page_shows_no_empty_sections(client, world):
     assert 'id="h-hours"' in html and 'id="h-cities"' in html
     every = client.get("/stats/", **EN).content.decode()
     assert 'id="h-problems"' in every and "no totals per problem" not in every
+    printed = client.get("/stats/print/?carrier=o2", **EN).content.decode()
+    assert "Carrier: O2 Telefónica" in printed and "What goes wrong" not in printed
+    assert "What goes wrong" in client.get("/stats/print/", **EN).content.decode()
 
 
 def test_a_city_page_per_carrier_shows_only_that_carriers_reports(client, world):
