@@ -184,7 +184,7 @@ def carrier_evaluations(everyone: Evaluation, k: int) -> dict[str, Evaluation]:
     """One evaluation per configured carrier, made safe against `everyone` (the all-carriers
     evaluation of the same reports, built first with forced_cities hidden)."""
     carriers = list(settings.EINZELFALL_CARRIERS)
-    counts = {slug: _counts(slug) for slug in carriers}
+    counts = queries.carrier_counts(carriers)
     shown = {c.id: c.complaints for c in everyone.shown_cities}
     by_city = {
         (city, slug): n
@@ -205,21 +205,6 @@ def carrier_evaluations(everyone: Evaluation, k: int) -> dict[str, Evaluation]:
             evaluation.details, evaluation.statuses, set(evaluation.details)
         )
     return found
-
-
-def _counts(slug: str) -> dict:
-    """What a carrier's evaluation counts (the all-carriers evaluation's queries, for its
-    reports only)."""
-    with queries.for_carrier(slug):
-        return {
-            "total": queries.count_total(),
-            "confirmed": queries.count_confirmed(),
-            "hours": queries.count_by_hour(),
-            "by_city": queries.count_by_city(),
-            "problems": queries.count_by_city_and_problem(),
-            "technologies": queries.count_by_city_and_technology(),
-            "weeks": queries.count_by_city_and_week(),
-        }
 
 
 def _evaluation(everyone: Evaluation, slug: str, counts: dict, cells: dict, statuses) -> Evaluation:
