@@ -14,7 +14,7 @@ from django.utils import timezone
 from complaints.models import ProblemType, Technology
 
 from . import outcomes, queries
-from .carriers import carrier_evaluations, forced_cities
+from .carriers import by_city_and_carrier, carrier_evaluations, forced_cities
 from .cells import NO_DISTRICT, group_cells, hidden_cities, mix_cells
 from .evaluation import CityDetail, CityRow, Evaluation
 
@@ -42,8 +42,9 @@ def released_evaluation() -> Evaluation:
     with queries.released_only():
         if len(settings.EINZELFALL_CARRIERS) < 2:
             return _build_evaluation()
-        evaluation = _build_evaluation(forced_cities(queries.count_by_city_and_carrier(), k))
-        evaluation.by_carrier = carrier_evaluations(evaluation, k)
+        counts = queries.carrier_counts(list(settings.EINZELFALL_CARRIERS))
+        evaluation = _build_evaluation(forced_cities(by_city_and_carrier(counts), k))
+        evaluation.by_carrier = carrier_evaluations(evaluation, k, counts)
         return evaluation
 
 

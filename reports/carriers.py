@@ -30,7 +30,7 @@ from collections.abc import Hashable
 
 from django.conf import settings
 
-from . import outcomes, queries
+from . import outcomes
 from .cells import hidden_cities, published_cell, within_city
 from .evaluation import Cell, CityDetail, CityRow, Evaluation
 from .tables import protect_table
@@ -180,18 +180,18 @@ class _Withheld:
 # -- the evaluations ----------------------------------------------------------------------
 
 
-def carrier_evaluations(everyone: Evaluation, k: int) -> dict[str, Evaluation]:
+def by_city_and_carrier(counts: dict[str, dict]) -> dict[tuple, int]:
+    """Reports per (city or None, carrier), from queries.carrier_counts()."""
+    return {(city, slug): n for slug, own in counts.items() for city, n in own["by_city"].items()}
+
+
+def carrier_evaluations(everyone: Evaluation, k: int, counts: dict) -> dict[str, Evaluation]:
     """One evaluation per configured carrier, made safe against `everyone` (the all-carriers
-    evaluation of the same reports, built first with forced_cities hidden)."""
+    evaluation of the same reports, built first with forced_cities hidden); counts:
+    queries.carrier_counts()."""
     carriers = list(settings.EINZELFALL_CARRIERS)
-    counts = queries.carrier_counts(carriers)
     shown = {c.id: c.complaints for c in everyone.shown_cities}
-    by_city = {
-        (city, slug): n
-        for slug in carriers
-        for city, n in counts[slug]["by_city"].items()
-        if city is not None
-    }
+    by_city = {key: n for key, n in by_city_and_carrier(counts).items() if key[0] is not None}
     totals = {slug: counts[slug]["total"] for slug in carriers}
     cells = city_cells(by_city, shown, totals, everyone.total, k)
     statuses = outcomes.statuses_by_carrier()

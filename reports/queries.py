@@ -102,11 +102,6 @@ def count_by_city() -> dict[int | None, int]:
     return dict(published().values_list("city_place").annotate(n=Count("id")).order_by())
 
 
-def count_by_city_and_carrier() -> dict[tuple[int | None, str], int]:
-    rows = published().values_list("city_place", "carrier").annotate(n=Count("id")).order_by()
-    return {(city, carrier): n for city, carrier, n in rows}
-
-
 def count_by_city_and_district() -> dict[tuple[int, int | None], int]:
     rows = (
         published()
