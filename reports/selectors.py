@@ -102,21 +102,26 @@ def city_comparison(evaluation: Evaluation, city_id: int) -> list[CarrierShare]:
     for slug, name in carriers():
         own = evaluation.by_carrier.get(slug)
         own_row = own and next((c for c in own.cities if c.id == city_id), None)
-        if own_row is None:
-            continue
-        cell = Cell(own_row.complaints, own_row.suppressed, False)
-        share = None if cell.suppressed else round(100 * cell.count / row.complaints)
-        detail = own.details.get(city_id)
-        problems = []
-        for problem, pcell in (detail.problems or []) if detail else []:
-            pshare = (
-                None
-                if pcell.suppressed or not own_row.complaints
-                else round(100 * pcell.count / own_row.complaints)
-            )
-            problems.append((problem, pcell, pshare))
-        found.append(CarrierShare(slug, name, cell, share, problems))
+        if own_row is not None:
+            found.append(_share(slug, name, own, own_row, row.complaints))
     return found
+
+
+def _share(slug: str, name: str, own: Evaluation, own_row: CityRow, city_total: int):
+    cell = Cell(own_row.complaints, own_row.suppressed, False)
+    share = None if cell.suppressed else round(100 * cell.count / city_total)
+    detail = own.details.get(own_row.id)
+    problems = [
+        (problem, pcell, _percent(pcell, own_row.complaints))
+        for problem, pcell in ((detail.problems or []) if detail else [])
+    ]
+    return CarrierShare(slug, name, cell, share, problems)
+
+
+def _percent(cell: Cell, total: int | None) -> int | None:
+    if cell.suppressed or not total:
+        return None
+    return round(100 * cell.count / total)
 
 
 def live_statuses(carrier: str | None = None) -> dict[int, StatusInfo]:
