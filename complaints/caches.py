@@ -30,4 +30,9 @@ def published_changed() -> None:
     """What is published has changed (status, place, or the gazetteer). The live counter
     follows at once; the evaluation only with its next release (reports/releases.py), so that
     pages before and after one moderation never differ by one report."""
-    cache.delete_many([cache_keys.COUNTER, cache_keys.PLACE_STATUSES])
+    cache.delete_many([cache_keys.COUNTER, cache_keys.PLACE_STATUSES, cache_keys.CARRIER_ANSWERS])
+
+
+def carrier_answers_changed() -> None:
+    """A place was opened for a carrier or answered: the response statistics change."""
+    cache.delete(cache_keys.CARRIER_ANSWERS)

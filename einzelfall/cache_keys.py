@@ -7,6 +7,8 @@ COUNTER = "complaints:counter"
 UPDATES = "complaints:latest-updates"
 # The places' statuses as the stats pages show them: live, not released.
 PLACE_STATUSES = "complaints:place-statuses"
+# The carriers' response statistics and disputes as /stats/ shows them: live, not released.
+CARRIER_ANSWERS = "complaints:carrier-answers"
 # Changes whenever places or aliases change; each process rebuilds its place index then.
 PLACE_INDEX_VERSION = "places:index-version"
 # The admin's city filter: the largest cities by complaints.

@@ -9,8 +9,10 @@ import json
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import override_settings
 from django.utils import timezone
 
+from complaints import caches
 from complaints.carrier import cases
 from complaints.models import (
     CarrierAccount,
@@ -175,6 +177,27 @@ def test_the_stats_page_shows_the_response_statistics(client):
     assert '<tr data-carrier="o2">' in html
 
 
+@override_settings(CARRIER_QUORUM=2)
+def test_the_cached_statistics_follow_an_opening_and_an_answer(
+    client, django_capture_on_commit_callbacks
+):
+    # /stats/ keeps the statistics in the cache; the services let go of them on commit.
+    assert 'data-testid="response-stats"' not in client.get("/stats/", **EN).content.decode()
+    hamburg = place("hamburg")
+    ComplaintFactory.create_batch(2, carrier="telekom", status=Status.PUBLISHED, city_place=hamburg)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = next(c for c in cases.open_places() if c.place_id == hamburg.pk)
+    row = client.get("/stats/", **EN).content.decode().split('<tr data-carrier="telekom">')[1]
+    opened_count = CarrierCase.objects.filter(carrier="telekom").count()
+    cells = [c.split(">")[-1] for c in row.split("</tr>")[0].split("</td>")[:2]]
+    assert cells == [str(opened_count), "0"]
+    with django_capture_on_commit_callbacks(execute=True):
+        published_statement(case, ACK)
+    row = client.get("/stats/", **EN).content.decode().split('<tr data-carrier="telekom">')[1]
+    cells = [c.split(">")[-1] for c in row.split("</tr>")[0].split("</td>")[:2]]
+    assert cells == [str(opened_count), "1"]
+
+
 def test_without_opened_places_no_statistics(client):
     html = client.get("/stats/", **EN).content.decode()
     assert 'data-testid="response-stats"' not in html
@@ -274,7 +297,9 @@ def test_the_trend_marks_a_dispute(client):
     release()
     html = client.get("/stats/", **EN).content.decode()
     assert 'data-testid="trend"' in html and 'data-testid="trend-disputed"' not in html
+    # As check_disputes() does: the dispute recorded, the stats page's cache let go of.
     CarrierCase.objects.filter(pk=case.pk).update(disputed_at=now)
+    caches.published_changed()
     html = client.get("/stats/", **EN).content.decode()
     assert 'data-testid="trend-disputed"' in html
     assert "reports and follow-up answers since Telekom reported it fixed say otherwise" in html

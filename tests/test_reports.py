@@ -244,14 +244,14 @@ def test_stats_query_count_when_the_cache_is_cold(client, world, django_assert_n
     # The released evaluation is read, not built (reports/releases.py): the schedule's count
     # of reports published since the release, per city (the released ones too only for a
     # city that may stay small: none here), the latest release's number, its frozen
-    # evaluation, the places' statuses (shown live), the public counter, and the map's
-    # silhouette (once per process).
+    # evaluation, the places' statuses (shown live), the public counter, the map's
+    # silhouette (once per process), and the carriers' response statistics and disputes.
     from reports import charts, selectors
 
     charts._silhouette.cache_clear()
     cache.clear()
     selectors._local = None  # a process that has not read the release yet
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         client.get("/stats/")
 
 

@@ -121,6 +121,7 @@ def statement_submit(
         if case.first_answer_at is None:
             case.first_answer_at = now
             case.save(update_fields=["first_answer_at"])
+            caches.after_commit(caches.carrier_answers_changed)
         if publishes_directly(case.carrier):
             publish(statement, now=now)
     return statement
@@ -243,6 +244,8 @@ def open_places(*, now: datetime.datetime | None = None) -> list[CarrierCase]:
             )
         if created:
             opened.append(case)
+    if opened:
+        caches.after_commit(caches.carrier_answers_changed)
     return opened
 
 

@@ -12,10 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from complaints.models import CarrierCase, CarrierStatement, Place, PlaceStatus, carrier_name
+from einzelfall import cache_keys
 
 
 @dataclass
@@ -222,3 +224,20 @@ def disputes() -> dict[int, list[Dispute]]:
     for case in cases:
         found[case.place_id].append(Dispute(case.carrier_name, case.disputed_at))
     return dict(found)
+
+
+# -- what /stats/ shows ------------------------------------------------------------------------
+
+# Overdue turns with the date, not with a write: the cached statistics are this many seconds
+# late at most (the evaluation's pages may be as old in a browser).
+STATS_PAGE_SECONDS = 600
+
+
+def stats_page() -> tuple[list[ResponseStats], dict[int, list[Dispute]]]:
+    """The response statistics and the disputes, as /stats/ shows them: cached, so that a
+    page served from the cache reads nothing from the database (caches.py lets go of it)."""
+    found = cache.get(cache_keys.CARRIER_ANSWERS)
+    if found is None:
+        found = (response_stats(), disputes())
+        cache.set(cache_keys.CARRIER_ANSWERS, found, STATS_PAGE_SECONDS)
+    return found

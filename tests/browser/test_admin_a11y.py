@@ -54,6 +54,12 @@ ORGANIZER_PAGES = [
     "/admin/complaints/moderationdecision/",
     "/admin/complaints/autopublishrule/",
     "/admin/complaints/autopublishrule/add/",
+    "/admin/complaints/carrieraccount/",
+    "/admin/complaints/carrieraccount/add/",
+    "/admin/complaints/carrierprofile/",
+    "/admin/complaints/carrierstatement/",
+    "/admin/complaints/carriercase/",
+    "/admin/complaints/carriercase/desk/",
 ]
 MODERATOR_PAGES = [
     "/admin/",
@@ -65,7 +71,11 @@ MODERATOR_PAGES = [
     "place",
     "/admin/complaints/unmatchedplacename/",
 ]
-CARRIER_PAGES = ["/admin/", "/admin/complaints/complaint/downloads/"]
+CARRIER_PAGES = [
+    "/admin/",
+    "/admin/complaints/complaint/downloads/",
+    "/admin/complaints/carriercase/desk/",
+]
 
 
 def check_pages(page, pages, objects) -> dict[str, list[str]]:
