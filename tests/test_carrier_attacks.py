@@ -12,12 +12,13 @@ place names, its case ids). Refused writes are checked against the stored state.
 
 TALLY counts attempts, 5xx and leaks; the last test asserts and prints it. Last run (SQLite
 and PostgreSQL alike): 1,259 attempts, 0 5xx, 0 leaks (the holes' own requests not counted).
-Three holes are kept as strict xfails: the downloads form names every carrier's cities, live
+Four holes are kept as strict xfails: the downloads form names every carrier's cities, live
 (test_hole_the_downloads_form_names_another_carriers_fresh_city); the admin autocomplete
 lists every carrier's opened places to any Carrier-group user
 (test_hole_the_admin_autocomplete_lists_every_carriers_cases); a refused or unapproved
 statement counts as an answer in the public response statistics
-(test_hole_a_refused_statement_counts_as_an_answer_in_public).
+(test_hole_a_refused_statement_counts_as_an_answer_in_public); a statement of invisible
+characters only is taken and published (test_hole_an_invisible_statement_is_taken).
 """
 
 import contextlib
@@ -779,6 +780,24 @@ def shown_as_html(html: str, lines: list[str], where: str) -> None:
         assert escape(line.strip()) in html, (where, line[:80])
     for live in ("<script>alert", "<img src=x", 'href="javascript:', "<strong>Fettdruck"):
         assert live not in html, (where, live)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="HOLE: a statement of invisible characters only (zero-width space U+200B, word "
+    "joiner U+2060, a lone RTL override U+202E) passes the desk's form and "
+    "cases.clean_text (str.strip keeps them; they are not control characters) and is "
+    "stored, published at once where the carrier may, and counts as the first answer",
+)
+@pytest.mark.parametrize("text", ["\u200b\u200b\u2060", "\u202e", "\u200b\n\u200c"])
+def test_hole_an_invisible_statement_is_taken(world, text):
+    CarrierProfile.objects.create(carrier="telekom", publish_directly=True)
+    url = f"/admin/complaints/carriercase/{world['a_case'].pk}/answer/"
+    data = {"status": "acknowledged", "due_date": "", "text": text}
+    response = world["a"].post(url, data, **EN)
+    assert response.status_code == 200
+    assert not CarrierStatement.objects.filter(case=world["a_case"]).exists()
 
 
 # -- personal data in the desk, the mails, the files ------------------------------------------
