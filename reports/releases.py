@@ -79,6 +79,16 @@ class Batch:
                 "release).",
                 self.ready,
             ) % {"ready": self.ready, "new": self.new}
+        if _several():
+            return ngettext(
+                "%(new)s new published report since the last release; a release needs "
+                "%(needed)s new ones about one carrier in one city, or in the small places "
+                "together (most so far: %(most)s).",
+                "%(new)s new published reports since the last release; a release needs "
+                "%(needed)s new ones about one carrier in one city, or in the small places "
+                "together (most so far: %(most)s).",
+                self.new,
+            ) % {"new": self.new, "needed": self.needed, "most": self.most}
         return ngettext(
             "%(new)s new published report since the last release; a release needs "
             "%(needed)s new ones in one city, or in the small places together (most so far: "
@@ -121,46 +131,54 @@ def _city(group) -> int | None:
 def batch(needed: int | None = None) -> Batch:
     """What the next release would take. A city's new reports (with several carriers: a
     city's new reports of one carrier) go when there are at least `needed` of them. Those of
-    a city that stays below `needed` with them (so all its numbers stay hidden) and of places
-    matched to no city go together, when they are at least `needed`. A city that would be
-    shown for the first time waits for `needed` new ones."""
+    a city that stays below `needed` with all its new ones (so all its numbers stay hidden)
+    and of places matched to no city go together, when they are at least `needed` (with
+    several carriers: per carrier, so that no carrier's totals change by a single report). A
+    city that would be shown for the first time waits for `needed` new ones."""
     needed = settings.REPORTS_MIN_COUNT if needed is None else needed
     new = _by_group(_unreleased())
     cities = [key for key, n in new.items() if _city(key) is not None and n >= needed]
-    small = _small_places(new, needed)
-    small_count = sum(new[key] for key in small)
-    groups = tuple(cities) + (tuple(small) if small_count >= needed else ())
+    smalls = [(group, sum(new[key] for key in group)) for group in _small_places(new, needed)]
+    groups = tuple(cities) + tuple(key for group, n in smalls if n >= needed for key in group)
     return Batch(
         new=sum(new.values()),
         needed=needed,
         ready=sum(new[key] for key in groups),
         most=max(
-            [small_count, *(n for key, n in new.items() if _city(key) is not None)], default=0
+            [*(n for _, n in smalls), *(n for key, n in new.items() if _city(key) is not None)],
+            default=0,
         ),
         groups=groups,
     )
 
 
-def _small_places(new: dict, needed: int) -> list:
-    """The groups whose new reports go together: no city, and the cities (of a carrier) that
-    stay below `needed` with their new ones."""
+def _small_places(new: dict, needed: int) -> list[list]:
+    """The groups whose new reports go together (one, or one per carrier): no city, and the
+    cities that stay below `needed` with all their new ones, of every carrier. A city that
+    will be shown never goes with them: its numbers would change by a single report."""
     # Released reports are counted only for the cities that may stay small (the hourly check
     # runs in a visitor's request: no second pass over the whole table when none may).
-    candidates = [key for key, n in new.items() if _city(key) is not None and n < needed]
+    new_by_city = defaultdict(int)
+    for key, n in new.items():
+        new_by_city[_city(key)] += n
+    candidates = [city for city, n in new_by_city.items() if city is not None and n < needed]
     shown = {}
     if candidates:
-        shown = _by_group(
-            Complaint.objects.filter(
-                status=Status.PUBLISHED,
-                city_place__in={_city(key) for key in candidates},
-                pk__in=_released_ids(),
-            )
+        rows = Complaint.objects.filter(
+            status=Status.PUBLISHED, city_place__in=candidates, pk__in=_released_ids()
         )
-    return [
+        shown = dict(rows.values_list("city_place_id").annotate(n=Count("id")).order_by())
+    small = [
         key
-        for key, n in new.items()
-        if _city(key) is None or (n < needed and shown.get(key, 0) + n < needed)
+        for key in new
+        if _city(key) is None or shown.get(_city(key), 0) + new_by_city[_city(key)] < needed
     ]
+    if not _several():
+        return [small]
+    per_carrier = defaultdict(list)
+    for key in small:
+        per_carrier[key[1]].append(key)
+    return [per_carrier[carrier] for carrier in sorted(per_carrier)]
 
 
 def release_evaluation(*, by: AbstractBaseUser | None = None, minimum: int | None = None):

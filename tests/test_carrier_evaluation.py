@@ -53,7 +53,8 @@ def published(city: str, carrier: str, n: int, start: int = 0) -> None:
 def world():
     for (city, carrier), n in WORLD.items():
         published(city, carrier, n)
-    release(None)
+    # Everything at once (with K, Berlin's 4 Telekom reports would wait for a fifth).
+    release()
 
 
 def city_id(name: str) -> int:
@@ -169,3 +170,60 @@ def test_a_carrier_sees_its_own_statuses_and_the_organizers(world):
     assert set(selectors.evaluation("telekom").statuses) == {hamburg.pk, munich}
     assert set(selectors.evaluation("o2").statuses) == {munich}
     assert selectors.evaluation("telekom").statuses[hamburg.pk].carrier == "telekom"
+
+
+def place_cells(evaluation) -> dict:
+    """Every shown count of a place (a city's count and its mixes) and the totals, by key."""
+    cells = {("total",): evaluation.total}
+    for city in evaluation.shown_cities:
+        cells[(city.name,)] = city.complaints
+        detail = evaluation.details.get(city.id)
+        for problem, cell in (detail.problems or []) if detail else []:
+            if not cell.suppressed:
+                cells[(city.name, problem.slug)] = cell.count
+    return cells
+
+
+def changed_by_less_than_k(before, after, k: int) -> list:
+    old, new = place_cells(before), place_cells(after)
+    return [
+        (key, old[key], new[key])
+        for key in old.keys() & new.keys()
+        if 0 < abs(new[key] - old[key]) < k
+    ]
+
+
+def every_view(evaluation) -> dict:
+    views = {None: evaluation}
+    views.update({slug: evaluation.for_carrier(slug) for slug in ("o2", "telekom", "vodafone")})
+    return views
+
+
+def test_no_shown_number_changes_by_fewer_than_k_between_two_releases():
+    # A city shown in all carriers' numbers never takes a carrier's few new reports along
+    # with the small places (review finding: Hamburg 52 -> 53, Vodafone's total 17 -> 18),
+    # and the small places go per carrier (Telekom's 1 does not ride on O2's 4).
+    for (city, carrier), n in [
+        (("Hamburg", "o2"), 30),
+        (("Hamburg", "telekom"), 20),
+        (("Hamburg", "vodafone"), 2),
+        (("München", "o2"), 15),
+        (("München", "vodafone"), 15),
+        (("Nirgendwo", "telekom"), 6),
+    ]:
+        published(city, carrier, n)
+    release(None)
+    before = every_view(selectors.evaluation())
+    published("Hamburg", "vodafone", 1, start=2)
+    published("Nirgendwo", "telekom", 4, start=6)
+    published("Nirgendwo", "o2", 4)
+    published("Nirgendwo", "vodafone", 1)
+    found = releases.batch()
+    assert (found.ready, found.big_enough) == (0, False)
+    published("Nirgendwo", "telekom", 1, start=10)  # Telekom's small places now hold 5
+    made = release(None)
+    assert made.new_count == 5
+    after = every_view(selectors.evaluation())
+    for view in before:
+        assert changed_by_less_than_k(before[view], after[view], 5) == [], view
+    assert after["telekom"].total - before["telekom"].total == 5
