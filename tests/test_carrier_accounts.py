@@ -188,6 +188,16 @@ def test_a_carrier_user_without_a_carrier_gets_nothing(world, kind):
     assert not ExportLog.objects.exists()
 
 
+@pytest.mark.parametrize("kind", ["anonymized", "aggregates"])
+def test_an_account_of_a_carrier_no_longer_configured_gets_nothing(world, kind):
+    # Review finding: its aggregates fell back to every carrier's evaluation, recorded as its.
+    gone = carrier_user("eplus-desk", "eplus")
+    assert accounts.scope(gone) == accounts.NOTHING
+    response = post(client_of(gone), kind=kind, format="csv-rfc4180", carrier="eplus")
+    assert response.status_code == 403 and not response.streaming
+    assert not ExportLog.objects.exists()
+
+
 def test_export_recorded_refuses_a_carrier_user_without_a_carrier(world):
     """The one place every export passes: a future path cannot forget the scope."""
     from django.core.exceptions import PermissionDenied

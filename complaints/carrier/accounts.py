@@ -42,7 +42,8 @@ def scope(user: AbstractBaseUser | None) -> str | None:
         return None
     account = CarrierAccount.objects.filter(user=user).values_list("carrier", flat=True).first()
     if account is not None:
-        return account
+        # A carrier no longer configured has no evaluation of its own: nothing, not all.
+        return account if account in settings.EINZELFALL_CARRIERS else NOTHING
     if user.groups.filter(name=CARRIER_GROUP).exists():
         return NOTHING
     return None

@@ -46,13 +46,13 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("since", "until"):
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"})
-        # Cities with published complaints, by name.
+        # Cities with published complaints (of the user's carrier: no other carrier's places
+        # are named to it), by name.
+        published = Complaint.objects.filter(status=Status.PUBLISHED)
+        if carrier is not None:
+            published = published.filter(carrier=carrier)
         cities = (
-            Place.objects.filter(
-                pk__in=Complaint.objects.filter(status=Status.PUBLISHED)
-                .values("city_place")
-                .distinct()
-            )
+            Place.objects.filter(pk__in=published.values("city_place").distinct())
             .order_by("name")
             .values_list("slug", "name")
         )

@@ -38,6 +38,7 @@ from complaints.models import (
 logger = logging.getLogger(__name__)
 
 STATEMENT_MAX_LENGTH = 2000
+RESENT_SECONDS = 600  # the same statement sent again within this is the same one
 NOTE_MAX_LENGTH = 500
 APPROVE_PERMISSION = "complaints.approve_carrierstatement"
 ANSWER_PERMISSION = "complaints.answer_carriercase"
@@ -68,7 +69,7 @@ def clean_text(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text):
         raise StatementRefused(_("The statement contains control characters."), "control")
-    if not text:
+    if not visible(text):
         raise StatementRefused(_("The statement is empty."), "empty")
     if len(text) > STATEMENT_MAX_LENGTH:
         raise StatementRefused(
@@ -77,6 +78,12 @@ def clean_text(text: str) -> str:
             "too_long",
         )
     return text
+
+
+def visible(text: str) -> bool:
+    """Whether the text has a character a reader sees: spaces, zero-width and direction
+    marks (Unicode's separators and format characters) alone are an empty statement."""
+    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
 
 
 def clean_status(status: str, due_date: datetime.date | None, today: datetime.date):
@@ -115,13 +122,19 @@ def statement_submit(
     status, due_date = clean_status(status, due_date, timezone.localdate(now))
     with transaction.atomic():
         case = CarrierCase.objects.select_for_update().get(pk=case.pk)
+        # Under the case's lock: a form sent twice (a double tap, a reload) is one statement.
+        resent = case.statements.filter(
+            status=status,
+            due_date=due_date,
+            text=text,
+            written_at__gte=now - datetime.timedelta(seconds=RESENT_SECONDS),
+            review__in=[CarrierStatement.Review.PENDING, CarrierStatement.Review.PUBLISHED],
+        ).first()
+        if resent is not None:
+            return resent
         statement = CarrierStatement.objects.create(
             case=case, status=status, due_date=due_date, text=text, written_by=user, written_at=now
         )
-        if case.first_answer_at is None:
-            case.first_answer_at = now
-            case.save(update_fields=["first_answer_at"])
-            caches.after_commit(caches.carrier_answers_changed)
         if publishes_directly(case.carrier):
             publish(statement, now=now)
     return statement
@@ -178,7 +191,18 @@ def publish(statement: CarrierStatement, *, now: datetime.datetime) -> None:
     statement.review = CarrierStatement.Review.PUBLISHED
     statement.published_at = now
     statement.save(update_fields=["review", "published_at"])
-    case = statement.case
+    case = CarrierCase.objects.select_for_update().get(pk=statement.case_id)
+    # The response statistics count the carrier's first statement that was published, from
+    # when it was written: a refused or unreviewed one is no answer.
+    if case.first_answer_at is None or statement.written_at < case.first_answer_at:
+        case.first_answer_at = statement.written_at
+        case.save(update_fields=["first_answer_at"])
+    caches.after_commit(caches.published_changed, caches.updates_changed)
+    newer = case.statements.filter(
+        review=CarrierStatement.Review.PUBLISHED, written_at__gt=statement.written_at
+    )
+    if newer.exists():
+        return  # an older statement approved late does not undo what the carrier said since
     case.status = statement.status
     case.status_at = now
     case.due_date = statement.due_date
@@ -193,7 +217,6 @@ def publish(statement: CarrierStatement, *, now: datetime.datetime) -> None:
         carrier=case.carrier,
         date=timezone.localdate(now),
     )
-    caches.after_commit(caches.published_changed, caches.updates_changed)
 
 
 # -- the quorum ----------------------------------------------------------------------------
@@ -296,10 +319,12 @@ def check_disputes(*, now: datetime.datetime | None = None) -> list[CarrierCase]
     """Reopen places reported fixed that reports or answers since contradict: disputed_at
     set (shown publicly and on the desk); the carrier is told by notify_disputed()."""
     now = now or timezone.now()
-    found = disputed_cases(now=now)
-    for case in found:
-        case.disputed_at = now
-        case.save(update_fields=["disputed_at"])
+    found = []
+    for case in disputed_cases(now=now):
+        # Conditional: of two overlapping runs only one records the dispute (and its date).
+        if CarrierCase.objects.filter(pk=case.pk, disputed_at=None).update(disputed_at=now):
+            case.disputed_at = now
+            found.append(case)
     if found:
         caches.after_commit(caches.published_changed)
     return found
@@ -389,7 +414,8 @@ def _send(template: str, carrier: str, due: list[CarrierCase], addresses: list[s
         subject = render_to_string(f"complaints/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"complaints/email/{template}_body.txt", context)
     try:
-        EmailMessage(subject, body, to=addresses).send()
+        # Bcc: the carrier's people do not learn each other's addresses from it.
+        EmailMessage(subject, body, bcc=addresses).send()
     except Exception as error:  # the error's text may hold the addresses: not logged
         logger.error(
             "The %s mail to carrier %s failed (%s)", template, carrier, type(error).__name__

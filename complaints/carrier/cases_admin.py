@@ -155,7 +155,8 @@ class CarrierStatementAdmin(admin.ModelAdmin):
     @admin.action(description=_("Approve and publish"), permissions=["approve"])
     def approve_and_publish(self, request, queryset):
         done, skipped = 0, 0
-        for statement in queryset.select_related("case"):
+        # Oldest first: the newest approved statement is the place's status.
+        for statement in queryset.select_related("case").order_by("written_at", "id"):
             try:
                 cases.statement_approve(statement=statement, user=request.user)
                 done += 1

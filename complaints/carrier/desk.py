@@ -30,7 +30,6 @@ from complaints.models import (
 WEEKS = 12  # the trend's length
 TOP_PROBLEMS = 5
 PER_PAGE = 50
-RESENT_SECONDS = 600
 # The trend's chart: one bar per week in a box of this size (SVG user units).
 CHART_WIDTH, CHART_HEIGHT, BAR_GAP = 240, 48, 4
 CHART_SIZE = {"width": CHART_WIDTH, "height": CHART_HEIGHT}
@@ -121,15 +120,6 @@ def cases(carrier: str) -> QuerySet:
         .prefetch_related(Prefetch("statements", queryset=statements))
         .order_by("-opened_at", "-id")
     )
-
-
-def just_sent(case: CarrierCase, *, status: str, due_date, text: str) -> CarrierStatement | None:
-    """The same statement, sent for this place within RESENT_SECONDS: a form sent twice (a
-    double tap, a reload after sending) is one statement."""
-    since = timezone.now() - datetime.timedelta(seconds=RESENT_SECONDS)
-    return CarrierStatement.objects.filter(
-        case=case, status=status, due_date=due_date, text=text, written_at__gte=since
-    ).first()
 
 
 def first_monday(today: datetime.date) -> datetime.date:

@@ -141,10 +141,20 @@ class CarrierCaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         return obj.is_overdue()
 
     def has_view_permission(self, request, obj=None):
-        # A carrier user sees the list's entry on the index, which leads to its desk.
+        # A carrier user sees the list's entry on the index, which leads to its desk; the
+        # admin's autocomplete asks the same question, and answers it from get_queryset.
         if obj is None and request.user.has_perm(ANSWER_PERMISSION):
             return True
         return super().has_view_permission(request, obj)
+
+    def get_queryset(self, request):
+        """Every case for those who may view them (organizers); a carrier user's own only
+        (the autocomplete reads this), and none without a carrier."""
+        found = super().get_queryset(request)
+        if request.user.has_perm(VIEW_PERMISSION):
+            return found
+        scope = accounts.scope(request.user)
+        return found.filter(carrier=scope) if scope else found.none()
 
     def changelist_view(self, request, extra_context=None):
         if not request.user.has_perm(VIEW_PERMISSION):
@@ -225,9 +235,6 @@ class CarrierCaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         """The stored statement, or None with the form telling what is wrong."""
         if not form.is_valid():
             return None
-        resent = desk.just_sent(case, **form.cleaned_data)
-        if resent is not None:
-            return resent
         try:
             return cases.statement_submit(case=case, user=request.user, **form.cleaned_data)
         except cases.StatementRefused as refused:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import text
+from complaints.carrier import cases
 from complaints.models import CarrierStatement, PlaceStatus
 
 TEXT_MAX_LENGTH = 2000
@@ -67,7 +68,7 @@ class AnswerForm(forms.Form):
             raise forms.ValidationError(
                 _("The statement holds control characters; please remove them."), code="control"
             )
-        if not value:
+        if not cases.visible(value):
             raise forms.ValidationError(_("Please write a statement."), code="required")
         if len(value) > TEXT_MAX_LENGTH:
             raise forms.ValidationError(

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import caches
 from complaints.models import (
+    CarrierCase,
+    CarrierStatement,
     Complaint,
     Place,
     PlaceAlias,
@@ -252,6 +254,34 @@ def place_assign_raw_name(*, raw_key: str, place: Place, moderator: AbstractBase
 
 
 @transaction.atomic
+def _move_carrier_cases(source: Place, target: Place) -> None:
+    """A place opened for a carrier stays opened at the target, with its statements: where
+    the target has its own case for that carrier, the source's statements join it (the
+    earlier opening kept) and the source's case goes; no second opening, no second mail."""
+    for case in CarrierCase.objects.select_for_update().filter(place=source):
+        kept = (
+            CarrierCase.objects.select_for_update()
+            .filter(place=target, carrier=case.carrier)
+            .first()
+        )
+        if kept is None:
+            case.place = target
+            case.save(update_fields=["place"])
+            continue
+        CarrierStatement.objects.filter(case=case).update(case=kept)
+        if case.opened_at < kept.opened_at:
+            kept.opened_at, kept.opened_count = case.opened_at, case.opened_count
+        if case.first_answer_at and (
+            kept.first_answer_at is None or case.first_answer_at < kept.first_answer_at
+        ):
+            kept.first_answer_at = case.first_answer_at
+        if case.status_at and (kept.status_at is None or case.status_at > kept.status_at):
+            kept.status, kept.status_at, kept.due_date = case.status, case.status_at, case.due_date
+            kept.disputed_at = case.disputed_at
+        kept.save()
+        case.delete()
+
+
 def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -> int:
     """Merge one place into another: its complaints, names, districts and postal codes move
     to the target; the source stays as a tombstone. Returns how many complaints moved."""
@@ -284,6 +314,7 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
     source.postal_codes.all().delete()
     # What happened at the place (acknowledged, expansion planned, ...) happened at the target.
     PlaceStatus.objects.filter(place=source).update(place=target)
+    _move_carrier_cases(source, target)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     for place, message in (
