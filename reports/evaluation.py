@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from complaints.models import PlaceStatus, ProblemType
+from complaints.models import PlaceStatus, ProblemType, carrier_name
 
 # The hotspot ranking leaves out places too small for a rate to mean anything.
 HOTSPOT_MIN_POPULATION = 20_000
@@ -62,6 +62,11 @@ class StatusInfo:
     def label(self) -> str:
         # In the language of the page that shows it, not of the one that built a release.
         return PlaceStatus.Kind(self.status).label
+
+    @property
+    def carrier_name(self) -> str:
+        """Whose status it is, when a carrier's (empty: the organizer's, for everyone)."""
+        return carrier_name(self.carrier) if self.carrier else ""
 
 
 @dataclass

@@ -172,6 +172,16 @@ def test_a_carrier_sees_its_own_statuses_and_the_organizers(world):
     assert selectors.evaluation("telekom").statuses[hamburg.pk].carrier == "telekom"
 
 
+def test_the_city_page_says_whose_status_it_is(world, client):
+    hamburg = Place.objects.get(pk=city_id("Hamburg"))
+    PlaceStatus.objects.create(
+        place=hamburg, status=PlaceStatus.Kind.ACKNOWLEDGED, carrier="telekom"
+    )
+    html = client.get("/stats/hamburg/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    status = html.split('data-testid="status-acknowledged"')[1].split("</li>")[0]
+    assert "acknowledged by the carrier</span> (Telekom)" in status
+
+
 def place_cells(evaluation) -> dict:
     """Every shown count of a place (a city's count and its mixes) and the totals, by key."""
     cells = {("total",): evaluation.total}
