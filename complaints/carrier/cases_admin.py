@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from complaints.backoffice.filters import carrier_filter
 from complaints.carrier import cases
 from complaints.models import CarrierProfile, CarrierStatement, carrier_name
 
@@ -64,16 +65,7 @@ class CarrierProfileAdmin(admin.ModelAdmin):
         return len(profile.contacts)
 
 
-class CarrierFilter(admin.SimpleListFilter):
-    title = _("carrier")
-    parameter_name = "carrier"
-
-    def lookups(self, request, model_admin):
-        return list(settings.EINZELFALL_CARRIERS.items())
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(case__carrier=value) if value else queryset
+CarrierFilter = carrier_filter("case__carrier")
 
 
 class RejectForm(forms.Form):

@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from complaints.backoffice.filters import carrier_filter
 from complaints.backoffice.hardening import parse_id
 from complaints.backoffice.mixins import ReadOnlyAdmin
 from complaints.carrier import accounts, cases, desk, public
@@ -45,16 +46,7 @@ def may_use_desk(user) -> bool:
 # -- the organizer's list of every case ------------------------------------------------------
 
 
-class CarrierFilter(admin.SimpleListFilter):
-    title = _("carrier")
-    parameter_name = "carrier"
-
-    def lookups(self, request, model_admin):
-        return list(settings.EINZELFALL_CARRIERS.items())
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        return queryset.filter(carrier=value) if value else queryset
+CarrierFilter = carrier_filter()
 
 
 class CaseStatusFilter(admin.SimpleListFilter):

@@ -1,11 +1,11 @@
 """The moderation queue's list filters."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from complaints.backoffice.filters import carrier_filter
 from complaints.backoffice.hardening import parse_id
 from complaints.models import Complaint, Place, RejectionReason, Status, possibly_duplicate
 from einzelfall import cache_keys
@@ -65,17 +65,7 @@ class DuplicateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CarrierFilter(admin.SimpleListFilter):
-    title = _("carrier")
-    parameter_name = "carrier"
-
-    def lookups(self, request, model_admin):
-        return list(settings.EINZELFALL_CARRIERS.items())
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(carrier=self.value())
-        return queryset
+CarrierFilter = carrier_filter()
 
 
 class CityFilter(admin.SimpleListFilter):
