@@ -44,8 +44,12 @@ def reference_text(random_bytes: bytes) -> str:
 
 def new_pseudonym() -> str:
     """The export identifier: random and independent of the reference, so an export row
-    cannot be linked back to the private link."""
-    return pseudonym_text(secrets.token_bytes(PSEUDONYM_BYTES))
+    cannot be linked back to the private link. Never digits only: spreadsheets read those
+    as numbers and lose digits (1 in 43 of 16 hex digits would be)."""
+    while True:
+        pseudonym = pseudonym_text(secrets.token_bytes(PSEUDONYM_BYTES))
+        if not pseudonym.isdigit():
+            return pseudonym
 
 
 def pseudonym_text(random_bytes: bytes) -> str:
@@ -125,6 +129,15 @@ class Place(models.Model):
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # The official municipality key (Amtlicher Gemeindeschlüssel, 8 digits) where the place
+    # data has it; a district carries its city's.
+    ags = models.CharField(
+        _("municipality key (AGS)"),
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{8}$", _("Eight digits."))],
+    )
+    geonames_id = models.PositiveIntegerField(_("GeoNames id"), null=True, blank=True)
     # Where the place came from ("gn:<geonameid>", "plz:<state>:<name>", "sup:<city>:<name>"),
     # so that load_places updates instead of duplicating; empty for places made by hand.
     source_key = models.CharField(max_length=120, blank=True, editable=False)
@@ -1045,3 +1058,34 @@ class CarrierStatement(models.Model):
 
     def __str__(self):
         return f"{self.case}: {self.get_status_display()}"
+
+
+class CarrierApiKey(models.Model):
+    """A key with which a carrier's nightly job pulls its anonymized reports (Open311,
+    complaints/carrier/open311/). Only a hash is kept: the key is shown once, when made."""
+
+    carrier = models.CharField(_("carrier"), max_length=40)
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the key is used for."))
+    # The first characters of the key, shown in the admin to tell keys apart.
+    prefix = models.CharField(_("key starts with"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["carrier", "-created_at"]
+        verbose_name = _("carrier API key")
+        verbose_name_plural = _("carrier API keys")
+
+    def __str__(self):
+        return f"{carrier_name(self.carrier)}: {self.name} ({self.prefix}…)"

@@ -1,22 +1,19 @@
-import hashlib
 from urllib.parse import quote
 
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 
+from complaints import responses
 from complaints import selectors as complaint_selectors
 from complaints.carrier import public as carrier_public
 from complaints.models import FollowupAnswer, Technology
 from complaints.places import names as placenames
 
 from . import carrier_pages, charts, opendata, selectors
-
-# Open data may be a few minutes old in a browser or proxy; the ETag makes a re-check cheap.
-OPEN_DATA_MAX_AGE = 300
 
 
 def _share_links(request, text: str) -> dict[str, str]:
@@ -190,31 +187,13 @@ def _filename(stem: str, carrier: str | None, extension: str) -> str:
     return f"einzelfall-{stem}{'-' + carrier if carrier else ''}.{extension}"
 
 
-def _open_data(
-    request,
-    body: bytes,
-    content_type: str,
-    filename: str,
-    same_as: bytes = b"",
-    carrier: str | None = None,
-):
-    # The ETag follows the data, not the moment it was computed (same_as: the body without
-    # its timestamp), so a rebuild that changed nothing keeps the browser's copy valid. The
-    # carrier is part of it: two carriers' files never pass for each other, even when equal.
-    digest = hashlib.sha256((carrier or "").encode() + b"\0" + (same_as or body))
-    etag = '"' + digest.hexdigest()[:32] + '"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={OPEN_DATA_MAX_AGE}"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+def _open_data(request, body: bytes, content_type: str, filename: str, same_as=b"", carrier=None):
+    return responses.data_file(
+        request, body, content_type, filename, same_as=same_as, salt=carrier or ""
+    )
 
 
-@require_GET
+@responses.data_endpoint
 @carrier_pages.with_carrier
 def cities_json(request, carrier=None):
     document = opendata.cities_document(carrier_pages.evaluation_of(carrier))
@@ -228,7 +207,7 @@ def cities_json(request, carrier=None):
     )
 
 
-@require_GET
+@responses.data_endpoint
 @carrier_pages.with_carrier
 def cities_csv(request, carrier=None):
     document = opendata.cities_document(carrier_pages.evaluation_of(carrier))
@@ -267,7 +246,7 @@ def _city_without_reports(slug):
     )
 
 
-@require_GET
+@responses.data_endpoint
 @carrier_pages.with_carrier
 def districts_json(request, slug, carrier=None):
     evaluation, row = _city_or_404(slug, carrier)
@@ -282,7 +261,7 @@ def districts_json(request, slug, carrier=None):
     )
 
 
-@require_GET
+@responses.data_endpoint
 @carrier_pages.with_carrier
 def districts_csv(request, slug, carrier=None):
     evaluation, row = _city_or_404(slug, carrier)

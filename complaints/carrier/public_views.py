@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
 
+from complaints import responses
 from complaints.carrier import public
 from complaints.carrier.sanitize import sanitize_cell
 
@@ -98,7 +98,7 @@ def _filename(carrier: str | None, extension: str) -> str:
     return f"statements-{carrier}.{extension}" if carrier else f"statements.{extension}"
 
 
-@require_GET
+@responses.data_endpoint
 def statements_json(request):
     carrier = _carrier(request)
     document = {
@@ -111,7 +111,7 @@ def statements_json(request):
     return _respond(body, "application/json", _filename(carrier, "json"))
 
 
-@require_GET
+@responses.data_endpoint
 def statements_csv(request):
     carrier = _carrier(request)
     out = io.StringIO(newline="")
