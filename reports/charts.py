@@ -6,8 +6,6 @@ is currentColor and site.css recolours the classed shapes, so the charts follow 
 """
 
 import datetime
-import math
-from functools import lru_cache
 
 from django.conf import settings
 from django.utils.formats import date_format, number_format
@@ -17,75 +15,6 @@ from django.utils.translation import gettext as _
 
 ACCENT = "#b02a37"
 MUTED = "#dee2e6"
-
-# Germany's extent and a projection that keeps its shape (longitude shrunk by cos 51°).
-WEST, EAST, SOUTH, NORTH = 5.8, 15.1, 47.2, 55.1
-LON_SCALE = math.cos(math.radians(51))
-MAP_WIDTH = 400
-MAP_HEIGHT = round(MAP_WIDTH * (NORTH - SOUTH) / ((EAST - WEST) * LON_SCALE))
-GRID = 0.2  # degrees of latitude per cell of the country's silhouette
-
-
-def _xy(latitude: float, longitude: float) -> tuple[float, float]:
-    x = (longitude - WEST) / (EAST - WEST) * MAP_WIDTH
-    y = (NORTH - latitude) / (NORTH - SOUTH) * MAP_HEIGHT
-    return round(x, 1), round(y, 1)
-
-
-@lru_cache(maxsize=1)
-def _silhouette() -> str:
-    """Germany drawn from the gazetteer itself: one square per grid cell that has a place.
-    Computed once per process (the places rarely change, and it is only a backdrop)."""
-    from complaints.models import Place
-
-    cells = set()
-    for latitude, longitude in Place.objects.filter(latitude__isnull=False).values_list(
-        "latitude", "longitude"
-    ):
-        cells.add((math.floor(latitude / GRID), math.floor(longitude / (GRID / LON_SCALE))))
-    size_y = GRID / (NORTH - SOUTH) * MAP_HEIGHT
-    size_x = (GRID / LON_SCALE) / (EAST - WEST) * MAP_WIDTH
-    parts = []
-    for row, column in sorted(cells):
-        x, y = _xy((row + 1) * GRID, column * (GRID / LON_SCALE))
-        parts.append(f"M{x} {y}h{size_x:.1f}v{size_y:.1f}h-{size_x:.1f}z")
-    return "".join(parts)
-
-
-def germany_map(cities) -> str:
-    """One bubble per shown city, its area in proportion to its complaints."""
-    located = [c for c in cities if c.latitude is not None and c.complaints]
-    biggest = max((c.complaints for c in located), default=1)
-    bubbles = []
-    for city in sorted(located, key=lambda c: -c.complaints):
-        x, y = _xy(city.latitude, city.longitude)
-        radius = round(2 + 22 * math.sqrt(city.complaints / biggest), 1)
-        bubbles.append(
-            format_html(
-                '<circle class="chart-bubble" cx="{}" cy="{}" r="{}" fill="{}" fill-opacity="0.55"'
-                ' stroke="{}">'
-                "<title>{}: {}</title></circle>",
-                x,
-                y,
-                radius,
-                ACCENT,
-                ACCENT,
-                city.name,
-                number_format(city.complaints, force_grouping=True),
-            )
-        )
-    title = _("Map of Germany: reports per city")
-    return format_html(
-        '<svg class="chart chart-map" viewBox="0 0 {} {}" role="img" aria-labelledby="map-title">'
-        '<title id="map-title">{}</title><path class="chart-land" d="{}" fill="{}"/>{}</svg>',
-        MAP_WIDTH,
-        MAP_HEIGHT,
-        title,
-        _silhouette(),
-        MUTED,
-        mark_safe("".join(bubbles)),  # noqa: S308
-    )
-
 
 # The charts scale with their viewBox (width: 100%, at most CHART_MAX_WIDTH in site.css). A
 # narrow viewBox keeps FONT_SIZE at 12 CSS px or more on a 390 px phone, where a chart is

