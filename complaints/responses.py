@@ -3,12 +3,29 @@ programs read (open data, feeds, the carrier's API)."""
 
 import functools
 import hashlib
+import re
 
-from django.http import HttpResponse, HttpResponseNotModified
-from django.views.decorators.http import require_safe
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe
 
 # Open data may be a few minutes old in a browser or proxy; the ETag makes a re-check cheap.
 DATA_MAX_AGE = 300
+DATA_METHODS = ["GET", "HEAD", "OPTIONS"]
+# What a preflight may ask for: the conditional headers, Range (DuckDB, object stores) and
+# the headers that browsers' fetch and pandas/polars send on their own; the carrier's API key
+# (complaints/carrier/open311/keys.py).
+ALLOWED_HEADERS = (
+    "Accept, Accept-Language, Content-Language, Content-Type, If-Match, If-None-Match, "
+    "If-Modified-Since, Range, Cache-Control, X-Requested-With, Authorization, X-Api-Key"
+)
+# Headers that script in another origin may read; beyond the CORS-safelisted ones.
+EXPOSED_HEADERS = (
+    "ETag, Last-Modified, Content-Disposition, Content-Length, Content-Range, Accept-Ranges, Allow"
+)
+# How long a browser may keep the preflight's answer (a day: the rules never vary).
+PREFLIGHT_MAX_AGE = 86400
+RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
 def private(response):
@@ -19,10 +36,57 @@ def private(response):
     return response
 
 
+def cors(response):
+    """Any origin may read the data (it is public, and no cookie is honoured for it)."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    return response
+
+
+def preflight(request):
+    """OPTIONS: the CORS preflight when a browser asks one, else the plain list of methods."""
+    response = HttpResponse(status=204)
+    response["Allow"] = ", ".join(DATA_METHODS)
+    if request.headers.get("Access-Control-Request-Method"):
+        response["Access-Control-Allow-Methods"] = ", ".join(DATA_METHODS)
+        response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+        patch_vary_headers(response, ["Access-Control-Request-Headers"])
+    return cors(response)
+
+
 def data_endpoint(view):
-    """A URL that programs read: GET and HEAD (and, to come, OPTIONS for CORS)."""
-    # Issue 20, part 5 fills this in: OPTIONS preflight, Access-Control-Expose-Headers.
-    return functools.wraps(view)(require_safe(view))
+    """A URL that programs read: GET and HEAD answer with the data's headers (HEAD without
+    the body), OPTIONS answers a CORS preflight, anything else is a 405 with Allow."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            return preflight(request)
+        if request.method not in ("GET", "HEAD"):
+            return cors(HttpResponseNotAllowed(DATA_METHODS))
+        response = cors(view(request, *args, **kwargs))
+        if request.method == "HEAD" and not response.streaming:
+            # The length the GET would have (clients size their reads with it), no body.
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response
+
+    # Marks the view for tests/test_data_http.py, which finds every data URL by it.
+    wrapped.data_endpoint = True
+    return wrapped
+
+
+def _not_modified(request, etag: str, last_modified) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when present; If-Modified-Since only without it."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+        return "*" in tags or etag in tags
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    if since is None or last_modified is None:
+        return False
+    return int(last_modified.timestamp()) <= since
 
 
 def data_file(
@@ -43,12 +107,41 @@ def data_file(
     (an aware datetime, or None)."""
     digest = hashlib.sha256(salt.encode() + b"\0" + (same_as or body))
     etag = '"' + digest.hexdigest()[:32] + '"'
-    if etag in request.headers.get("If-None-Match", ""):
+    if _not_modified(request, etag, last_modified):
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(body, content_type=content_type)
+        response = _ranged(request, body, content_type, etag)
         response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
     response["Cache-Control"] = f"public, max-age={max_age}"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    response["Accept-Ranges"] = "bytes"
+    return cors(response)
+
+
+def _ranged(request, body: bytes, content_type: str, etag: str) -> HttpResponse:
+    """The body, or the one byte range asked for (206): polars and DuckDB read a URL in
+    ranges and refuse a server that cannot. Several ranges, or an If-Range of another
+    version, get the whole body (RFC 9110 14.2 allows that)."""
+    whole = HttpResponse(body, content_type=content_type)
+    asked = request.headers.get("Range", "")
+    if_range = request.headers.get("If-Range")
+    match = RANGE.fullmatch(asked.strip())
+    if not match or (if_range is not None and if_range != etag) or request.method != "GET":
+        return whole
+    first, last = match.groups()
+    size = len(body)
+    if first:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    elif last:
+        start, end = max(size - int(last), 0), size - 1
+    else:
+        return whole
+    if start >= size or start > end:
+        refused = HttpResponse(status=416, content_type=content_type)
+        refused["Content-Range"] = f"bytes */{size}"
+        return refused
+    part = HttpResponse(body[start : end + 1], content_type=content_type, status=206)
+    part["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return part

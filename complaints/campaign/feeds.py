@@ -12,14 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, linebreaks
+from django.utils.http import parse_http_date_safe
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints import responses
 from complaints.campaign import selectors as campaign_selectors
 from complaints.models import CampaignUpdate, CarrierStatement, Place, PlaceStatus
 
 FEED_SIZE = 20
+# Who writes the feed: Atom requires an author for the feed or for every entry. The campaign
+# signs its updates and the statuses it records; a carrier signs its statement.
+CAMPAIGN_AUTHOR = "Einzelfall"
 
 
 @dataclass
@@ -30,6 +35,7 @@ class Entry:
     published: datetime.datetime
     updated: datetime.datetime
     category: str
+    author: str = ""  # blank: the campaign (CAMPAIGN_AUTHOR)
 
 
 # -- the carriers' statements ---------------------------------------------------------------
@@ -105,6 +111,7 @@ def _statement_entries(request) -> list[Entry]:
             published=item.published_at,
             updated=item.published_at,
             category=str(CampaignUpdate.Kind.CARRIER_RESPONSE.label),
+            author=item.carrier_name,
         )
         for item in news(FEED_SIZE)
     ]
@@ -152,6 +159,24 @@ def _status_entries(request) -> list[Entry]:
 class UpdatesRSSFeed(Feed):
     title = gettext_lazy("Einzelfall: campaign updates")
     description = gettext_lazy("News of the campaign and the carrier's responses.")
+    author_name = CAMPAIGN_AUTHOR
+    data_endpoint = True  # as responses.data_endpoint marks a data URL (tests find it by it)
+
+    def __call__(self, request, *args, **kwargs):
+        # A data URL like the open-data files: HEAD, OPTIONS, conditional requests (a reader
+        # polls every few minutes; a 304 spares it the whole feed).
+        return responses.data_endpoint(self._conditional)(request, *args, **kwargs)
+
+    def _conditional(self, request, *args, **kwargs):
+        full = super().__call__(request, *args, **kwargs)
+        since = parse_http_date_safe(full.get("Last-Modified", ""))
+        return responses.data_file(
+            request,
+            full.content,
+            full["Content-Type"],
+            "updates.atom" if self.feed_type is Atom1Feed else "updates.rss",
+            last_modified=datetime.datetime.fromtimestamp(since, datetime.UTC) if since else None,
+        )
 
     # Links are made from the request's host (as every other absolute link of the site), not
     # from the sites framework's Site, whose domain nobody keeps up to date. A feed instance
@@ -186,6 +211,9 @@ class UpdatesRSSFeed(Feed):
 
     def item_categories(self, item):
         return [item.category]
+
+    def item_author_name(self, item):
+        return item.author or CAMPAIGN_AUTHOR
 
 
 class UpdatesAtomFeed(UpdatesRSSFeed):

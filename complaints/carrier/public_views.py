@@ -3,12 +3,13 @@ one row per published statement and one per opened place still waiting for an an
 ?carrier=<slug> keeps one carrier's; an unknown slug is a 404."""
 
 import csv
+import datetime
 import io
 import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils import timezone
 
 from complaints import responses
@@ -86,12 +87,30 @@ def _waiting(case: public.PublicCase) -> dict:
     }
 
 
-def _respond(body: bytes | str, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+def _respond(request, body: bytes, content_type: str, filename: str, found: list[dict]):
+    # The ETag follows the rows, not generated_at; the name salts it (JSON and CSV, carriers).
+    return responses.data_file(
+        request,
+        body,
+        content_type,
+        filename,
+        same_as=json.dumps(found, cls=DjangoJSONEncoder).encode(),
+        salt=filename,
+        last_modified=_last_modified(found),
+        max_age=MAX_AGE,
+    )
+
+
+def _last_modified(found: list[dict]):
+    """The newest statement or opened place; an overdue commitment changes the file when its
+    day has passed (a 304 too few at worst, never one too many)."""
+    moments = [row["published_at"] or row["opened_at"] for row in found]
+    moments += [
+        timezone.make_aware(datetime.datetime.combine(row["due_date"], datetime.time.max))
+        for row in found
+        if row["overdue"] and row["due_date"]
+    ]
+    return min(max(moments), timezone.now()) if moments else None
 
 
 def _filename(carrier: str | None, extension: str) -> str:
@@ -101,25 +120,28 @@ def _filename(carrier: str | None, extension: str) -> str:
 @responses.data_endpoint
 def statements_json(request):
     carrier = _carrier(request)
+    found = rows(carrier)
     document = {
         "carrier": carrier,
         "generated_at": timezone.now(),
         "columns": COLUMNS,
-        "statements": rows(carrier),
+        "statements": found,
     }
     body = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
-    return _respond(body, "application/json", _filename(carrier, "json"))
+    return _respond(request, body.encode(), "application/json", _filename(carrier, "json"), found)
 
 
 @responses.data_endpoint
 def statements_csv(request):
     carrier = _carrier(request)
+    found = rows(carrier)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for row in rows(carrier):
+    for row in found:
         writer.writerow([_cell(row.get(column)) for column in COLUMNS])
-    return _respond(out.getvalue().encode(), "text/csv; charset=utf-8", _filename(carrier, "csv"))
+    body = out.getvalue().encode()
+    return _respond(request, body, "text/csv; charset=utf-8", _filename(carrier, "csv"), found)
 
 
 def _cell(value):
