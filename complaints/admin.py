@@ -16,7 +16,12 @@ from import_export.admin import ImportMixin
 from complaints import caches, services
 from complaints.backoffice.hardening import PERSONAL_PERMISSION, HardenedAdmin
 from complaints.backoffice.mixins import RefreshAfterCommit
-from complaints.carrier import accounts_admin, cases_admin, desk_admin  # noqa: F401  (registrations)
+from complaints.carrier import (  # noqa: F401  (registrations)
+    accounts_admin,
+    api_keys_admin,
+    cases_admin,
+    desk_admin,
+)
 from complaints.carrier.admin import downloads_view
 from complaints.carrier.imports import (
     ImportRefused,

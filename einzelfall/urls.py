@@ -24,6 +24,7 @@ class FaviconRedirect(RedirectView):
 urlpatterns = [
     path("", include("complaints.urls")),
     path("stats/", include("reports.urls")),
+    path("open311/v2/", include("complaints.carrier.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", FaviconRedirect.as_view(permanent=True)),

@@ -1,0 +1,198 @@
+"""The service requests of one carrier: its anonymized export, a page at a time, with the
+status of each report's place for that carrier.
+
+The rows are the export's own (exports.anonymized_rows through a narrower Filters, guarded by
+sanitize_row as every carrier file is), so the API cannot drift from the files. This module
+adds only what the export does not have: the place's status for the carrier (its
+CarrierCase: the district's if the report has one, else the city's), the moment the request
+last changed, and the order and page.
+
+updated_datetime is the later of the publication (moderated_at) and the case's latest status
+change or dispute: a job that remembers the newest updated_datetime it saw and asks for
+updated_after=<that> next night gets the newly published reports and those whose place
+changed status, nothing else.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    DateTimeField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from complaints.carrier import exports
+from complaints.carrier.open311.params import Query
+from complaints.carrier.sanitize import sanitize_row
+from complaints.models import CarrierCase, Complaint, Place, PlaceStatus
+
+CLOSED = PlaceStatus.Kind.REPORTED_FIXED
+
+
+@dataclass(frozen=True)
+class RequestFilters(exports.Filters):
+    """The export's filters, and the pseudonyms of one page."""
+
+    pseudonyms: tuple[str, ...] = ()
+
+    def apply(self, queryset, *, city: bool = True):
+        queryset = super().apply(queryset, city=city)
+        return queryset.filter(pseudonym__in=self.pseudonyms)
+
+
+@dataclass
+class Request:
+    row: dict  # the export's row, by column name
+    status: str  # open or closed
+    case_status: str  # PlaceStatus.Kind or "" (no case, or no answer yet)
+    disputed: bool
+    updated: datetime.datetime
+    coordinates: tuple[float | None, float | None]
+
+
+@dataclass
+class Page:
+    requests: list[Request]
+    more: bool  # whether a next page has rows
+
+
+def _case(field: str):
+    """A field of the report's case for its carrier: the district's case first."""
+    cases = (
+        CarrierCase.objects.filter(carrier=OuterRef("carrier"))
+        .filter(Q(place_id=OuterRef("district_place_id")) | Q(place_id=OuterRef("city_place_id")))
+        # "district" sorts after "city": descending puts the district's case first.
+        .order_by("-place__kind")
+        .values(field)[:1]
+    )
+    return Subquery(cases)
+
+
+def annotated(query: Query, carrier: str):
+    """The carrier's published reports within the query's filters, with their case's
+    status, whether it is closed, and updated_datetime."""
+    filters = exports.Filters(since=query.start_day, until=query.end_day, carrier=carrier)
+    published = exports.published(filters).annotate(
+        case_status=_case("status"),
+        case_status_at=_case("status_at"),
+        case_disputed_at=_case("disputed_at"),
+    )
+    base = Coalesce("moderated_at", "submitted_at")
+    published = published.annotate(
+        updated=Greatest(
+            base,
+            Coalesce(F("case_status_at"), base),
+            Coalesce(F("case_disputed_at"), base),
+            output_field=DateTimeField(),
+        ),
+        closed=Case(
+            When(Q(case_status=CLOSED, case_disputed_at__isnull=True), then=Value(True)),
+            default=Value(False),
+        ),
+    )
+    return _narrowed(published, query)
+
+
+def _narrowed(published, query: Query):
+    if query.ids:
+        published = published.filter(pseudonym__in=query.ids)
+    if query.updated_after:
+        published = published.filter(updated__gt=query.updated_after)
+    if query.updated_before:
+        published = published.filter(updated__lte=query.updated_before)
+    if query.statuses and len(query.statuses) == 1:
+        published = published.filter(closed=query.statuses[0] == "closed")
+    if query.service_codes:
+        through = Complaint.problems.through.objects.filter(
+            problemtype__slug__in=query.service_codes
+        )
+        published = published.filter(pk__in=through.values("complaint_id"))
+    return published
+
+
+def page(query: Query, carrier: str) -> Page:
+    """One page of the carrier's requests, in the export's order (submitted, then id): an
+    order that a report published or changed between two pages' requests cannot shuffle
+    for the rows already read."""
+    start = (query.page - 1) * query.page_size
+    found = list(
+        annotated(query, carrier)
+        .order_by("submitted_at", "id")
+        .values(
+            "pseudonym",
+            "case_status",
+            "case_disputed_at",
+            "closed",
+            "updated",
+            "city_place_id",
+            "district_place_id",
+        )[start : start + query.page_size + 1]
+    )
+    more = len(found) > query.page_size
+    found = found[: query.page_size]
+    rows = _export_rows(carrier, tuple(item["pseudonym"] for item in found))
+    places = _coordinates(found)
+    requests = []
+    for item in found:
+        row = rows[item["pseudonym"]]
+        place = item["district_place_id"] or item["city_place_id"]
+        requests.append(
+            Request(
+                row=row,
+                status="closed" if item["closed"] else "open",
+                case_status=item["case_status"] or "",
+                disputed=item["case_disputed_at"] is not None,
+                updated=_aware(item["updated"]),
+                coordinates=_row_coordinates(row) or places.get(place, (None, None)),
+            )
+        )
+    return Page(requests, more)
+
+
+def _export_rows(carrier: str, pseudonyms: tuple[str, ...]) -> dict[str, dict]:
+    if not pseudonyms:
+        return {}
+    filters = RequestFilters(carrier=carrier, pseudonyms=pseudonyms)
+    columns = exports.ANONYMIZED_COLUMNS
+    return {
+        row[0]: dict(zip(columns, row, strict=True))
+        for row in map(sanitize_row, exports.anonymized_rows(filters))
+    }
+
+
+def _row_coordinates(row: dict):
+    """The export's own centroid columns (of the district, else the city), where it has them."""
+    if "latitude" not in row:
+        return None
+    try:
+        return (float(row["latitude"]), float(row["longitude"]))
+    except (TypeError, ValueError):
+        return (None, None)
+
+
+def _coordinates(found: list[dict]) -> dict[int, tuple[float | None, float | None]]:
+    ids = {item["district_place_id"] or item["city_place_id"] for item in found} - {None}
+    districts = Place.objects.filter(pk__in=ids).values_list(
+        "pk", "latitude", "longitude", "parent__latitude", "parent__longitude"
+    )
+    return {
+        pk: (lat, lon) if lat is not None else (parent_lat, parent_lon)
+        for pk, lat, lon, parent_lat, parent_lon in districts
+    }
+
+
+def _aware(moment):
+    # SQLite's GREATEST (MAX) of datetimes may come back as text.
+    if isinstance(moment, str):
+        moment = datetime.datetime.fromisoformat(moment)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return moment
