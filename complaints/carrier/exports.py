@@ -9,6 +9,7 @@ text, the unredacted description, the moderation note, anything about moderation
 """
 
 import datetime
+import decimal
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from complaints.carrier import pg_csv
 from complaints.carrier.formats import CHUNK, stream
 from complaints.models import Complaint, ExportLog, Place, ProblemType, Status
+from complaints.places.selectors import NO_KEYS, place_keys
 
 ANONYMIZED_COLUMNS = [
     "pseudonym",
@@ -39,8 +41,20 @@ ANONYMIZED_COLUMNS = [
     "since",
     "location",
     "description",
+    # The place's keys (issue 20): the city's AGS; the matched district's centroid, else the
+    # city's; never anything the person gave. Coordinates: see coordinate().
+    "ags",
+    "latitude",
+    "longitude",
 ]
-AGGREGATE_COLUMNS = ["city", "district", "problem", "complaints"]
+# level says what a row counts (docs/place-keys.md): "city" a city's total, "district" one
+# of its districts, "no_district" its reports without a known district, "problem" one
+# problem type in the city. suppressed: the count is hidden (empty) to protect individuals.
+AGGREGATE_COLUMNS = ["city", "district", "problem", "complaints", "level", "suppressed", "ags"]
+LEVELS = ["city", "district", "no_district", "problem"]
+# Coordinates leave with 5 decimals (about 1 m): a centroid needs no more, and both export
+# paths round the same way (pg_csv.AS_TEXT).
+COORDINATE_QUANTUM = decimal.Decimal("0.00001")
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,15 @@ def published(filters: Filters):
     return filters.apply(Complaint.objects.all()).annotate(submitted_on=Cast(day, CharField()))
 
 
+def coordinate(value: float | None) -> float | None:
+    """A coordinate rounded to 5 decimals as PostgreSQL rounds it in pg_csv.AS_TEXT: its float
+    to numeric conversion keeps 15 significant digits, then rounds half away from zero."""
+    if value is None:
+        return None
+    rounded = decimal.Decimal(f"{value:.15g}").quantize(COORDINATE_QUANTUM, decimal.ROUND_HALF_UP)
+    return float(rounded) + 0.0  # + 0.0: no "-0.0"
+
+
 class _IdList(Aggregate):
     """The values of a group as text, ";"-separated, in no particular order."""
 
@@ -219,7 +242,7 @@ def anonymized_rows(filters: Filters) -> Iterator[list]:
             "description_redacted",
         )
     )
-    no_place = ("", "")
+    no_place = ("", "", "", None, None)
     with transaction.atomic():
         for (
             pseudonym,
@@ -243,13 +266,15 @@ def anonymized_rows(filters: Filters) -> Iterator[list]:
                 )
                 slugs = problem_lists[problem_ids] = ";".join(p.slug for p in chosen)
             city = places.get(city_id, no_place)
+            district = places.get(district_id, no_place)
+            centroid = district if district[3] is not None and district[4] is not None else city
             yield [
                 pseudonym,
                 submitted_on,
                 carrier,
                 slugs,
                 city[0],
-                places.get(district_id, no_place)[0],
+                district[0],
                 postal_code,
                 city[1],
                 technology,
@@ -257,14 +282,17 @@ def anonymized_rows(filters: Filters) -> Iterator[list]:
                 since[:7] if since else "",
                 location,
                 description,
+                city[2],
+                coordinate(centroid[3]),
+                coordinate(centroid[4]),
             ]
 
 
-def _place_names() -> dict[int, tuple[str, str]]:
-    """Every place's (name, state): a few thousand rows, read once per export."""
-    return {
-        pk: (name, state) for pk, name, state in Place.objects.values_list("pk", "name", "state")
-    }
+def _place_names() -> dict[int, tuple]:
+    """Every place's (name, state, ags, latitude, longitude): a few thousand rows, read once
+    per export."""
+    fields = ("name", "state", "ags", "latitude", "longitude")
+    return {pk: tuple(rest) for pk, *rest in Place.objects.values_list("pk", *fields)}
 
 
 # -- aggregates -------------------------------------------------------------------------------
@@ -282,29 +310,47 @@ def check_aggregate_filters(filters: Filters) -> None:
 
 
 def aggregate_rows(filters: Filters) -> list[list]:
-    """(city, district, problem, complaints): exactly the numbers the public evaluation
-    publishes, nothing more, so that nothing can be worked out by comparing the two.
+    """(city, district, problem, complaints, level, suppressed, ags): exactly the numbers the
+    public evaluation publishes, nothing more, so that nothing can be worked out by comparing
+    the two.
 
-    Per shown city: its total (district and problem empty), each district the city page
-    lists (problem empty), and its problem mix (district empty). A hidden number has an empty
-    complaints column. A city filter picks rows; a carrier filter picks that carrier's
+    Per shown city: its total (level "city"), each district the city page lists ("district")
+    and its reports without a known district ("no_district"), which add up to the city's
+    total, and its problem mix ("problem"). A hidden number has an empty complaints column
+    and suppressed true. A city filter picks rows; a carrier filter picks that carrier's
     published evaluation (/stats/?carrier=); date filters are refused."""
     check_aggregate_filters(filters)
     published = _published_evaluation(filters.carrier)
+    cities = [c for c in published.shown_cities if not filters.city or c.slug == filters.city]
+    keys = place_keys(c.id for c in cities)
     rows = []
-    for city in sorted(published.shown_cities, key=lambda c: c.name):
-        if filters.city and city.slug != filters.city:
-            continue
-        detail = published.details.get(city.id)
-        rows.append([city.name, "", "", city.complaints])
-        if detail is None:
-            continue
-        if not detail.districts_withheld:
-            for name, cell in sorted(detail.districts):
-                rows.append([city.name, name, "", cell.count])
-        for problem, cell in detail.problems or []:
-            rows.append([city.name, "", problem.slug, cell.count])
+    for city in sorted(cities, key=lambda c: c.name):
+        ags = keys.get(city.id, NO_KEYS).ags or ""
+        rows.append([city.name, "", "", city.complaints, "city", _flag(city.suppressed), ags])
+        rows.extend([city.name, *row, ags] for row in _city_cells(published.details.get(city.id)))
     return rows
+
+
+def _city_cells(detail) -> list[list]:
+    """(district, problem, complaints, level, suppressed) of a city's published cells."""
+    if detail is None:
+        return []
+    cells = []
+    if not detail.districts_withheld:
+        for name, cell in sorted(detail.districts):
+            cells.append([name, "", cell.count, "district", _flag(cell.suppressed)])
+        if detail.no_district is not None:
+            no_district = detail.no_district
+            cells.append(["", "", no_district.count, "no_district", _flag(no_district.suppressed)])
+    for problem, cell in detail.problems or []:
+        cells.append(["", problem.slug, cell.count, "problem", _flag(cell.suppressed)])
+    return cells
+
+
+def _flag(value: bool) -> str:
+    # Text, as the open-data files write it: spreadsheets make a boolean cell a formula
+    # (=FALSE()), and CSV readers take "true"/"false" as booleans anyway.
+    return "true" if value else "false"
 
 
 def _published_evaluation(carrier: str):

@@ -8,6 +8,7 @@ by sanitize's SQL form of the one rule, so these bytes equal the Python path's
 from collections.abc import Callable, Iterator
 
 from django.db import connection, transaction
+from django.db.models import Case, F, Q, When
 
 from complaints.carrier import sanitize
 from complaints.carrier.formats import CHUNK, DELIMITERS, check_dialect, csv_header
@@ -19,15 +20,28 @@ SOURCES = {
     "district": "district_place__name",
     "state": "city_place__state",
     "description": "description_redacted",
+    "ags": "city_place__ags",
+    # Annotated by centroid(): the district's centroid, else the city's.
+    "latitude": "place_latitude",
+    "longitude": "place_longitude",
 }
 # The column made by the join of each complaint's problem slugs (one pass for all rows:
 # much faster than a subquery per row).
 JOINED = "problems"
 # Free text and names an organizer may edit are guarded and quoted; the other columns are
 # codes, dates and digits that the model's checks keep free of anything to quote.
-FREE_TEXT = frozenset({"carrier", "problems", "city", "district", "state", "description"})
+# The AGS is digits (the admin validates it), guarded anyway: nothing else checks it in the
+# database.
+FREE_TEXT = frozenset({"carrier", "problems", "city", "district", "state", "description", "ags"})
+# A coordinate rounded to 5 decimals as Python's csv writes exports.coordinate()'s float:
+# shortest form, and a whole number with ".0".
+_COORDINATE = (
+    "(CASE WHEN round({0}::numeric, 5) = trunc(round({0}::numeric, 5))"
+    " THEN trunc(round({0}::numeric, 5))::text || '.0'"
+    " ELSE round({0}::numeric, 5)::float8::text END)"
+)
 # How a column becomes text, when not by a cast.
-AS_TEXT = {"since": "to_char({}, 'YYYY-MM')"}
+AS_TEXT = {"since": "to_char({0}, 'YYYY-MM')", "latitude": _COORDINATE, "longitude": _COORDINATE}
 ORDER = ["submitted_at", "id"]
 
 _QUOTED = (
@@ -101,11 +115,24 @@ def _select(queryset, columns: list[str], delimiter: str) -> tuple[str, list]:
     return sql, [*safe_params, *clean_params, *dirty_params, *export_params]
 
 
+def centroid() -> dict:
+    """The matched district's coordinates where it has both, else the city's: the SQL of
+    exports.anonymized_rows' choice."""
+    district = Q(district_place__latitude__isnull=False, district_place__longitude__isnull=False)
+    return {
+        f"place_{axis}": Case(
+            When(district, then=F(f"district_place__{axis}")), default=F(f"city_place__{axis}")
+        )
+        for axis in ("latitude", "longitude")
+    }
+
+
 def _export(queryset, columns: list[str], names: dict[str, str]) -> tuple[str, list]:
     """The ORM's query of the columns read from the tables, named as the export names them."""
     read = [name for name in columns if name != JOINED]
     inner, params = (
-        queryset.order_by()
+        queryset.annotate(**centroid())
+        .order_by()
         .values_list(*(SOURCES.get(name, name) for name in read), *ORDER)
         .query.sql_with_params()
     )

@@ -1,9 +1,41 @@
-"""Read operations on places for the public pages: suggestions and the largest cities."""
+"""Read operations on places for the public pages: suggestions, the largest cities, and the
+places' keys for the data files."""
 
 import re
+from dataclasses import dataclass
 
+from complaints.models import Place
 from complaints.places import matching
 from complaints.places.names import name_key
+
+
+@dataclass(frozen=True)
+class PlaceKeys:
+    """What identifies a place outside this site: its municipality key (AGS; a district's is
+    its city's), its GeoNames id, its centroid. None where unknown."""
+
+    ags: str | None
+    geonames_id: int | None
+    latitude: float | None
+    longitude: float | None
+
+    def located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+NO_KEYS = PlaceKeys(None, None, None, None)
+
+
+def place_keys(ids) -> dict[int, PlaceKeys]:
+    """The keys of these places, by id, in one query. Read when a file is written, not kept
+    with a release: a corrected key shows at once and changes no count."""
+    rows = Place.objects.filter(pk__in=set(ids)).values_list(
+        "pk", "ags", "parent__ags", "geonames_id", "latitude", "longitude"
+    )
+    return {
+        pk: PlaceKeys(parent_ags or ags or None, geonames_id, latitude, longitude)
+        for pk, ags, parent_ags, geonames_id, latitude, longitude in rows
+    }
 
 
 def largest_city_names(limit: int = 200) -> list[str]:

@@ -1,0 +1,271 @@
+"""Place keys in every file (issue 20): the AGS, GeoNames id and centroid of each place, and
+aggregates that say what each row is, read by the tools an analyst uses (pandas, DuckDB).
+
+One small world is built, released and written to every file once per module; the tests only
+read the files."""
+
+import csv
+import io
+import json
+
+import duckdb
+import pandas
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+
+from complaints.carrier import exports
+from complaints.carrier.formats import stream
+from complaints.models import Place, Status
+
+from .factories import ComplaintFactory
+from .helpers import release
+
+# The marks tell pytest-django to set the test database up; the data is the module's.
+pytestmark = pytest.mark.django_db
+
+# Hamburg's key starts with a zero: a reader that takes it for a number loses it.
+AGS = {"hamburg": "02000000", "berlin": "11000000"}
+CITIES = {"Hamburg": "hamburg", "Berlin": "berlin", "Köln": "koeln"}
+
+
+def _published(n, city, district="", **fields):
+    return ComplaintFactory.create_batch(
+        n, city=city, district=district, status=Status.PUBLISHED, **fields
+    )
+
+
+def _export(command, *args) -> bytes:
+    out = io.BytesIO()
+
+    class Stdout:
+        buffer = out
+
+    import sys
+
+    saved, sys.stdout = sys.stdout, Stdout()
+    try:
+        call_command(command, *args, "--out", "-", verbosity=0)
+    finally:
+        sys.stdout = saved
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Every file of a small released world, as bytes, and the places' facts. Built in a
+    transaction that is rolled back: no other module sees it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        for slug, ags in AGS.items():
+            Place.objects.filter(slug=slug).update(ags=ags)
+        # A district without coordinates: its rows take the city's centroid.
+        ottensen = Place.objects.get(name="Ottensen", parent__slug="hamburg")
+        Place.objects.filter(pk=ottensen.pk).update(latitude=None, longitude=None)
+        _published(8, "Berlin", "Kreuzberg", problems=["no-data"])
+        _published(6, "Berlin", "Neukölln", problems=["no-data", "sms"])
+        _published(2, "Berlin", "Mitte", problems=["slow-data"])
+        _published(3, "Berlin", "Friedrichshain", problems=["slow-data"])
+        # A person's postal code elsewhere: coordinates never come from what the person gave.
+        _published(7, "Hamburg", "Altona", problems=["slow-data"], postal_code="20095")
+        _published(6, "Hamburg", "Ottensen", problems=["sms"])
+        _published(5, "Hamburg", problems=["no-signal"])
+        _published(3, "Köln", problems=["no-signal"])
+        _published(2, "Bärlin", problems=["other"])  # no known place
+        release()
+        client = Client()
+        files = {
+            "cities.json": client.get("/stats/cities.json").content,
+            "cities.csv": client.get("/stats/cities.csv").content,
+            "hamburg.json": client.get("/stats/hamburg/districts.json").content,
+            "hamburg.csv": client.get("/stats/hamburg/districts.csv").content,
+            "berlin.csv": client.get("/stats/berlin/districts.csv").content,
+            "rows.csv": _export("export_anonymized"),
+            "rows.json": _export("export_anonymized", "--format", "json"),
+            "aggregates.csv": _export("export_aggregates"),
+            # The Python path, also on PostgreSQL (where rows.csv is written by the database).
+            "rows-python.csv": b"".join(
+                stream(
+                    exports.ANONYMIZED_COLUMNS,
+                    exports.anonymized_rows(exports.Filters()),
+                    "csv",
+                )
+            ),
+        }
+        places = {name: Place.objects.get(slug=slug) for name, slug in CITIES.items()} | {
+            name: Place.objects.get(name=name, parent__slug=city)
+            for name, city in (("Altona", "hamburg"), ("Ottensen", "hamburg"))
+        }
+        transaction.set_rollback(True)
+    cache.clear()
+    return files, places
+
+
+@pytest.fixture
+def files(world):
+    return world[0]
+
+
+@pytest.fixture
+def places(world):
+    return world[1]
+
+
+def _csv(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+def _coordinate(value):
+    return str(exports.coordinate(value))
+
+
+# -- the row-level carrier export -------------------------------------------------------------
+
+
+def test_rows_carry_the_district_centroid_else_the_city_and_the_city_key(files, places):
+    rows = _csv(files["rows.csv"])
+    assert list(rows[0])[-3:] == ["ags", "latitude", "longitude"]
+    seen = {(r["city"], r["district"]): (r["ags"], r["latitude"], r["longitude"]) for r in rows}
+    altona, hamburg = places["Altona"], places["Hamburg"]
+    assert seen["Hamburg", "Altona"] == (
+        "02000000",
+        _coordinate(altona.latitude),
+        _coordinate(altona.longitude),
+    )
+    # Ottensen has no coordinates, reports without a district neither: the city's.
+    city = ("02000000", _coordinate(hamburg.latitude), _coordinate(hamburg.longitude))
+    assert seen["Hamburg", "Ottensen"] == city and seen["Hamburg", ""] == city
+    assert seen["Köln", ""][0] == ""  # no key known: empty
+
+
+def test_rows_are_the_same_bytes_on_both_export_paths(files):
+    # On PostgreSQL rows.csv is the database's COPY-like path, on SQLite Python's.
+    assert files["rows.csv"] == files["rows-python.csv"]
+
+
+def test_coordinates_have_at_most_five_decimals_and_no_exponent(files):
+    for row in _csv(files["rows.csv"]):
+        if row["city"] == "":
+            continue  # no known place: no coordinates
+        for axis in ("latitude", "longitude"):
+            whole, _, decimals = row[axis].partition(".")
+            assert whole.isdigit() and decimals.isdigit() and len(decimals) <= 5, row[axis]
+
+
+def test_the_export_keys_read_in_pandas_and_duckdb(files, tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_bytes(files["rows.csv"])
+    # By default pandas takes the AGS for a number and loses its zero; as text it stays.
+    assert pandas.read_csv(path)["ags"].dropna().astype(int).eq(2000000).any()
+    frame = pandas.read_csv(path, dtype={"ags": str, "postal_code": str})
+    assert "02000000" in set(frame["ags"])
+    assert frame["latitude"].dtype == "float64"
+    assert frame["latitude"].dropna().between(47, 56).all()
+    assert frame["latitude"].isna().sum() == 2  # the reports of no known place
+    described = duckdb.execute("DESCRIBE SELECT * FROM read_csv_auto(?)", [str(path)]).fetchall()
+    types = {name: kind for name, kind, *_ in described}
+    assert types["latitude"] == "DOUBLE"
+
+
+def test_json_rows_have_numbers_for_coordinates_and_text_for_the_key(files, places):
+    rows = json.loads(files["rows.json"])
+    altona = next(r for r in rows if r["district"] == "Altona")
+    assert altona["ags"] == "02000000"
+    assert altona["latitude"] == exports.coordinate(places["Altona"].latitude)
+
+
+# -- open data ---------------------------------------------------------------------------------
+
+
+def test_cities_files_carry_ags_geonames_id_and_centroid(files, places):
+    document = json.loads(files["cities.json"])
+    hamburg = next(c for c in document["cities"] if c["slug"] == "hamburg")
+    assert hamburg["ags"] == "02000000"  # a string: the zero stays in JSON
+    assert hamburg["geonames_id"] == places["Hamburg"].geonames_id
+    assert (hamburg["latitude"], hamburg["longitude"]) == (
+        places["Hamburg"].latitude,
+        places["Hamburg"].longitude,
+    )
+    rows = _csv(files["cities.csv"])
+    assert list(rows[0])[-4:] == ["ags", "geonames_id", "latitude", "longitude"]
+    assert {r["slug"]: r["ags"] for r in rows}["hamburg"] == "02000000"
+
+
+def test_the_open_data_keys_read_in_duckdb(files, tmp_path):
+    (tmp_path / "cities.json").write_bytes(files["cities.json"])
+    (tmp_path / "cities.csv").write_bytes(files["cities.csv"])
+    ags = duckdb.execute(
+        "SELECT c.ags FROM (SELECT unnest(cities) AS c FROM read_json_auto(?))"
+        " WHERE c.slug = 'hamburg'",
+        [str(tmp_path / "cities.json")],
+    ).fetchone()[0]
+    assert ags == "02000000"
+    # The CSV: DuckDB's sniffer takes the AGS for a number; types=... keeps it text.
+    path = tmp_path / "cities.csv"
+    typed = duckdb.execute(
+        "SELECT ags FROM read_csv_auto(?, types={'ags': 'VARCHAR'}) WHERE slug = 'hamburg'",
+        [str(path)],
+    ).fetchone()[0]
+    assert typed == "02000000"
+
+
+def test_district_files_stack_and_say_which_row_is_the_rest(files, places):
+    document = json.loads(files["hamburg.json"])
+    assert (document["slug"], document["ags"]) == ("hamburg", "02000000")
+    rows = {r["district"]: r for r in document["districts"]}
+    assert rows[None]["level"] == "no_district" and rows[None]["city"] == "Hamburg"
+    assert rows[None]["geonames_id"] is None and rows[None]["ags"] == "02000000"
+    assert rows["Altona"]["level"] == "district"
+    assert rows["Altona"]["latitude"] == places["Altona"].latitude
+    assert rows["Ottensen"]["latitude"] is None  # its own centroid: unknown
+    # The rows add up to the city's total.
+    assert sum(r["complaints"] for r in rows.values()) == document["total"] == 18
+    # Two cities' CSV files stacked: one table, each row knowing its city.
+    stacked = pandas.concat(
+        [
+            pandas.read_csv(io.BytesIO(files[name]), dtype=str)
+            for name in ("hamburg.csv", "berlin.csv")
+        ]
+    )
+    assert set(stacked["city"]) == {"Hamburg", "Berlin"}
+    assert set(stacked["ags"]) == {"02000000", "11000000"}
+
+
+# -- aggregates ---------------------------------------------------------------------------------
+
+
+def test_aggregates_have_levels_flags_and_keys(files):
+    frame = pandas.read_csv(
+        io.BytesIO(files["aggregates.csv"]), dtype={"ags": str}, keep_default_na=False
+    )
+    assert list(frame.columns) == exports.AGGREGATE_COLUMNS
+    assert set(frame["level"]) <= set(exports.LEVELS)
+    # A naive sum of the city rows is the sum of the published city counts.
+    cities = json.loads(files["cities.json"])["cities"]
+    city_rows = frame[frame["level"] == "city"]
+    assert city_rows["complaints"].astype(int).sum() == sum(
+        c["complaints"] for c in cities if not c["suppressed"]
+    )
+    # Suppressed cells are flagged and empty; shown cells are not flagged.
+    # pandas reads the flags as booleans ("true"/"false", as in the open-data files).
+    assert frame["suppressed"].dtype == bool
+    hidden = frame[frame["suppressed"]]
+    assert len(hidden) and (hidden["complaints"] == "").all()
+    assert (frame[~frame["suppressed"]]["complaints"] != "").all()
+    # Districts and the rest add up to their city's total.
+    hamburg = frame[frame["city"] == "Hamburg"]
+    parts = hamburg[hamburg["level"].isin(["district", "no_district"])]["complaints"]
+    assert parts.astype(int).sum() == int(hamburg[hamburg["level"] == "city"]["complaints"].iloc[0])
+    assert set(hamburg["ags"]) == {"02000000"}
+
+
+def test_aggregates_read_in_duckdb(files, tmp_path):
+    path = tmp_path / "aggregates.csv"
+    path.write_bytes(files["aggregates.csv"])
+    total, flagged = duckdb.execute(
+        "SELECT sum(complaints) FILTER (WHERE level = 'city'), count(*) FILTER (WHERE suppressed)"
+        " FROM read_csv_auto(?)",
+        [str(path)],
+    ).fetchone()
+    assert total == 8 + 6 + 2 + 3 + 7 + 6 + 5 and flagged > 0
