@@ -122,7 +122,9 @@ def test_cities_json_has_the_spec_shape(client, world):
     # The spec's keys first; then the place's status and the follow-up answers (issue 7).
     extra = ["status", "status_date", "status_note", "followup_answers"]
     extra += ["improved", "unchanged", "worse"]
-    assert all(list(row) == keys + extra for row in document["cities"])
+    # Then the place's keys (issue 20).
+    place = ["ags", "geonames_id", "latitude", "longitude"]
+    assert all(list(row) == keys + extra + place for row in document["cities"])
     by_slug = {row["slug"]: row for row in document["cities"]}
     assert by_slug["berlin"]["complaints"] == 16 and by_slug["berlin"]["state"] == "Berlin"
     assert by_slug["koeln"] == {
@@ -134,7 +136,10 @@ def test_cities_json_has_the_spec_shape(client, world):
         "population": by_slug["koeln"]["population"],
         "per_100k": None,
         **dict.fromkeys(extra),
+        **{key: by_slug["koeln"][key] for key in place},
     }
+    koeln = Place.objects.get(slug="koeln")
+    assert by_slug["koeln"]["latitude"] == koeln.latitude is not None
 
 
 def test_cities_csv_has_the_same_columns(client, world):
@@ -156,6 +161,10 @@ def test_cities_csv_has_the_same_columns(client, world):
         "improved",
         "unchanged",
         "worse",
+        "ags",
+        "geonames_id",
+        "latitude",
+        "longitude",
     ]
     by_slug = {row["slug"]: row for row in rows}
     assert (by_slug["koeln"]["complaints"], by_slug["koeln"]["suppressed"]) == ("", "true")
@@ -166,8 +175,11 @@ def test_district_files_have_the_spec_shape(client, world):
     document = client.get("/stats/berlin/districts.json").json()
     extra = ["status", "status_date", "status_note", "followup_answers"]
     extra += ["improved", "unchanged", "worse"]
+    keys = ["ags", "geonames_id", "latitude", "longitude"]
     assert list(document) == [
         "city",
+        "slug",
+        *keys,
         "carrier",
         "generated_at",
         "release",
@@ -180,16 +192,32 @@ def test_district_files_have_the_spec_shape(client, world):
     assert (document["city"], document["total"]) == ("Berlin", 16)
     rows = {row["district"]: row for row in document["districts"]}
     none = dict.fromkeys(extra)
+    places = {row["district"]: {k: row.pop(k) for k in keys} for row in document["districts"]}
     assert rows["Kreuzberg"] == {
+        "city": "Berlin",
         "district": "Kreuzberg",
+        "level": "district",
         "complaints": 8,
         "suppressed": False,
         **none,
     }
-    assert rows["Mitte"] == {"district": "Mitte", "complaints": None, "suppressed": True, **none}
+    assert rows["Mitte"] == {
+        "city": "Berlin",
+        "district": "Mitte",
+        "level": "district",
+        "complaints": None,
+        "suppressed": True,
+        **none,
+    }
+    # The district's own GeoNames id and centroid.
+    kreuzberg = Place.objects.get(name="Kreuzberg", parent__slug="berlin")
+    assert places["Kreuzberg"]["latitude"] == kreuzberg.latitude
+    assert places["Kreuzberg"]["geonames_id"] == kreuzberg.geonames_id
     lines = client.get("/stats/berlin/districts.csv").content.decode().splitlines()
-    assert lines[0] == "district,complaints,suppressed," + ",".join(extra)
-    assert "Kreuzberg,8,false,,,,,,," in lines and "Mitte,,true,,,,,,," in lines
+    header = "city,district,level,complaints,suppressed," + ",".join(extra + keys)
+    assert lines[0] == header
+    assert any(line.startswith("Berlin,Kreuzberg,district,8,false,,,,,,,,") for line in lines)
+    assert any(line.startswith("Berlin,Mitte,district,,true,,,,,,,,") for line in lines)
     assert client.get("/stats/koeln/districts.json").json()["districts"] == []
     assert client.get("/stats/nowhere/districts.json").status_code == 404
 
