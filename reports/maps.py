@@ -207,15 +207,13 @@ def _dots(shown_cities, query: str) -> tuple[list, str]:
         dots.append((city, x, y, radius))
     html = format_html_join(
         "",
-        '<a href="{}" class="map-city"><circle cx="{}" cy="{}" r="{}" fill="{}" stroke="#fff"'
-        ' stroke-width="1.5"/><title>{}</title></a>',
+        '<a href="{}"><circle cx="{}" cy="{}" r="{}"/><title>{}</title></a>',
         (
             (
                 reverse("reports:city", args=[city.slug]) + query,
                 x,
                 y,
                 radius,
-                DOT,
                 _("%(city)s: %(count)s reports")
                 % {
                     "city": city.name,
@@ -275,13 +273,15 @@ def germany_map(evaluation) -> dict:
         ' role="group"'
         ' aria-labelledby="map-title" data-testid="map">'
         '<title id="map-title">{}</title>{}<g stroke="{}" stroke-width="1"'
-        ' stroke-linejoin="round">{}</g><g>{}</g><g>{}</g></svg>',
+        ' stroke-linejoin="round">{}</g><g class="map-cities" fill="{}" stroke="#fff"'
+        ' stroke-width="1.5">{}</g><g>{}</g></svg>',
         data["width"],
         data["height"],
         _("Map of Germany: reports per 100,000 inhabitants of the cities shown, per state"),
         mark_safe(HATCH),  # noqa: S308 (a constant)
         BORDER,
         _states_svg(found),
+        DOT,
         dot_html,
         _labels(dots),
     )
@@ -291,5 +291,6 @@ def germany_map(evaluation) -> dict:
         "regions": found,
         "no_figure": NO_FIGURE,
         "dots": len(dots),
+        "cities": len([c for c in shown if c.latitude is not None and c.complaints]),
         "attribution": data["attribution"],
     }

@@ -161,7 +161,7 @@ def test_the_stats_and_a_city_page_render_their_charts_and_map(browse, width):
     published_world()
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(page.site + "/stats/")
-    assert page.locator("svg.chart-map a.map-city").count() >= 2
+    assert page.locator("svg.chart-map .map-cities a").count() >= 2
     assert page.locator("svg.chart").count() >= 3
     for chart in page.locator("svg.chart").all()[:3]:
         box = chart.bounding_box()
