@@ -12,6 +12,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from import_export.formats import base_formats
 
+# The column that matches a row to a complaint already stored (the carrier export's).
+PSEUDONYM = "pseudonym"
 HEADERS = {
     # German and other usual names of the columns, lower case, for the field they mean.
     "stadt": "city",
@@ -40,6 +42,9 @@ HEADERS = {
     "mail": "email",
     "netzbetreiber": "carrier",
     "anbieter": "carrier",
+    # The carrier export's own name (complaints/carrier/exports.py ANONYMIZED_COLUMNS).
+    "submitted_on": "submitted_at",
+    "pseudonym": PSEUDONYM,
 }
 # The column of a row's cells beyond the header's width (the row is then refused).
 EXTRA_COLUMN = "__extra_cells__"
@@ -130,6 +135,13 @@ def column_fields(headers) -> list[str]:
             % {"names": ", ".join(twice)}
         )
     return fields
+
+
+def ignored_columns(fields: list[str], imported) -> list[str]:
+    """The file's columns that no field takes (a carrier export's state, ags, latitude,
+    longitude), in the file's order, for the preview to say so."""
+    taken = {*imported, PSEUDONYM, EXTRA_COLUMN, ""}
+    return [field for field in fields if field not in taken]
 
 
 def refuse_missing_columns(fields: list[str]) -> None:

@@ -23,6 +23,7 @@ from complaints import caches
 from complaints.carrier.imports import files, rows
 from complaints.carrier.imports.stream import (
     ComplaintStream,
+    analyze_after_commit,
     insert_complaints,
     insert_links,
     streaming,
@@ -85,7 +86,7 @@ class LegacyComplaintResource(resources.ModelResource):
         kwargs["use_transactions"] = True
         self._start()
         try:
-            return super().import_data(dataset, **kwargs)
+            result = super().import_data(dataset, **kwargs)
         except IntegrityError as error:
             # The database refused the commit (its foreign keys are checked then): a place
             # or problem type was deleted at the last moment. Nothing was stored.
@@ -95,7 +96,9 @@ class LegacyComplaintResource(resources.ModelResource):
             result.append_base_error(
                 self.get_error_result_class()(ValueError(f"{PLACES_CHANGED} ({error})"))
             )
-            return result
+        # For the preview: the file's columns that nothing takes (import.html).
+        result.ignored_columns = self._ignored
+        return result
 
     def _start(self) -> None:
         """What an import works out once, before its first row."""
@@ -110,6 +113,7 @@ class LegacyComplaintResource(resources.ModelResource):
         self._index = matching.get_index()
         self._stream = self._stream_error = None
         self._rows_total, self._links = -1, []  # (before_import sets them)
+        self._ignored, self._stored, self._seen = [], set(), set()
         self._streaming = streaming()
 
     def import_data_inner(self, *args, **kwargs):
@@ -132,9 +136,27 @@ class LegacyComplaintResource(resources.ModelResource):
         files.refuse_missing_columns(headers)
         self._rows_total = dataset.height
         self._links = []
+        taken = [field.column_name for field in self.get_import_fields()]
+        self._ignored = files.ignored_columns(headers, taken)
+        if files.PSEUDONYM in headers:
+            self._stored = rows.stored_pseudonyms(dataset[files.PSEUDONYM])
+
+    def _stored_already(self, row) -> bool:
+        """A row of a complaint stored before (its pseudonym, from a carrier export): skipped,
+        not updated, as is a second row of the same pseudonym in the file."""
+        pseudonym = rows.pseudonym_of(row)
+        if not pseudonym:
+            return False
+        if pseudonym in self._stored or pseudonym in self._seen:
+            return True
+        self._seen.add(pseudonym)
+        return False
 
     def import_row(self, row, instance_loader, **kwargs):
-        if kwargs.get("dry_run") and kwargs["row_number"] <= PREVIEW_ROWS:
+        if self._stored_already(row):
+            row_result = self.get_row_result_class()()
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+        elif kwargs.get("dry_run") and kwargs["row_number"] <= PREVIEW_ROWS:
             # A row the preview shows, with its values (the "diff" of a new row).
             row_result = super().import_row(row, instance_loader, **kwargs)
         else:
@@ -228,6 +250,7 @@ class LegacyComplaintResource(resources.ModelResource):
         rows.tidy_choices(instance, errors)
         self._tidy_carrier(instance, errors)
         rows.tidy_description(instance)
+        rows.take_pseudonym(instance, row, errors)
         self._locate(instance)
         rows.mark_imported(instance)
         if not errors:
@@ -334,6 +357,7 @@ class LegacyComplaintResource(resources.ModelResource):
         if not kwargs.get("dry_run"):
             # Pending complaints count on the public counter.
             caches.after_commit(caches.counter_invalidate)
+            analyze_after_commit()
 
     def _check_places_and_problems(self) -> None:
         """The places and problem types the rows point at, as they were when the import

@@ -2,6 +2,7 @@
 the checks full_clean() would make, quickly (they run for every row of a big file)."""
 
 import functools
+import re
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.db.models.base import ModelState
 from django.utils.translation import gettext as _
 
 from complaints import text
+from complaints.carrier.imports.files import PSEUDONYM
 from complaints.carrier.imports.widgets import CHOICES, choice
 from complaints.intake.forensics import description_fingerprint
 from complaints.models import (
@@ -32,11 +34,14 @@ TEXT_FIELDS = ["carrier", "city", "district", "postal_code", "description", "ema
 
 def _random_texts(size: int, text):
     """Endless text(random bytes of size), from the system's random source (as secrets
-    draws them), a thousand at a time."""
+    draws them), a thousand at a time; never digits only (a spreadsheet would read a
+    number, as new_pseudonym says)."""
     while True:
         data = secrets.token_bytes(size * 1000)
         for start in range(0, len(data), size):
-            yield text(data[start : start + size])
+            made = text(data[start : start + size])
+            if not made.isdigit():
+                yield made
 
 
 class NewComplaints:
@@ -99,6 +104,42 @@ def tidy_description(instance: Complaint) -> None:
         redact(instance.description, instance.email), DESCRIPTION_REDACTED_MAX_LENGTH
     )
     instance.description_fingerprint = description_fingerprint(instance.description_redacted)
+
+
+# A pseudonym as this site (or another) writes one: letters, digits, "-" and "_".
+PSEUDONYM_FORM = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def pseudonym_of(row) -> str:
+    return str(row.get(PSEUDONYM) or "").strip()
+
+
+def stored_pseudonyms(values) -> set[str]:
+    """Those of the file's pseudonyms that complaints have already, a thousand at a time."""
+    wanted = sorted({str(value or "").strip() for value in values} - {""})
+    stored = set()
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        stored.update(
+            Complaint.objects.filter(pseudonym__in=chunk).values_list("pseudonym", flat=True)
+        )
+    return stored
+
+
+def take_pseudonym(instance: Complaint, row, errors: dict) -> None:
+    """The file's pseudonym (a carrier export's), so that importing the file again matches
+    its rows; none: the one drawn. Digits only is refused: a spreadsheet made it a number,
+    perhaps a rounded one, and it would never match again."""
+    pseudonym = pseudonym_of(row)
+    if not pseudonym:
+        return
+    if not PSEUDONYM_FORM.fullmatch(pseudonym) or pseudonym.isdigit():
+        errors["pseudonym"] = _(
+            "Not a pseudonym: %(value)r (letters and digits, at most 32; never digits only: "
+            "a spreadsheet may have made it a number)"
+        ) % {"value": pseudonym[:40]}
+        return
+    instance.pseudonym = pseudonym
 
 
 def mark_imported(instance: Complaint) -> None:

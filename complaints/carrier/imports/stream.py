@@ -18,6 +18,23 @@ def streaming() -> bool:
     return connections[router.db_for_write(Complaint)].vendor == "postgresql"
 
 
+def analyze_after_commit() -> None:
+    """Fresh planner statistics for the complaints and their problem links once a bulk write
+    is committed: a plan made on the old ones can turn the exports' join into a nested loop
+    over every pair (issue 20: 241 s instead of 0.6 s). PostgreSQL only; autovacuum would
+    come later, after the first export has been planned."""
+    connection = connections[router.db_for_write(Complaint)]
+    if connection.vendor != "postgresql":
+        return
+
+    def analyze():
+        with connection.cursor() as cursor:
+            for table in (Complaint._meta.db_table, PROBLEM_LINKS):
+                cursor.execute(psycopg_sql.SQL("ANALYZE {}").format(psycopg_sql.Identifier(table)))
+
+    transaction.on_commit(analyze, using=connection.alias)
+
+
 def insert_complaints(instances: list[Complaint]) -> None:
     """Store new complaints (instance.problem_ids: their problems) with their problem links,
     with bulk_create (databases other than PostgreSQL; there, ComplaintStream)."""

@@ -135,7 +135,11 @@ class DateTimeWidget(widgets.Widget):
         return _remembered(self.checked, value, self._moment)
 
     def _moment(self, value) -> datetime.datetime:
-        if isinstance(value, datetime.datetime):
+        if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
+            # A spreadsheet's date cell (openpyxl reads it as midnight): noon, as a date text;
+            # midnight here would be the day before in UTC, and in the export made of it.
+            parsed = value.replace(hour=12)
+        elif isinstance(value, datetime.datetime):
             parsed = value
         elif isinstance(value, datetime.date):
             parsed = datetime.datetime.combine(value, datetime.time(12))
@@ -206,22 +210,55 @@ class ProblemsWidget(widgets.Widget):
     def _problems(self, value: str) -> list[int]:
         if self.known is None:
             self.known = _problem_names()
-        known = self.known
-        names = [n.strip() for n in re.split(r"[;,/|]", value) if n.strip()]
-        if not names:
+        found, unknown = _split_names(value, self.known)
+        if not found and not unknown:
             raise ValueError(_("problems: at least one problem is required"))
-        unknown = [n for n in names if n.lower() not in known]
         if unknown:
             raise ValueError(
                 _("problems: unknown %(names)s") % {"names": ", ".join(map(repr, unknown))}
             )
-        return sorted({known[n.lower()] for n in names})
+        return sorted(set(found))
+
+
+# The separators between problems; "/" and "," also occur within a name ("Kein Netz / kein
+# Empfang"), so a run of pieces that makes a known name is taken as that name.
+SEPARATORS = re.compile(r"([;,/|])")
+SPACED_SEPARATOR = re.compile(r" ?([;,/|]) ?")
+
+
+def _split_names(value: str, known: dict[str, int]) -> tuple[list[int], list[str]]:
+    """The problems a cell names: at each piece, the longest run of pieces (separators
+    included) that is a known name; a piece that starts none is unknown."""
+    parts = SEPARATORS.split(value)  # piece, separator, piece, ...
+    longest = max(map(len, known), default=0)
+    found, unknown, start = [], [], 0
+    while start < len(parts):
+        end, pk = start, None
+        text = ""
+        for stop in range(start, len(parts), 2):
+            text = "".join(parts[start : stop + 1])
+            if len(text) > longest * 2:  # (a hostile cell of separators stays linear)
+                break
+            if _key(text) in known:
+                end, pk = stop, known[_key(text)]
+        if pk is not None:
+            found.append(pk)
+        elif parts[start].strip():
+            unknown.append(parts[start].strip())
+        start = end + 2
+    return found, unknown
+
+
+def _key(name: str) -> str:
+    """A name as compared: lower case, blanks collapsed, none around a separator."""
+    return SPACED_SEPARATOR.sub(r"\1", " ".join(name.split()).lower())
 
 
 def _problem_names() -> dict[str, int]:
-    """Every problem type's slug and names, lower case, for its id."""
+    """Every problem type's slug and names (as _key compares them), for its id."""
     known = {}
     for problem in ProblemType.objects.all():
-        for key in (problem.slug, problem.name_de, problem.name_en):
-            known[key.strip().lower()] = problem.pk
+        for name in (problem.slug, problem.name_de, problem.name_en):
+            if _key(name):
+                known[_key(name)] = problem.pk
     return known
