@@ -237,3 +237,11 @@ def test_labels_name_the_biggest_cities_without_overlapping():
     ]
     labels = maps._labels(dots)
     assert labels.count("<text") == 1 and "Gross" in labels
+
+
+def test_the_legend_classes_are_rounded_quantiles_that_hold_every_rate():
+    rates = [0.4, 1.2, 2.75, 3.1, 5.0, 8.3, 12.6, 40.2]
+    uppers = maps.breaks(rates)
+    assert uppers == [2.8, 5.0, 13.0, 40.2]
+    assert maps.breaks([3.0, 3.0]) == [3.0]  # one class when every state has the same rate
+    assert maps.breaks([]) == []
