@@ -87,7 +87,7 @@ class CarrierApiKeyAdmin(admin.ModelAdmin):
     def carrier_display(self, key):
         return carrier_name(key.carrier)
 
-    @admin.display(description=_("state"), ordering="revoked_at")
+    @admin.display(description=_("validity"), ordering="revoked_at")
     def state(self, key):
         return _("revoked") if key.revoked_at else _("active")
 

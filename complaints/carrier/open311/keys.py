@@ -107,11 +107,13 @@ def _count_failure(request) -> None:
 
 
 def authenticate(request) -> CarrierApiKey | None:
-    """The active key of a configured carrier that the request presents, or None (a failed
-    attempt is counted). The caller checks locked() first."""
+    """The active key of a configured carrier that the request presents, or None (a wrong
+    key is counted as a failed attempt). The caller checks locked() first."""
     secret = presented(request)
+    if not secret:
+        return None  # not a guess: a job that lacks its key is told so (401), not locked out
     found = None
-    if secret and len(secret) <= 200:
+    if len(secret) <= 200:
         found = (
             active()
             .filter(key_hash=digest(secret), carrier__in=list(settings.EINZELFALL_CARRIERS))

@@ -142,7 +142,9 @@ def page(query: Query, carrier: str) -> Page:
     places = _coordinates(found)
     requests = []
     for item in found:
-        row = rows[item["pseudonym"]]
+        row = rows.get(item["pseudonym"])
+        if row is None:  # withdrawn from publication between the two reads
+            continue
         place = item["district_place_id"] or item["city_place_id"]
         requests.append(
             Request(

@@ -26,9 +26,7 @@ def _answer(request, root: str, data, fmt: str, *, status: int = 200, salt: str 
     if status != 200:
         response = responses.cors(HttpResponse(body, content_type=content_type, status=status))
     else:
-        response = responses.data_file(
-            request, body, content_type, f"{root}.{fmt}", salt=salt, max_age=0
-        )
+        response = responses.data_file(request, body, content_type, f"{root}.{fmt}", salt=salt)
     if salt or status != 200:
         response["Cache-Control"] = "private, no-store"
         patch_vary_headers(response, ["Authorization", "X-Api-Key"])
