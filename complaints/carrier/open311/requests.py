@@ -32,7 +32,7 @@ from django.utils import timezone
 from complaints.carrier import exports
 from complaints.carrier.open311.params import Query
 from complaints.carrier.sanitize import sanitize_row
-from complaints.models import CarrierCase, Complaint, Place, PlaceStatus
+from complaints.models import CarrierCase, Complaint, PlaceStatus
 
 CLOSED = PlaceStatus.Kind.REPORTED_FIXED
 
@@ -132,20 +132,16 @@ def page(query: Query, carrier: str) -> Page:
             "case_disputed_at",
             "closed",
             "updated",
-            "city_place_id",
-            "district_place_id",
         )[start : start + query.page_size + 1]
     )
     more = len(found) > query.page_size
     found = found[: query.page_size]
     rows = _export_rows(carrier, tuple(item["pseudonym"] for item in found))
-    places = _coordinates(found)
     requests = []
     for item in found:
         row = rows.get(item["pseudonym"])
         if row is None:  # withdrawn from publication between the two reads
             continue
-        place = item["district_place_id"] or item["city_place_id"]
         requests.append(
             Request(
                 row=row,
@@ -153,7 +149,7 @@ def page(query: Query, carrier: str) -> Page:
                 case_status=item["case_status"] or "",
                 disputed=item["case_disputed_at"] is not None,
                 updated=_aware(item["updated"]),
-                coordinates=_row_coordinates(row) or places.get(place, (None, None)),
+                coordinates=_coordinates(row),
             )
         )
     return Page(requests, more)
@@ -170,25 +166,9 @@ def _export_rows(carrier: str, pseudonyms: tuple[str, ...]) -> dict[str, dict]:
     }
 
 
-def _row_coordinates(row: dict):
-    """The export's own centroid columns (of the district, else the city), where it has them."""
-    if "latitude" not in row:
-        return None
-    try:
-        return (float(row["latitude"]), float(row["longitude"]))
-    except (TypeError, ValueError):
-        return (None, None)
-
-
-def _coordinates(found: list[dict]) -> dict[int, tuple[float | None, float | None]]:
-    ids = {item["district_place_id"] or item["city_place_id"] for item in found} - {None}
-    districts = Place.objects.filter(pk__in=ids).values_list(
-        "pk", "latitude", "longitude", "parent__latitude", "parent__longitude"
-    )
-    return {
-        pk: (lat, lon) if lat is not None else (parent_lat, parent_lon)
-        for pk, lat, lon, parent_lat, parent_lon in districts
-    }
+def _coordinates(row: dict) -> tuple[float | None, float | None]:
+    """The export's centroid (of the matched district, else the city)."""
+    return row["latitude"], row["longitude"]
 
 
 def _aware(moment):
