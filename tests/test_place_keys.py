@@ -136,7 +136,7 @@ def test_rows_carry_the_district_centroid_else_the_city_and_the_city_key(files, 
     # Ottensen has no coordinates, reports without a district neither: the city's.
     city = ("02000000", _coordinate(hamburg.latitude), _coordinate(hamburg.longitude))
     assert seen["Hamburg", "Ottensen"] == city and seen["Hamburg", ""] == city
-    assert seen["Köln", ""][0] == ""  # no key known: empty
+    assert seen["Köln", ""][0] == "05315000"  # from the place data
 
 
 def test_rows_are_the_same_bytes_on_both_export_paths(files):
@@ -269,3 +269,81 @@ def test_aggregates_read_in_duckdb(files, tmp_path):
         [str(path)],
     ).fetchone()
     assert total == 8 + 6 + 2 + 3 + 7 + 6 + 5 and flagged > 0
+
+
+# -- the places' keys: loaded from the data, set by the organizer -------------------------------
+
+
+def test_the_gazetteer_gives_cities_their_ags_and_geonames_id():
+    # Loaded once per test database (conftest.py) from the real data.
+    hamburg, aachen = Place.objects.get(slug="hamburg"), Place.objects.get(slug="aachen")
+    assert (hamburg.ags, aachen.ags) == ("02000000", "05334002")
+    assert hamburg.geonames_id == int(hamburg.source_key.removeprefix("gn:"))
+    altona = Place.objects.get(name="Altona", parent=hamburg)
+    assert altona.ags == "02000000" and altona.geonames_id
+    cities = Place.objects.filter(kind=Place.Kind.CITY, merged_into__isnull=True)
+    # Nearly every city has its key; each key belongs to one city.
+    assert cities.exclude(ags="").count() > 0.95 * cities.count()
+    keys = list(cities.exclude(ags="").values_list("ags", flat=True))
+    assert len(keys) == len(set(keys))
+
+
+def test_namesakes_in_one_state_get_their_own_keys():
+    # Two Neustadt in Hessen... the nearest municipality of the name wins.
+    from complaints.places import municipal_keys
+
+    index = municipal_keys.municipalities()
+    frankfurts = {m.ags for m in index[("HE", "frankfurt am main")]}
+    assert frankfurts == {"06412000"}
+    oder = Place.objects.get(slug="frankfurt-oder")
+    assert oder.ags.startswith("12")  # Brandenburg's, not Hessen's
+
+
+def _change(client, place, **fields):
+    url = f"/admin/complaints/place/{place.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+    data.update({"aliases-TOTAL_FORMS": "0", "aliases-INITIAL_FORMS": "0", **fields})
+    return client.post(url, data)
+
+
+def test_an_organizer_sets_an_ags_that_a_reload_keeps(organizer_client, small_gazetteer):
+    place = Place.objects.get(slug="hamburg")
+    assert place.ags == "02000000"  # from the data
+    page = organizer_client.get(f"/admin/complaints/place/{place.pk}/change/").content.decode()
+    assert 'name="ags"' in page and str(place.geonames_id) in page
+    response = _change(organizer_client, place, ags="0200 0001")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    small_gazetteer()  # the reload
+    place.refresh_from_db()
+    assert (place.ags, place.edited) == ("02000001", True)
+
+
+FULLWIDTH = "\uff10\uff19\uff11\uff16\uff12\uff10\uff10\uff10"  # looks like 09162000
+
+
+@pytest.mark.parametrize("ags", ["1234", "0916200X", "091620001", FULLWIDTH])
+def test_an_ags_that_is_not_eight_digits_is_refused(organizer_client, ags):
+    place = Place.objects.get(slug="koeln")
+    response = _change(organizer_client, place, ags=ags)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.has_error("ags", "invalid_ags")
+    place.refresh_from_db()
+    assert place.ags == "05315000"
+
+
+def test_a_place_made_by_hand_gets_its_ags_from_the_organizer(organizer_client):
+    response = organizer_client.post(
+        "/admin/complaints/place/add/",
+        {
+            "name": "Neudorf am Testbach",
+            "slug": "neudorf-am-testbach",
+            "kind": "city",
+            "state": "Bayern",
+            "ags": "09999001",
+            "aliases-TOTAL_FORMS": "0",
+            "aliases-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert Place.objects.get(slug="neudorf-am-testbach").ags == "09999001"

@@ -25,9 +25,30 @@ class PlaceForm(forms.ModelForm):
     """A place's own fields. Its names reach every page and the carrier's files: without
     control or invisible characters (a leading one hides a formula from a check)."""
 
+    # Longer than 8 here: a key may be typed with spaces ("09 1 62 000"), clean_ags joins it.
+    ags = forms.CharField(
+        label=Place._meta.get_field("ags").verbose_name,
+        required=False,
+        max_length=20,
+        help_text=_(
+            "The official municipality key, 8 digits (a district has its city's). A key "
+            "set here stays when the gazetteer is reloaded."
+        ),
+    )
+
     class Meta:
         model = Place
-        fields = ["name", "slug", "kind", "parent", "state", "population", "latitude", "longitude"]
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "parent",
+            "state",
+            "ags",
+            "population",
+            "latitude",
+            "longitude",
+        ]
 
     def clean_name(self):
         name = text.single_line(self.cleaned_data["name"])
@@ -37,6 +58,15 @@ class PlaceForm(forms.ModelForm):
 
     def clean_state(self):
         return text.single_line(self.cleaned_data["state"])
+
+    def clean_ags(self):
+        # As printed in registers: "09 1 62 000" or "09162000".
+        ags = "".join(self.cleaned_data["ags"].split())
+        if ags and not (len(ags) == 8 and ags.isascii() and ags.isdigit()):
+            raise ValidationError(
+                _("An AGS has 8 digits, for example 09162000."), code="invalid_ags"
+            )
+        return ags
 
 
 class PlaceAliasForm(forms.ModelForm):
@@ -97,21 +127,23 @@ class PlaceAliasInline(admin.TabularInline):
 @admin.register(Place)
 class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
     form = PlaceForm
-    list_display = ["name", "kind", "parent", "state", "population", "slug"]
+    list_display = ["name", "kind", "parent", "state", "ags", "population", "slug"]
     list_filter = ["kind", "state"]
     list_select_related = ["parent"]
-    search_fields = ["name", "aliases__name", "slug"]
+    search_fields = ["name", "aliases__name", "slug", "=ags"]
     ordering = ["-population", "name"]
-    readonly_fields = ["source_key", "complaint_count"]
+    readonly_fields = ["geonames_id", "source_key", "complaint_count"]
     fields = [
         "name",
         "slug",
         "kind",
         "parent",
         "state",
+        "ags",
         "population",
         "latitude",
         "longitude",
+        "geonames_id",
         "source_key",
         "complaint_count",
     ]

@@ -82,6 +82,8 @@ class PlaceRecord:
     longitude: float | None = None
     parent_key: str = ""
     aliases: set[str] = field(default_factory=set)
+    geonames_id: int | None = None
+    ags: str = ""  # municipal_keys.assign(); a district's is its city's
 
 
 @dataclass
@@ -227,6 +229,7 @@ def _city_record(source_key: str, entry: dict) -> PlaceRecord:
         latitude=entry["latitude"],
         longitude=entry["longitude"],
         aliases=set(entry["names"]) | {entry["german"], *variant_names(entry["german"])},
+        geonames_id=int(entry["geonameid"]),
     )
 
 
@@ -273,6 +276,7 @@ def _place_record(entry: dict, parent_key: str) -> PlaceRecord:
         longitude=entry["longitude"],
         parent_key=parent_key,
         aliases=set(entry["names"]),
+        geonames_id=int(entry["geonameid"]),
     )
 
 

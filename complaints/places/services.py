@@ -33,7 +33,16 @@ class LoadSummary:
     removed: int = 0
 
 
-_PLACE_DATA_FIELDS = ["name", "kind", "state", "population", "latitude", "longitude"]
+_PLACE_DATA_FIELDS = [
+    "name",
+    "kind",
+    "state",
+    "population",
+    "latitude",
+    "longitude",
+    "geonames_id",
+    "ags",
+]
 
 
 @transaction.atomic
@@ -105,8 +114,9 @@ def _follow_record(place: Place, record, existing: dict[str, Place]) -> bool:
     values = _record_values(record)
     parent = _record_parent(record, existing)
     if place.edited:
-        # The organizer's name, kind and city stand; only the figures follow the data.
-        values = {f: v for f, v in values.items() if f not in {"name", "kind"}}
+        # The organizer's name, kind, city and key stand; only the figures follow the data.
+        kept = {"name", "kind", "ags"} if place.ags else {"name", "kind"}
+        values = {f: v for f, v in values.items() if f not in kept}
         parent = place.parent
     if all(getattr(place, f) == v for f, v in values.items()) and (
         place.parent_id == (parent.pk if parent else None)
@@ -205,7 +215,7 @@ def _resolve_merged(place: Place | None) -> Place | None:
 
 
 # A change to these is the organizer's decision, which load_places keeps from then on.
-EDITED_FIELDS = frozenset({"name", "kind", "parent"})
+EDITED_FIELDS = frozenset({"name", "kind", "parent", "ags"})
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from complaints.places import gazetteer
+from complaints.places import gazetteer, municipal_keys
 from complaints.places import services as place_services
 
 
@@ -39,7 +39,9 @@ class Command(BaseCommand):
         rows = _postcodes(postcodes)
         if not entries or not rows:
             raise CommandError("The GeoNames or postal-code data set is empty or missing.")
-        summary = place_services.gazetteer_sync(data=gazetteer.build(entries, rows))
+        data = gazetteer.build(entries, rows)
+        keys = municipal_keys.assign(data.places)
+        summary = place_services.gazetteer_sync(data=data)
         if connection.vendor == "postgresql":
             # Fresh statistics, so that the planner knows the tables are no longer empty.
             with connection.cursor() as cursor:
@@ -51,7 +53,9 @@ class Command(BaseCommand):
             f"Places: {summary.created:,} created, {summary.updated:,} updated, "
             f"{summary.unchanged:,} unchanged, {summary.removed:,} removed; "
             f"aliases: {summary.aliases_added:,} added, "
-            f"{summary.aliases_removed:,} removed; {summary.postal_codes:,} postal codes "
+            f"{summary.aliases_removed:,} removed; {summary.postal_codes:,} postal codes; "
+            f"municipality keys (AGS): {keys.matched:,} cities "
+            f"({keys.resolved:,} among namesakes), {keys.unmatched:,} without "
             f"({elapsed:.1f} s)."
         )
 
