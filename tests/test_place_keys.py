@@ -347,3 +347,12 @@ def test_a_place_made_by_hand_gets_its_ags_from_the_organizer(organizer_client):
     )
     assert response.status_code == 302
     assert Place.objects.get(slug="neudorf-am-testbach").ags == "09999001"
+
+
+def test_the_data_page_says_what_the_keys_are_and_where_they_come_from(client):
+    html = client.get("/stats/data/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for field in ("level", "ags", "geonames_id", "latitude"):
+        assert f"<code>{field}</code>" in html
+    assert "no_district" in html
+    sources = html[html.index('data-testid="place-sources"') :]
+    assert "GeoNames (CC BY 4.0)" in sources and "© GeoBasis-DE / BKG" in sources
