@@ -178,8 +178,14 @@ def read_xlsx(content: bytes) -> tuple[list, list]:
     rows, bad = [], []
     for row in sheet.iter_rows():
         rows.append(["" if cell.value is None else cell.value for cell in row])
-        bad += [cell.value for cell in row if cell.data_type in ("f", "e")]
+        bad += [cell.value for cell in row if cell.data_type in ("f", "e") and not _boolean(cell)]
     return rows, bad
+
+
+def _boolean(cell) -> bool:
+    """LibreOffice saves a boolean cell (the aggregates' suppressed) as =TRUE() or =FALSE()."""
+    column = cell.parent.cell(1, cell.column).value
+    return column == "suppressed" and cell.value in ("=TRUE()", "=FALSE()")
 
 
 def read_pandas(name: str, content: bytes) -> list:
@@ -187,7 +193,7 @@ def read_pandas(name: str, content: bytes) -> list:
     if name.endswith(".xlsx"):
         frame = pandas.read_excel(io.BytesIO(content), **options)
     elif name.endswith(".json"):
-        frame = pandas.read_json(io.BytesIO(content), dtype=False, orient="records")
+        frame = pandas.read_json(io.BytesIO(content), dtype=False, orient="records").fillna("")
     else:
         separator = ";" if name.endswith(".excel-de") else ","
         frame = pandas.read_csv(io.BytesIO(content), sep=separator, encoding="utf-8-sig", **options)
@@ -196,8 +202,10 @@ def read_pandas(name: str, content: bytes) -> list:
 
 def read_plain(name: str, content: bytes) -> list:
     if name.endswith(".json"):
+        # JSON writes null for nothing, where the other files have an empty cell.
         document = json.loads(content)
-        return [list(document[0]), *[list(item.values()) for item in document]] if document else []
+        rows = [["" if v is None else v for v in item.values()] for item in document]
+        return [list(document[0]), *rows] if document else []
     if name.endswith(".xlsx"):
         return read_xlsx(content)[0]
     separator = ";" if name.endswith(".excel-de") else ","
@@ -324,8 +332,9 @@ def test_ordinary_text_is_left_alone(value):
 def test_control_characters_leave_every_format_alike():
     rows = [["eins\x0bzwei\x1b", "\x00", "drei\r\nvier\tfünf"]]
     expected = ["einszwei", "", "drei\r\nvier\tfünf"]
+    # JSON writes null for a cell left empty.
     assert json.loads(b"".join(exports.stream(["a", "b", "c"], rows, "json")))[0] == dict(
-        zip("abc", expected, strict=True)
+        zip("abc", [v or None for v in expected], strict=True)
     )
     csv_rows = read_plain("x.rfc4180", b"".join(exports.stream(["a", "b", "c"], rows, "csv")))
     assert csv_rows[1] == expected

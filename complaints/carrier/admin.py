@@ -34,6 +34,7 @@ class ExportForm(forms.Form):
             ("csv-rfc4180", _("CSV, RFC 4180 (commas, UTF-8)")),
             ("xlsx", _("Excel workbook (XLSX)")),
             ("json", _("JSON")),
+            ("geojson", _("GeoJSON (points at the places' centres)")),
         ],
     )
     since = forms.DateField(label=_("Submitted from"), required=False)

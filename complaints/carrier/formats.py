@@ -1,17 +1,22 @@
-"""The carrier file formats: CSV in two dialects, XLSX and JSON, written while the rows stream.
+"""The carrier file formats: CSV in two dialects, XLSX, JSON and GeoJSON, written while the
+rows stream.
 
-Every cell passes the formula guard (sanitize.sanitize_row) on its way into a file.
+Every cell passes the formula guard (sanitize.sanitize_row) on its way into a file. The rows
+arrive as the CSV writes them (text, "" for nothing); the typed formats give each column its
+type by name (typed_value): a date cell, a number, null, the list of problem slugs.
 """
 
 import csv
+import datetime
 import io
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 
 from complaints.carrier.sanitize import sanitize_row
+from complaints.models import Complaint, Place, Status
 
-FORMATS = ["csv", "xlsx", "json"]
+FORMATS = ["csv", "xlsx", "json", "geojson"]
 # RFC 4180: comma, CRLF, quotes. German Excel reads ;-separated files, and UTF-8 only with a
 # byte order mark.
 DELIMITERS = {"rfc4180": ",", "excel-de": ";"}
@@ -19,6 +24,7 @@ DIALECTS = list(DELIMITERS)
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
+    "geojson": "application/geo+json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 CHUNK = 2000  # rows fetched from the database at a time
@@ -35,7 +41,7 @@ def stream(
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     check_dialect(dialect)
-    writer = {"csv": _csv, "json": _json, "xlsx": _xlsx}[fmt]
+    writer = {"csv": _csv, "json": _json, "xlsx": _xlsx, "geojson": _geojson}[fmt]
     return writer(columns, _sanitized(rows, progress), dialect)
 
 
@@ -81,39 +87,165 @@ def _csv(columns, rows, dialect) -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
+# Column types of the carrier files, by name (the same names in every export): what is not
+# named here is text. Postal codes, pseudonyms and AGS stay text: leading zeros, and a
+# spreadsheet must not read a pseudonym of digits and "e" as a number.
+DATE_COLUMNS = frozenset({"submitted_on"})
+NUMBER_COLUMNS = frozenset({"latitude", "longitude"})
+INTEGER_COLUMNS = frozenset({"complaints"})
+BOOLEAN_COLUMNS = frozenset({"suppressed"})
+LIST_COLUMNS = frozenset({"problems"})  # ";"-separated slugs in CSV
+
+
+def typed_value(column: str, value):
+    """A cell as the typed formats write it: None for nothing, else the column's type."""
+    if value is None or value == "":
+        return [] if column in LIST_COLUMNS else None
+    if not isinstance(value, str):
+        return value
+    if column in LIST_COLUMNS:
+        return value.split(";")
+    if column in BOOLEAN_COLUMNS:
+        return value.lower() == "true"
+    try:
+        if column in NUMBER_COLUMNS:
+            return float(value)
+        if column in INTEGER_COLUMNS:
+            return int(value)
+        if column in DATE_COLUMNS:
+            return datetime.date.fromisoformat(value)
+    except ValueError:
+        pass  # not what the column holds: left as the text it is
+    return value
+
+
+def _json_value(column: str, value):
+    value = typed_value(column, value)
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
 def _json(columns, rows, dialect) -> Iterator[bytes]:
     yield b"["
     separator = b"\n"
     for row in rows:
-        yield (
-            separator
-            + json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False).encode()
-        )
+        item = {
+            column: _json_value(column, value) for column, value in zip(columns, row, strict=True)
+        }
+        yield separator + json.dumps(item, ensure_ascii=False).encode()
         separator = b",\n"
     yield b"\n]\n"
+
+
+def _geojson(columns, rows, dialect) -> Iterator[bytes]:
+    """RFC 7946: a FeatureCollection of points at the places' centroids (longitude first),
+    the properties as the JSON file's; a row without coordinates has a null geometry."""
+    locate = locator(columns)
+    yield b'{"type": "FeatureCollection", "features": ['
+    separator = b"\n"
+    for row in rows:
+        properties = {
+            column: _json_value(column, value) for column, value in zip(columns, row, strict=True)
+        }
+        point = locate(properties)
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": list(point)} if point else None,
+            "properties": properties,
+        }
+        yield separator + json.dumps(feature, ensure_ascii=False).encode()
+        separator = b",\n"
+    yield b"\n]}\n"
 
 
 def _xlsx(columns, rows, dialect) -> Iterator[bytes]:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES
+    from openpyxl.utils import get_column_letter
 
     # Write-only mode streams rows to a temporary file instead of keeping cells in memory.
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("export")
+    sheet.freeze_panes = "A2"  # before the first row: write-only writes the view first
     sheet.append(columns)
-    error_codes = frozenset(ERROR_CODES)
 
-    def text_cell(value):
-        # openpyxl would write a text such as "#N/A" as an error cell, not as the text.
+    def cell(column, value):
+        value = typed_value(column, value)
+        if isinstance(value, list):
+            value = ";".join(value) or None
         cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
+        if isinstance(value, datetime.date):
+            cell.number_format = "yyyy-mm-dd"
+        elif isinstance(value, str):
+            # Always text: openpyxl would write "#N/A" as an error cell, not as the text.
+            cell.data_type = "s"
         return cell
 
+    count = 0
     for row in rows:
-        sheet.append([text_cell(v) if v in error_codes else v for v in row])
+        sheet.append([cell(c, v) for c, v in zip(columns, row, strict=True)])
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     with tempfile.TemporaryFile() as file:
         workbook.save(file)
         file.seek(0)
         while chunk := file.read(64 * 1024):
             yield chunk
+
+
+def locator(columns: list[str]) -> Callable[[dict], tuple[float, float] | None]:
+    """How a row of these columns finds its point (longitude, latitude): its own latitude and
+    longitude columns (the row-level export), else its place's centroid by name (the
+    aggregates: the district's, else the city's), else none."""
+    if "latitude" in columns and "longitude" in columns:
+        return _own_point
+    if "city" in columns:
+        return _PlaceCentroids()
+    return lambda properties: None
+
+
+def _own_point(properties: dict) -> tuple[float, float] | None:
+    lat, lon = properties.get("latitude"), properties.get("longitude")
+    if isinstance(lat, float) and isinstance(lon, float):
+        return (lon, lat)
+    return None
+
+
+class _PlaceCentroids:
+    """The centroids of the places an aggregate row names, read once (a few thousand rows).
+
+    City names repeat across Germany: the row's AGS picks one where it has it, else the one
+    city of the name with published reports; still several, and the row has no point."""
+
+    def __init__(self):
+        self.cities: dict[str, list[tuple]] = {}
+        self.districts: dict[tuple[int, str], tuple] = {}
+        places = Place.objects.filter(merged_into__isnull=True).values_list(
+            "pk", "kind", "parent_id", "name", "ags", "latitude", "longitude"
+        )
+        for pk, kind, parent_id, name, ags, lat, lon in places:
+            if kind == Place.Kind.CITY:
+                self.cities.setdefault(name, []).append((pk, ags, lat, lon))
+            else:
+                self.districts[(parent_id, name)] = (lat, lon)
+        self.reported = None
+
+    def __call__(self, properties: dict) -> tuple[float, float] | None:
+        city = self._city(properties.get("city"), properties.get("ags"))
+        if city is None:
+            return None
+        pk, _ags, lat, lon = city
+        district = self.districts.get((pk, properties.get("district")))
+        if district and district[0] is not None and district[1] is not None:
+            lat, lon = district
+        return (lon, lat) if lat is not None and lon is not None else None
+
+    def _city(self, name, ags):
+        candidates = self.cities.get(name, [])
+        if ags and len(candidates) > 1:
+            candidates = [c for c in candidates if c[1] == ags]
+        if len(candidates) > 1:
+            if self.reported is None:
+                published = Complaint.objects.filter(status=Status.PUBLISHED)
+                self.reported = set(published.values_list("city_place_id", flat=True).distinct())
+            candidates = [c for c in candidates if c[0] in self.reported]
+        return candidates[0] if len(candidates) == 1 else None
