@@ -1,13 +1,20 @@
 """What export_anonymized and export_aggregates share: options, output, progress, audit."""
 
+import json
 import sys
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints.carrier import exports
+from complaints.carrier import exports, schema
 from complaints.carrier.formats import DIALECTS, FORMATS
 from complaints.carrier.services import export_recorded
+from complaints.models import ExportLog
+
+# A directory: the RFC 4180 CSV and its datapackage.json (Frictionless), which says what
+# each column holds, so that pandas, R or a portal read postal codes and dates right.
+DATAPACKAGE = "datapackage"
 
 
 class ExportCommand(BaseCommand):
@@ -17,7 +24,12 @@ class ExportCommand(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", choices=FORMATS, default="csv")
+        parser.add_argument(
+            "--format",
+            choices=[*FORMATS, DATAPACKAGE],
+            default="csv",
+            help="datapackage: --out is a directory; the CSV and its datapackage.json go there.",
+        )
         parser.add_argument(
             "--dialect",
             choices=DIALECTS,
@@ -28,7 +40,11 @@ class ExportCommand(BaseCommand):
         parser.add_argument("--until", default="", help="Last submission day, YYYY-MM-DD.")
         parser.add_argument("--city", default="", help="Only this city (its slug).")
         parser.add_argument("--carrier", default="", help="Only this carrier (its slug).")
-        parser.add_argument("--out", required=True, help="The file to write, or - for stdout.")
+        parser.add_argument(
+            "--out",
+            required=True,
+            help="The file to write, - for stdout (a directory for datapackage).",
+        )
 
     def handle(self, *args, **options):
         fmt, dialect = options["format"], options["dialect"]
@@ -36,6 +52,9 @@ class ExportCommand(BaseCommand):
             raise CommandError("--dialect applies to --format csv only.")
         filters = self._filters(options)
         self.verbosity, self.rows = options["verbosity"], 0
+        out = options["out"]
+        if fmt == DATAPACKAGE:
+            out, fmt = self._package_directory(out, filters), "csv"
         chunks = export_recorded(
             kind=self.kind,
             fmt=fmt,
@@ -45,8 +64,27 @@ class ExportCommand(BaseCommand):
             progress=self._progress,
             complete_at_end=False,
         )
-        if self._write(chunks, options["out"]) and self.verbosity > 0:
+        if self._write(chunks, out) and self.verbosity > 0:
             self.stderr.write(f"\r{self.rows:,} rows written.")
+
+    def _package_directory(self, out: str, filters) -> str:
+        """Writes datapackage.json into the directory out; gives the path of its CSV."""
+        if out == "-":
+            raise CommandError("--format datapackage writes a directory: --out DIR.")
+        directory = Path(out)
+        name = exports.filename(self.kind, "csv", filters)
+        if self.kind == ExportLog.Kind.ANONYMIZED:
+            columns, title = exports.ANONYMIZED_COLUMNS, "Anonymized reports, one row each"
+        else:
+            columns, title = exports.AGGREGATE_COLUMNS, "Reports per city, district and problem"
+        package = schema.carrier_package(self.kind, name, columns, title)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
+            (directory / "datapackage.json").write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"Cannot write into {out}: {error.strerror}") from None
+        return str(directory / name)
 
     def _filters(self, options) -> exports.Filters:
         try:
