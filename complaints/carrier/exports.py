@@ -208,14 +208,10 @@ class _IdList(Aggregate):
         )
 
 
-def anonymized_rows(filters: Filters) -> Iterator[list]:
-    """Every published complaint within the filters, one list per row (ANONYMIZED_COLUMNS).
-
-    One query, read in one snapshot (a transaction); the database formats dates and lists
-    each complaint's problem ids, Python looks names up in small dictionaries."""
-    problems = {p.pk: p for p in ProblemType.objects.all()}
-    problem_lists = {}  # "3;1" -> "no-data;sms": few distinct combinations, made once each
-    places = _place_names()
+def anonymized_query(filters: Filters):
+    """The rows of anonymized_rows: each complaint's problem ids by a subquery per complaint
+    (the links' index), never a join of all complaints' lists, whose plan can degenerate into
+    a nested loop over every pair when the statistics are stale (pg_csv._problems)."""
     ids = (
         Complaint.problems.through.objects.filter(complaint_id=OuterRef("pk"))
         .order_by()
@@ -223,7 +219,7 @@ def anonymized_rows(filters: Filters) -> Iterator[list]:
         .annotate(ids=_IdList("problemtype_id"))
         .values("ids")
     )
-    queryset = (
+    return (
         published(filters)
         .annotate(since_text=Cast("since", CharField()), problem_ids=Subquery(ids))
         .order_by("submitted_at", "id")
@@ -242,6 +238,17 @@ def anonymized_rows(filters: Filters) -> Iterator[list]:
             "description_redacted",
         )
     )
+
+
+def anonymized_rows(filters: Filters) -> Iterator[list]:
+    """Every published complaint within the filters, one list per row (ANONYMIZED_COLUMNS).
+
+    One query, read in one snapshot (a transaction); the database formats dates and lists
+    each complaint's problem ids, Python looks names up in small dictionaries."""
+    problems = {p.pk: p for p in ProblemType.objects.all()}
+    problem_lists = {}  # "3;1" -> "no-data;sms": few distinct combinations, made once each
+    places = _place_names()
+    queryset = anonymized_query(filters)
     no_place = ("", "", "", None, None)
     with transaction.atomic():
         for (
