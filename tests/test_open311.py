@@ -42,6 +42,7 @@ FIELDS = {
     "media_url",
 }
 SECRET_MAIL = "hanna.heimlich@example.org"
+QUERIES_OF_THE_KEY_LIST = 6
 
 
 def days_ago(days: int) -> datetime.datetime:
@@ -343,3 +344,12 @@ def test_only_organizers_reach_the_keys(client, world):
     organizer.groups.add(Group.objects.get(name="Organizer"))
     client.force_login(organizer)
     assert client.get("/admin/complaints/carrierapikey/").status_code == 200
+
+
+def test_the_key_list_reads_a_fixed_number_of_queries(organizer_client, django_assert_num_queries):
+    made = [keys.make(carrier="telekom", name=f"job {n}").key for n in range(5)]
+    # The session, the user, the filtered and the full count, the page of keys, the carrier
+    # filter's choices; not one per key.
+    with django_assert_num_queries(QUERIES_OF_THE_KEY_LIST):
+        response = organizer_client.get("/admin/complaints/carrierapikey/")
+    assert all(key.prefix in response.content.decode() for key in made)

@@ -54,7 +54,6 @@ class CarrierApiKeyAdmin(admin.ModelAdmin):
     form = CarrierApiKeyForm
     list_display = ["name", "carrier_display", "prefix", "created_at", "last_used_at", "state"]
     list_filter = ["carrier"]
-    list_select_related = ["created_by"]
     search_fields = ["name", "prefix"]
     readonly_fields = ["carrier", "name", "prefix", "created_at", "created_by", "last_used_at"]
     actions = ["revoke"]
