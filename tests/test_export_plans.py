@@ -94,3 +94,32 @@ def test_the_filtered_export_reads_the_right_rows_quickly(stale_statistics):
     assert abs(len(lines) - 1 - expected) <= 7 * 2
     assert sum(1 for _row in exports.anonymized_rows(_filters())) == len(lines) - 1
     assert all(line.split(",")[3] == "no-data;sms" for line in lines[1:])
+
+
+def _planner_rows(model) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table]
+        )
+        return cursor.fetchone()[0]
+
+
+def test_seed_demo_leaves_fresh_statistics(django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--count", "300", "--seed", "1", verbosity=0)
+    assert _planner_rows(Complaint) == Complaint.objects.count() >= 300
+    assert _planner_rows(Complaint.problems.through) == Complaint.problems.through.objects.count()
+
+
+def test_a_confirmed_import_leaves_fresh_statistics(
+    organizer_client, django_capture_on_commit_callbacks
+):
+    from .test_imports import confirm, upload
+
+    rows = "".join(f"Hamburg,sms,2026-11-{1 + n % 28:02d}\r\n" for n in range(400))
+    preview = upload(organizer_client, ("city,problems,submitted_at\r\n" + rows).encode())
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(organizer_client, preview)
+    assert _planner_rows(Complaint) == Complaint.objects.count() == 400

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints import caches, demo_data
+from complaints.carrier.imports.stream import analyze_after_commit
 from complaints.models import Complaint, ProblemType, Status
 from complaints.places import matching
 from complaints.places.names import name_key
@@ -113,6 +114,9 @@ class Command(BaseCommand):
         if created:
             demo_data.seed_campaign()
         caches.after_commit(caches.counter_invalidate)
+        # The planner's statistics of the tables just filled (PostgreSQL): the first export
+        # must not be planned on those of an empty database.
+        analyze_after_commit()
         return created
 
     def _release(self):
