@@ -98,8 +98,8 @@ def test_anonymized_rows_have_the_spec_columns_and_nothing_personal(reports):
         "since": "2026-03",
         "location": "indoor",
         "description": "Kein Netz. Schreibt mir: [entfernt] oder [entfernt]",
-        # The matched district's centroid; no AGS in this gazetteer.
-        "ags": "",
+        # The city's municipality key; the matched district's centroid.
+        "ags": "02000000",
         "latitude": str(exports.coordinate(altona[0].district_place.latitude)),
         "longitude": str(exports.coordinate(altona[0].district_place.longitude)),
     }
