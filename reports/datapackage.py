@@ -64,7 +64,8 @@ def package(url_for, evaluation, carrier: str | None, site_name: str) -> dict:
         "sources": [{"title": CAMPAIGN_SOURCE, "path": url_for("/stats/")}, *schema.SOURCES],
         "keywords": ["mobile network", "Mobilfunk", "Funkloch", "Germany"],
         "resources": resources,
-        "districtPath": url_for("/stats/{slug}/districts.csv") + query,
+        # A URI template (RFC 6570): "{slug}" stays unescaped; cities.csv lists the slugs.
+        "districtPath": url_for("/stats/") + "{slug}/districts.csv" + query,
         "districtSchema": schema.table_schema(opendata.DISTRICT_COLUMNS),
     }
 

@@ -252,6 +252,7 @@ def test_the_site_data_package_is_valid_and_typed(files):
     assert cities["complaints"]["type"] == "integer" and cities["suppressed"]["type"] == "boolean"
     assert cities["per_100k"]["type"] == "number" and cities["ags"]["type"] == "string"
     assert package["districtSchema"]["fields"][0]["name"] == "city"
+    assert package["districtPath"] == "http://testserver/stats/{slug}/districts.csv"
     report = validate(str(files["root"] / "site" / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     frame = (
