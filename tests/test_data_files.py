@@ -311,3 +311,19 @@ def test_the_data_page_links_the_new_files(files):
     for url in ("/stats/cities.geojson", "/stats/datapackage.json", "/stats/catalog.jsonld"):
         assert f'href="{url}"' in page
     assert "districts.geojson" in page and "CC BY 4.0" in page
+
+
+# -- a file the disk refuses in the middle -----------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_disk_full_in_the_middle_of_a_file_ends_the_exports_transaction():
+    from django.core.management import CommandError
+    from django.db import connection
+
+    # Larger than a write buffer: the disk says no while rows are still being read.
+    ComplaintFactory.create_batch(20, status=Status.PUBLISHED)
+    savepoints = list(connection.savepoint_ids)
+    with pytest.raises(CommandError, match="Cannot write /dev/full"):
+        call_command("export_anonymized", "--format", "json", "--out", "/dev/full")
+    assert connection.savepoint_ids == savepoints

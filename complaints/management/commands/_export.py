@@ -115,6 +115,9 @@ class ExportCommand(BaseCommand):
                 for chunk in chunks:
                     file.write(chunk)
         except OSError as error:
+            # The rows are read in a transaction: end it now, not when the generator is
+            # collected (a disk full in the middle of a file left it open until then).
+            chunks.close()
             raise CommandError(f"Cannot write {out}: {error.strerror}") from None
         chunks.complete()  # only now: a full disk may refuse the last bytes at the close
         return True
