@@ -211,7 +211,7 @@ class _IdList(Aggregate):
 def anonymized_query(filters: Filters):
     """The rows of anonymized_rows: each complaint's problem ids by a subquery per complaint
     (the links' index), never a join of all complaints' lists, whose plan can degenerate into
-    a nested loop over every pair when the statistics are stale (pg_csv._problems)."""
+    a nested loop over every pair when the statistics are stale (pg_csv.PLANNER_SETTINGS)."""
     ids = (
         Complaint.problems.through.objects.filter(complaint_id=OuterRef("pk"))
         .order_by()

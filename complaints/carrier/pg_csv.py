@@ -25,7 +25,8 @@ SOURCES = {
     "latitude": "place_latitude",
     "longitude": "place_longitude",
 }
-# The column made of each complaint's problem slugs (_problems).
+# The column made by the join of each complaint's problem slugs (one pass for all rows:
+# much faster than a subquery per row).
 JOINED = "problems"
 # Free text and names an organizer may edit are guarded and quoted; the other columns are
 # codes, dates and digits that the model's checks keep free of anything to quote.
@@ -42,6 +43,15 @@ _COORDINATE = (
 # How a column becomes text, when not by a cast.
 AS_TEXT = {"since": "to_char({0}, 'YYYY-MM')", "latitude": _COORDINATE, "longitude": _COORDINATE}
 ORDER = ["submitted_at", "id"]
+# For the export's query only (SET LOCAL: until its transaction ends):
+# - no JIT: the planner would compile this long expression to machine code at a cost of
+#   seconds, for a query that runs in about as long as COPY does;
+# - no nested loop: the rows meet their problem slugs by a hash join (one pass over each
+#   side). A planner whose statistics are stale (a bulk write before autovacuum came by)
+#   believes both sides tiny and loops over every pair: 241 s instead of 0.6 s for 13,286
+#   rows (issue 20; tests/test_export_plans.py). A subquery per row has no such plan but
+#   made the whole export at a million rows a fifth slower.
+PLANNER_SETTINGS = ["SET LOCAL jit = off", "SET LOCAL enable_nestloop = off"]
 
 _QUOTED = (
     "(CASE WHEN strpos({s}, '{d}') > 0 OR strpos({s}, '\"') > 0 OR strpos({s}, chr(13)) > 0"
@@ -78,9 +88,8 @@ def _lines(queryset, columns: list[str], delimiter: str) -> Iterator[str]:
     sql, params = _select(queryset, columns, delimiter)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            # The planner would compile this long expression to machine code (JIT) at a
-            # cost of seconds, for a query that runs in about as long as COPY does.
-            cursor.execute("SET LOCAL jit = off")
+            for statement in PLANNER_SETTINGS:
+                cursor.execute(statement)
         with connection.connection.cursor(name="einzelfall_export") as cursor:
             cursor.itersize = CHUNK
             cursor.execute(sql, params)
@@ -106,10 +115,10 @@ def _select(queryset, columns: list[str], delimiter: str) -> tuple[str, list]:
         " || chr(13) || chr(10)"
         f" FROM (SELECT {safe}, {order}"
         f" FROM (SELECT {clean}, {order}"
-        f" FROM (SELECT export.*, {dirty} AS dirty"
-        f" FROM (SELECT export.*, ({_problems(names['id'])}) AS {names[JOINED]} FROM {export}"
-        f" OFFSET 0) AS export OFFSET 0) AS checked OFFSET 0) AS clean OFFSET 0) AS safe"
-        f" ORDER BY {order}"
+        f" FROM (SELECT export.*, joined.{names[JOINED]}, {dirty} AS dirty FROM {export}"
+        f" LEFT JOIN ({_problems(names[JOINED])}) AS joined"
+        f" ON joined.complaint_id = export.{names['id']}"
+        f" OFFSET 0) AS checked OFFSET 0) AS clean OFFSET 0) AS safe ORDER BY {order}"
     )
     return sql, [*safe_params, *clean_params, *dirty_params, *export_params]
 
@@ -170,17 +179,14 @@ def _layer(columns, names, expression) -> tuple[str, list]:
     return ", ".join(parts), params
 
 
-def _problems(complaint_id: str) -> str:
-    """A complaint's problem slugs, in code-point order (COLLATE "C", as Python sorts them)
-    whatever the database's collation: a subquery per complaint, by the links' index.
-
-    Not a join to all complaints' grouped slugs (a little faster with fresh statistics): a
-    planner that believes the tables small may make that join a nested loop over every pair,
-    241 s instead of 0.6 s for 13,286 rows (issue 20). A lookup per row has no such plan."""
+def _problems(column: str) -> str:
+    """Each complaint's problem slugs, in code-point order (COLLATE "C", as Python sorts them)
+    whatever the database's collation."""
     quote = connection.ops.quote_name
     through, problem = Complaint.problems.through._meta.db_table, ProblemType._meta.db_table
     return (
-        "SELECT string_agg(pt.slug, ';' ORDER BY pt.position, pt.slug COLLATE \"C\")"  # noqa: S608
+        "SELECT cp.complaint_id,"  # noqa: S608
+        f" string_agg(pt.slug, ';' ORDER BY pt.position, pt.slug COLLATE \"C\") AS {column}"
         f" FROM {quote(through)} cp JOIN {quote(problem)} pt ON pt.id = cp.problemtype_id"
-        f" WHERE cp.complaint_id = export.{complaint_id}"
+        " GROUP BY cp.complaint_id"
     )
