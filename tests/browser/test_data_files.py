@@ -36,7 +36,15 @@ def test_the_data_package_is_found_and_valid_and_the_carrier_gets_geojson(person
     )
     release()
 
-    # The journalist: the data page names the files; the package's link opens it.
+    # The journalist: the evaluation links the map data; its points are the shown cities.
+    page.goto(page.site + "/stats/")
+    with page.expect_navigation() as navigation:
+        page.get_by_test_id("open-data-geojson").click()
+    cities = json.loads(navigation.value.body())
+    assert [f["properties"]["city"] for f in cities["features"]] == ["Hamburg"]
+    assert cities["features"][0]["geometry"]["type"] == "Point"
+
+    # The data page names the files; the package's link opens it.
     page.goto(page.site + "/stats/data/")
     formats = page.get_by_test_id("data-formats")
     expect(formats.get_by_role("link", name="cities.geojson")).to_be_visible()
