@@ -1,7 +1,9 @@
+import datetime
 from urllib.parse import quote
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -187,37 +189,53 @@ def _filename(stem: str, carrier: str | None, extension: str) -> str:
     return f"einzelfall-{stem}{'-' + carrier if carrier else ''}.{extension}"
 
 
-def _open_data(request, body: bytes, content_type: str, filename: str, same_as=b"", carrier=None):
+def _open_data(request, evaluation, body: bytes, content_type: str, filename: str, same_as=b""):
     return responses.data_file(
-        request, body, content_type, filename, same_as=same_as, salt=carrier or ""
+        request,
+        body,
+        content_type,
+        filename,
+        same_as=same_as,
+        # A carrier's file never passes for another's (evaluation_of keeps the carrier).
+        salt=evaluation.carrier or "",
+        last_modified=_last_modified(evaluation),
     )
+
+
+def _last_modified(evaluation):
+    """The numbers change with a release; a place's status shows at once. A status records
+    its day only: one of today's dates the file now (a 304 too few, never one too many)."""
+    days = [status.date for status in evaluation.statuses.values()]
+    if not days:
+        return evaluation.released_at
+    newest = timezone.make_aware(datetime.datetime.combine(max(days), datetime.time.max))
+    newest = min(newest, timezone.now())
+    return max(newest, evaluation.released_at) if evaluation.released_at else newest
 
 
 @responses.data_endpoint
 @carrier_pages.with_carrier
 def cities_json(request, carrier=None):
-    document = opendata.cities_document(carrier_pages.evaluation_of(carrier))
+    evaluation = carrier_pages.evaluation_of(carrier)
+    document = opendata.cities_document(evaluation)
     return _open_data(
         request,
+        evaluation,
         opendata.to_json(document),
         "application/json",
         _filename("cities", carrier, "json"),
         same_as=opendata.to_json({**document, "generated_at": None}),
-        carrier=carrier,
     )
 
 
 @responses.data_endpoint
 @carrier_pages.with_carrier
 def cities_csv(request, carrier=None):
-    document = opendata.cities_document(carrier_pages.evaluation_of(carrier))
+    evaluation = carrier_pages.evaluation_of(carrier)
+    document = opendata.cities_document(evaluation)
     body = opendata.to_csv(document["cities"], opendata.CITY_COLUMNS)
     return _open_data(
-        request,
-        body,
-        "text/csv; charset=utf-8",
-        _filename("cities", carrier, "csv"),
-        carrier=carrier,
+        request, evaluation, body, "text/csv; charset=utf-8", _filename("cities", carrier, "csv")
     )
 
 
@@ -253,11 +271,11 @@ def districts_json(request, slug, carrier=None):
     document = opendata.districts_document(evaluation, row)
     return _open_data(
         request,
+        evaluation,
         opendata.to_json(document),
         "application/json",
         _filename(slug, carrier, "json"),
         same_as=opendata.to_json({**document, "generated_at": None}),
-        carrier=carrier,
     )
 
 
@@ -268,7 +286,7 @@ def districts_csv(request, slug, carrier=None):
     document = opendata.districts_document(evaluation, row)
     body = opendata.to_csv(document["districts"], opendata.DISTRICT_COLUMNS)
     return _open_data(
-        request, body, "text/csv; charset=utf-8", _filename(slug, carrier, "csv"), carrier=carrier
+        request, evaluation, body, "text/csv; charset=utf-8", _filename(slug, carrier, "csv")
     )
 
 
