@@ -138,6 +138,9 @@ class Place(models.Model):
         validators=[RegexValidator(r"^[0-9]{8}$", _("Eight digits."))],
     )
     geonames_id = models.PositiveIntegerField(_("GeoNames id"), null=True, blank=True)
+    # When the place was last saved: the open data files are dated by it (Last-Modified), as
+    # an edited key or name changes them. Bulk writes set it themselves.
+    changed_at = models.DateTimeField(auto_now=True, null=True, editable=False)
     # Where the place came from ("gn:<geonameid>", "plz:<state>:<name>", "sup:<city>:<name>"),
     # so that load_places updates instead of duplicating; empty for places made by hand.
     source_key = models.CharField(max_length=120, blank=True, editable=False)
@@ -845,6 +848,8 @@ class PlaceStatus(models.Model):
     # The carrier the status is of; empty: recorded by the organizer for the place as a whole.
     carrier = models.CharField(_("carrier"), max_length=40, blank=True, default="")
     date = models.DateField(_("date"), default=timezone.localdate)
+    # When the entry was written (its date may be in the past): what dates the files it changes.
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     note = models.CharField(
         _("public note"),
         max_length=300,
@@ -1089,3 +1094,20 @@ class CarrierApiKey(models.Model):
 
     def __str__(self):
         return f"{carrier_name(self.carrier)}: {self.name} ({self.prefix}…)"
+
+
+class WithdrawnReport(models.Model):
+    """A published report that was deleted by its submitter: its pseudonym, kept so that a
+    carrier's program that mirrors the reports (Open311 `updated_after`) learns to drop it.
+    Nothing else of the report is kept."""
+
+    pseudonym = models.CharField(max_length=32, db_index=True)
+    carrier = models.CharField(max_length=40)
+    withdrawn_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("withdrawn report")
+        verbose_name_plural = _("withdrawn reports")
+
+    def __str__(self):
+        return self.pseudonym
