@@ -144,8 +144,10 @@ def test_open311_a_key_never_reads_another_carriers_or_hidden_reports(client, wo
     assert set(ids) <= set(own), ids
     for other in telekom + hidden:
         assert other not in text
+    # Telekom's fixed place neither closes O2's reports there nor shows in their notes.
+    assert "status_notes>" + str(PlaceStatus.Kind.REPORTED_FIXED.label) not in text
+    assert f'"status_notes": "{PlaceStatus.Kind.REPORTED_FIXED.label}"' not in text
     if params.get("status") == "closed":
-        # Telekom's fixed place does not close O2's reports there.
         assert ids == []
     elif "service_request_id" not in params or attack == "mixed-ids":
         assert ids
