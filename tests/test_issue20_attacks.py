@@ -313,11 +313,6 @@ def test_open311_the_key_is_in_no_link_header_no_filename_and_no_log_record(clie
     assert key[4:16] not in logged
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (low): the next page's Link repeats every other parameter as sent, so a key "
-    "a job passes under another name (API_KEY=, apikey=, key=) is echoed into the header",
-)
 @pytest.mark.parametrize("name", ["API_KEY", "apikey", "key"])
 def test_open311_a_key_under_another_name_is_not_echoed_into_the_link(client, world, name):
     key = world["key"]
@@ -344,13 +339,6 @@ def test_open311_keyed_answers_never_enter_a_shared_cache(client, world):
     assert answer.status_code == 200 and json.loads(answer.content) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: updated_datetime is the publication moment to the microsecond, which the "
-    "export hides (submitted_on is a day, requested_datetime midnight); a moderator working "
-    "the queue live or an auto-publish run bounds the submission to minutes, and the carrier "
-    "knows which of its customers reached the site then",
-)
 def test_open311_tells_no_time_of_day_the_export_does_not(client, world):
     import datetime
 

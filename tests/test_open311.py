@@ -218,23 +218,47 @@ def test_dates_and_service_code_filter(client, world, key):
 
 def test_an_incremental_pull_gets_what_changed_and_nothing_else(client, world, key):
     first = pulled(client, key)
-    since = max(r["updated_datetime"] for r in first)
-    assert pulled(client, key, updated_after=since) == []
-    later = timezone.now() + datetime.timedelta(seconds=5)
+    # updated_datetime is a day (its midnight): no time of day the export does not give.
+    assert all(r["updated_datetime"].split("T")[1].startswith("00:00:00") for r in first)
+    newest = max(r["updated_datetime"] for r in first)
+    # By day, inclusive: the newest day comes again (a job de-duplicates by id), no older one.
+    again = pulled(client, key, updated_after=newest)
+    assert again and {r["updated_datetime"] for r in again} == {newest}
+    today = timezone.localdate()
+    yesterday = (today - datetime.timedelta(days=1)).isoformat()
+    assert pulled(client, key, updated_after=yesterday) == []
     new = ComplaintFactory(carrier="telekom", city="Berlin", status=Status.PENDING)
-    new.status, new.moderated_at = Status.PUBLISHED, later
+    new.status, new.moderated_at = Status.PUBLISHED, timezone.now()
     new.save()
     case = CarrierCase.objects.create(carrier="telekom", place=Place.objects.get(slug="hamburg"))
     statement = case.statements.create(status=PlaceStatus.Kind.ACKNOWLEDGED, text="Wir prüfen.")
-    cases.publish(statement, now=later)
-    changed = pulled(client, key, updated_after=since)
+    cases.publish(statement, now=timezone.now())
+    changed = pulled(client, key, updated_after=yesterday)
     assert set(ids(changed)) == {new.pseudonym, *(c.pseudonym for c in world["altona"])}
-    assert all(r["updated_datetime"] > since for r in changed)
+    midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+    assert {r["updated_datetime"] for r in changed} == {midnight.isoformat()}
     assert {r["status_notes"] for r in changed if r["service_request_id"] != new.pseudonym} == {
         str(PlaceStatus.Kind.ACKNOWLEDGED.label)
     }
-    newest = max(r["updated_datetime"] for r in changed)
-    assert pulled(client, key, updated_after=newest) == []
+    # updated_before is inclusive by day too.
+    assert set(ids(pulled(client, key, updated_before=today.isoformat()))) == set(ids(first)) | {
+        new.pseudonym
+    }
+    assert not set(ids(pulled(client, key, updated_before=yesterday))) & set(ids(changed))
+
+
+def test_the_next_page_link_repeats_only_known_parameters(client, world, key):
+    response = client.get(
+        BASE + "requests.json",
+        {"page_size": 2, "status": "open", "token": "secret-ish", "API_KEY": key},
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    link = response["Link"]
+    assert "status=open" in link and "page_size=2" in link and "page=2" in link
+    assert "token" not in link and key not in link and "API_KEY" not in link
+    # A browser client may read the paging headers.
+    exposed = response["Access-Control-Expose-Headers"]
+    assert "Link" in exposed and "X-Open311-Page-Size" in exposed and "ETag" in exposed
 
 
 def test_pages_are_stable_and_link_the_next_without_the_key(client, world, key):

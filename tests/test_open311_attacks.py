@@ -47,6 +47,8 @@ def test_without_a_key_the_answer_is_401_in_the_open311_format(client, world):
     response = client.get(URL)
     assert response.status_code == 401
     assert errors_of(response)[0]["code"] == 401
+    # RFC 9110: a 401 names the scheme it wants.
+    assert response["WWW-Authenticate"].startswith("Bearer")
     root = ET.fromstring(client.get("/open311/v2/requests.xml").content)  # noqa: S314 (our own XML)
     assert root.tag == "errors" and root.findtext("error/code") == "401"
 

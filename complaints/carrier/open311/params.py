@@ -66,6 +66,22 @@ class Query:
     def end_day(self) -> datetime.date | None:
         return None if self.end is None else timezone.localtime(self.end).date()
 
+    @property
+    def updated_from(self) -> datetime.datetime | None:
+        """updated_after by day, inclusive: the midnight of its day (updated_datetime is a
+        day, so a job re-reading its last day misses nothing)."""
+        return None if self.updated_after is None else _midnight(self.updated_after, 0)
+
+    @property
+    def updated_until(self) -> datetime.datetime | None:
+        """updated_before by day, inclusive: the midnight after its day (exclusive bound)."""
+        return None if self.updated_before is None else _midnight(self.updated_before, 1)
+
+
+def _midnight(moment: datetime.datetime, days: int) -> datetime.datetime:
+    day = timezone.localtime(moment).date() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
 
 def parse(params) -> Query:
     """The query of a QueryDict; BadParameter with every message when any is wrong."""

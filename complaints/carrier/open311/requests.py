@@ -7,10 +7,11 @@ adds only what the export does not have: the place's status for the carrier (its
 CarrierCase: the district's if the report has one, else the city's), the moment the request
 last changed, and the order and page.
 
-updated_datetime is the later of the publication (moderated_at) and the case's latest status
-change or dispute: a job that remembers the newest updated_datetime it saw and asks for
-updated_after=<that> next night gets the newly published reports and those whose place
-changed status, nothing else.
+updated_datetime is the DAY of the later of the publication (moderated_at) and the case's
+latest status change or dispute (the moment itself would tell when a customer reached the
+site, which the export hides); updated_after/updated_before compare by day, inclusive: a job
+that asks for updated_after=<the newest day it saw> next night gets that day again and the
+newly published reports and those whose place changed status, nothing older.
 """
 
 import datetime
@@ -104,10 +105,10 @@ def annotated(query: Query, carrier: str):
 def _narrowed(published, query: Query):
     if query.ids:
         published = published.filter(pseudonym__in=query.ids)
-    if query.updated_after:
-        published = published.filter(updated__gt=query.updated_after)
-    if query.updated_before:
-        published = published.filter(updated__lte=query.updated_before)
+    if query.updated_from:
+        published = published.filter(updated__gte=query.updated_from)
+    if query.updated_until:
+        published = published.filter(updated__lt=query.updated_until)
     if query.statuses and len(query.statuses) == 1:
         published = published.filter(closed=query.statuses[0] == "closed")
     if query.service_codes:

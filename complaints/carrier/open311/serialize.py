@@ -52,9 +52,9 @@ def midnight(day: str) -> str:
 
 
 def w3c(moment: datetime.datetime) -> str:
-    # With its microseconds: updated_after=<the newest seen> must not miss a change made
-    # later within the same second.
-    return timezone.localtime(moment).isoformat()
+    """A change's DAY (its midnight in the site's time zone): the time of day of a
+    publication would narrow down when the customer reported, which the export hides."""
+    return midnight(timezone.localtime(moment).date().isoformat())
 
 
 def status_notes(request: Request) -> str:

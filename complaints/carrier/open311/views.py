@@ -6,6 +6,7 @@ Authenticated answers are never stored by a shared cache: data_file's public Cac
 replaced, and they vary on the headers that carry the key.
 """
 
+import functools
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
@@ -18,6 +19,11 @@ from complaints.carrier.open311 import keys, params, requests, serialize
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-06T00:00:00+01:00"
 ERROR_ROOT = "errors"
+# Open311's own headers a browser client must read to page (added to responses.cors' list).
+EXPOSED = "Link, X-Open311-Page-Size"
+# The parameters a next page's Link repeats: only the known ones, so that a key sent under
+# another name (API_KEY=, apikey=, key=) is never echoed into a header.
+PAGED = tuple(name for name in params.SINGLE if name not in ("api_key", "page"))
 
 
 def _answer(request, root: str, data, fmt: str, *, status: int = 200, salt: str = ""):
@@ -31,6 +37,22 @@ def _answer(request, root: str, data, fmt: str, *, status: int = 200, salt: str 
         response["Cache-Control"] = "private, no-store"
         patch_vary_headers(response, ["Authorization", "X-Api-Key"])
     return response
+
+
+def endpoint(view):
+    """responses.data_endpoint, whose CORS headers also expose Open311's paging headers
+    (set after data_endpoint's cors(), which would overwrite them)."""
+    wrapped = responses.data_endpoint(view)
+
+    @functools.wraps(wrapped)  # keeps data_endpoint's marks (csrf_exempt, data_endpoint)
+    def exposing(request, *args, **kwargs):
+        response = wrapped(request, *args, **kwargs)
+        exposed = response.get("Access-Control-Expose-Headers")
+        if exposed is not None and "Link" not in exposed:
+            response["Access-Control-Expose-Headers"] = f"{exposed}, {EXPOSED}"
+        return response
+
+    return exposing
 
 
 def _error(request, fmt: str, status: int, *messages: str):
@@ -48,12 +70,14 @@ def _carrier(request, fmt: str):
     if key is None:
         if not keys.presented(request):
             message = _("An API key is needed (Authorization: Bearer <key>, or api_key=).")
-            return None, _error(request, fmt, 401, message)
+            response = _error(request, fmt, 401, message)
+            response["WWW-Authenticate"] = 'Bearer realm="open311"'
+            return None, response
         return None, _error(request, fmt, 403, _("This API key is not valid or was revoked."))
     return key.carrier, None
 
 
-@responses.data_endpoint
+@endpoint
 def discovery(request, fmt: str):
     base = request.build_absolute_uri("/open311/v2/")
     data = {
@@ -73,13 +97,13 @@ def discovery(request, fmt: str):
     return _answer(request, "discovery", data, fmt)
 
 
-@responses.data_endpoint
+@endpoint
 def services(request, fmt: str):
     # Public, as the report form's list of problems is.
     return _answer(request, "services", serialize.services(), fmt)
 
 
-@responses.data_endpoint
+@endpoint
 def service_requests(request, fmt: str):
     carrier, refused = _carrier(request, fmt)
     if refused:
@@ -98,7 +122,7 @@ def service_requests(request, fmt: str):
     return response
 
 
-@responses.data_endpoint
+@endpoint
 def service_request(request, pseudonym: str, fmt: str):
     """One request by its id: a list of one, as GeoReport v2 answers (404 when the carrier
     has no such published report)."""
@@ -115,6 +139,6 @@ def service_request(request, pseudonym: str, fmt: str):
 
 def _next_page(request, query: params.Query) -> str:
     # The next page's address, without the key: a key is never echoed into a header.
-    kept = [(k, v) for k, v in request.GET.items() if k not in ("api_key", "page")]
+    kept = [(name, request.GET[name]) for name in PAGED if name in request.GET]
     kept.append(("page", str(query.page + 1)))
     return request.build_absolute_uri(request.path + "?" + urlencode(kept))
