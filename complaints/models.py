@@ -1,5 +1,6 @@
 import base64
 import html
+import re
 import secrets
 
 from django.conf import settings
@@ -42,13 +43,24 @@ def reference_text(random_bytes: bytes) -> str:
     return base64.urlsafe_b64encode(random_bytes).rstrip(b"=").decode("ascii")
 
 
+# What a spreadsheet reads as a number: digits, possibly with one "e" exponent ("123e45"
+# becomes 1.23e+47; hex digits have no other letter a number could hold).
+_NUMBER_LIKE = re.compile(r"[0-9]*[eE]?[0-9]+")
+
+
+def reads_as_number(text: str) -> bool:
+    """Whether a spreadsheet opening a CSV would turn this text into a number."""
+    return _NUMBER_LIKE.fullmatch(text) is not None
+
+
 def new_pseudonym() -> str:
     """The export identifier: random and independent of the reference, so an export row
-    cannot be linked back to the private link. Never digits only: spreadsheets read those
-    as numbers and lose digits (1 in 43 of 16 hex digits would be)."""
+    cannot be linked back to the private link. Never a text a spreadsheet reads as a number
+    (digits only, or digits with one "e": it would lose digits); about 1 in 700 draws of
+    16 hex digits would be."""
     while True:
         pseudonym = pseudonym_text(secrets.token_bytes(PSEUDONYM_BYTES))
-        if not pseudonym.isdigit():
+        if not reads_as_number(pseudonym):
             return pseudonym
 
 

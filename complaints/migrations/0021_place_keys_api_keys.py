@@ -17,16 +17,21 @@ def fill_geonames_ids(apps, schema_editor):
 
 
 def redraw_digit_pseudonyms(apps, schema_editor):
-    """Pseudonyms of digits only become numbers in spreadsheets: draw them again."""
+    """Pseudonyms a spreadsheet reads as numbers (digits only, or digits with one "e" such
+    as "123e45") lose digits there: draw them again. The rule is new_pseudonym's, copied
+    here so the migration does not change when the model module does."""
+    import re
     import secrets
+
+    number_like = re.compile(r"[0-9]*[eE]?[0-9]+")
 
     Complaint = apps.get_model("complaints", "Complaint")
     taken = set()
     for complaint in Complaint.objects.only("pk", "pseudonym").iterator():
-        if complaint.pseudonym.isdigit():
+        if number_like.fullmatch(complaint.pseudonym):
             while True:
                 pseudonym = secrets.token_bytes(8).hex()
-                if not pseudonym.isdigit() and pseudonym not in taken:
+                if not number_like.fullmatch(pseudonym) and pseudonym not in taken:
                     break
             taken.add(pseudonym)
             Complaint.objects.filter(pk=complaint.pk).update(pseudonym=pseudonym)

@@ -22,6 +22,7 @@ from complaints.models import (
     Status,
     Technology,
     pseudonym_text,
+    reads_as_number,
     reference_text,
 )
 from complaints.privacy.redaction import redact
@@ -34,13 +35,13 @@ TEXT_FIELDS = ["carrier", "city", "district", "postal_code", "description", "ema
 
 def _random_texts(size: int, text):
     """Endless text(random bytes of size), from the system's random source (as secrets
-    draws them), a thousand at a time; never digits only (a spreadsheet would read a
-    number, as new_pseudonym says)."""
+    draws them), a thousand at a time; never a text a spreadsheet reads as a number (as
+    new_pseudonym says)."""
     while True:
         data = secrets.token_bytes(size * 1000)
         for start in range(0, len(data), size):
             made = text(data[start : start + size])
-            if not made.isdigit():
+            if not reads_as_number(made):
                 yield made
 
 

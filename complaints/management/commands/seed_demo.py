@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from complaints import caches, demo_data
 from complaints.carrier.imports.stream import analyze_after_commit
-from complaints.models import Complaint, ProblemType, Status
+from complaints.models import Complaint, ProblemType, Status, new_pseudonym
 from complaints.places import matching
 from complaints.places.names import name_key
 from complaints.privacy.redaction import redact
@@ -221,7 +221,7 @@ class DemoGenerator:
         typed_city = typed_city.strip() or city
         complaint = Complaint(
             reference=secrets.token_urlsafe(24),
-            pseudonym=secrets.token_hex(8),
+            pseudonym=new_pseudonym(),
             carrier=self.carriers[0] if rng.random() < 0.8 else rng.choice(self.carriers),
             city=typed_city,
             city_key=name_key(typed_city),
