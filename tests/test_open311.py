@@ -247,6 +247,36 @@ def test_an_incremental_pull_gets_what_changed_and_nothing_else(client, world, k
     assert not set(ids(pulled(client, key, updated_before=yesterday))) & set(ids(changed))
 
 
+def test_without_the_carrier_s_answer_the_place_s_public_status_counts(client, world, key):
+    hamburg = Place.objects.get(slug="hamburg")
+    altona = Place.objects.get(parent=hamburg, name="Altona")
+    today = timezone.localdate().isoformat()
+    assert pulled(client, key, updated_after=today) == []
+    # Another carrier's status is not this carrier's; the organizer's (carrier "") is.
+    PlaceStatus.objects.create(place=hamburg, carrier="o2", status=PlaceStatus.Kind.ACKNOWLEDGED)
+    assert pulled(client, key, updated_after=today) == []
+    PlaceStatus.objects.create(place=hamburg, status=PlaceStatus.Kind.REPORTED_FIXED)
+    closed = pulled(client, key, status="closed")
+    assert set(ids(closed)) == {c.pseudonym for c in world["altona"]}
+    assert {r["status_notes"] for r in closed} == {str(PlaceStatus.Kind.REPORTED_FIXED.label)}
+    # Its change counts in updated_datetime: the nightly job finds the requests again.
+    assert set(ids(pulled(client, key, updated_after=today))) == set(ids(closed))
+    # The district's status comes before the city's.
+    PlaceStatus.objects.create(
+        place=altona,
+        carrier="telekom",
+        status=PlaceStatus.Kind.EXPANSION_PLANNED,
+        date=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    assert pulled(client, key, status="closed") == []
+    # The carrier's own answer on its case comes first.
+    case = CarrierCase.objects.create(carrier="telekom", place=hamburg)
+    statement = case.statements.create(status=PlaceStatus.Kind.ACKNOWLEDGED, text="Wir prüfen.")
+    cases.publish(statement, now=timezone.now())
+    notes = {r["status_notes"] for r in pulled(client, key) if r["address"].startswith("Altona")}
+    assert notes == {str(PlaceStatus.Kind.ACKNOWLEDGED.label)}
+
+
 def test_the_next_page_link_repeats_only_known_parameters(client, world, key):
     response = client.get(
         BASE + "requests.json",

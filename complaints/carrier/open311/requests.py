@@ -4,7 +4,8 @@ status of each report's place for that carrier.
 The rows are the export's own (exports.anonymized_rows through a narrower Filters, guarded by
 sanitize_row as every carrier file is), so the API cannot drift from the files. This module
 adds only what the export does not have: the place's status for the carrier (its
-CarrierCase: the district's if the report has one, else the city's), the moment the request
+CarrierCase: the district's if the report has one, else the city's; without the carrier's
+answer there, the place's latest PlaceStatus as the city page shows it), the day the request
 last changed, and the order and page.
 
 updated_datetime is the DAY of the later of the publication (moderated_at) and the case's
@@ -27,7 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.utils import timezone
 
 from complaints.carrier import exports
@@ -77,6 +78,19 @@ def _case(field: str):
     return Subquery(cases)
 
 
+def _place_status(field: str):
+    """A field of the place's latest PlaceStatus for the report's carrier (its own or the
+    organizer's, carrier ""): the district's first, else the city's, as cities.json and the
+    city page show it (reports.outcomes.statuses_by_carrier)."""
+    statuses = (
+        PlaceStatus.objects.filter(Q(carrier=OuterRef("carrier")) | Q(carrier=""))
+        .filter(Q(place_id=OuterRef("district_place_id")) | Q(place_id=OuterRef("city_place_id")))
+        .order_by("-place__kind", "-date", "-id")
+        .values(field)[:1]
+    )
+    return Subquery(statuses)
+
+
 def annotated(query: Query, carrier: str):
     """The carrier's published reports within the query's filters, with their case's
     status, whether it is closed, and updated_datetime."""
@@ -85,6 +99,13 @@ def annotated(query: Query, carrier: str):
         case_status=_case("status"),
         case_status_at=_case("status_at"),
         case_disputed_at=_case("disputed_at"),
+        place_status=_place_status("status"),
+        place_status_at=_place_status("recorded_at"),
+    )
+    # The case's status when the carrier answered, else the place's public status.
+    published = published.annotate(
+        shown_status=Coalesce(NullIf("case_status", Value("")), "place_status"),
+        answered=Case(When(case_status__gt="", then=Value(True)), default=Value(False)),
     )
     base = Coalesce("moderated_at", "submitted_at")
     published = published.annotate(
@@ -92,10 +113,12 @@ def annotated(query: Query, carrier: str):
             base,
             Coalesce(F("case_status_at"), base),
             Coalesce(F("case_disputed_at"), base),
+            Coalesce(F("place_status_at"), base),
             output_field=DateTimeField(),
         ),
         closed=Case(
             When(Q(case_status=CLOSED, case_disputed_at__isnull=True), then=Value(True)),
+            When(Q(answered=False, place_status=CLOSED), then=Value(True)),
             default=Value(False),
         ),
     )
@@ -129,7 +152,8 @@ def page(query: Query, carrier: str) -> Page:
         .order_by("submitted_at", "id")
         .values(
             "pseudonym",
-            "case_status",
+            "shown_status",
+            "answered",
             "case_disputed_at",
             "closed",
             "updated",
@@ -147,8 +171,8 @@ def page(query: Query, carrier: str) -> Page:
             Request(
                 row=row,
                 status="closed" if item["closed"] else "open",
-                case_status=item["case_status"] or "",
-                disputed=item["case_disputed_at"] is not None,
+                case_status=item["shown_status"] or "",
+                disputed=item["answered"] and item["case_disputed_at"] is not None,
                 updated=_aware(item["updated"]),
                 coordinates=_coordinates(row),
             )
