@@ -30,7 +30,7 @@ def _respond(request, body: bytes, content_type: str, filename: str, evaluation,
         filename,
         same_as=same_as,
         salt=carrier or "",
-        last_modified=evaluation.released_at,
+        last_modified=datapackage.last_modified(evaluation),
     )
 
 
@@ -53,7 +53,9 @@ def districts_geojson(request, slug, carrier=None):
         collection = geodata.districts_collection(opendata.districts_document(evaluation, row))
     elif (place := selectors.city_place(slug)) is not None:
         # A known city without shown numbers: no features, as districts.json has no rows.
-        collection = {"type": "FeatureCollection", "city": place.name, "features": []}
+        collection = geodata.attributed(
+            {"type": "FeatureCollection", "city": place.name, "features": []}
+        )
     else:
         raise Http404
     filename = _filename(slug, carrier, "geojson")

@@ -7,8 +7,11 @@ CSV files; a place without coordinates has a null geometry (RFC 7946, 3.2). The 
 
 import json
 
+from complaints.carrier import schema
+
 from . import opendata
 
+LICENSE = schema.EVALUATION_LICENSE
 HEAD = ["carrier", "city", "generated_at", "release", "released_at", "min_count", "total"]
 
 
@@ -23,11 +26,19 @@ def feature(row: dict, columns: list[str]) -> dict:
 
 
 def collection(document: dict, rows: list[dict], columns: list[str]) -> dict:
-    return {
-        "type": "FeatureCollection",
-        **{key: document[key] for key in HEAD if key in document},
-        "features": [feature(row, columns) for row in rows],
-    }
+    return attributed(
+        {
+            "type": "FeatureCollection",
+            **{key: document[key] for key in HEAD if key in document},
+            "features": [feature(row, columns) for row in rows],
+        }
+    )
+
+
+def attributed(collection: dict) -> dict:
+    """The licence and the sources as foreign members: VG250's licence asks for its
+    attribution wherever the keys go, and a GeoJSON file often travels alone."""
+    return {**collection, "license": LICENSE, "sources": schema.SOURCES}
 
 
 def cities_collection(document: dict) -> dict:

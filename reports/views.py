@@ -1,9 +1,7 @@
-import datetime
 from urllib.parse import quote
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -15,7 +13,7 @@ from complaints.carrier import public as carrier_public
 from complaints.models import FollowupAnswer, Technology
 from complaints.places import names as placenames
 
-from . import carrier_pages, charts, maps, opendata, selectors
+from . import carrier_pages, charts, datapackage, maps, opendata, selectors
 
 
 def _share_links(request, text: str) -> dict[str, str]:
@@ -198,19 +196,8 @@ def _open_data(request, evaluation, body: bytes, content_type: str, filename: st
         same_as=same_as,
         # A carrier's file never passes for another's (evaluation_of keeps the carrier).
         salt=evaluation.carrier or "",
-        last_modified=_last_modified(evaluation),
+        last_modified=datapackage.last_modified(evaluation),
     )
-
-
-def _last_modified(evaluation):
-    """The numbers change with a release; a place's status shows at once. A status records
-    its day only: one of today's dates the file now (a 304 too few, never one too many)."""
-    days = [status.date for status in evaluation.statuses.values()]
-    if not days:
-        return evaluation.released_at
-    newest = timezone.make_aware(datetime.datetime.combine(max(days), datetime.time.max))
-    newest = min(newest, timezone.now())
-    return max(newest, evaluation.released_at) if evaluation.released_at else newest
 
 
 @responses.data_endpoint

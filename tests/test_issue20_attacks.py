@@ -555,11 +555,6 @@ def test_data_urls_take_hostile_http_without_a_500(client, data_world, name, arg
     assert "Access-Control-Allow-Credentials" not in whole
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: responses._ranged() calls int() on the Range header's digits; more than "
-    "4,300 of them raise ValueError (a 500 on every data URL, the carrier's API too)",
-)
 @pytest.mark.parametrize(
     "asked",
     [

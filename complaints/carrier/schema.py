@@ -24,6 +24,11 @@ STRING, INTEGER, NUMBER, BOOLEAN, DATE, DATETIME = (
 )
 
 # name: (type, description, constraints)
+# A suppressed answer count and one not shown look alike (null), never like a 0.
+ANSWER_NULL = (
+    " Null means suppressed or not shown: too small a count, one that could be worked out "
+    "from the others, or no answers shown at all (followup_answers null)."
+)
 FIELDS = {
     "pseudonym": (
         STRING,
@@ -91,10 +96,15 @@ FIELDS = {
     "status": (STRING, "What has happened at the place, as the organizer recorded it.", {}),
     "status_date": (DATE, "Date of the status.", {}),
     "status_note": (STRING, "Short note on the status.", {}),
-    "followup_answers": (INTEGER, "Submitters who answered the follow-up question.", {}),
-    "improved": (INTEGER, "Answers: improved.", {}),
-    "unchanged": (INTEGER, "Answers: unchanged.", {}),
-    "worse": (INTEGER, "Answers: worse.", {}),
+    "followup_answers": (
+        INTEGER,
+        "Submitters who answered the follow-up question; null when too few answered to show "
+        "any answer count.",
+        {},
+    ),
+    "improved": (INTEGER, "Answers: improved." + ANSWER_NULL, {}),
+    "unchanged": (INTEGER, "Answers: unchanged." + ANSWER_NULL, {}),
+    "worse": (INTEGER, "Answers: worse." + ANSWER_NULL, {}),
     "kind": (STRING, "Kind of place.", {}),
     "due_date": (DATE, "When the carrier's answer is due.", {}),
     "overdue": (BOOLEAN, "true when the answer is overdue.", {}),
@@ -104,6 +114,13 @@ FIELDS = {
     "text": (STRING, "The statement's text.", {}),
 }
 
+# The site states no other licence for its evaluation: CC BY 4.0, naming the campaign (the
+# site's Data Package, catalog and GeoJSON files).
+EVALUATION_LICENSE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0",
+}
 SOURCES = [
     {
         "title": "GeoNames (places, coordinates, population)",
@@ -115,6 +132,19 @@ SOURCES = [
         "path": "https://github.com/dr5hn/countries-states-cities-database",
         "licenses": [
             {"name": "ODbL-1.0", "path": "https://opendatacommons.org/licenses/odbl/1-0/"}
+        ],
+    },
+    {
+        # The AGS (official municipality keys) come from VG250; GeoNutzV and dl-de/by-2-0
+        # allow redistribution only with this attribution.
+        "title": "© GeoBasis-DE / BKG: VG250 (official municipality keys, AGS)",
+        "path": "https://gdz.bkg.bund.de",
+        "licenses": [
+            {
+                "name": "dl-de/by-2-0",
+                "path": "https://www.govdata.de/dl-de/by-2-0",
+                "title": "Datenlizenz Deutschland - Namensnennung - Version 2.0 / GeoNutzV",
+            }
         ],
     },
 ]
@@ -170,4 +200,35 @@ def carrier_package(name: str, csv_name: str, columns: list[str], title: str) ->
         ),
         "resources": [resource],
         "sources": SOURCES,
+    }
+
+
+def json_schema(columns: list[str], rows: str) -> dict:
+    """A JSON Schema (Draft 2020-12) of a JSON file whose list `rows` holds one object per row
+    with these columns, each of its Table Schema type or null (what JSON readers validate)."""
+    kinds = {INTEGER: "integer", NUMBER: "number", BOOLEAN: "boolean"}
+
+    def column(name: str) -> dict:
+        described = field(name)
+        pattern = described.get("constraints", {}).get("pattern")
+        return {
+            "type": [kinds.get(described["type"], "string"), "null"],
+            **({"description": described["description"]} if "description" in described else {}),
+            **({"pattern": f"^(?:{pattern})$"} if pattern else {}),
+        }
+
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": [rows],
+        "properties": {
+            rows: {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": list(columns),
+                    "properties": {name: column(name) for name in columns},
+                },
+            }
+        },
     }

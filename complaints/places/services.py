@@ -6,6 +6,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import caches
@@ -82,8 +83,14 @@ def _sync_places(records, existing: dict[str, Place], slugs, summary: LoadSummar
             to_update.append(place)
         else:
             summary.unchanged += 1
+    # bulk_update skips auto_now: the open data's Last-Modified reads changed_at.
+    now = timezone.now()
+    for place in to_update:
+        place.changed_at = now
     Place.objects.bulk_create(to_create, batch_size=2000)
-    Place.objects.bulk_update(to_update, [*_PLACE_DATA_FIELDS, "parent"], batch_size=1000)
+    Place.objects.bulk_update(
+        to_update, [*_PLACE_DATA_FIELDS, "parent", "changed_at"], batch_size=1000
+    )
     summary.created += len(to_create)
     summary.updated += len(to_update)
 
@@ -327,6 +334,8 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
     _move_carrier_cases(source, target)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
+    # Both changed what the open data shows (QuerySet.update skips auto_now).
+    Place.objects.filter(pk__in=[source.pk, target.pk]).update(changed_at=timezone.now())
     for place, message in (
         (target, f"Merged {source.name!r} (#{source.pk}) into this place ({moved} complaints)."),
         (source, f"Merged into {target.name!r} (#{target.pk})."),
