@@ -5,11 +5,13 @@ One small world is built, released and written to every file once per module; th
 read the files."""
 
 import csv
+import html
 import io
 import json
 
 import duckdb
 import pandas
+import polars
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -156,7 +158,8 @@ def test_coordinates_have_at_most_five_decimals_and_no_exponent(files):
 def test_the_export_keys_read_in_pandas_and_duckdb(files, tmp_path):
     path = tmp_path / "rows.csv"
     path.write_bytes(files["rows.csv"])
-    # By default pandas takes the AGS for a number and loses its zero; as text it stays.
+    # Documentation of the pitfall the data page warns of: read plainly, pandas takes the
+    # AGS for a number and loses its zero (the documented call is tested below).
     assert pandas.read_csv(path)["ags"].dropna().astype(int).eq(2000000).any()
     frame = pandas.read_csv(path, dtype={"ags": str, "postal_code": str})
     assert "02000000" in set(frame["ags"])
@@ -166,6 +169,27 @@ def test_the_export_keys_read_in_pandas_and_duckdb(files, tmp_path):
     described = duckdb.execute("DESCRIBE SELECT * FROM read_csv_auto(?)", [str(path)]).fetchall()
     types = {name: kind for name, kind, *_ in described}
     assert types["latitude"] == "DOUBLE"
+
+
+def test_the_calls_the_data_page_gives_keep_the_zeros(files, tmp_path):
+    page = Client().get("/stats/data/").content.decode()
+    pandas_call = 'pandas.read_csv(url, dtype={"ags": str, "postal_code": str})'
+    polars_call = (
+        "polars.read_csv(url, schema_overrides="
+        '{"ags": polars.String, "postal_code": polars.String})'
+    )
+    assert html.escape(pandas_call, quote=True) in page or pandas_call in page
+    assert html.escape(polars_call, quote=True) in page or polars_call in page
+    for name in ("rows.csv", "cities.csv"):
+        url = tmp_path / name
+        url.write_bytes(files[name])
+        for call in (pandas_call, polars_call):
+            frame = eval(call, {"pandas": pandas, "polars": polars, "url": url})  # noqa: S307
+            ags = {value for value in frame["ags"].to_list() if isinstance(value, str)}
+            assert "02000000" in ags and all(len(value) == 8 for value in ags), (name, call)
+            if "postal_code" in frame.columns:
+                codes = {v for v in frame["postal_code"].to_list() if isinstance(v, str)}
+                assert all(len(v) == 5 for v in codes), (name, call)
 
 
 def test_json_rows_have_numbers_for_coordinates_and_text_for_the_key(files, places):
