@@ -17,6 +17,7 @@ from complaints.models import (
     ModerationDecision,
     RejectionReason,
     Status,
+    WithdrawnReport,
 )
 from complaints.privacy.redaction import redact
 
@@ -90,6 +91,9 @@ def complaint_delete(*, complaint: Complaint) -> None:
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Complaint), object_id=str(locked.pk)
     ).delete()
+    if was_published:
+        # In the same transaction: a carrier's mirror learns to drop it (Open311 withdrawn.json).
+        WithdrawnReport.objects.create(pseudonym=locked.pseudonym, carrier=locked.carrier)
     locked.delete()
     caches.after_commit(caches.published_changed if was_published else caches.counter_invalidate)
 

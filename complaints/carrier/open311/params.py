@@ -115,6 +115,19 @@ def parse(params) -> Query:
     return query
 
 
+def parse_since(params) -> Query:
+    """withdrawn.json's one parameter, since (a W3C date or datetime), as updated_after."""
+    raw = params.get("since", "").strip()
+    if len(params.getlist("since")) > 1:
+        raise BadParameter(_("The parameter %(name)s is given more than once.") % {"name": "since"})
+    if not raw:
+        return Query()
+    try:
+        return Query(updated_after=_datetime(raw))
+    except BadParameter as error:
+        raise BadParameter(f"since: {error}") from None
+
+
 def _datetime(value: str) -> datetime.datetime:
     message = _("Not a W3C date or datetime (e.g. 2026-03-01T00:00:00+01:00): %(value)s")
     if not value.isascii() or len(value) > 40:

@@ -27,6 +27,7 @@ _ITEM = {
     "endpoints": "endpoint",
     "formats": "format",
     "problems": "problem",
+    "withdrawn": "request",
 }
 CONTENT_TYPES = {"json": "application/json", "xml": "text/xml; charset=utf-8"}
 # The export's columns that go into extended_attributes as they are.

@@ -14,7 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from complaints import responses
-from complaints.carrier.open311 import keys, params, requests, serialize
+from complaints.carrier.open311 import keys, params, requests, serialize, withdrawn
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-06T00:00:00+01:00"
@@ -135,6 +135,24 @@ def service_request(request, pseudonym: str, fmt: str):
     names = serialize.service_names()
     data = [serialize.service_request(item, names) for item in found.requests]
     return _answer(request, "service_requests", data, fmt, salt=carrier)
+
+
+@endpoint
+def withdrawn_requests(request, fmt: str):
+    """An extension: the carrier's requests withdrawn from publication (by day, since=
+    inclusive), which a mirror drops; never another carrier's."""
+    carrier, refused = _carrier(request, fmt)
+    if refused:
+        return refused
+    try:
+        query = params.parse_since(request.GET)
+    except params.BadParameter as error:
+        return _error(request, fmt, 400, *str(error).split("\n"))
+    data = [
+        {"service_request_id": pseudonym, "withdrawn_datetime": serialize.w3c(moment)}
+        for pseudonym, moment in withdrawn.withdrawn(carrier, query.updated_from)
+    ]
+    return _answer(request, "withdrawn", data, fmt, salt=carrier)
 
 
 def _next_page(request, query: params.Query) -> str:
