@@ -25,6 +25,8 @@ from .test_exports import DOWNLOADS, export_command
 
 # The mark makes pytest-django create the test database, which the module's fixture uses.
 pytestmark = pytest.mark.django_db
+# Two cities of one name (longitude, latitude), neither with an AGS.
+NAMESAKES = {"Hessen": [9.11775, 50.85], "Sachsen": [14.21, 51.02]}
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +40,19 @@ def geo(django_db_setup, django_db_blocker, tmp_path_factory):
         ComplaintFactory.create_batch(5, city="Hamburg", district="", status=Status.PUBLISHED)
         ComplaintFactory.create_batch(5, city="Dresden", district="", status=Status.PUBLISHED)
         ComplaintFactory.create_batch(2, city="Köln", district="", status=Status.PUBLISHED)
+        # Namesakes in two states without keys: only the place id tells them apart.
+        for state, point in NAMESAKES.items():
+            place = Place.objects.create(
+                kind=Place.Kind.CITY,
+                name="Neustadt",
+                slug=f"neustadt-geojson-{state.lower()}",
+                state=state,
+                latitude=point[1],
+                longitude=point[0],
+            )
+            ComplaintFactory.create_batch(
+                10, city="Neustadt", district="", city_place_id=place.pk, status=Status.PUBLISHED
+            )
         release()
         hamburg = Place.objects.get(kind=Place.Kind.CITY, name="Hamburg", state="Hamburg")
         altona = Place.objects.get(parent=hamburg, name="Altona")
@@ -186,7 +201,7 @@ def test_duckdb_reads_the_features_with_their_geometry(geo):
         "SELECT ST_AsText(geometry), postal_code, problems, submitted_on FROM read_json(?)",
         [str(geo["root"] / "anonymized.geojson")],
     ).fetchall()
-    assert len(rows) == 18
+    assert len(rows) == 38  # Hamburg, Dresden, Köln and the two Neustadts
     assert {plz for _point, plz, _problems, _day in rows} == {"22765", None}
     assert all(problems == ["no-data"] for _point, _plz, problems, _day in rows)
     assert all(point.startswith("POINT (") for point, *_rest in rows)
@@ -202,3 +217,24 @@ def test_the_admin_offers_the_same_geojson_as_the_command(geo):
     assert geo["admin"]["Content-Type"] == "application/geo+json"
     assert ".geojson" in geo["admin"]["Content-Disposition"]
     assert json.loads(geo["admin-body"]) == json.loads(geo["anonymized"])
+
+
+def test_aggregate_rows_find_their_places_by_id_as_districts_geojson_does(geo):
+    features = _collection(geo, "aggregates")["features"]
+    namesakes = [f for f in features if f["properties"]["city"].startswith("Neustadt")]
+    points = {tuple(f["geometry"]["coordinates"]) for f in namesakes if f["geometry"]}
+    assert points == {tuple(point) for point in NAMESAKES.values()}, [
+        (f["properties"]["city"], f["properties"]["level"], f["geometry"]) for f in features
+    ]
+    hamburg = {
+        (f["properties"]["level"], f["properties"]["district"]): f["geometry"]
+        for f in features
+        if f["properties"]["city"] == "Hamburg"
+    }
+    # The reports without a known district are at no place of their own: no point, in the
+    # aggregates as in districts.geojson; the problem mix is the city's.
+    assert hamburg["no_district", None] is None
+    districts = _collection(geo, "districts")["features"]
+    assert [f["geometry"] for f in districts if f["properties"]["level"] == "no_district"] == [None]
+    problems = [g for (level, _), g in hamburg.items() if level == "problem"]
+    assert problems and all(g["coordinates"] == geo["centroids"]["Hamburg"] for g in problems)

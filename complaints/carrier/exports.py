@@ -149,7 +149,7 @@ def export_file(
     """The export of this kind (ExportLog.Kind) as a file, in chunks of bytes."""
     if kind == ExportLog.Kind.ANONYMIZED:
         return anonymized_file(filters, fmt, dialect, progress)
-    return stream(AGGREGATE_COLUMNS, aggregate_rows(filters), fmt, dialect, progress)
+    return stream(AGGREGATE_COLUMNS, aggregate_rows(filters), fmt, dialect, progress, located=True)
 
 
 def filename(kind: str, fmt: str, filters: Filters) -> str:
@@ -325,17 +325,42 @@ def aggregate_rows(filters: Filters) -> list[list]:
     and its reports without a known district ("no_district"), which add up to the city's
     total, and its problem mix ("problem"). A hidden number has an empty complaints column
     and suppressed true. A city filter picks rows; a carrier filter picks that carrier's
-    published evaluation (/stats/?carrier=); date filters are refused."""
+    published evaluation (/stats/?carrier=); date filters are refused.
+
+    Each row ends with two values past the columns: the latitude and longitude of its place,
+    by id, which only the GeoJSON reads (stream(located=True)). As districts.geojson: a city
+    and its problem rows at the city, a district at the district (none: no point), the
+    no_district row without a point (it is at no place of its own)."""
     check_aggregate_filters(filters)
     published = _published_evaluation(filters.carrier)
     cities = [c for c in published.shown_cities if not filters.city or c.slug == filters.city]
-    keys = place_keys(c.id for c in cities)
+    details = {c.id: published.details.get(c.id) for c in cities}
+    districts = [i for d in details.values() if d for i in d.district_ids.values()]
+    keys = place_keys([*(c.id for c in cities), *districts])
     rows = []
     for city in sorted(cities, key=lambda c: c.name):
-        ags = keys.get(city.id, NO_KEYS).ags or ""
-        rows.append([city.name, "", "", city.complaints, "city", _flag(city.suppressed), ags])
-        rows.extend([city.name, *row, ags] for row in _city_cells(published.details.get(city.id)))
+        city_keys = keys.get(city.id, NO_KEYS)
+        ags = city_keys.ags or ""
+        city_point = [city_keys.latitude, city_keys.longitude]
+        rows.append(
+            [city.name, "", "", city.complaints, "city", _flag(city.suppressed), ags, *city_point]
+        )
+        detail = details[city.id]
+        for row in _city_cells(detail):
+            point = _cell_point(row, detail, keys, city_point)
+            rows.append([city.name, *row, ags, *point])
     return rows
+
+
+def _cell_point(row: list, detail, keys, city_point: list) -> list:
+    """The hidden (latitude, longitude) of a city's cell (district, problem, ..., level)."""
+    level = row[3]
+    if level == "problem":
+        return city_point
+    if level == "district":
+        place = keys.get(detail.district_ids.get(row[0]), NO_KEYS)
+        return [place.latitude, place.longitude]
+    return [None, None]
 
 
 def _city_cells(detail) -> list[list]:

@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 
 from complaints.carrier.sanitize import sanitize_row
-from complaints.models import Complaint, Place, Status
 
 FORMATS = ["csv", "xlsx", "json", "geojson"]
 # RFC 4180: comma, CRLF, quotes. German Excel reads ;-separated files, and UTF-8 only with a
@@ -36,13 +35,23 @@ def stream(
     fmt: str,
     dialect: str = "rfc4180",
     progress: Callable[[int], None] | None = None,
+    located: bool = False,
 ) -> Iterator[bytes]:
-    """The rows as a file of the format, in chunks of bytes, every text cell guarded."""
+    """The rows as a file of the format, in chunks of bytes, every text cell guarded.
+
+    located: each row ends with two values past the columns, its point's latitude and
+    longitude (None: no point), which only the GeoJSON writer reads (the aggregates: their
+    places' centroids, without columns of their own)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     check_dialect(dialect)
-    writer = {"csv": _csv, "json": _json, "xlsx": _xlsx, "geojson": _geojson}[fmt]
-    return writer(columns, _sanitized(rows, progress), dialect)
+    rows = _sanitized(rows, progress)
+    if fmt == "geojson":
+        return _geojson(columns, rows, _trailing_point if located else locator(columns))
+    if located:
+        rows = (row[: len(columns)] for row in rows)
+    writer = {"csv": _csv, "json": _json, "xlsx": _xlsx}[fmt]
+    return writer(columns, rows, dialect)
 
 
 def check_dialect(dialect: str) -> None:
@@ -136,17 +145,17 @@ def _json(columns, rows, dialect) -> Iterator[bytes]:
     yield b"\n]\n"
 
 
-def _geojson(columns, rows, dialect) -> Iterator[bytes]:
+def _geojson(columns, rows, locate) -> Iterator[bytes]:
     """RFC 7946: a FeatureCollection of points at the places' centroids (longitude first),
     the properties as the JSON file's; a row without coordinates has a null geometry."""
-    locate = locator(columns)
     yield b'{"type": "FeatureCollection", "features": ['
     separator = b"\n"
     for row in rows:
+        point = locate(row, columns)
         properties = {
-            column: _json_value(column, value) for column, value in zip(columns, row, strict=True)
+            column: _json_value(column, value)
+            for column, value in zip(columns, row[: len(columns)], strict=True)
         }
-        point = locate(properties)
         feature = {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": list(point)} if point else None,
@@ -192,60 +201,22 @@ def _xlsx(columns, rows, dialect) -> Iterator[bytes]:
             yield chunk
 
 
-def locator(columns: list[str]) -> Callable[[dict], tuple[float, float] | None]:
-    """How a row of these columns finds its point (longitude, latitude): its own latitude and
-    longitude columns (the row-level export), else its place's centroid by name (the
-    aggregates: the district's, else the city's), else none."""
-    if "latitude" in columns and "longitude" in columns:
-        return _own_point
-    if "city" in columns:
-        return _PlaceCentroids()
-    return lambda properties: None
+def locator(columns: list[str]) -> Callable[[list, list[str]], tuple[float, float] | None]:
+    """How a row of these columns finds its point (longitude, latitude): its own latitude
+    and longitude columns (the row-level export), else none."""
+    if "latitude" not in columns or "longitude" not in columns:
+        return lambda row, columns: None
+    lat, lon = columns.index("latitude"), columns.index("longitude")
+    return lambda row, columns: _point(
+        typed_value("latitude", row[lat]), typed_value("longitude", row[lon])
+    )
 
 
-def _own_point(properties: dict) -> tuple[float, float] | None:
-    lat, lon = properties.get("latitude"), properties.get("longitude")
+def _trailing_point(row: list, columns: list[str]) -> tuple[float, float] | None:
+    return _point(*row[len(columns) : len(columns) + 2])
+
+
+def _point(lat, lon) -> tuple[float, float] | None:
     if isinstance(lat, float) and isinstance(lon, float):
         return (lon, lat)
     return None
-
-
-class _PlaceCentroids:
-    """The centroids of the places an aggregate row names, read once (a few thousand rows).
-
-    City names repeat across Germany: the row's AGS picks one where it has it, else the one
-    city of the name with published reports; still several, and the row has no point."""
-
-    def __init__(self):
-        self.cities: dict[str, list[tuple]] = {}
-        self.districts: dict[tuple[int, str], tuple] = {}
-        places = Place.objects.filter(merged_into__isnull=True).values_list(
-            "pk", "kind", "parent_id", "name", "ags", "latitude", "longitude"
-        )
-        for pk, kind, parent_id, name, ags, lat, lon in places:
-            if kind == Place.Kind.CITY:
-                self.cities.setdefault(name, []).append((pk, ags, lat, lon))
-            else:
-                self.districts[(parent_id, name)] = (lat, lon)
-        self.reported = None
-
-    def __call__(self, properties: dict) -> tuple[float, float] | None:
-        city = self._city(properties.get("city"), properties.get("ags"))
-        if city is None:
-            return None
-        pk, _ags, lat, lon = city
-        district = self.districts.get((pk, properties.get("district")))
-        if district and district[0] is not None and district[1] is not None:
-            lat, lon = district
-        return (lon, lat) if lat is not None and lon is not None else None
-
-    def _city(self, name, ags):
-        candidates = self.cities.get(name, [])
-        if ags and len(candidates) > 1:
-            candidates = [c for c in candidates if c[1] == ags]
-        if len(candidates) > 1:
-            if self.reported is None:
-                published = Complaint.objects.filter(status=Status.PUBLISHED)
-                self.reported = set(published.values_list("city_place_id", flat=True).distinct())
-            candidates = [c for c in candidates if c[0] in self.reported]
-        return candidates[0] if len(candidates) == 1 else None
