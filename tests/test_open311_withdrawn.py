@@ -39,17 +39,18 @@ def test_deleted_and_unpublished_reports_are_listed_for_their_carrier_only(clien
         moderator=UserFactory(is_staff=True),
     )
     assert WithdrawnReport.objects.get().pseudonym == deleted.pseudonym
-    data = json.loads(pulled(client, telekom).content)
+    data = json.loads(pulled(client, telekom).content)["withdrawn"]
     assert {r["service_request_id"] for r in data} == {deleted.pseudonym, hidden.pseudonym}
     today = timezone.localdate()
     midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
     assert {r["withdrawn_datetime"] for r in data} == {midnight.isoformat()}
     assert kept.pseudonym not in {r["service_request_id"] for r in data}
     # By day, inclusive; another carrier sees none of them.
-    assert len(json.loads(pulled(client, telekom, since=today.isoformat()).content)) == 2
+    since_today = json.loads(pulled(client, telekom, since=today.isoformat()).content)
+    assert len(since_today["withdrawn"]) == 2
     tomorrow = (today + datetime.timedelta(days=1)).isoformat()
-    assert json.loads(pulled(client, telekom, since=tomorrow).content) == []
-    assert json.loads(pulled(client, o2).content) == []
+    assert json.loads(pulled(client, telekom, since=tomorrow).content)["withdrawn"] == []
+    assert json.loads(pulled(client, o2).content)["withdrawn"] == []
     assert deleted.pseudonym.encode() in pulled(client, telekom, "xml").content
     # Without a key, or with a bad since: an Open311 error, never a 500.
     assert client.get(f"{URL}.json").status_code == 401

@@ -148,11 +148,14 @@ def withdrawn_requests(request, fmt: str):
         query = params.parse_since(request.GET)
     except params.BadParameter as error:
         return _error(request, fmt, 400, *str(error).split("\n"))
-    data = [
-        {"service_request_id": pseudonym, "withdrawn_datetime": serialize.w3c(moment)}
-        for pseudonym, moment in withdrawn.withdrawn(carrier, query.updated_from)
-    ]
-    return _answer(request, "withdrawn", data, fmt, salt=carrier)
+    # An object rather than GeoReport's bare list: an extension names what it holds.
+    data = {
+        "withdrawn": [
+            {"service_request_id": pseudonym, "withdrawn_datetime": serialize.w3c(moment)}
+            for pseudonym, moment in withdrawn.withdrawn(carrier, query.updated_from)
+        ]
+    }
+    return _answer(request, "withdrawn_requests", data, fmt, salt=carrier)
 
 
 def _next_page(request, query: params.Query) -> str:
