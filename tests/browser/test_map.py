@@ -1,6 +1,7 @@
 """A visitor reads the map on /stats/ with the keyboard (issue 20): Tab reaches a city's dot,
-its focus ring shows, Enter opens the city's page; the legend and the states' table are
-there to read. On a phone in German and on a desktop in English.
+its focus ring shows, Enter opens the city's page; the legend, the states' table and the
+Kreise's table (opened from its summary) are there to read. On a phone in German and on a
+desktop in English.
 
 Published: Berlin 8, Hamburg 6, München 6, Köln 2 and Leipzig 3 (both suppressed).
 """
@@ -59,11 +60,19 @@ def test_a_visitor_tabs_to_a_city_on_the_map_and_opens_it(browse, screen, langua
     expect(page.get_by_test_id("map-legend")).to_be_visible()
     expect(page.get_by_test_id("map-table")).to_be_visible()
     expect(page.get_by_test_id("map-table").locator("tbody tr")).to_have_count(16)
+    expect(svg.locator(".map-kreise path")).to_have_count(402)
+    expect(svg.locator(".map-kreise path[fill]")).to_have_count(3)  # Berlin, Hamburg, München
+    kreise = page.get_by_test_id("map-kreise-table")
+    expect(kreise).to_be_hidden()
+    page.get_by_test_id("map-kreise").locator("summary").click()
+    expect(kreise.locator("tbody tr")).to_have_count(3)
+    expect(kreise).to_contain_text("München (Kreisfreie Stadt)")
     expect(page.get_by_test_id("map-attribution")).to_contain_text("Natural Earth")
+    expect(page.get_by_test_id("map-attribution")).to_contain_text("© GeoBasis-DE / BKG")
     if language == "en":
         expect(page.get_by_test_id("map-legend")).to_contain_text("no figures")
         expect(svg.locator("title#map-title")).to_have_text(
-            "Map of Germany: reports per 100,000 inhabitants of the cities shown, per state"
+            "Map of Germany: reports per 100,000 inhabitants of the cities shown, per Kreis"
         )
     assert page.evaluate("document.documentElement.scrollWidth") <= DEVICES[screen]["width"]
     box = svg.bounding_box()
