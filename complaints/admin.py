@@ -98,6 +98,17 @@ class ComplaintAdmin(HardenedAdmin, ImportMixin, RefreshAfterCommit, admin.Model
     import_template_name = "admin/complaints/complaint/import.html"
     # The import's list template with the moderation desk's link.
     import_export_change_list_template = "admin/complaints/complaint/change_list.html"
+
+    def delete_model(self, request, obj):
+        # A published report deleted here is withdrawn for the carrier's mirror, as when its
+        # submitter deletes it (the admin runs this inside its transaction).
+        services.withdrawals_record([obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        services.withdrawals_record(queryset)
+        super().delete_queryset(request, queryset)
+
     import_formats = [LegacyCSV, LegacyXLSX]
 
     list_display = [

@@ -91,11 +91,20 @@ def complaint_delete(*, complaint: Complaint) -> None:
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Complaint), object_id=str(locked.pk)
     ).delete()
-    if was_published:
-        # In the same transaction: a carrier's mirror learns to drop it (Open311 withdrawn.json).
-        WithdrawnReport.objects.create(pseudonym=locked.pseudonym, carrier=locked.carrier)
+    withdrawals_record([locked])
     locked.delete()
     caches.after_commit(caches.published_changed if was_published else caches.counter_invalidate)
+
+
+def withdrawals_record(complaints) -> None:
+    """Published reports about to be deleted (by their submitter or in the back office):
+    their pseudonyms, in the deletion's transaction, so that a carrier's mirror learns to drop
+    them (Open311 withdrawn.json)."""
+    WithdrawnReport.objects.bulk_create(
+        WithdrawnReport(pseudonym=c.pseudonym, carrier=c.carrier)
+        for c in complaints
+        if c.status == Status.PUBLISHED
+    )
 
 
 Via = ModerationDecision.Via

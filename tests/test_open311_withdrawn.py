@@ -55,3 +55,17 @@ def test_deleted_and_unpublished_reports_are_listed_for_their_carrier_only(clien
     # Without a key, or with a bad since: an Open311 error, never a 500.
     assert client.get(f"{URL}.json").status_code == 401
     assert pulled(client, telekom, since="gestern").status_code == 400
+
+
+def test_a_published_report_deleted_in_the_back_office_is_withdrawn_too(admin_client):
+    one, two, _kept = ComplaintFactory.create_batch(3, carrier="o2", status=Status.PUBLISHED)
+    pending = ComplaintFactory(carrier="o2", status=Status.PENDING)
+    # One by one (the list offers no bulk delete): published or not.
+    for complaint in (one, two, pending):
+        answer = admin_client.post(
+            f"/admin/complaints/complaint/{complaint.pk}/delete/", {"post": "yes"}
+        )
+        assert answer.status_code == 302
+    assert not Complaint.objects.filter(pk__in=[one.pk, two.pk, pending.pk]).exists()
+    withdrawn = set(WithdrawnReport.objects.values_list("pseudonym", "carrier"))
+    assert withdrawn == {(one.pseudonym, "o2"), (two.pseudonym, "o2")}
