@@ -290,9 +290,7 @@ def test_stats_page_shows_the_evaluation(client, world):
     assert '<a href="/stats/berlin/">Berlin</a>' in html
     assert '<a href="/stats/koeln/">' not in html  # suppressed: only in "andere Orte"
     assert "alle anderen Orte" in html
-    assert (
-        'class="chart chart-map"' in html and '<a href="/stats/berlin/"><circle' in html
-    )
+    assert 'class="chart chart-map"' in html and '<a href="/stats/berlin/"><circle' in html
     assert 'role="img"' in html
     assert 'property="og:title"' in html
     assert "Meldungen nach Uhrzeit" in html and 'id="hours-title"' in html

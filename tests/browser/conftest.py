@@ -23,6 +23,9 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+DEVICES = {"phone": PHONE, "desktop": DESKTOP}
+ACCEPT = {"de": "de-DE,de;q=0.9", "en": "en-GB,en;q=0.9"}
 PASSWORD = "correct horse battery staple"  # UserFactory's
 
 
@@ -249,3 +252,14 @@ def private_paths(complaint) -> dict[str, str]:
             f"/report/followup/{followups.token(complaint, followups.UNSUBSCRIBE)}/unsubscribe/"
         ),
     }
+
+
+@pytest.fixture
+def person(browse, request):
+    """A visitor on the device and in the language of the test's parameters
+    (indirect: `@pytest.mark.parametrize("person", [("phone", "de")], indirect=True)`)."""
+    device, language = request.param
+    browse.set_viewport_size(DEVICES[device])
+    browse.set_extra_http_headers({"Accept-Language": ACCEPT[language]})
+    browse.device, browse.language = device, language
+    return browse

@@ -13,21 +13,11 @@ from playwright.sync_api import expect
 from complaints.models import Status
 from tests.factories import ComplaintFactory
 
-from .conftest import PHONE, axe_violations, download_carrier_csv, log_in, staff_in
+from .conftest import axe_violations, download_carrier_csv, log_in, staff_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DEVICES = {"phone": PHONE, "desktop": {"width": 1280, "height": 900}}
-ACCEPT = {"de": "de-DE,de;q=0.9", "en": "en-GB,en;q=0.9"}
 NEW_PASSWORD = "Netz-fuer-alle-2026"
-
-
-@pytest.fixture
-def person(browse, request):
-    device, language = request.param
-    browse.set_viewport_size(DEVICES[device])
-    browse.set_extra_http_headers({"Accept-Language": ACCEPT[language]})
-    return browse
 
 
 @pytest.mark.parametrize(

@@ -11,22 +11,11 @@ from playwright.sync_api import expect
 from complaints.carrier import cases
 from complaints.models import CarrierAccount, CarrierCase, CarrierStatement, Place, PlaceStatus
 
-from .conftest import PHONE, axe_violations, log_in, staff_in
+from .conftest import axe_violations, log_in, staff_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DEVICES = {"phone": PHONE, "desktop": {"width": 1280, "height": 900}}
-ACCEPT = {"de": "de-DE,de;q=0.9", "en": "en-GB,en;q=0.9"}
 TEXT = "Wir bauen in Altona aus.\n<b>Zweite</b> Zeile."
-
-
-@pytest.fixture
-def person(browse, request):
-    device, language = request.param
-    browse.set_viewport_size(DEVICES[device])
-    browse.set_extra_http_headers({"Accept-Language": ACCEPT[language]})
-    browse.language = language
-    return browse
 
 
 def submitted(case, text):

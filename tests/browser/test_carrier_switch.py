@@ -14,21 +14,9 @@ from complaints.models import Status
 from tests.factories import ComplaintFactory
 from tests.helpers import release
 
-from .conftest import PHONE, axe_violations
+from .conftest import DEVICES, axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-DEVICES = {"phone": PHONE, "desktop": {"width": 1280, "height": 900}}
-ACCEPT = {"de": "de-DE,de;q=0.9", "en": "en-GB,en;q=0.9"}
-
-
-@pytest.fixture
-def person(browse, request):
-    device, language = request.param
-    browse.set_viewport_size(DEVICES[device])
-    browse.set_extra_http_headers({"Accept-Language": ACCEPT[language]})
-    browse.device, browse.language = device, language
-    return browse
 
 
 def world():

@@ -12,20 +12,9 @@ from complaints.models import CarrierAccount, ExportLog, Status
 from tests.factories import ComplaintFactory
 from tests.helpers import release
 
-from .conftest import PHONE, log_in, staff_in
+from .conftest import log_in, staff_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-DEVICES = {"phone": PHONE, "desktop": {"width": 1280, "height": 900}}
-ACCEPT = {"de": "de-DE,de;q=0.9", "en": "en-GB,en;q=0.9"}
-
-
-@pytest.fixture
-def person(browse, request):
-    device, language = request.param
-    browse.set_viewport_size(DEVICES[device])
-    browse.set_extra_http_headers({"Accept-Language": ACCEPT[language]})
-    return browse
 
 
 @pytest.mark.parametrize("person", [("phone", "de"), ("desktop", "en")], indirect=True)

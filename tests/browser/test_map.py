@@ -13,12 +13,10 @@ from complaints.models import Status
 from tests.factories import ComplaintFactory
 from tests.helpers import release
 
-from .conftest import PHONE, axe_violations
+from .conftest import ACCEPT, DEVICES, axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-DEVICES = {"phone": PHONE, "desktop": {"width": 1280, "height": 900}}
-ACCEPT = {"de": "de-DE,de;q=0.9", "en": "en-GB,en;q=0.9"}
 COUNTS = {"Berlin": 8, "Hamburg": 6, "München": 6, "Köln": 2, "Leipzig": 3}
 
 

@@ -11,21 +11,9 @@ from playwright.sync_api import expect
 from complaints.models import CarrierApiKey, Status
 from tests.factories import ComplaintFactory
 
-from .conftest import PHONE, axe_violations, log_in, staff_in
+from .conftest import axe_violations, log_in, staff_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-DEVICES = {"phone": PHONE, "desktop": {"width": 1280, "height": 900}}
-ACCEPT = {"de": "de-DE,de;q=0.9", "en": "en-GB,en;q=0.9"}
-
-
-@pytest.fixture
-def person(browse, request):
-    device, language = request.param
-    browse.set_viewport_size(DEVICES[device])
-    browse.set_extra_http_headers({"Accept-Language": ACCEPT[language]})
-    browse.language = language
-    return browse
 
 
 @pytest.mark.parametrize("person", [("phone", "de"), ("desktop", "en")], indirect=True)

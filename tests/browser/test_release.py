@@ -10,20 +10,9 @@ from reports.models import Release
 from tests.factories import ComplaintFactory
 from tests.helpers import release
 
-from .conftest import PHONE, axe_violations, log_in, staff_in
+from .conftest import axe_violations, log_in, staff_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-DEVICES = {"phone": PHONE, "desktop": {"width": 1280, "height": 900}}
-ACCEPT = {"de": "de-DE,de;q=0.9", "en": "en-GB,en;q=0.9"}
-
-
-@pytest.fixture
-def person(browse, request):
-    device, language = request.param
-    browse.set_viewport_size(DEVICES[device])
-    browse.set_extra_http_headers({"Accept-Language": ACCEPT[language]})
-    return browse
 
 
 def published_on_stats(page) -> str:
