@@ -89,7 +89,7 @@ def test_a_status_shows_on_the_city_page_and_in_the_open_data(
     )
     assert district_row(client, "hamburg", "Eimsbüttel")["status"] is None
     csv = client.get("/stats/hamburg/districts.csv").content.decode()
-    assert "Altona,8,false,expansion-planned,2026-11-02,Laut Telefónica bis März 2027" in csv
+    assert "Hamburg,Altona,district,8,false,expansion-planned,2026-11-02,Laut Telefónica bis März 2027" in csv
 
 
 def test_the_latest_status_counts_and_a_merge_keeps_it():

@@ -4,6 +4,26 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+def grant_api_keys(apps, schema_editor):
+    """Organizers make and revoke the carriers' API keys (the admin checks the permissions)."""
+    # Permissions are normally created after all migrations; the group needs them now.
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("complaints")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    organizer, _ = Group.objects.get_or_create(name="Organizer")
+    organizer.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="complaints",
+            codename__in=["view_carrierapikey", "add_carrierapikey", "change_carrierapikey"],
+        )
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("complaints", "0021_place_keys_api_keys"),
@@ -41,4 +61,5 @@ class Migration(migrations.Migration):
             name="recorded_at",
             field=models.DateTimeField(default=django.utils.timezone.now, editable=False),
         ),
+        migrations.RunPython(grant_api_keys, migrations.RunPython.noop),
     ]
