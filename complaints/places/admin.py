@@ -21,6 +21,10 @@ from complaints.places.names import name_key
 UNMATCHED_PAGE_SIZE = 100
 
 
+# What the organizer may edit of a place; the rest is the gazetteer's.
+EDITABLE = ["name", "slug", "kind", "parent", "state", "ags", "population", "latitude", "longitude"]
+
+
 class PlaceForm(forms.ModelForm):
     """A place's own fields. Its names reach every page and the carrier's files: without
     control or invisible characters (a leading one hides a formula from a check)."""
@@ -38,17 +42,7 @@ class PlaceForm(forms.ModelForm):
 
     class Meta:
         model = Place
-        fields = [
-            "name",
-            "slug",
-            "kind",
-            "parent",
-            "state",
-            "ags",
-            "population",
-            "latitude",
-            "longitude",
-        ]
+        fields = EDITABLE
 
     def clean_name(self):
         name = text.single_line(self.cleaned_data["name"])
@@ -134,15 +128,7 @@ class PlaceAdmin(HardenedAdmin, admin.ModelAdmin):
     ordering = ["-population", "name"]
     readonly_fields = ["geonames_id", "source_key", "complaint_count"]
     fields = [
-        "name",
-        "slug",
-        "kind",
-        "parent",
-        "state",
-        "ags",
-        "population",
-        "latitude",
-        "longitude",
+        *EDITABLE,
         "geonames_id",
         "source_key",
         "complaint_count",
