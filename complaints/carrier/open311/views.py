@@ -113,9 +113,7 @@ def service_requests(request, fmt: str):
     except params.BadParameter as error:
         return _error(request, fmt, 400, *str(error).split("\n"))
     found = requests.page(query, carrier)
-    names = serialize.service_names()
-    data = [serialize.service_request(item, names) for item in found.requests]
-    response = _answer(request, "service_requests", data, fmt, salt=carrier)
+    response = _answer(request, "service_requests", _requests(found), fmt, salt=carrier)
     if found.more:
         response["Link"] = f'<{_next_page(request, query)}>; rel="next"'
     response["X-Open311-Page-Size"] = str(query.page_size)
@@ -132,9 +130,12 @@ def service_request(request, pseudonym: str, fmt: str):
     found = requests.page(params.Query(ids=(pseudonym,)), carrier)
     if not found.requests:
         return _error(request, fmt, 404, _("No such service request."))
+    return _answer(request, "service_requests", _requests(found), fmt, salt=carrier)
+
+
+def _requests(found) -> list[dict]:
     names = serialize.service_names()
-    data = [serialize.service_request(item, names) for item in found.requests]
-    return _answer(request, "service_requests", data, fmt, salt=carrier)
+    return [serialize.service_request(item, names) for item in found.requests]
 
 
 @endpoint
