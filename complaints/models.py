@@ -4,7 +4,7 @@ import re
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Lower
@@ -771,7 +771,10 @@ class CampaignUpdate(models.Model):
         NEWS = "news", _("campaign update")
         CARRIER_RESPONSE = "carrier-response", _("carrier response")
 
-    title = models.CharField(_("title"), max_length=200)
+    # German (the site's default language) and English: either may be left empty, and a page
+    # in one language shows the other's text where its own is missing (in_language()).
+    title = models.CharField(_("title (German)"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     slug = models.SlugField(
         _("address"),
         max_length=220,
@@ -781,14 +784,29 @@ class CampaignUpdate(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NEWS)
     body = models.TextField(
-        _("text"),
+        _("text (German)"),
+        blank=True,
         help_text=_(
             "Paragraphs separated by an empty line; **bold**, *italic*, lists with - and "
             "links as [text](https://example.org). HTML tags are removed."
         ),
     )
+    body_en = models.TextField(
+        _("text (English)"),
+        blank=True,
+        help_text=_("The same in English; leave empty to show the German text to everyone."),
+    )
     # body as HTML, made on save and sanitized (campaign.render_body): what the pages show.
     body_html = models.TextField(editable=False, blank=True)
+    body_en_html = models.TextField(editable=False, blank=True)
+    # The campaign newsletter (complaints/campaign/newsletter.py): queued by the organizer in
+    # the back office, sent by manage.py send_digests to every follower who asked for it.
+    newsletter_queued_at = models.DateTimeField(
+        _("newsletter queued at"), null=True, blank=True, editable=False
+    )
+    newsletter_sent_at = models.DateTimeField(
+        _("newsletter sent at"), null=True, blank=True, editable=False
+    )
     is_published = models.BooleanField(
         _("published"), default=False, help_text=_("Drafts are not shown on the site.")
     )
@@ -812,31 +830,53 @@ class CampaignUpdate(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["news", "carrier-response"]),
                 name="campaign_update_kind_valid",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(title="", title_en=""), name="campaign_update_has_title"
+            ),
         ]
 
     def __str__(self):
-        return self.title
+        return self.title or self.title_en
 
     def save(self, *args, **kwargs):
         from complaints.campaign import markdown as campaign
 
         self.body_html = campaign.render_body(self.body)
+        self.body_en_html = campaign.render_body(self.body_en)
         if not self.slug:
             self.slug = campaign.unique_slug(
-                CampaignUpdate, self.title, timezone.localdate(self.published_at), self.pk
+                CampaignUpdate,
+                self.title or self.title_en,
+                timezone.localdate(self.published_at),
+                self.pk,
             )
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "body_html", "slug"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "body_html",
+                "body_en_html",
+                "slug",
+            }
         super().save(*args, **kwargs)
+
+    def in_language(self, language: str | None = None) -> tuple[str, str, str]:
+        """(title, body as HTML, the language they are in) for a page in `language` (the
+        active one by default): its own text where written, else the other language's."""
+        wanted = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        german = (self.title, self.body_html, "de")
+        english = (self.title_en, self.body_en_html, "en")
+        first, second = (english, german) if wanted == "en" else (german, english)
+        return first if first[0] else second
 
     def get_absolute_url(self):
         return reverse("complaints:update", args=[self.slug])
 
     @property
     def text(self) -> str:
-        """The text without formatting (for a teaser, escaped again where it is shown)."""
-        return html.unescape(strip_tags(self.body_html))
+        """The text without formatting, in the active language (for a teaser, escaped again
+        where it is shown)."""
+        return html.unescape(strip_tags(self.in_language()[1]))
 
 
 class PlaceStatus(models.Model):
@@ -1123,3 +1163,101 @@ class WithdrawnReport(models.Model):
 
     def __str__(self):
         return self.pseudonym
+
+
+# -- reach: goals and followers (complaints/campaign/) ---------------------------------------
+
+
+class CampaignGoal(models.Model):
+    """The organizer's goal: the landing page shows the count's progress towards the latest
+    active one, and a banner on the day the count passes a multiple of milestone_every."""
+
+    target = models.PositiveIntegerField(
+        _("goal"), validators=[MinValueValidator(1)], help_text=_("Reports the campaign aims for.")
+    )
+    milestone_every = models.PositiveIntegerField(
+        _("milestone every"),
+        default=1000,
+        validators=[MinValueValidator(1)],
+        help_text=_("A banner celebrates the day the count passes a multiple of this."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("campaign goal")
+        verbose_name_plural = _("campaign goals")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target__gte=1, milestone_every__gte=1), name="campaign_goal_positive"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.target)
+
+
+class Follower(models.Model):
+    """Someone who follows a city (or one of its districts) by email: double opt-in, a digest
+    at most weekly (complaints/campaign/digests.py), and the campaign newsletter when asked
+    for. The row, with the address, is deleted when they unsubscribe; unconfirmed ones are
+    purged (privacy/retention.py)."""
+
+    email = models.EmailField(_("email"))
+    city = models.ForeignKey(
+        Place,
+        verbose_name=_("city"),
+        on_delete=models.CASCADE,
+        related_name="followers",
+        limit_choices_to={"kind": "city", "merged_into__isnull": True},
+    )
+    district = models.ForeignKey(
+        Place,
+        verbose_name=_("district"),
+        on_delete=models.CASCADE,
+        related_name="district_followers",
+        null=True,
+        blank=True,
+        limit_choices_to={"kind": "district", "merged_into__isnull": True},
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    newsletter = models.BooleanField(_("campaign newsletter"), default=False)
+    consent_at = models.DateTimeField(_("consent given at"))
+    privacy_policy_version = models.CharField(_("privacy policy version"), max_length=40)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    digest_sent_at = models.DateTimeField(_("last digest sent at"), null=True, blank=True)
+    digest_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The id of the last campaign update sent to this follower as a newsletter (ids only grow).
+    last_newsletter_id = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "city",
+                condition=Q(district__isnull=True),
+                name="follower_unique_city",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                "city",
+                "district",
+                condition=Q(district__isnull=False),
+                name="follower_unique_district",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["digest_sent_at"],
+                name="follower_digest_due_idx",
+                condition=Q(confirmed_at__isnull=False),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.city}" + (f", {self.district}" if self.district_id else "")

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from complaints import views
 from complaints.campaign import feeds
@@ -14,6 +14,8 @@ urlpatterns = [
     path("report/", intake_views.report, name="report"),
     path("places/suggest/", place_views.place_suggest, name="place-suggest"),
     path("updates/", campaign_views.updates, name="updates"),
+    path("follow/", include("complaints.campaign.follow_urls")),
+    path("share/", include("complaints.campaign.share_urls")),
     # Under /stats/ with the other open data; before reports' stats/<city>/ in the URLconf.
     path(
         "stats/statements.json",

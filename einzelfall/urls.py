@@ -22,6 +22,9 @@ class FaviconRedirect(RedirectView):
 
 
 urlpatterns = [
+    # Before complaints' and reports' URLs: stats/card.png is not a city's page.
+    path("", include("reports.card_urls")),
+    path("", include("reports.embed_urls")),
     path("", include("complaints.urls")),
     path("stats/", include("reports.urls")),
     path("open311/v2/", include("complaints.carrier.open311.urls")),
