@@ -860,6 +860,9 @@ class CampaignUpdate(models.Model):
             }
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("complaints:update", args=[self.slug])
+
     def in_language(self, language: str | None = None) -> tuple[str, str, str]:
         """(title, body as HTML, the language they are in) for a page in `language` (the
         active one by default): its own text where written, else the other language's."""
@@ -868,9 +871,6 @@ class CampaignUpdate(models.Model):
         english = (self.title_en, self.body_en_html, "en")
         first, second = (english, german) if wanted == "en" else (german, english)
         return first if first[0] else second
-
-    def get_absolute_url(self):
-        return reverse("complaints:update", args=[self.slug])
 
     @property
     def text(self) -> str:
