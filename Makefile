@@ -67,7 +67,8 @@ test: lint imports
 		echo "$(PY) -m coverage run -m pytest $(PYTEST_ARGS)  (on $$db)" && \
 		$(PY) -m coverage run --data-file=$(COVERAGE_DATA)-$$db -m pytest $(PYTEST_ARGS) && \
 		$(PY) -m coverage combine --quiet --data-file=$(COVERAGE_DATA)-$$db
-	@$(MAKE) --no-print-directory coverage
+	@# COVERAGE_REPORT=no: .ci/run's two runs side by side report once, after both.
+	@[ "$(COVERAGE_REPORT)" = no ] || $(MAKE) --no-print-directory coverage
 
 coverage: $(STAMP)
 	@files=""; for db in sqlite postgresql; do \

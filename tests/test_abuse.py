@@ -16,7 +16,7 @@ from complaints.intake import abuse
 from complaints.intake import services as intake
 from complaints.models import Complaint
 
-from .helpers import freshly_shown
+from .helpers import freshly_shown, redis_test_db
 
 pytestmark = pytest.mark.django_db
 
@@ -345,7 +345,7 @@ def redis_available() -> bool:
 @pytest.mark.skipif(not redis_available(), reason="needs Redis on 127.0.0.1:6379")
 def test_the_limit_is_shared_by_two_processes_through_redis(settings):
     """Two app processes with one Redis: three reports through each, the sixth is refused."""
-    location = "redis://127.0.0.1:6379/15"
+    location = f"redis://127.0.0.1:6379/{redis_test_db(1)}"
     settings.CACHES = {"default": {"BACKEND": "einzelfall.cache.RedisCache", "LOCATION": location}}
     from django.core.cache import caches
 
@@ -399,7 +399,7 @@ def test_the_redis_cache_shares_one_client_between_operations_and_threads():
 
     from einzelfall.cache import RedisCache
 
-    cache = RedisCache("redis://127.0.0.1:6379/15", {})
+    cache = RedisCache(f"redis://127.0.0.1:6379/{redis_test_db(1)}", {})
     cache.clear()
     assert cache._cache.get_client(write=True) is cache._cache.get_client()
     assert cache.add("k", 1) and not cache.add("k", 2)

@@ -25,16 +25,18 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import redis_test_db
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 STARTUP_SECONDS = 30
 
 # The scale-out test's own database (named after the run's, so that runs against different
-# databases do not meet) and Redis database (test_abuse uses Redis db 15).
+# databases do not meet) and Redis database (test_abuse uses the other one of the run's two).
 SCALEOUT_DB = (
     urllib.parse.urlsplit(os.environ.get("DATABASE_URL", "")).path.strip("/") or "einzelfall"
 ) + "_scaleout"
-SCALEOUT_REDIS_DB = 14
+SCALEOUT_REDIS_DB = redis_test_db(0)
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 SUPERUSER, SUPERUSER_PASSWORD = "ops", "scale-out-" + secrets.token_urlsafe(16)
 # Reports per client on the two instances; a day, so that no window ends during the test.
