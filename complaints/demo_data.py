@@ -240,6 +240,9 @@ def seed_campaign() -> None:
             title="Erste Auswertung veröffentlicht",
             body="Nach drei Wochen: **Tausende Meldungen** aus ganz Deutschland, die meisten aus "
             "Hamburg und Berlin. Die Auswertung pro Stadt steht unter Auswertung.",
+            title_en="First evaluation published",
+            body_en="After three weeks: **thousands of reports** from all over Germany, most of "
+            "them from Hamburg and Berlin. The evaluation per city is under Evaluation.",
             is_published=True,
             published_at=now - datetime.timedelta(days=20),
         )
@@ -248,6 +251,9 @@ def seed_campaign() -> None:
             kind=CampaignUpdate.Kind.CARRIER_RESPONSE,
             body="Der Netzbetreiber hat geantwortet:\n\n- Kapazitätsprobleme in Hamburg-Altona "
             "bestätigt\n- zusätzliche Sender sind geplant\n\nWir bleiben dran.",
+            title_en="The carrier confirms capacity problems in Hamburg",
+            body_en="The carrier has answered:\n\n- capacity problems in Hamburg-Altona "
+            "confirmed\n- additional cell sites are planned\n\nWe will keep at it.",
             is_published=True,
             published_at=now - datetime.timedelta(days=10),
         )

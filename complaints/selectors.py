@@ -1,7 +1,10 @@
 """Read operations for the public pages of the complaints app."""
 
+import datetime
+
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from complaints.models import Complaint
 from einzelfall import cache_keys
@@ -17,5 +20,18 @@ def public_counter() -> int:
     return cache.get_or_set(
         cache_keys.COUNTER,
         lambda: Complaint.objects.counted().count(),
+        settings.COUNTER_CACHE_SECONDS,
+    )
+
+
+def counted_today() -> int:
+    """How many of the counted complaints were submitted since local midnight ("+N today"):
+    cached and dropped with the counter (complaints/caches.py), the date in its key so that
+    midnight starts a new count without anyone dropping the old one."""
+    today = timezone.localdate()
+    midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+    return cache.get_or_set(
+        cache_keys.counter_today(today),
+        lambda: Complaint.objects.counted().filter(submitted_at__gte=midnight).count(),
         settings.COUNTER_CACHE_SECONDS,
     )

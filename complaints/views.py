@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from complaints import selectors
+from complaints.campaign import milestones
 from complaints.campaign import selectors as campaign_selectors
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,7 @@ def landing(request):
     }
     context = {
         "counter": counter,
+        "progress": milestones.progress(counter),
         "share_title": share_title,
         "updates": campaign_selectors.latest_updates(),
     }

@@ -5,6 +5,8 @@ and an operator can tell what a key in Redis belongs to."""
 COUNTER = "complaints:counter"
 # The latest campaign updates on the landing page.
 UPDATES = "complaints:latest-updates"
+# The organizer's active campaign goal (or None) on the landing page.
+GOAL = "complaints:goal"
 # The places' statuses as the stats pages show them: live, not released.
 PLACE_STATUSES = "complaints:place-statuses"
 # The carriers' response statistics and disputes as /stats/ shows them: live, not released.
@@ -19,6 +21,11 @@ RELEASE_CURRENT = "reports:release:current"
 RELEASE_CHECKED = "reports:release:checked"
 # Held while one process makes a release.
 RELEASE_LOCK = "reports:release:lock"
+
+
+def counter_today(day) -> str:
+    """The public counter's reports submitted on `day` (local date): "+N today"."""
+    return f"complaints:counter-today:{day:%Y-%m-%d}"
 
 
 def form_stamp(digest: str) -> str:

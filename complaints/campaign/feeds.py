@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, linebreaks
 from django.utils.http import parse_http_date_safe
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from complaints import responses
 from complaints.campaign import selectors as campaign_selectors
@@ -89,17 +89,29 @@ def _news_item(statement: CarrierStatement) -> NewsItem:
 
 def _update_entries(request) -> list[Entry]:
     return [
-        Entry(
-            title=update.title,
-            # Sanitized HTML (campaign.render_body); readers show it as the entry's content.
-            html=update.body_html,
-            link=request.build_absolute_uri(update.get_absolute_url()),
-            published=update.published_at,
-            updated=update.updated_at,
-            category=str(update.get_kind_display()),
-        )
+        _update_entry(request, update)
         for update in campaign_selectors.published_updates()[:FEED_SIZE]
     ]
+
+
+def _update_entry(request, update: CampaignUpdate) -> Entry:
+    """An update in the feed's language, or in the other where only that one is written: its
+    text then says which language it is in (a reader reads it with the right rules)."""
+    feed_language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    title, body_html, language = update.in_language(feed_language)
+    if language != feed_language:
+        # Sanitized when saved (campaign.render_body): only wrapped, not escaped again.
+        safe_html = mark_safe(body_html)  # noqa: S308
+        body_html = format_html('<div lang="{}">{}</div>', language, safe_html)
+    return Entry(
+        title=title,
+        # Sanitized HTML (campaign.render_body); readers show it as the entry's content.
+        html=body_html,
+        link=request.build_absolute_uri(update.get_absolute_url()),
+        published=update.published_at,
+        updated=update.updated_at,
+        category=str(update.get_kind_display()),
+    )
 
 
 def _statement_entries(request) -> list[Entry]:
@@ -170,7 +182,13 @@ class UpdatesRSSFeed(Feed):
         return responses.data_endpoint(self._conditional)(request, *args, **kwargs)
 
     def _conditional(self, request, *args, **kwargs):
-        full = super().__call__(request, *args, **kwargs)
+        # A feed reader sends no Accept-Language: ?lang=en (the link on /updates/) asks for
+        # the English feed; without it, the request's language as every page has it.
+        language = request.GET.get("lang", "")
+        if language not in dict(settings.LANGUAGES):
+            language = get_language()
+        with translation.override(language):
+            full = super().__call__(request, *args, **kwargs)
         since = parse_http_date_safe(full.get("Last-Modified", ""))
         return responses.data_file(
             request,

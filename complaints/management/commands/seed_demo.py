@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from complaints import caches, demo_data
 from complaints.carrier.imports.stream import analyze_after_commit
-from complaints.models import Complaint, ProblemType, Status, new_pseudonym
+from complaints.models import CampaignGoal, Complaint, ProblemType, Status, new_pseudonym
 from complaints.places import matching
 from complaints.places.names import name_key
 from complaints.privacy.redaction import redact
@@ -113,11 +113,22 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {created:,} / {count:,}")
         if created:
             demo_data.seed_campaign()
+            self._goal()
         caches.after_commit(caches.counter_invalidate)
         # The planner's statistics of the tables just filled (PostgreSQL): the first export
         # must not be planned on those of an empty database.
         analyze_after_commit()
         return created
+
+    def _goal(self):
+        """A goal a little above the demo's count, so that the landing page shows the
+        progress bar (only when there is none: the organizer's own is never touched)."""
+        if not CampaignGoal.objects.exists():
+            counted = Complaint.objects.counted().count()
+            every = 1000 if counted >= 5000 else 100
+            target = (counted * 5 // 4 // every + 1) * every
+            CampaignGoal.objects.create(target=target, milestone_every=every)
+        caches.after_commit(caches.goal_changed)
 
     def _release(self):
         """The demo's numbers public at once, as a release (reports/releases.py) would make
