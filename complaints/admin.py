@@ -418,6 +418,7 @@ class ProblemTypeAdmin(admin.ModelAdmin):
 
 # The place admins live in their own module; importing it registers them.
 from complaints.campaign import admin as admin_campaign  # noqa: E402, F401
+from complaints.campaign import follow_admin  # noqa: E402, F401
 from complaints.moderation import admin as admin_moderation  # noqa: E402, F401
 from complaints.moderation import admin_rules  # noqa: E402, F401
 from complaints.places import admin as admin_places  # noqa: E402, F401

@@ -14,6 +14,7 @@ from complaints.models import (
     CarrierCase,
     CarrierStatement,
     Complaint,
+    Follower,
     Place,
     PlaceAlias,
     PlaceStatus,
@@ -332,6 +333,7 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
     # What happened at the place (acknowledged, expansion planned, ...) happened at the target.
     PlaceStatus.objects.filter(place=source).update(place=target)
     _move_carrier_cases(source, target)
+    _move_followers(source, target)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     # Both changed what the open data shows (QuerySet.update skips auto_now).
@@ -349,6 +351,22 @@ def places_merge(*, source: Place, target: Place, moderator: AbstractBaseUser) -
         )
     caches.after_commit(matching.invalidate, caches.published_changed)
     return moved
+
+
+def _move_followers(source: Place, target: Place) -> None:
+    """Who followed the source follows the target; an address that follows the target
+    already keeps its own row, and the source's is dropped (one digest per place)."""
+    field = "city" if source.kind == Place.Kind.CITY else "district"
+    for follower in Follower.objects.select_for_update().filter(**{field: source}):
+        city_id = target.pk if field == "city" else (target.parent_id or follower.city_id)
+        district_id = target.pk if field == "district" else follower.district_id
+        taken = Follower.objects.filter(
+            email__iexact=follower.email, city_id=city_id, district_id=district_id
+        ).exclude(pk=follower.pk)
+        if taken.exists():
+            follower.delete()
+        else:
+            Follower.objects.filter(pk=follower.pk).update(city_id=city_id, district_id=district_id)
 
 
 def _move_aliases(source: Place, target: Place) -> None:

@@ -7,9 +7,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from complaints.models import Complaint
+from complaints.models import Complaint, Follower
 
 BATCH = 2000
+# An unconfirmed follower's confirmation link lives this long (complaints/campaign/follow.py);
+# after that the row, with its address, is deleted (unconfirmed_followers_purge).
+UNCONFIRMED_FOLLOWER_DAYS = 7
 
 
 def personal_data_purge(
@@ -59,3 +62,13 @@ def _blank(condition: Q, blank: dict[str, str]) -> int:
             if not ids:
                 return total
             total += Complaint.objects.filter(pk__in=ids).update(**blank)
+
+
+def unconfirmed_followers_purge(*, now: datetime.datetime, dry_run: bool = False) -> int:
+    """Delete the followers who never confirmed, once their confirmation link has expired:
+    their address was kept only for that link. How many rows went (would go)."""
+    stale = Follower.objects.filter(
+        confirmed_at__isnull=True,
+        created_at__lt=now - datetime.timedelta(days=UNCONFIRMED_FOLLOWER_DAYS),
+    )
+    return stale.count() if dry_run else stale.delete()[0]

@@ -1,14 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from complaints.privacy.retention import personal_data_purge
+from complaints.privacy.retention import personal_data_purge, unconfirmed_followers_purge
 
 
 class Command(BaseCommand):
     help = (
         "Blank the personal data of old complaints: email addresses and original descriptions "
         "after PERSONAL_DATA_RETENTION_DAYS, address hashes after IP_HASH_RETENTION_DAYS. "
-        "The redacted description and everything counted stay. Idempotent; safe from cron."
+        "The redacted description and everything counted stay. Followers who did not confirm "
+        "their address within the confirmation link's lifetime are deleted. Idempotent; safe "
+        "from cron."
     )
 
     def add_arguments(self, parser):
@@ -27,3 +29,7 @@ class Command(BaseCommand):
         verb = "would blank" if dry_run else "blanked"
         for label, count in blanked:
             self.stdout.write(f"{label}: {verb} {count:,}")
+        deleted = unconfirmed_followers_purge(now=timezone.now(), dry_run=dry_run)
+        self.stdout.write(
+            f"unconfirmed followers: {'would delete' if dry_run else 'deleted'} {deleted:,}"
+        )
