@@ -92,6 +92,11 @@ def _name(place) -> str:
     return place.name
 
 
+def _label(status: str):
+    """Lazy: translated when the mail is rendered, in the follower's language."""
+    return PlaceStatus.Kind(status).label
+
+
 def build(evaluation, follower: Follower, now: datetime.datetime) -> Digest:
     since = follower.digest_sent_at or follower.confirmed_at
     digest = Digest(numbers=numbers(evaluation, follower, since))
@@ -108,8 +113,7 @@ def build(evaluation, follower: Follower, now: datetime.datetime) -> Digest:
         .order_by("published_at", "pk")
     )
     digest.statements = [
-        (_name(s.case.place), s.case.carrier_name, s.get_status_display(), s.text)
-        for s in statements
+        (_name(s.case.place), s.case.carrier_name, _label(s.status), s.text) for s in statements
     ]
     statuses = (
         PlaceStatus.objects.filter(_places(follower), recorded_at__gt=since, recorded_at__lte=now)
@@ -117,7 +121,7 @@ def build(evaluation, follower: Follower, now: datetime.datetime) -> Digest:
         .select_related("place__parent")
         .order_by("recorded_at", "pk")
     )
-    digest.statuses = [(_name(s.place), s.get_status_display(), s.date, s.note) for s in statuses]
+    digest.statuses = [(_name(s.place), _label(s.status), s.date, s.note) for s in statuses]
     updates = CampaignUpdate.objects.filter(
         is_published=True, published_at__gt=since, published_at__lte=now
     ).order_by("published_at", "pk")
