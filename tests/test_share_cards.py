@@ -246,3 +246,20 @@ def test_a_long_city_name_stays_on_the_card():
     )
     image = Image.open(io.BytesIO(cards.draw(text)))
     assert image.size == (1200, 630)
+
+
+def test_a_carrier_page_shares_the_card_of_all_carriers_under_its_own_url(client, world):
+    every = share_tags(client, "/stats/berlin/", "de")
+    own = share_tags(client, "/stats/berlin/?carrier=o2", "de")
+    assert own["og:url"] == "http://testserver/stats/berlin/?carrier=o2"
+    assert (own["og:image"], own["og:title"]) == (every["og:image"], every["og:title"])
+
+
+def test_a_card_is_drawn_once_per_version(client, world, monkeypatch):
+    first = client.get("/stats/berlin/card.png?lang=en")
+
+    def refuse(text):
+        raise AssertionError("drawn again")
+
+    monkeypatch.setattr(cards, "draw", refuse)
+    assert client.get("/stats/berlin/card.png?lang=en").content == first.content
