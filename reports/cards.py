@@ -204,15 +204,17 @@ def version(page: str) -> str:
 def png(page: str, language: str, slug: str | None = None) -> bytes | None:
     """The card's PNG in a language (active already), drawn once per version; None for an
     unknown city (nothing drawn)."""
+    # The text first (cheap: the evaluation is kept in the process), so that the version is
+    # the one it was read from even when reading it made a new release.
+    text = card_text(page, slug)
+    if text is None:
+        return None
     # A slug may be long and odd: hashed, the key stays short and safe for any backend.
     place = hashlib.sha256((slug or "").encode()).hexdigest()[:16]
     key = f"card:{page}:{place}:{language}:{version(page)}"
     found = cache.get(key)
     if isinstance(found, bytes):
         return found
-    text = card_text(page, slug)
-    if text is None:
-        return None
     body = draw(text)
     cache.set(key, body, CACHE_SECONDS)
     return body
