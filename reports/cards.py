@@ -121,15 +121,16 @@ def city_text(evaluation, row) -> CardText:
     not shown (hidden, or no report: the page does not tell them apart), no number at all."""
     kicker = "Einzelfall · " + _("Evaluation")
     plain_title = _("Network problems in %(city)s") % {"city": row.name}
+    invite = _("Report a problem")  # a city without numbers yet needs more reports
     if not evaluation.released_at:
         note = _("No evaluation has been released yet.")
-        return CardText(kicker, row.name, "", "", (note,), "", plain_title, note)
+        return CardText(kicker, row.name, "", "", (note,), invite, plain_title, note)
     if row.suppressed or not row.complaints:
         note = _(
             "Too few published reports to show any numbers for this city without revealing "
             "who reported."
         )
-        return CardText(kicker, row.name, "", "", (note,), "", plain_title, note)
+        return CardText(kicker, row.name, "", "", (note,), invite, plain_title, note)
     count = _n(row.complaints)
     lines, sentences = [], []
     if row.per_100k is not None:
