@@ -87,7 +87,7 @@ def _city(slug: str) -> dict | None:
     shown = bool(evaluation.released_at and not row.suppressed and row.complaints)
     detail = evaluation.details.get(row.id)
     problems = [
-        (problem.name, cell.count)
+        (problem, cell.count)
         for problem, cell in ((detail.problems or []) if detail and shown else [])
         # A hidden cell is left out, never shown with its number.
         if not cell.suppressed and cell.count
