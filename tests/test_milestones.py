@@ -1,16 +1,18 @@
 """The organizer's goal on the landing page: progress, "+N today" and the milestone banner."""
 
 import datetime
+import io
 import re
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from complaints import selectors, services
 from complaints.campaign import milestones
-from complaints.models import CampaignGoal, Complaint, Status
+from complaints.models import CampaignGoal, CampaignUpdate, Complaint, Status
 from einzelfall import cache_keys
 
 from .factories import ComplaintFactory
@@ -225,3 +227,18 @@ def test_only_the_organizer_sets_goals(client, group, allowed):
     user.groups.add(Group.objects.get(name=group))
     client.force_login(user)
     assert (client.get("/admin/complaints/campaigngoal/add/").status_code == 200) is allowed
+
+
+def test_the_demo_has_a_goal_above_its_count_and_updates_in_both_languages(client):
+    call_command("seed_demo", "--count", "300", "--seed", "3", stdout=io.StringIO())
+    goal = CampaignGoal.objects.get()
+    counted = Complaint.objects.counted().count()
+    assert counted < goal.target <= counted * 2 and goal.target % goal.milestone_every == 0
+    assert text(landing(client), "goal-numbers") == of(str(counted), str(goal.target))
+    updates = CampaignUpdate.objects.all()
+    assert updates.count() == 2 and all(u.title and u.title_en and u.body_en for u in updates)
+    # Run again: the organizer's goal (here the demo's) is left alone.
+    goal.target = 12
+    goal.save()
+    call_command("seed_demo", "--count", "10", stdout=io.StringIO())
+    assert list(CampaignGoal.objects.values_list("target", flat=True)) == [12]
