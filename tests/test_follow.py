@@ -279,3 +279,17 @@ def test_organizers_see_and_delete_followers_and_change_nothing(client, hamburg)
     assert change.status_code == 200 and b'name="email"' not in change.content
     client.post(f"/admin/complaints/follower/{follower.pk}/delete/", {"post": "yes"})
     assert not Follower.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"city": "Ham\x00burg"}, {"email": "a" * 300 + "@example.org"}, {"city": "x" * 5000}],
+)
+def test_hostile_input_is_refused_without_a_500(client, changes):
+    assert sign_up(client, **changes).status_code == 200
+    assert not Follower.objects.exists() and not mail.outbox
+
+
+def test_a_district_typed_as_the_city_follows_the_district(client, altona):
+    sign_up(client, city="Hamburg-Altona")
+    assert Follower.objects.get().district == altona

@@ -27,7 +27,12 @@ def follow_place(request):
         return redirect("complaints:follow-sent")
     if stamp is abuse.Stamp.EXPIRED:
         form.is_valid()
-        form.add_error(None, gettext("This form was open for a long time. Please send it again."))
+        form.add_error(
+            None,
+            gettext(
+                "This form was open for a long time. Please check your entries and send it again."
+            ),
+        )
         return _page(request, form, abuse.form_stamp_again())
     if not form.is_valid() or stamp is abuse.Stamp.QUICK:
         posted = request.POST.get(abuse.STAMP_FIELD, "")
