@@ -102,6 +102,10 @@ class CampaignUpdateAdmin(HardenedAdmin, RefreshAfterCommit, admin.ModelAdmin):
         ),
     ]
     readonly_fields = ["newsletter_queued_at"]
+
+    class Media:
+        css = {"all": ["css/admin-campaign.css"]}  # the two languages' columns
+
     formfield_overrides = {models.DateTimeField: {"widget": LabelledSplitDateTime}}
     actions = ["send_as_newsletter"]
 
