@@ -1,5 +1,3 @@
-from urllib.parse import quote
-
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.formats import date_format
@@ -9,6 +7,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from complaints import responses
 from complaints import selectors as complaint_selectors
+from complaints.campaign import sharing
 from complaints.carrier import public as carrier_public
 from complaints.models import FollowupAnswer, Technology
 from complaints.places import names as placenames
@@ -16,15 +15,10 @@ from complaints.places import names as placenames
 from . import carrier_pages, charts, datapackage, maps, opendata, selectors
 
 
-def _share_links(request, text: str) -> dict[str, str]:
-    """Plain links to share a page: no third-party script ever runs on our pages."""
-    url = request.build_absolute_uri()
-    return {
-        "email": f"mailto:?subject={quote(text)}&body={quote(url)}",
-        "whatsapp": f"https://wa.me/?text={quote(text + ' ' + url)}",
-        "telegram": f"https://t.me/share/url?url={quote(url)}&text={quote(text)}",
-        "x": f"https://x.com/intent/post?text={quote(text)}&url={quote(url)}",
-    }
+def _share_links(request, text: str, carrier: str | None) -> dict[str, str]:
+    """The page's share block (complaints/campaign/sharing.py): its own address and carrier,
+    not whatever else the query held."""
+    return sharing.links(request, request.path + carrier_pages.carrier_query(carrier), text)
 
 
 def _stats_charts(evaluation) -> dict:
@@ -66,7 +60,7 @@ def _stats_charts(evaluation) -> dict:
 def stats(request, carrier=None):
     evaluation = carrier_pages.evaluation_of(carrier)
     counter = complaint_selectors.public_counter()
-    text = _("%(count)s reports of network problems: not an isolated case.") % {"count": counter}
+    text = sharing.stats_text()
     response_stats, carrier_disputes = carrier_public.stats_page()
     context = {
         "evaluation": evaluation,
@@ -74,7 +68,7 @@ def stats(request, carrier=None):
         "top_cities": evaluation.shown_cities[:20],
         "rest": evaluation.total - sum(c.complaints for c in evaluation.shown_cities[:20]),
         "hotspots": evaluation.hotspots[:10],
-        "share": _share_links(request, text),
+        "share": _share_links(request, text, carrier),
         "share_text": text,
         "answer_labels": FollowupAnswer.choices,
         "response_stats": response_stats,
@@ -168,7 +162,7 @@ def city(request, slug, carrier=None):
         "carrier_cases": carrier_public.city_cases(row.id),
         "comparison": None if carrier else carrier_pages.city_comparison_of(evaluation, row),
         **carrier_pages.carrier_context(request, carrier),
-        "share": _share_links(request, _("Network problems in %(city)s") % {"city": row.name}),
+        "share": _share_links(request, sharing.city_text(row.name), carrier),
     }
     return render(request, "reports/city.html", context)
 
