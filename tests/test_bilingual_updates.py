@@ -225,3 +225,22 @@ def test_only_the_organizer_sends_a_newsletter(client, group, allowed):
     )
     update.refresh_from_db()
     assert (update.newsletter_queued_at is not None) is allowed
+
+
+@pytest.mark.parametrize("path", ["campaignupdate", "campaigngoal"])
+def test_the_lists_query_count_does_not_grow_with_the_page(organizer_client, path):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from complaints.models import CampaignGoal
+
+    def queries(n: int) -> int:
+        for _ in range(n):
+            english_only() if path == "campaignupdate" else CampaignGoal.objects.create(target=9)
+        cache.clear()  # the counter the goals' progress reads, computed each time
+        with CaptureQueriesContext(connection) as captured:
+            assert organizer_client.get(f"/admin/complaints/{path}/").status_code == 200
+        return len(captured)
+
+    assert queries(2) == queries(10)

@@ -63,6 +63,7 @@ def test_the_organizer_sets_a_goal_and_a_person_sees_the_milestone_they_pass(per
     page.locator("#id_published_at_0").fill(timezone.localdate().isoformat())
     page.locator("#id_published_at_1").fill("00:00:00")
     page.locator("#id_is_published").check()
+    assert axe_violations(page) == []  # the two languages' columns included
     with page.expect_navigation():
         page.locator("input[name=_save]").click()
     expect(page.locator(".messagelist .success")).to_be_visible()
