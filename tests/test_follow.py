@@ -293,3 +293,19 @@ def test_hostile_input_is_refused_without_a_500(client, changes):
 def test_a_district_typed_as_the_city_follows_the_district(client, altona):
     sign_up(client, city="Hamburg-Altona")
     assert Follower.objects.get().district == altona
+
+
+def test_the_follower_list_costs_the_same_queries_for_many_rows(client, organizer, altona):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(organizer)
+    confirmed(email="first@example.org", district=altona)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/admin/complaints/follower/").status_code == 200
+    for n in range(20):
+        confirmed(email=f"p{n}@example.org", district=altona if n % 2 else None, city=None)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/admin/complaints/follower/")
+    assert page.content.count(b"@example.org") >= 21
+    assert len(many) == len(few)

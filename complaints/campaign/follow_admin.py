@@ -11,7 +11,7 @@ from complaints.models import Follower
 class FollowerAdmin(HardenedAdmin, admin.ModelAdmin):
     list_display = ["email", "city", "district", "language", "newsletter", "confirmed_at"]
     list_filter = ["language", "newsletter"]
-    list_select_related = ["city", "district"]
+    list_select_related = ["city", "district__parent"]
     search_fields = ["city__name", "district__name"]
     date_hierarchy = "created_at"
     show_full_result_count = False
