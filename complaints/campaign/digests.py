@@ -33,12 +33,6 @@ TEASER = 300
 logger = logging.getLogger(__name__)
 
 
-def released_city(city_slug: str):
-    """The city's row in the released evaluation, None when it is not shown."""
-    row = report_selectors.evaluation().city(city_slug)
-    return row if row is not None and not row.suppressed else None
-
-
 @dataclass
 class Numbers:
     released_at: datetime.datetime
