@@ -160,7 +160,10 @@ def test_a_blogger_copies_a_city_widget_into_their_own_site(person, news):
     expect(preview.locator("html")).to_have_attribute("lang", page.language)
     badge = page.get_by_test_id("badge-berlin")
     expect(badge).to_be_visible()
-    assert badge.evaluate("img => img.complete && img.naturalWidth > 100")
+    # Drawn, not a broken image (waited for: the picture may still be on its way).
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 100", arg=badge.element_handle()
+    )
 
     # Copy: the clipboard holds the code shown in the box.
     button = page.get_by_test_id("copy-berlin-frame")
