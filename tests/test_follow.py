@@ -309,3 +309,16 @@ def test_the_follower_list_costs_the_same_queries_for_many_rows(client, organize
         page = client.get("/admin/complaints/follower/")
     assert page.content.count(b"@example.org") >= 21
     assert len(many) == len(few)
+
+
+def test_followers_of_a_merged_city_follow_the_surviving_one(hamburg, organizer):
+    kiel = Place.objects.get(pk=matching.match("Kiel").city_id)
+    confirmed(email="both@example.org")
+    confirmed(email="both@example.org", city=kiel)
+    moving = confirmed(email="moving@example.org", city=kiel, newsletter=True)
+    places_merge(source=kiel, target=hamburg, moderator=organizer)
+    assert sorted(Follower.objects.values_list("email", "city_id")) == [
+        ("both@example.org", hamburg.pk),
+        (moving.email, hamburg.pk),
+    ]
+    assert Follower.objects.get(email=moving.email).newsletter
