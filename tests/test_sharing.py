@@ -9,6 +9,7 @@ from itertools import product
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from complaints.campaign import sharing
@@ -144,6 +145,18 @@ def test_a_rejected_report_is_not_asked_to_spread(client):
     complaint = ComplaintFactory(city="Hamburg", status=Status.REJECTED)
     html = thanks(client, complaint)
     assert 'data-testid="share"' not in html and 'data-testid="reach"' not in html
+
+
+def test_while_redis_is_away_the_thanks_page_still_offers_sharing_without_numbers(client):
+    complaint = ComplaintFactory(city="Bärlin", district="")
+    hamburg = ComplaintFactory(city="Hamburg")
+    away = {"BACKEND": "einzelfall.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    with override_settings(CACHES={"default": away}):
+        unknown, known = thanks(client, complaint), thanks(client, hamburg)
+    assert share_targets(unknown)["share-url"] == "http://testserver/stats/"
+    assert share_targets(known)["share-url"] == HAMBURG
+    assert 'data-testid="reach-count"' not in known
+    assert 'href="/stats/hamburg/" data-testid="city-link"' in known
 
 
 # -- the public pages -----------------------------------------------------------------------

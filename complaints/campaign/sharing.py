@@ -132,10 +132,10 @@ def _carrier_query(query: str) -> str | None:
     if not query:
         return ""
     pairs = parse_qsl(query, keep_blank_values=True)
-    carriers = settings.EINZELFALL_CARRIERS
-    if len(pairs) == 1 and pairs[0][0] == "carrier" and pairs[0][1] in carriers:
-        return "?carrier=" + quote(pairs[0][1], safe="")
-    return None
+    carriers = settings.EINZELFALL_CARRIERS  # one carrier only: the pages have no switch
+    if len(carriers) < 2 or len(pairs) != 1 or pairs[0][0] != "carrier":
+        return None
+    return "?carrier=" + quote(pairs[0][1], safe="") if pairs[0][1] in carriers else None
 
 
 def mastodon_host(raw: str) -> str:

@@ -5,11 +5,15 @@ Only the released numbers, as the city page shows them: the thanks page is a pri
 and it must not tell more than the public ones (a live count, or that a city has none yet).
 """
 
+import logging
+
 from django import template
 
 from complaints.campaign import sharing
+from einzelfall.cache import CACHE_UNREACHABLE
 from reports import selectors
 
+logger = logging.getLogger(__name__)
 register = template.Library()
 
 
@@ -17,7 +21,12 @@ register = template.Library()
 def city_reach(place):
     """The city's released count when the evaluation shows it; otherwise how many reports it
     needs to be shown (K), and never whether it has any."""
-    evaluation = selectors.evaluation()
+    try:
+        evaluation = selectors.evaluation()
+    except CACHE_UNREACHABLE as error:
+        # The page that says a report is stored shows even while Redis is away: without numbers.
+        logger.error("The evaluation could not be read (%s)", type(error).__name__)
+        return {"place": place, "unavailable": True}
     count = evaluation.city_count(place.pk) if place is not None else None
     return {"place": place, "count": count or None, "min_count": evaluation.min_count}
 

