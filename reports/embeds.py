@@ -67,6 +67,8 @@ def _cacheable(request, body: str, content_type: str, *, lang: str, seconds: int
     response = HttpResponse(body, content_type=content_type, status=status)
     response["ETag"] = etag
     response["Content-Language"] = lang
+    # Other sites may load it even when they isolate themselves (Cross-Origin-Embedder-Policy).
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     patch_cache_control(response, public=True, max_age=seconds)
     return get_conditional_response(request, etag=etag, response=response)
 

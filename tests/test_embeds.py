@@ -20,7 +20,7 @@ from complaints import selectors as complaint_selectors
 from complaints.models import Status
 from reports import embeds
 
-from .factories import ComplaintFactory
+from .factories import ComplaintFactory, UserFactory
 from .helpers import release
 
 pytestmark = pytest.mark.django_db
@@ -96,12 +96,25 @@ def test_a_widget_may_be_framed_by_any_site_and_sets_no_cookie(client, world, pa
     assert response.status_code == 200
     assert policy(response)["frame-ancestors"] == "*"
     assert not response.has_header("X-Frame-Options")
+    assert response["Cross-Origin-Resource-Policy"] == "cross-origin"
     assert not response.cookies
     assert "cookie" not in response.get("Vary", "").lower()
     assert "csrfmiddlewaretoken" not in response.content.decode()
     # Still nothing from another host, and no script at all.
     assert policy(response)["script-src"] == "'self'"
     assert "<script" not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", [*WIDGETS, "/badge.svg"])
+def test_a_signed_in_visitor_gets_the_same_widget_and_no_cookie(client, world, path):
+    # A widget a shared cache keeps is the same for everyone: nothing of the session shows.
+    anonymous = client.get(path)
+    client.force_login(UserFactory(is_staff=True))
+    client.cookies["csrftoken"] = "x" * 32
+    signed_in = client.get(path)
+    assert signed_in.content == anonymous.content
+    assert not signed_in.cookies
+    assert "cookie" not in signed_in.get("Vary", "").lower()
 
 
 def test_the_counter_is_cached_briefly_and_a_city_longer_with_an_etag(client, world):
