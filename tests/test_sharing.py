@@ -88,6 +88,10 @@ def test_every_share_link_on_the_thanks_page_is_the_city_page_never_the_private_
     # The private link is on the page once, where it is offered as such, never in the block.
     assert complaint.reference not in block(html, "share")
     assert "Network problems in Hamburg?" in targets["data-share-text"]
+    # Without JavaScript: plain links only, no button that does nothing (the scripts add them).
+    share = block(html, "share")
+    assert "<div data-copy-link hidden>" in share and 'data-testid="share-native"' not in share
+    assert 'src="/static/js/share.js"' in share and "<script>" not in html
 
 
 def test_the_reach_line_gives_the_released_count_not_the_live_one(client):
