@@ -15,9 +15,10 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.html import escape
 
 from complaints import selectors as complaint_selectors
-from complaints.models import Status
+from complaints.models import Place, Status
 from reports import embeds
 
 from .factories import ComplaintFactory, UserFactory
@@ -315,6 +316,20 @@ def test_the_badge_of_a_city_shows_its_released_count_or_none(client, world):
     response = client.get("/badge.svg?city=atlantis")
     assert response.status_code == 404
     assert next(text for text, _ in badge_texts(response)) == "Einzelfall"
+
+
+def test_a_place_name_with_markup_is_escaped_in_every_widget(client, world):
+    # The organizer may name a place anything; the name is text everywhere, never markup.
+    name = "Bad <b>\"Town\"</b> & 'Co' ]]>"
+    Place.objects.create(name=name, slug="bad-town", kind=Place.Kind.CITY)
+    (label, _), (value, _) = badge_texts(client.get("/badge.svg?city=bad-town&lang=en"))
+    assert (label, value) == (f"Einzelfall · {name}", "no figures shown")
+    html = client.get("/embed/bad-town/").content.decode()
+    assert "<b>" not in html and by_testid(html, "city") == escape(name)
+    page = client.get("/embed/", {"city": "bad-town", "lang": "en"}).content.decode()
+    assert "<b>" not in page
+    (frame,) = Elements(snippets(page)["bad-town-frame"]).all("iframe")
+    assert frame["title"] == f"Einzelfall: network problems in {name}"
 
 
 # -- hostile input ----------------------------------------------------------------------------
