@@ -1,7 +1,6 @@
 import logging
 
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from complaints import selectors
 from complaints.campaign import milestones
@@ -12,13 +11,9 @@ logger = logging.getLogger(__name__)
 
 def landing(request):
     counter = selectors.public_counter()
-    share_title = _("%(count)s reports of network problems: not an isolated case.") % {
-        "count": counter
-    }
     context = {
         "counter": counter,
         "progress": milestones.progress(counter),
-        "share_title": share_title,
         "updates": campaign_selectors.latest_updates(),
     }
     return render(request, "complaints/landing.html", context)

@@ -28,6 +28,22 @@ def counter_today(day) -> str:
     return f"complaints:counter-today:{day:%Y-%m-%d}"
 
 
+def follow_mail(address_digest: str, city_id: int, district_id: int | None) -> str:
+    """Set for an hour after a mail about following a place went to an address (a keyed hash
+    of it, never the address): the form mails each address and place once an hour."""
+    return f"follow:mail:{address_digest}:{city_id}:{district_id}"
+
+
+def follow_mails_on(address_digest: str, day: str) -> str:
+    """How many follow mails an address got on a day (ISO date)."""
+    return f"follow:mail-day:{address_digest}:{day}"
+
+
+def follow_rate(rate: str) -> str:
+    """django-ratelimit's group for the follow form's limit of `rate`, apart from reports'."""
+    return f"follow:{rate}"
+
+
 def form_stamp(digest: str) -> str:
     """A form stamp that has been used (its SHA-256 digest)."""
     return f"form-stamp-used:{digest}"

@@ -20,7 +20,15 @@ from reports import selectors as report_selectors
 
 # Pages that hold a private link (a report's reference, a signed token): never crawled, even
 # when someone posts such a link where a crawler finds it.
-PRIVATE_PREFIXES = ["/report/thanks/", "/report/confirm/", "/report/followup/"]
+PRIVATE_PREFIXES = [
+    "/report/thanks/",
+    "/report/confirm/",
+    "/report/followup/",
+    "/follow/confirm/",
+    "/follow/unsubscribe/",
+    "/follow/newsletter/",
+    "/share/",
+]
 ROBOTS_MAX_AGE = 24 * 60 * 60
 # As long as the evaluation is cached (reports/selectors.py CACHE_SECONDS).
 SITEMAP_MAX_AGE = report_selectors.CACHE_SECONDS

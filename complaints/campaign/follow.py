@@ -29,6 +29,7 @@ from complaints.intake import abuse
 from complaints.intake.confirmation import address_digest
 from complaints.models import Follower, Place
 from complaints.privacy.retention import UNCONFIRMED_FOLLOWER_DAYS
+from einzelfall import cache_keys
 
 SALT = "einzelfall.follow"
 CONFIRM = "confirm"
@@ -84,7 +85,7 @@ def over_limit(ip: str) -> int:
     for rate in RATE_LIMITS:
         usage = get_usage(
             abuse._POST,
-            group=f"follow:{rate}",
+            group=cache_keys.follow_rate(rate),
             key=lambda group, request: client,
             rate=rate,
             method="POST",
@@ -99,9 +100,9 @@ def _may_mail(email: str, city_id: int, district_id: int | None) -> bool:
     """One mail per address and place an hour, MAILS_PER_DAY per address: a mail bomb sent
     through the form reaches its victim once. Keyed hashes only: no address in a cache key."""
     digest = address_digest(email)
-    if not cache.add(f"follow:mail:{digest}:{city_id}:{district_id}", 1, MAIL_PLACE_SECONDS):
+    if not cache.add(cache_keys.follow_mail(digest, city_id, district_id), 1, MAIL_PLACE_SECONDS):
         return False
-    day_key = f"follow:mail-day:{digest}:{timezone.localdate().isoformat()}"
+    day_key = cache_keys.follow_mails_on(digest, timezone.localdate().isoformat())
     cache.add(day_key, 0, 24 * 3600)
     try:
         return cache.incr(day_key) <= MAILS_PER_DAY
