@@ -1205,11 +1205,14 @@ class Follower(models.Model):
     purged (privacy/retention.py)."""
 
     email = models.EmailField(_("email"))
+    # Empty: the campaign newsletter only, no place followed (then newsletter is set).
     city = models.ForeignKey(
         Place,
         verbose_name=_("city"),
         on_delete=models.CASCADE,
         related_name="followers",
+        null=True,
+        blank=True,
         limit_choices_to={"kind": "city", "merged_into__isnull": True},
     )
     district = models.ForeignKey(
@@ -1250,6 +1253,16 @@ class Follower(models.Model):
                 condition=Q(district__isnull=False),
                 name="follower_unique_district",
             ),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(city__isnull=True),
+                name="follower_unique_newsletter_only",
+            ),
+            # A row follows a city, or is the newsletter alone; a district needs its city.
+            models.CheckConstraint(
+                condition=(Q(city__isnull=False) | Q(newsletter=True, district__isnull=True)),
+                name="follower_place_or_newsletter",
+            ),
         ]
         indexes = [
             models.Index(
@@ -1260,4 +1273,6 @@ class Follower(models.Model):
         ]
 
     def __str__(self):
+        if not self.city_id:
+            return str(_("campaign newsletter"))
         return f"{self.city}" + (f", {self.district}" if self.district_id else "")
