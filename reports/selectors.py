@@ -7,9 +7,12 @@ them as reports.selectors.*).
 """
 
 import dataclasses
+import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy
 
 from complaints.models import Place
 from complaints.places import names as placenames
@@ -38,17 +41,21 @@ __all__ = [
     "CityDetail",
     "CityRow",
     "Evaluation",
+    "PublicCity",
     "StatusInfo",
     "Trend",
     "build_evaluation",
     "carriers",
     "city_comparison",
     "city_place",
+    "city_row",
     "evaluation",
     "listed_cities",
     "live_statuses",
+    "public_city",
     "released_evaluation",
     "search_key",
+    "unlisted_city_row",
     "unreleased",
     "week_of",
 ]
@@ -159,4 +166,105 @@ def listed_cities(evaluation: Evaluation, query: str = "") -> list[tuple[CityRow
     wanted = search_key(query)
     return sorted(
         ((city, key, wanted in key) for city, key in rows), key=lambda row: (row[1], row[0].name)
+    )
+
+
+# -- what the public may know of one city ---------------------------------------------------
+
+# The two notes for a city without numbers, as the city page words them; every place that
+# shows a city's numbers (card, widget, thanks page) says the same.
+NOT_RELEASED = gettext_lazy("No evaluation has been released yet.")
+TOO_FEW = gettext_lazy(
+    "Too few published reports to show any numbers for this city without revealing who reported."
+)
+TOP_PROBLEMS = 3
+
+
+def grouped(value) -> str:
+    """A count as the active language writes it, grouped: 2.623 in German, 2,623 in English
+    (the share cards, the widgets, the badge; intcomma in templates writes the same)."""
+    return number_format(value, force_grouping=True)
+
+
+def rate(value) -> str:
+    """Reports per 100,000 inhabitants, written alike on the city page, its card, the widget
+    and the digest: one decimal, not grouped (as every table of the site has it)."""
+    return "" if value is None else number_format(value, decimal_pos=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicCity:
+    """A city as every public page may show it. Without `shown`, no number at all: a hidden
+    city, one without reports and one before the first release read alike (but for `note`)."""
+
+    id: int
+    name: str
+    slug: str
+    released_at: datetime.datetime | None
+    shown: bool
+    complaints: int | None = None
+    per_100k: float | None = None
+    # Its most named shown problems, largest first: (ProblemType, count). A hidden cell is
+    # left out, never listed with a label in place of its number.
+    problems: tuple = ()
+
+    @property
+    def note(self) -> str:
+        """Why no number is shown (empty when it is)."""
+        if self.shown:
+            return ""
+        return str(NOT_RELEASED if self.released_at is None else TOO_FEW)
+
+
+def unlisted_city_row(place: Place) -> CityRow:
+    """A known city the evaluation does not list (no published report, or hidden): it reads
+    like a suppressed city, so that no page or file tells 0 reports from 1 to 4."""
+    return CityRow(
+        id=place.pk,
+        name=place.name,
+        slug=place.slug,
+        state=place.state or None,
+        population=place.population,
+        latitude=None,
+        longitude=None,
+        complaints=None,
+        suppressed=True,
+    )
+
+
+def city_row(evaluation: Evaluation, slug: str, place: Place | None = None) -> CityRow | None:
+    """The city's row as its page shows it, listed or not; None for no known city. `place`
+    spares the query when the caller has the city already."""
+    row = evaluation.city(slug)
+    if row is not None:
+        return row
+    place = place if place is not None else city_place(slug)
+    return None if place is None else unlisted_city_row(place)
+
+
+def public_city(evaluation: Evaluation, slug: str, place: Place | None = None):
+    """What the public may know of a city: the one rule for the page's share card, the
+    widget, the badge, the thanks page and the follower's digest. None for no known city."""
+    row = city_row(evaluation, slug, place)
+    if row is None:
+        return None
+    # 0 reports reads as few (unlisted_city_row), as on the city page.
+    shown = bool(evaluation.released_at and not row.suppressed and row.complaints)
+    if not shown:
+        return PublicCity(row.id, row.name, row.slug, evaluation.released_at, False)
+    detail = evaluation.details.get(row.id)
+    cells = (detail.problems or []) if detail else []
+    problems = sorted(
+        ((problem, cell.count) for problem, cell in cells if not cell.suppressed and cell.count),
+        key=lambda item: -item[1],
+    )
+    return PublicCity(
+        row.id,
+        row.name,
+        row.slug,
+        evaluation.released_at,
+        True,
+        row.complaints,
+        row.per_100k,
+        tuple(problems[:TOP_PROBLEMS]),
     )

@@ -53,21 +53,22 @@ class Digest:
 
 
 def numbers(evaluation, follower: Follower, since: datetime.datetime) -> Numbers | None:
-    """The place's released numbers, when released since `since` and shown at all."""
+    """The place's released numbers, when released since `since` and shown at all: shown as
+    every public page shows a city (report_selectors.public_city)."""
     k = max(evaluation.min_count, settings.REPORTS_MIN_COUNT)
     if evaluation.released_at is None or evaluation.released_at <= since:
         return None
-    row = next((c for c in evaluation.cities if c.id == follower.city_id), None)
-    if row is None or row.suppressed or row.complaints is None or row.complaints < k:
+    city = report_selectors.public_city(evaluation, follower.city.slug, follower.city)
+    if city is None or not city.shown:
         return None
     district = None
-    detail = evaluation.details.get(row.id)
+    detail = evaluation.details.get(city.id)
     if follower.district_id and detail is not None and not detail.districts_withheld:
         names = {pk: name for name, pk in detail.district_ids.items()}
         cell = dict(detail.districts).get(names.get(follower.district_id))
         if cell is not None and not cell.suppressed and cell.count is not None:
             district = cell.count if cell.count >= k else None
-    return Numbers(evaluation.released_at, row.complaints, row.per_100k, district)
+    return Numbers(evaluation.released_at, city.complaints, city.per_100k, district)
 
 
 def _places(follower: Follower, prefix: str = "") -> Q:
