@@ -58,6 +58,8 @@ def numbers(evaluation, follower: Follower, since: datetime.datetime) -> Numbers
     k = max(evaluation.min_count, settings.REPORTS_MIN_COUNT)
     if evaluation.released_at is None or evaluation.released_at <= since:
         return None
+    if not follower.city_id:  # the newsletter alone: no place, no numbers
+        return None
     city = report_selectors.public_city(evaluation, follower.city.slug, follower.city)
     if city is None or not city.shown:
         return None
