@@ -5,7 +5,9 @@ import functools
 import hashlib
 import re
 
+from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseNotModified
+from django.http.response import ResponseHeaders
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
@@ -149,3 +151,36 @@ def _ranged(request, body: bytes, content_type: str, etag: str) -> HttpResponse:
     part = HttpResponse(body[start : end + 1], content_type=content_type, status=206)
     part["Content-Range"] = f"bytes {start}-{end}/{size}"
     return part
+
+
+def asked_language(request, default: str | None = None) -> str:
+    """The language a link asks for with ?lang= (de, en); otherwise `default` when it is one
+    (a page: the request's), else the site's default (images and widgets: never the
+    browser's, so that a cache keeps one copy per address)."""
+    languages = dict(settings.LANGUAGES)
+    asked = request.GET.get("lang", "")
+    if asked in languages:
+        return asked
+    return default if default in languages else settings.LANGUAGE_CODE
+
+
+class _HeadersWithoutLanguage(ResponseHeaders):
+    """Response headers whose Vary never names Accept-Language."""
+
+    def __setitem__(self, key, value):
+        if key.lower() == "vary":
+            kept = [v for v in re.split(r"\s*,\s*", str(value)) if v.lower() != "accept-language"]
+            value = ", ".join(v for v in kept if v)
+            if not value:
+                self.pop(key, None)
+                return
+        super().__setitem__(key, value)
+
+
+def vary_by_address_only(response):
+    """For a response whose language comes from ?lang= alone (cards, widgets, the badge):
+    LocaleMiddleware adds "Vary: Accept-Language" after the view, which would make shared
+    caches keep one copy per browser; these headers refuse it."""
+    response.headers = _HeadersWithoutLanguage(response.headers)
+    response.headers["Vary"] = response.headers.get("Vary", "")
+    return response

@@ -1,6 +1,5 @@
 """The share cards as PNG responses (reports/cards.py draws them)."""
 
-from django.conf import settings
 from django.http import Http404
 from django.utils import translation
 from django.views.decorators.http import require_safe
@@ -10,14 +9,8 @@ from complaints import responses
 from . import cards, selectors
 
 
-def card_language(request) -> str:
-    """The card's language from ?lang= (de, en); anything else: the site's default."""
-    asked = request.GET.get("lang", "")
-    return asked if asked in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
 def _card(request, page: str, slug: str | None = None):
-    language = card_language(request)
+    language = responses.asked_language(request)
     with translation.override(language):
         body = cards.png(page, language, slug)
     if body is None:
@@ -30,7 +23,7 @@ def _card(request, page: str, slug: str | None = None):
         # The length the GET would have, no body.
         response["Content-Length"] = str(len(response.content))
         response.content = b""
-    return response
+    return responses.vary_by_address_only(response)
 
 
 @require_safe

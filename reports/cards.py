@@ -1,9 +1,9 @@
 """Share cards: 1200 x 630 PNG images of the live count and a city's numbers, drawn with
-Pillow, cached until the released evaluation changes.
+Pillow, cached until what they show changes.
 
 card_text() says what a card shows (and what the page's share tags say), in the active
-language; draw() turns that into a PNG; png() caches it. A city's numbers come from the
-released evaluation with its suppression: a hidden cell is drawn as the pages show it.
+language; draw() turns that into a PNG; png() caches it. A city's numbers are what
+selectors.public_city lets the public know; a city without numbers shows the shared card.
 """
 
 import hashlib
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.cache import cache
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageDraw, ImageFont
@@ -21,15 +20,13 @@ from PIL import Image, ImageDraw, ImageFont
 from complaints import selectors as complaint_selectors
 
 from . import releases, selectors
-from .charts import suppressed_label
 
 WIDTH, HEIGHT = 1200, 630
 PAGES = ("landing", "stats", "city")
 FONTS = Path(__file__).resolve().parent / "cardfonts"
-# The release and the counter are in the key, so an entry is never stale: it only has to
+# An entry is checked against what the card shows now, so it is never stale: it only has to
 # outlive the crawlers' visits after a share.
 CACHE_SECONDS = 24 * 3600
-TOP_PROBLEMS = 3
 
 BACKGROUND = (33, 37, 41)  # the site's dark theme (static/css/site.css)
 TEXT = (248, 249, 250)
@@ -59,13 +56,14 @@ class CardText:
         return "\n".join(p for p in [*parts, *self.lines, self.footer] if p)
 
     @property
+    def drawn_parts(self) -> tuple:
+        """What draw() reads: two texts with the same parts are the same image."""
+        fields = (self.kicker, self.heading, self.number, self.number_label, self.footer)
+        return (*fields, *self.lines)
+
+    @property
     def alt(self) -> str:
         return " ".join(p for p in self.drawn.split("\n") if p)
-
-
-def _n(value) -> str:
-    """A number as the page's language writes it: 2.623 in German, 2,623 in English."""
-    return number_format(value, force_grouping=True)
 
 
 def counter_text(page: str, counter: int, evaluation=None) -> CardText:
@@ -75,14 +73,17 @@ def counter_text(page: str, counter: int, evaluation=None) -> CardText:
         "%(count)s report of network problems: not an isolated case.",
         "%(count)s reports of network problems: not an isolated case.",
         counter,
-    ) % {"count": _n(counter)}
+    ) % {"count": selectors.grouped(counter)}
     lines = [_("Your mobile network keeps failing? You are not alone.")]
     if page == "stats":
         description = _(
             "Evaluation of the reports: problems, cities and districts, checked and published."
         )
         if evaluation is not None and evaluation.released_at:
-            lines = [_("%(count)s checked and published") % {"count": _n(evaluation.total)}]
+            lines = [
+                _("%(count)s checked and published")
+                % {"count": selectors.grouped(evaluation.total)}
+            ]
     else:
         description = _(
             "Report network problems with your mobile carrier, so that together we can show "
@@ -91,7 +92,7 @@ def counter_text(page: str, counter: int, evaluation=None) -> CardText:
     return CardText(
         kicker="Einzelfall" + (" · " + _("Evaluation") if page == "stats" else ""),
         heading=_("Not an isolated case"),
-        number=_n(counter),
+        number=selectors.grouped(counter),
         number_label=ngettext("report of network problems", "reports of network problems", counter),
         lines=tuple(lines),
         footer=_("Report a problem"),
@@ -100,44 +101,24 @@ def counter_text(page: str, counter: int, evaluation=None) -> CardText:
     )
 
 
-def top_problems(detail) -> list[tuple[str, str]]:
-    """A city's most named problems as (name, shown number): the shown cells by count, then,
-    when fewer than TOP_PROBLEMS are shown, hidden ones as the page shows them ("< K", "not
-    shown"), never their count. Empty when the mix is withheld."""
-    cells = (detail.problems or []) if detail else []
-    shown = sorted((c for c in cells if not c[1].suppressed), key=lambda c: -c[1].count)
-    # A small cell is below K and so below every shown one; the others' size is unknown.
-    hidden = sorted((c for c in cells if c[1].suppressed), key=lambda c: not c[1].small)
-    if not shown:
-        return []
-    return [
-        (problem.name, suppressed_label(cell.small) if cell.suppressed else _n(cell.count))
-        for problem, cell in (shown + hidden)[:TOP_PROBLEMS]
-    ]
-
-
-def city_text(evaluation, row) -> CardText:
-    """The card of a city: its released count, rate and top problems, or, when the city is
-    not shown (hidden, or no report: the page does not tell them apart), no number at all."""
+def city_text(city: selectors.PublicCity) -> CardText:
+    """The card of a city (selectors.public_city): its released count, rate and top
+    problems. A city without numbers gets the one card that every such city shares, in
+    each language; only its share tags name it, and say why there are no numbers."""
     kicker = "Einzelfall · " + _("Evaluation")
-    plain_title = _("Network problems in %(city)s") % {"city": row.name}
-    invite = _("Report a problem")  # a city without numbers yet needs more reports
-    if not evaluation.released_at:
-        note = _("No evaluation has been released yet.")
-        return CardText(kicker, row.name, "", "", (note,), invite, plain_title, note)
-    if row.suppressed or not row.complaints:
-        note = _(
-            "Too few published reports to show any numbers for this city without revealing "
-            "who reported."
-        )
-        return CardText(kicker, row.name, "", "", (note,), invite, plain_title, note)
-    count = _n(row.complaints)
+    plain_title = _("Network problems in %(city)s") % {"city": city.name}
+    if not city.shown:
+        # No name drawn: thousands of cities share this image (one cache entry a language).
+        lines = (_("Your mobile network keeps failing? You are not alone."),)
+        heading, footer = _("Not an isolated case"), _("Report a problem")
+        return CardText(kicker, heading, "", "", lines, footer, plain_title, city.note)
+    count = selectors.grouped(city.complaints)
     lines, sentences = [], []
-    if row.per_100k is not None:
-        rate = _("%(rate)s per 100,000 inhabitants") % {"rate": _n(row.per_100k)}
-        lines.append(rate)
-        sentences.append(rate + ".")
-    problems = top_problems(evaluation.details.get(row.id))
+    if city.per_100k is not None:
+        per_100k = _("%(rate)s per 100,000 inhabitants") % {"rate": selectors.rate(city.per_100k)}
+        lines.append(per_100k)
+        sentences.append(per_100k + ".")
+    problems = [(problem.name, selectors.grouped(n)) for problem, n in city.problems]
     if problems:
         lines.extend(f"• {name}: {shown}" for name, shown in problems)
         listed = ", ".join(f"{name} ({shown})" for name, shown in problems)
@@ -145,13 +126,13 @@ def city_text(evaluation, row) -> CardText:
     title = ngettext(
         "%(city)s: %(count)s published report of network problems",
         "%(city)s: %(count)s published reports of network problems",
-        row.complaints,
-    ) % {"city": row.name, "count": count}
+        city.complaints,
+    ) % {"city": city.name, "count": count}
     return CardText(
         kicker=kicker,
-        heading=row.name,
+        heading=city.name,
         number=count,
-        number_label=ngettext("published report", "published reports", row.complaints),
+        number_label=ngettext("published report", "published reports", city.complaints),
         lines=tuple(lines),
         footer=_("Not an isolated case"),
         title=title,
@@ -159,65 +140,48 @@ def city_text(evaluation, row) -> CardText:
     )
 
 
-def city_row(evaluation, slug: str):
-    """The city as its page shows it: the evaluation's row, or a known city the evaluation
-    does not list, read as suppressed (reports/views.py); None for no known city."""
-    row = evaluation.city(slug)
-    if row is not None:
-        return row
-    place = selectors.city_place(slug)
-    if place is None:
-        return None
-    return selectors.CityRow(
-        id=place.pk,
-        name=place.name,
-        slug=place.slug,
-        state=place.state or None,
-        population=place.population,
-        latitude=None,
-        longitude=None,
-        complaints=None,
-        suppressed=True,
-    )
-
-
-def card_text(page: str, slug: str | None = None) -> CardText | None:
-    """What the card of a page shows, in the active language; None for an unknown city."""
+def card_text(page: str, slug: str | None = None, counter: int | None = None) -> CardText | None:
+    """What the card of a page shows, in the active language; None for an unknown city.
+    `counter`: the live count as the caller read it (read here when not given)."""
     if page == "city":
-        evaluation = selectors.evaluation()
-        row = city_row(evaluation, slug or "")
-        return None if row is None else city_text(evaluation, row)
+        city = selectors.public_city(selectors.evaluation(), slug or "")
+        return None if city is None else city_text(city)
     evaluation = selectors.evaluation() if page == "stats" else None
-    return counter_text(page, complaint_selectors.public_counter(), evaluation)
+    if counter is None:
+        counter = complaint_selectors.public_counter()
+    return counter_text(page, counter, evaluation)
 
 
-def version(page: str) -> str:
+def version(page: str, counter: int | None = None) -> str:
     """What the card's image depends on beyond its language and city: the release, and for
     the landing page and /stats/ the counter. In the image's URL, so crawlers fetch anew."""
-    counter = str(complaint_selectors.public_counter())
-    if page == "landing":
-        return counter
     current = releases.current()
     release = str(current[0]) if current else "0"
-    return release if page == "city" else f"{release}-{counter}"
+    if page == "city":
+        return release
+    if counter is None:
+        counter = complaint_selectors.public_counter()
+    return str(counter) if page == "landing" else f"{release}-{counter}"
 
 
 def png(page: str, language: str, slug: str | None = None) -> bytes | None:
-    """The card's PNG in a language (active already), drawn once per version; None for an
-    unknown city (nothing drawn)."""
-    # The text first (cheap: the evaluation is kept in the process), so that the version is
-    # the one it was read from even when reading it made a new release.
+    """The card's PNG in a language (active already); None for an unknown city (nothing
+    drawn). One cache entry per image and language holds the last drawing with what it
+    shows: a new count or release replaces it, so no entry piles up per report or release."""
     text = card_text(page, slug)
     if text is None:
         return None
-    # A slug may be long and odd: hashed, the key stays short and safe for any backend.
-    place = hashlib.sha256((slug or "").encode()).hexdigest()[:16]
-    key = f"card:{page}:{place}:{language}:{version(page)}"
+    # A city without numbers has the shared card (no name drawn); a slug may be long and
+    # odd: hashed, the key stays short and safe for any backend.
+    place = hashlib.sha256(slug.encode()).hexdigest()[:16] if text.number and slug else "-"
+    key = f"card:{page}:{place}:{language}"
+    # The image is drawn from the text alone: the text is its version.
+    drawn = hashlib.sha256(repr(text.drawn_parts).encode()).hexdigest()[:16]
     found = cache.get(key)
-    if isinstance(found, bytes):
-        return found
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == drawn:
+        return found[1]
     body = draw(text)
-    cache.set(key, body, CACHE_SECONDS)
+    cache.set(key, (drawn, body), CACHE_SECONDS)
     return body
 
 

@@ -17,13 +17,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
+from complaints import responses
 from complaints import selectors as complaint_selectors
 from complaints.models import Place
 from complaints.places import matching
@@ -39,25 +39,15 @@ _SLUG = re.compile(r"^[-\w]{1,100}$", re.ASCII)
 # The snippets' frame sizes: the widgets are laid out to fit them (static/css/embed.css).
 COUNTER_SIZE = (300, 170)
 CITY_SIZE = (300, 290)
-TOP_PROBLEMS = 3
 
 # A framed widget: any site may frame it, and no X-Frame-Options says otherwise.
 frameable = csp_replace({"frame-ancestors": ["*"]})
 
 
-def _language(request) -> str:
-    """?lang=en for English; anything else (missing, unknown, hostile) is the default."""
-    wanted = request.GET.get("lang", "")
-    return wanted if wanted in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def _number(value) -> str:
-    """A count as the active language writes it: 12.345 or 12,345."""
-    return number_format(value, force_grouping=True)
-
-
 def _reports(count: int) -> str:
-    return ngettext("%(count)s report", "%(count)s reports", count) % {"count": _number(count)}
+    return ngettext("%(count)s report", "%(count)s reports", count) % {
+        "count": selectors.grouped(count)
+    }
 
 
 def _cacheable(request, body: str, content_type: str, *, lang: str, seconds: int, status=200):
@@ -70,47 +60,22 @@ def _cacheable(request, body: str, content_type: str, *, lang: str, seconds: int
     # Other sites may load it even when they isolate themselves (Cross-Origin-Embedder-Policy).
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
     patch_cache_control(response, public=True, max_age=seconds)
-    return get_conditional_response(request, etag=etag, response=response)
+    response = get_conditional_response(request, etag=etag, response=response)
+    return responses.vary_by_address_only(response)
 
 
-def _city(slug: str) -> dict | None:
-    """What the public may know of a city, as its page shows it: its name, and its numbers
-    only when they are released and shown. None for no known city."""
+def _city(slug: str) -> selectors.PublicCity | None:
+    """What the public may know of a city (selectors.public_city); None for no known city."""
     if not _SLUG.match(slug):
         return None
-    evaluation = selectors.evaluation()
-    row = evaluation.city(slug)
-    if row is None:
-        place = selectors.city_place(slug)
-        if place is None:
-            return None
-        return {"name": place.name, "slug": place.slug, "shown": False, "evaluation": evaluation}
-    # 0 reports reads as few, as on the city page (reports/views.py: _city_without_reports).
-    shown = bool(evaluation.released_at and not row.suppressed and row.complaints)
-    detail = evaluation.details.get(row.id)
-    problems = [
-        (problem, cell.count)
-        for problem, cell in ((detail.problems or []) if detail and shown else [])
-        # A hidden cell is left out, never shown with its number.
-        if not cell.suppressed and cell.count
-    ]
-    problems.sort(key=lambda item: -item[1])
-    return {
-        "name": row.name,
-        "slug": row.slug,
-        "shown": shown,
-        "evaluation": evaluation,
-        "complaints": row.complaints if shown else None,
-        "per_100k": row.per_100k if shown else None,
-        "problems": problems[:TOP_PROBLEMS],
-    }
+    return selectors.public_city(selectors.evaluation(), slug)
 
 
 @require_safe
 @xframe_options_exempt
 @frameable
 def counter(request):
-    lang = _language(request)
+    lang = responses.asked_language(request)
     count = complaint_selectors.public_counter()
     with translation.override(lang):
         body = render_to_string("reports/embed/counter.html", {"lang": lang, "count": count})
@@ -121,7 +86,7 @@ def counter(request):
 @xframe_options_exempt
 @frameable
 def city(request, slug):
-    lang = _language(request)
+    lang = responses.asked_language(request)
     found = _city(slug)
     with translation.override(lang):
         if found is None:
@@ -129,7 +94,7 @@ def city(request, slug):
             return _cacheable(
                 request, body, "text/html; charset=utf-8", lang=lang, seconds=60, status=404
             )
-        body = render_to_string("reports/embed/city.html", {**found, "lang": lang})
+        body = render_to_string("reports/embed/city.html", {"city": found, "lang": lang})
     return _cacheable(request, body, "text/html; charset=utf-8", lang=lang, seconds=CITY_SECONDS)
 
 
@@ -163,15 +128,16 @@ def _badge_parts(request) -> tuple[str, str, int, float]:
     found = _city(slug)
     if found is None:
         return "Einzelfall", _("unknown place"), 404, 60
-    label = f"Einzelfall · {found['name']}"
-    if not found["shown"]:
+    label = f"Einzelfall · {found.name}"
+    if not found.shown:
+        # Too short a space for either note (selectors.NOT_RELEASED, TOO_FEW): one for both.
         return label, _("no figures shown"), 200, CITY_SECONDS
-    return label, _reports(found["complaints"]), 200, CITY_SECONDS
+    return label, _reports(found.complaints), 200, CITY_SECONDS
 
 
 @require_safe
 def badge(request):
-    lang = _language(request)
+    lang = responses.asked_language(request)
     with translation.override(lang):
         label, value, status, seconds = _badge_parts(request)
         label_width = text_width(label) + _PADDING
@@ -251,8 +217,7 @@ def _widget(request, place: Place | None, lang: str) -> dict:
 @require_safe
 def index(request):
     query = request.GET.get("city", "").strip()[:100]
-    lang = request.GET.get("lang") or translation.get_language()
-    lang = lang if lang in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    lang = responses.asked_language(request, translation.get_language())
     place = find_city(query) if query else None
     context = {
         "query": query,

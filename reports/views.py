@@ -227,22 +227,11 @@ def _city_or_404(slug, carrier=None):
 
 
 def _city_without_reports(slug):
-    """A known city the evaluation does not list: no published report, or every city hidden.
-    It reads like a suppressed city, so that no page or file tells 0 reports from 1 to 4."""
+    """A known city the evaluation does not list, read like a suppressed one (selectors)."""
     place = selectors.city_place(slug)
     if place is None:
         raise Http404
-    return selectors.CityRow(
-        id=place.pk,
-        name=place.name,
-        slug=place.slug,
-        state=place.state or None,
-        population=place.population,
-        latitude=None,
-        longitude=None,
-        complaints=None,
-        suppressed=True,
-    )
+    return selectors.unlisted_city_row(place)
 
 
 @responses.data_endpoint

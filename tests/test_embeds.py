@@ -243,7 +243,10 @@ def test_before_the_first_release_a_city_widget_shows_no_number(client, settings
     settings.EVALUATION_RELEASE_CHECK_SECONDS = 0  # released only by the command (cron)
     published(12, "Berlin")
     html = client.get("/embed/berlin/?lang=en").content.decode()
-    assert by_testid(html, "not-shown") == "No numbers have been released yet."
+    # The words of the city page, which says the same before the first release.
+    assert by_testid(html, "not-shown") == "No evaluation has been released yet."
+    page = client.get("/stats/berlin/", headers={"accept-language": "en"}).content.decode()
+    assert "No evaluation has been released yet." in by_testid(page, "not-released")
     assert "12" not in Elements(html).words()
 
 

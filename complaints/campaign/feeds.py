@@ -184,9 +184,7 @@ class UpdatesRSSFeed(Feed):
     def _conditional(self, request, *args, **kwargs):
         # A feed reader sends no Accept-Language: ?lang=en (the link on /updates/) asks for
         # the English feed; without it, the request's language as every page has it.
-        language = request.GET.get("lang", "")
-        if language not in dict(settings.LANGUAGES):
-            language = get_language()
+        language = responses.asked_language(request, get_language())
         with translation.override(language):
             full = super().__call__(request, *args, **kwargs)
         since = parse_http_date_safe(full.get("Last-Modified", ""))

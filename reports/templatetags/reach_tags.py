@@ -19,16 +19,16 @@ register = template.Library()
 
 @register.inclusion_tag("reports/_city_reach.html")
 def city_reach(place):
-    """The city's released count when the evaluation shows it; otherwise how many reports it
-    needs to be shown (K), and never whether it has any."""
+    """The city's released count when the evaluation shows it; otherwise the city page's
+    note (nothing released yet, or too few to show), never whether it has any."""
     try:
         evaluation = selectors.evaluation()
     except CACHE_UNREACHABLE as error:
         # The page that says a report is stored shows even while Redis is away: without numbers.
         logger.error("The evaluation could not be read (%s)", type(error).__name__)
         return {"place": place, "unavailable": True}
-    count = evaluation.city_count(place.pk) if place is not None else None
-    return {"place": place, "count": count or None, "min_count": evaluation.min_count}
+    city = selectors.public_city(evaluation, place.slug, place) if place is not None else None
+    return {"place": place, "public": city}
 
 
 @register.inclusion_tag("reports/_share.html", takes_context=True)

@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from reports import selectors
 from reports.charts import suppressed_label
 
 register = template.Library()
@@ -49,3 +50,8 @@ def as_of(moment):
         moment = timezone.localtime(moment)
     text = _("As of %(date)s.") % {"date": date_format(moment, "DATETIME_FORMAT")}
     return text[:-1] if text.endswith("..") else text
+
+
+# The numbers as every public place writes them (selectors: grouped, rate).
+register.filter("grouped", selectors.grouped)
+register.filter("rate", selectors.rate)

@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import get_language
 
+from complaints import selectors as complaint_selectors
 from reports import cards
 
 register = template.Library()
@@ -17,21 +18,22 @@ LOCALES = {"de": "de_DE", "en": "en_GB"}
 @register.inclusion_tag("reports/_social.html", takes_context=True)
 def social_meta(context, page: str, city=None):
     """The share tags of the landing page ("landing"), /stats/ ("stats") or a city ("city").
-    A carrier's page (?carrier=) shares the card of all carriers, under its own URL."""
+    A carrier's page (?carrier=) is shared under the address of all carriers: the card's
+    numbers are those of all carriers, and a preview must not name a figure its page lacks."""
     request = context["request"]
     language = "en" if (get_language() or "de").startswith("en") else "de"
     slug = city.slug if city is not None else None
-    text = cards.card_text(page, slug)
+    # Read once: the text and the image's version then tell the same count.
+    counter = None if page == "city" else complaint_selectors.public_counter()
+    text = cards.card_text(page, slug, counter)
     if text is None:
         return {}
     args = [slug] if page == "city" else []
-    query = urlencode({"lang": language, "v": cards.version(page)})
+    query = urlencode({"lang": language, "v": cards.version(page, counter)})
     image = request.build_absolute_uri(reverse(f"cards:{page}", args=args)) + "?" + query
-    carrier = context.get("carrier")
-    own = request.path + ("?" + urlencode({"carrier": carrier}) if carrier else "")
     return {
         "text": text,
-        "url": request.build_absolute_uri(own),
+        "url": request.build_absolute_uri(request.path),
         "image": image,
         "width": cards.WIDTH,
         "height": cards.HEIGHT,
