@@ -16,9 +16,17 @@ from urllib.parse import unquote
 MASK = "…"
 ADDRESS_MASK = "[address]"
 
-# Every path of complaints/urls.py that carries a secret: the token is the next segment.
-# Any case and doubled slashes too: a path that does not resolve is still logged (a 404).
-_PRIVATE_PATH = re.compile(r"(/report/+(?:thanks|confirm|followup)/+)[^/?#\s\"'<>]+", re.IGNORECASE)
+# Every path that carries a secret (each route with a `token` or `reference` kwarg: a test
+# in tests/test_logs.py walks the URLconf, so a new one cannot be missed): the token is the
+# next segment (for a carrier account's password link, the one after its uidb64). Fixed, not
+# read from the URLconf: logging runs before the URLs load. Any case and doubled slashes
+# too: a path that does not resolve is still logged (a 404).
+_PRIVATE_PATH = re.compile(
+    r"(/(?:report/+(?:thanks|confirm|followup)"
+    r"|follow/+(?:confirm|unsubscribe|newsletter/+unsubscribe)"
+    r"|carrieraccount/+password/+[^/?#\s\"'<>]+)/+)[^/?#\s\"'<>]+",
+    re.IGNORECASE,
+)
 # A secret in a query string (no page takes one today; a link mailed with one must not leak).
 _PRIVATE_QUERY = re.compile(
     r"([?&;](?:token|key|api_key|apikey|reference|ref|signature|sig|code)=)[^&#\s\"'<>]+",
@@ -88,7 +96,8 @@ def mask(text: str) -> str:
         text = _database_values(text)
     if "@" in text:
         text = _EMAIL.sub(EMAIL_MASK, text)
-    if "/report" in text.lower():
+    lowered = text.lower()
+    if any(part in lowered for part in ("/report", "/follow", "/carrieraccount")):
         text = _PRIVATE_PATH.sub(rf"\1{MASK}", text)
     if "=" in text:
         text = _PRIVATE_QUERY.sub(rf"\1{MASK}", text)

@@ -306,13 +306,6 @@ def written():
         handler.setStream(stream)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: einzelfall/log_privacy.py masks the secret "
-    "segment of /report/... paths only: a follower's confirm and unsubscribe "
-    "tokens (as good as passwords: scope=all deletes every place of the address) "
-    "are written in full by Django's CSRF and 404 warnings and the access log",
-)
 def test_follow_tokens_never_reach_a_log_line(written):
     follower = confirmed(VICTIM)
     confirm, unsubscribe = (follow.token(follower, p) for p in (follow.CONFIRM, follow.UNSUBSCRIBE))

@@ -5,12 +5,14 @@ handlers' filters."""
 
 import io
 import logging
+import re
 import secrets
 import socket
 import time
 
 import pytest
 from django.test import Client
+from django.urls import URLResolver, get_resolver
 
 from complaints.campaign import followups
 from complaints.intake import confirmation
@@ -132,6 +134,35 @@ def test_the_development_servers_request_lines_carry_no_token(written):
 )
 def test_the_masking_rule(line, expected):
     assert mask(line) == expected
+
+
+def _secret_routes(patterns=None, prefix=""):
+    """Every route of the URLconf with a `token` or `reference` kwarg, as its regex."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        regex = prefix + entry.pattern.regex.pattern.lstrip("^")
+        if isinstance(entry, URLResolver):
+            yield from _secret_routes(entry.url_patterns, regex)
+        elif "(?P<token>" in regex or "(?P<reference>" in regex:
+            yield regex
+
+
+def test_every_route_with_a_secret_is_masked():
+    """Each route that takes a token or a reference, with a real token in it: the token is
+    masked, in a request line and in a 404 warning (doubled slashes too)."""
+    routes = list(_secret_routes())
+    assert len(routes) >= 8  # report thanks/delete/confirm/followup(2), follow confirm/unsub(2)
+    for regex in routes:
+        group = "token" if "(?P<token>" in regex else "reference"
+        # A signed token's characters where the route takes them, else a reference's.
+        for secret in ("WzFd:1xaB9V:_uSw.abc-Z", "WzFd1xaB9V_uSwabc-Z"):
+            path = re.sub(rf"\(\?P<{group}>[^)]*\)(\{{[\d,]+\}})?", secret, regex, count=1)
+            path = re.sub(r"\(\?P<\w+>[^)]*\)", "MQ", path)  # another kwarg (a uidb64)
+            path = "/" + path.removesuffix("\\Z").rstrip("$").replace("\\", "")
+            if re.fullmatch(regex, path[1:]):
+                break
+        assert re.fullmatch(regex, path[1:]), (regex, path)
+        for line in (f'"GET {path} HTTP/1.1" 200', f"Not Found: {path.replace('/', '//', 2)}"):
+            assert secret not in mask(line), (regex, line)
 
 
 def test_a_long_hostile_line_is_masked_at_once():
