@@ -322,3 +322,83 @@ def test_followers_of_a_merged_city_follow_the_surviving_one(hamburg, organizer)
         (moving.email, hamburg.pk),
     ]
     assert Follower.objects.get(email=moving.email).newsletter
+
+
+# -- a city that shares its name; the newsletter alone ------------------------------------
+
+
+def test_a_namesake_citys_button_follows_that_city_and_names_its_state(client):
+    """Five cities are called Schönberg: the button of the Bavarian one follows that one, and
+    the form, the pages and the mail say which."""
+    page = client.get("/follow/?city=schoenberg-bayern", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert 'name="city" value="Schönberg (Bayern)"' in text
+    assert re.search(r'type="hidden" name="city_slug" value="schoenberg-bayern"', text)
+    sign_up(client, city="Schönberg (Bayern)", city_slug="schoenberg-bayern")
+    follower = Follower.objects.get()
+    assert follower.city.slug == "schoenberg-bayern"
+    assert "Schönberg (Bayern)" in mail.outbox[0].subject
+    page = client.get(link(mail.outbox[0], "confirm"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Follow Schönberg (Bayern)?" in html.unescape(page.content.decode())
+    # Typed with its state, without the button; or the button's slug with another name typed.
+    sign_up(client, email="b@example.org", city="Schönberg (Sachsen)")
+    sign_up(client, email="c@example.org", city="Hamburg", city_slug="schoenberg-bayern")
+    places = dict(Follower.objects.values_list("email", "city__slug"))
+    assert places["b@example.org"] == "schoenberg-sachsen"
+    assert places["c@example.org"] == "hamburg"
+    assert follow.place_name(Follower.objects.get(email="c@example.org")) == "Hamburg"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"city": ""}, "Please name a place to follow, or tick the campaign newsletter."),
+        ({"city": "", "district": "Altona"}, "Please name the city of this district."),
+    ],
+)
+def test_no_place_and_no_newsletter_is_named_and_stores_nothing(client, changes, message):
+    page = sign_up(client, HTTP_ACCEPT_LANGUAGE="en", **changes)
+    assert page.status_code == 200
+    assert message in html.unescape(page.content.decode())
+    assert not Follower.objects.exists() and not mail.outbox
+
+
+def test_the_newsletter_alone_double_opt_in_and_one_click_away(client, hamburg, organizer):
+    sign_up(client, city="", newsletter="on", HTTP_ACCEPT_LANGUAGE="en")
+    sign_up(client, city="", newsletter="on", email="HAMLET@example.org")  # the same row
+    row = Follower.objects.get()
+    assert row.city is None and row.newsletter and row.confirmed_at is None
+    (message,) = mail.outbox
+    assert message.subject == "Please confirm: the campaign newsletter"
+    assert "asked for the campaign newsletter" in message.body
+    page = client.get(link(message, "confirm"))
+    assert "Get the campaign newsletter?" in html.unescape(page.content.decode())
+    page = client.post(link(message, "confirm"))
+    assert b'data-testid="follow-confirmed"' in page.content
+    row.refresh_from_db()
+    assert row.confirmed_at is not None
+    # The organizer finds it under "city: empty"; no digest goes to it.
+    client.force_login(organizer)
+    listed = client.get("/admin/complaints/follower/?city__isempty=1")
+    assert listed.status_code == 200 and b"hamlet@example.org" in listed.content
+    Follower.objects.filter(pk=row.pk).update(confirmed_at=timezone.now() - datetime.timedelta(30))
+    call_command("send_digests", stdout=io.StringIO())
+    assert len(mail.outbox) == 1
+    # The mail's unsubscribe link: the newsletter's words, and the row goes.
+    page = client.get(link(message, "unsubscribe"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "no campaign newsletter any more" in html.unescape(page.content.decode())
+    client.post(link(message, "unsubscribe"))
+    assert not Follower.objects.exists()
+
+
+def test_the_newsletters_unsubscribe_keeps_the_places_and_drops_the_newsletter_alone(hamburg):
+    place = confirmed(newsletter=True)
+    alone = Follower.objects.create(
+        email="Hamlet@example.org",
+        city=None,
+        newsletter=True,
+        **{f: getattr(place, f) for f in ("language", "consent_at", "privacy_policy_version")},
+    )
+    follow.newsletter_unsubscribe(followers=[alone])
+    place.refresh_from_db()
+    assert list(Follower.objects.all()) == [place] and not place.newsletter

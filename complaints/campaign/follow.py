@@ -11,6 +11,7 @@ following), so that the form tells nobody who follows what; and an address gets 
 mail per place per hour and MAILS_PER_DAY a day, however often the form is sent.
 """
 
+import contextlib
 import hmac
 import logging
 
@@ -23,11 +24,12 @@ from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_ratelimit.core import get_usage
 
 from complaints.intake import abuse
 from complaints.intake.confirmation import address_digest
 from complaints.models import Follower, Place
+from complaints.places import matching
+from complaints.places.names import name_key
 from complaints.privacy.retention import UNCONFIRMED_FOLLOWER_DAYS
 from einzelfall import cache_keys
 
@@ -80,26 +82,23 @@ def url(name: str, value: str) -> str:
 
 def over_limit(ip: str) -> int:
     """Count one more sign-up from this client; 0 when allowed, else seconds to wait."""
-    client = abuse.ip_hash(ip)
-    wait = 0
-    for rate in RATE_LIMITS:
-        usage = get_usage(
-            abuse._POST,
-            group=cache_keys.follow_rate(rate),
-            key=lambda group, request: client,
-            rate=rate,
-            method="POST",
-            increment=True,
-        )
-        if usage is not None and usage["should_limit"]:
-            wait = max(wait, int(usage["time_left"]), 1)
-    return wait
+    return abuse.count_client(ip, RATE_LIMITS, cache_keys.follow_rate)
 
 
-def _may_mail(email: str, city_id: int, district_id: int | None) -> bool:
-    """One mail per address and place an hour, MAILS_PER_DAY per address: a mail bomb sent
-    through the form reaches its victim once. Keyed hashes only: no address in a cache key."""
-    digest = address_digest(email)
+def mailbox(email: str) -> str:
+    """The mailbox an address reaches, for the mail limits only (the row keeps the address as
+    typed): lower case, the domain in punycode, without a plus tag ("a+1@x" is "a@x")."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    with contextlib.suppress(UnicodeError):  # not a valid IDN: as typed
+        domain = domain.encode("idna").decode("ascii")
+    return local.split("+", 1)[0] + "@" + domain
+
+
+def _may_mail(email: str, city_id: int | None, district_id: int | None) -> bool:
+    """One mail per mailbox and place an hour, MAILS_PER_DAY per mailbox: a mail bomb sent
+    through the form reaches its victim once, however the address is spelled. Keyed hashes
+    only: no address in a cache key."""
+    digest = address_digest(mailbox(email))
     if not cache.add(cache_keys.follow_mail(digest, city_id, district_id), 1, MAIL_PLACE_SECONDS):
         return False
     day_key = cache_keys.follow_mails_on(digest, timezone.localdate().isoformat())
@@ -113,20 +112,21 @@ def _may_mail(email: str, city_id: int, district_id: int | None) -> bool:
 # -- services -------------------------------------------------------------------------------
 
 
-def _same_place(email: str, city: Place, district: Place | None):
+def _same_place(email: str, city: Place | None, district: Place | None):
     rows = Follower.objects.annotate(email_lower=Lower("email")).filter(
-        email_lower=email.strip().lower(), city=city
+        email_lower=email.strip().lower()
     )
+    rows = rows.filter(city=city) if city else rows.filter(city__isnull=True)
     return rows.filter(district=district) if district else rows.filter(district__isnull=True)
 
 
 def follow_request(
-    *, email: str, city: Place, district: Place | None, language: str, newsletter: bool
+    *, email: str, city: Place | None, district: Place | None, language: str, newsletter: bool
 ) -> Follower | None:
-    """Someone asked to follow a place: a new row waits for its confirmation (a waiting one
-    is renewed, a confirmed one left as it is: nobody changes another's settings by typing
-    their address), and a mail goes out unless one did within the hour. Returns the row
-    mailed, None when no mail was due."""
+    """Someone asked to follow a place (city None: the campaign newsletter alone): a new row
+    waits for its confirmation (a waiting one is renewed, a confirmed one left as it is:
+    nobody changes another's settings by typing their address), and a mail goes out unless
+    one did within the hour. Returns the row mailed, None when no mail was due."""
     email = email.strip()
     now = timezone.now()
     try:
@@ -142,7 +142,7 @@ def follow_request(
                 follower.save()
     except IntegrityError:  # the same address sent twice at once: the other request mails
         return None
-    if not _may_mail(email, city.pk, district.pk if district else None):
+    if not _may_mail(email, city.pk if city else None, district.pk if district else None):
         return None
     send_confirmation(follower)
     return follower
@@ -165,28 +165,54 @@ def address_unsubscribe(*, follower: Follower) -> int:
 
 
 def newsletter_unsubscribe(*, followers: list[Follower]) -> None:
-    """No newsletter for this address any more; the places it follows stay followed."""
-    rows = Follower.objects.annotate(email_lower=Lower("email"))
-    rows.filter(email_lower__in={f.email.lower() for f in followers}).update(newsletter=False)
+    """No newsletter for this address any more; the places it follows stay followed (a row
+    that was the newsletter alone goes, with its address)."""
+    rows = Follower.objects.annotate(email_lower=Lower("email")).filter(
+        email_lower__in={f.email.lower() for f in followers}
+    )
+    rows.filter(city__isnull=True).delete()
+    rows.update(newsletter=False)
 
 
 # -- mails ----------------------------------------------------------------------------------
 
 
+def city_label(city) -> str:
+    """A city's name, with its state when another city has the same name ("Schönberg
+    (Bayern)"): the form, the pages and the mails never leave in doubt which one is meant."""
+    index = matching.get_index()
+    namesakes = [
+        pk
+        for pk in index.city_keys.exact.get(name_key(city.name), [])
+        if (place := index.places.get(pk)) and place.kind == "city" and place.name == city.name
+    ]
+    if len(namesakes) > 1 and city.state:
+        return f"{city.name} ({city.state})"
+    return city.name
+
+
 def place_name(follower: Follower) -> str:
+    """The place followed, as the pages and mails name it ("" for the newsletter alone)."""
+    if follower.city_id is None:
+        return ""
     if follower.district_id:
-        return f"{follower.district.name} ({follower.city.name})"
-    return follower.city.name
+        return f"{follower.district.name} ({city_label(follower.city)})"
+    return city_label(follower.city)
 
 
 def city_url(follower: Follower) -> str:
+    if follower.city_id is None:
+        return settings.SITE_URL.rstrip("/") + reverse("complaints:landing")
     return settings.SITE_URL.rstrip("/") + reverse("reports:city", args=[follower.city.slug])
 
 
-def mail(*, to: str, language: str, template: str, context: dict, unsubscribe_url: str) -> bool:
+def mail(
+    *, to: str, language: str, template: str, context: dict, unsubscribe_url: str, connection=None
+) -> bool:
     """Render templates/complaints/email/<template>_subject.txt and _body.txt in `language`
     and send them with the one-click unsubscribe headers; False when sending failed (the
-    caller logs it: an SMTP error's text holds the address)."""
+    caller logs it: an SMTP error's text holds the address). `connection`: a run's one
+    open connection (get_connection()), else one for this mail."""
     with translation.override(language or settings.LANGUAGE_CODE):
         context = {**context, "unsubscribe_url": unsubscribe_url}
         subject = render_to_string(f"complaints/email/{template}_subject.txt", context)
@@ -195,6 +221,7 @@ def mail(*, to: str, language: str, template: str, context: dict, unsubscribe_ur
         " ".join(subject.split()),
         body,
         to=[to],
+        connection=connection,
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -216,6 +243,7 @@ def send_confirmation(follower: Follower) -> bool:
         "city_url": city_url(follower),
         "confirm_url": url("complaints:follow-confirm", token(follower, CONFIRM)),
         "already": follower.confirmed_at is not None,
+        "newsletter_only": follower.city_id is None,
     }
     return mail(
         to=follower.email,

@@ -10,7 +10,8 @@ from complaints.models import Follower
 @admin.register(Follower)
 class FollowerAdmin(HardenedAdmin, admin.ModelAdmin):
     list_display = ["email", "city", "district", "language", "newsletter", "confirmed_at"]
-    list_filter = ["language", "newsletter"]
+    # "city: empty" lists the rows that are the newsletter alone.
+    list_filter = ["language", "newsletter", ("city", admin.EmptyFieldListFilter)]
     list_select_related = ["city", "district__parent"]
     search_fields = ["city__name", "district__name"]
     date_hierarchy = "created_at"

@@ -1,26 +1,40 @@
 """The form to follow a place (field names are the contract: SPEC.md)."""
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.urls import reverse_lazy
-from django.utils.functional import lazy
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from complaints.campaign import follow
 from complaints.fields import ReadableEmailField
-from complaints.intake.forms import PlaceNameField, optional
+from complaints.intake.forms import PlaceNameField, optional, privacy_help_text
 from complaints.models import Place
 from complaints.places import matching
 from complaints.places.names import name_key
 
+# "Schönberg (Bayern)": a city that shares its name, as the form names it (follow.city_label).
+_WITH_STATE = re.compile(r"^(?P<name>.+?)\s*\((?P<state>[^()]+)\)$")
 
-def _privacy_help_text():
-    link = format_html('<a href="{}">{}</a>', reverse_lazy("privacy"), _("privacy policy"))
-    return format_html(
-        _("Read how your address is stored and used in the {privacy_policy}."),
-        privacy_policy=link,
-    )
+
+def _city_id(index, typed: str, slug: str) -> int | None:
+    """The city meant: the one of the city page's button (its slug) while its name is still
+    in the field, a namesake named with its state, else the likeliest of that name."""
+    key = name_key(typed)
+    if slug:
+        for place in index.places.values():  # ~13k in memory, once per sent form
+            if place.slug == slug and place.kind == "city":
+                if key in (name_key(place.name), name_key(follow.city_label(place))):
+                    return place.id
+                break
+    if found := _WITH_STATE.match(typed.strip()):
+        name, state = name_key(found["name"]), found["state"].strip().lower()
+        for pk in index.city_keys.exact.get(name, []):
+            place = index.places[pk]
+            if place.kind == "city" and place.state.lower() == state:
+                return pk
+    return None
 
 
 class FollowForm(forms.Form):
@@ -33,6 +47,8 @@ class FollowForm(forms.Form):
     city = PlaceNameField(
         label=_("City or municipality"),
         max_length=100,
+        required=False,
+        help_text=_("Leave empty for the campaign newsletter alone."),
         widget=forms.TextInput(
             attrs={"autocomplete": "address-level2", "list": "city-suggestions"}
         ),
@@ -43,6 +59,8 @@ class FollowForm(forms.Form):
         required=False,
         help_text=_("Leave empty to follow the whole city."),
     )
+    # The city page's button: which of several cities of that name (field names: SPEC.md).
+    city_slug = forms.SlugField(required=False, max_length=200, widget=forms.HiddenInput)
     language = forms.ChoiceField(label=_("Language of the mails"), choices=settings.LANGUAGES)
     newsletter = forms.BooleanField(
         label=_("Also send me the campaign newsletter."),
@@ -51,16 +69,32 @@ class FollowForm(forms.Form):
     )
     consent = forms.BooleanField(
         label=_("I agree that my email address is stored for these mails until I unsubscribe."),
-        help_text=lazy(_privacy_help_text, str)(),
+        help_text=privacy_help_text(
+            _("Read how your address is stored and used in the {privacy_policy}.")
+        ),
         error_messages={"required": _("Please agree so that we can send you the mails.")},
     )
 
     def clean(self):
         cleaned = super().clean()
-        if "city" in self.errors or not cleaned.get("city"):
+        cleaned["city_place"] = cleaned["district_place"] = None
+        if "city" in self.errors:
+            return cleaned
+        if not cleaned.get("city"):
+            if cleaned.get("district"):
+                self.add_error("city", _("Please name the city of this district."))
+            elif not cleaned.get("newsletter") and "newsletter" not in self.errors:
+                self.add_error(
+                    "city",
+                    ValidationError(
+                        _("Please name a place to follow, or tick the campaign newsletter."),
+                        code="nothing",
+                    ),
+                )
             return cleaned
         index = matching.get_index()
-        found = index.match(cleaned["city"])
+        city_id = _city_id(index, cleaned["city"], cleaned.get("city_slug") or "")
+        found = matching.Match(city_id=city_id) if city_id else index.match(cleaned["city"])
         if not found.matched:
             self.add_error(
                 "city",

@@ -61,8 +61,8 @@ def _initial(request) -> dict:
     initial = {"language": (get_language() or "de").split("-")[0]}
     slug = request.GET.get("city", "")[:200]
     city = slug and Place.objects.filter(slug=slug, kind=Place.Kind.CITY, merged_into=None).first()
-    if city:
-        initial["city"] = city.name
+    if city:  # the slug rides along: of several cities of that name, this one is meant
+        initial["city"], initial["city_slug"] = follow.city_label(city), city.slug
     return initial
 
 
@@ -92,7 +92,8 @@ def follow_confirm(request, token):
     follower = found[0]
     if request.method == "POST":
         follow.follower_confirm(follower=follower)
-    context = {"follower": follower, "place": follow.place_name(follower)}
+    city = follow.city_label(follower.city) if follower.city_id else ""
+    context = {"follower": follower, "place": follow.place_name(follower), "city": city}
     return private(render(request, "complaints/follow_confirm.html", context))
 
 
@@ -106,7 +107,9 @@ def follow_unsubscribe(request, token):
     if not found:
         raise Http404
     follower = found[0]
-    context = {"place": follow.place_name(follower), "token": token}
+    # A row that is the newsletter alone: its link is the newsletter's (the row goes).
+    newsletter = follower.city_id is None
+    context = {"place": follow.place_name(follower), "token": token, "newsletter": newsletter}
     if request.method == "POST":
         if request.POST.get("scope") == "all":
             follow.address_unsubscribe(follower=follower)

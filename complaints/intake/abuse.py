@@ -122,12 +122,18 @@ def over_limit(ip: str) -> int:
     Counted are reports about to be stored (valid forms), not typos: someone who corrects
     their form five times is not throttled. The count is one atomic increment in the cache
     per limit, so two app instances never both let the sixth report through."""
+    return count_client(ip, settings.REPORT_RATE_LIMITS, cache_keys.report_rate)
+
+
+def count_client(ip: str, rates, group_of) -> int:
+    """Count one more request of this client against each of `rates` (group_of(rate): the
+    limit's own cache group); 0 when all allow it, else the seconds until they do (Retry-After)."""
     client = ip_hash(ip)
     wait = 0
-    for rate in settings.REPORT_RATE_LIMITS:
+    for rate in rates:
         usage = get_usage(
             _POST,
-            group=cache_keys.report_rate(rate),
+            group=group_of(rate),
             key=lambda group, request: client,
             rate=rate,
             method="POST",

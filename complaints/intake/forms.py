@@ -120,12 +120,15 @@ def _place_hint():
     )
 
 
-def _privacy_help_text():
-    link = format_html('<a href="{}">{}</a>', reverse_lazy("privacy"), _("privacy policy"))
-    return format_html(
-        _("Read how your report is stored and used in the {privacy_policy}."),
-        privacy_policy=link,
-    )
+def privacy_help_text(sentence) -> str:
+    """A consent box's help text: `sentence` (lazy, with {privacy_policy}) with the link to
+    the privacy policy; lazy itself, so that it is rendered in the reader's language."""
+
+    def render():
+        link = format_html('<a href="{}">{}</a>', reverse_lazy("privacy"), _("privacy policy"))
+        return format_html(sentence, privacy_policy=link)
+
+    return lazy(render, str)()
 
 
 class ComplaintForm(forms.Form):
@@ -221,7 +224,9 @@ class ComplaintForm(forms.Form):
     )
     consent = forms.BooleanField(
         label=_("I agree that my report is stored and evaluated anonymously."),
-        help_text=lazy(_privacy_help_text, str)(),
+        help_text=privacy_help_text(
+            _("Read how your report is stored and used in the {privacy_policy}.")
+        ),
         error_messages={"required": _("Please agree so that your report can be counted.")},
     )
 
