@@ -1,5 +1,29 @@
+import re
+
 from django.conf import settings
 from django.shortcuts import render
+
+
+class LanguageByAddressMiddleware:
+    """Above LocaleMiddleware: takes Accept-Language out of Vary again for responses whose
+    language is chosen by the address alone (responses.vary_by_address_only)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(response, "language_by_address", False) and response.has_header("Vary"):
+            kept = [
+                value
+                for value in re.split(r"\s*,\s*", response["Vary"])
+                if value and value.lower() != "accept-language"
+            ]
+            if kept:
+                response["Vary"] = ", ".join(kept)
+            else:
+                del response["Vary"]
+        return response
 
 
 class RequestSizeLimitMiddleware:

@@ -7,7 +7,6 @@ import re
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseNotModified
-from django.http.response import ResponseHeaders
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
@@ -164,23 +163,9 @@ def asked_language(request, default: str | None = None) -> str:
     return default if default in languages else settings.LANGUAGE_CODE
 
 
-class _HeadersWithoutLanguage(ResponseHeaders):
-    """Response headers whose Vary never names Accept-Language."""
-
-    def __setitem__(self, key, value):
-        if key.lower() == "vary":
-            kept = [v for v in re.split(r"\s*,\s*", str(value)) if v.lower() != "accept-language"]
-            value = ", ".join(v for v in kept if v)
-            if not value:
-                self.pop(key, None)
-                return
-        super().__setitem__(key, value)
-
-
 def vary_by_address_only(response):
-    """For a response whose language comes from ?lang= alone (cards, widgets, the badge):
-    LocaleMiddleware adds "Vary: Accept-Language" after the view, which would make shared
-    caches keep one copy per browser; these headers refuse it."""
-    response.headers = _HeadersWithoutLanguage(response.headers)
-    response.headers["Vary"] = response.headers.get("Vary", "")
+    """Mark a response whose language comes from ?lang= alone (cards, widgets, the badge):
+    LanguageByAddressMiddleware then keeps LocaleMiddleware's "Vary: Accept-Language" off
+    it, so that a shared cache keeps one copy per address, not one per browser."""
+    response.language_by_address = True
     return response

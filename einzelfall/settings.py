@@ -59,6 +59,8 @@ MIDDLEWARE = [
     # names cached for a year (STORAGES below).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Its answer comes after LocaleMiddleware's: widgets and cards vary by ?lang= only.
+    "complaints.middleware.LanguageByAddressMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # After the language is known (the 413 page is localized), before anything reads a body.
     "complaints.middleware.RequestSizeLimitMiddleware",
