@@ -33,8 +33,9 @@
     area.className = "visually-hidden";
     area.setAttribute("aria-hidden", "true");
     area.tabIndex = -1;
-    document.body.appendChild(area);
-    area.focus();
+    // Next to the button, so that focusing it does not scroll the page away.
+    button.parentNode.insertBefore(area, button.nextSibling);
+    area.focus({ preventScroll: true });
     area.select();
     area.setSelectionRange(0, text.length);
     var ok = false;
@@ -43,7 +44,7 @@
     } catch (error) {
       ok = false;
     }
-    document.body.removeChild(area);
+    area.parentNode.removeChild(area);
     button.focus();
     return ok;
   }
