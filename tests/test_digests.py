@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
@@ -59,7 +60,8 @@ def published(city: str, district: str, n: int) -> None:
 
 @pytest.fixture
 def world():
-    """Hamburg shown (Altona below K within it), Kiel below K, Berlin between."""
+    """Hamburg shown (Altona below K within it), Kiel below K, Berlin above K but hidden to
+    protect Kiel's count (the evaluation's complementary suppression: asserted below)."""
     published("Hamburg", "Altona", 2)
     published("Hamburg", "Eimsbüttel", 6)
     published("Hamburg", "Ottensen", 6)
@@ -78,8 +80,10 @@ def mails_to(address: str) -> list:
 
 
 def counts_shown(body: str) -> list[int]:
-    """Every number the mail gives as a count of reports."""
-    return [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) published reports", body)]
+    """Every number the mail gives as a count of reports, in English or German (either
+    grouping), however the line around it is worded."""
+    found = re.findall(r"(\d[\d.,]*)\s+(?:published reports|veröffentlichte Meldungen)", body)
+    return [int(re.sub(r"[.,]", "", n)) for n in found]
 
 
 def test_the_digest_shows_released_numbers_and_never_one_below_k(world, settings):
@@ -87,8 +91,11 @@ def test_the_digest_shows_released_numbers_and_never_one_below_k(world, settings
     district = follower("district@example.org", "Hamburg", "Altona")
     small = follower("small@example.org", "Kiel")
     between = follower("between@example.org", "Berlin")
+    german = follower("bezirk@example.org", "Hamburg", "Altona", language="de")
     release()
     evaluation = report_selectors.evaluation()
+    berlin_row = evaluation.city(place("Berlin").slug)
+    assert berlin_row.suppressed and berlin_row.complaints is None  # 8 reports, hidden
     out = run()
     (to_city,) = mails_to(city.email)
     assert "Hamburg has 14 published reports" in to_city.body
@@ -99,9 +106,12 @@ def test_the_digest_shows_released_numbers_and_never_one_below_k(world, settings
     # A city hidden in the evaluation (below K, or to protect another) gets no number, and
     # with nothing else to say, no mail.
     assert not mails_to(small.email)
-    berlin_row = evaluation.city(place("Berlin").slug)
-    assert bool(mails_to(between.email)) == (not berlin_row.suppressed)
-    assert f"digests sent: {2 + (not berlin_row.suppressed)}; nothing new: " in out
+    assert not mails_to(between.email)
+    assert "digests sent: 3; nothing new: 2" in out
+    (to_german,) = mails_to(german.email)
+    assert "Hamburg hat 14 veröffentlichte Meldungen" in to_german.body
+    assert "Altona: zu wenige Meldungen" in to_german.body
+    assert [counts_shown(m.body) for m in mail.outbox] == [[14]] * 3  # the check sees them
     for message in mail.outbox:
         assert all(n >= settings.REPORTS_MIN_COUNT for n in counts_shown(message.body))
         assert " 2 " not in message.body and "2 published" not in message.body
@@ -232,3 +242,57 @@ def test_dry_run_sends_nothing(world):
     assert not mail.outbox and not Follower.objects.filter(digest_sent_at__isnull=False)
     with pytest.raises(CommandError):
         run("--limit", "0")
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The test mail outbox, counting the connections made."""
+
+    made = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        CountingBackend.made += 1
+
+
+def test_a_run_sends_every_mail_through_one_connection(world, settings):
+    settings.EMAIL_BACKEND = "tests.test_digests.CountingBackend"
+    CountingBackend.made = 0
+    for n in range(3):
+        follower(f"f{n}@example.org", "Hamburg", newsletter=True)
+    release()
+    update = CampaignUpdateFactory(title="Neu", title_en="New")
+    newsletter.queue(CampaignUpdate.objects.filter(pk=update.pk))
+    out = run()
+    assert "newsletters sent: 3" in out and "digests sent: 3" in out
+    assert len(mail.outbox) == 6 and CountingBackend.made == 1
+
+
+@pytest.mark.parametrize("quiet", [3, 30])
+def test_quiet_followers_cost_no_queries_of_their_own(world, quiet):
+    """Followers with nothing new since their last digest are passed over: the run's
+    queries do not grow with their number."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    release()
+    last_digest = timezone.now() + datetime.timedelta(minutes=1)  # after the release
+    for n in range(quiet):
+        follower(f"q{n}@example.org", ("Hamburg", "Kiel", "Berlin")[n % 3], "")
+    Follower.objects.update(digest_sent_at=last_digest)
+    later = last_digest + datetime.timedelta(days=8)
+    report_selectors.evaluation()  # read (and cached) before counting
+    with CaptureQueriesContext(connection) as queries:
+        result = digests.send_due(limit=100, now=later)
+    assert (result.due, result.quiet, result.sent) == (quiet, quiet, 0)
+    assert len(queries) <= 6, [q["sql"] for q in queries]
+
+
+def test_a_newsletter_that_arrives_resets_the_failures_in_a_row():
+    """Failures count in a row (then the address is left out and later purged): one that
+    arrived starts the count again."""
+    row = follower("flaky@example.org", "Hamburg", newsletter=True, digest_failures=3)
+    update = CampaignUpdateFactory(title="Neu", title_en="New")
+    newsletter.queue(CampaignUpdate.objects.filter(pk=update.pk))
+    assert "newsletters sent: 1" in run()
+    row.refresh_from_db()
+    assert row.digest_failures == 0

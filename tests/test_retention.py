@@ -86,3 +86,40 @@ def test_the_privacy_page_says_what_is_kept_and_for_how_long(client, settings):
     assert "sieben Tagen" in html and settings.IP_HASH_RETENTION_DAYS == 7
     assert "endgültig" in html  # deleting through the private link
     assert "einzige Nachfrage" in html and "Kommentare zur Nachfrage" in html
+
+
+def test_followers_whose_mails_keep_failing_are_deleted_after_the_grace_period():
+    """An address that bounced FOLLOWER_MAX_FAILURES times in a row is no longer subscribed:
+    BOUNCING_FOLLOWER_DAYS after its last mail that went out (or its confirmation), the row
+    and its address go. Fewer failures, or a recent good mail, keep it."""
+    from complaints.models import Follower, Place
+    from complaints.privacy.retention import BOUNCING_FOLLOWER_DAYS, FOLLOWER_MAX_FAILURES
+
+    city = Place.objects.filter(kind=Place.Kind.CITY).first()
+    grace = BOUNCING_FOLLOWER_DAYS
+
+    def row(email, failures, **times):
+        return Follower.objects.create(
+            email=email,
+            city=city,
+            language="de",
+            consent_at=days_ago(400),
+            privacy_policy_version="2026-11-01",
+            confirmed_at=times.pop("confirmed_at", days_ago(400)),
+            digest_failures=failures,
+            **times,
+        )
+
+    row("gone@example.org", FOLLOWER_MAX_FAILURES, digest_sent_at=days_ago(grace + 1))
+    row("never@example.org", FOLLOWER_MAX_FAILURES + 1)  # no mail ever went out
+    row("recent@example.org", FOLLOWER_MAX_FAILURES, digest_sent_at=days_ago(grace - 1))
+    row("new@example.org", FOLLOWER_MAX_FAILURES, confirmed_at=days_ago(grace - 1))
+    row("flaky@example.org", FOLLOWER_MAX_FAILURES - 1, digest_sent_at=days_ago(300))
+    assert "followers whose mails keep failing: would delete 2" in purge("--dry-run")
+    assert Follower.objects.count() == 5
+    assert "followers whose mails keep failing: deleted 2" in purge()
+    assert set(Follower.objects.values_list("email", flat=True)) == {
+        "recent@example.org",
+        "new@example.org",
+        "flaky@example.org",
+    }

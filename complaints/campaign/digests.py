@@ -10,6 +10,10 @@ looked at again next run.
 Sending is as for the follow-up mails (followups.py): each follower is claimed with one
 conditional UPDATE before its mail goes; a failed mail is given back and counted, the
 others go on; after BREAKER failures in a row the run stops (the mail server is down).
+
+A run reads once when anything last happened at each place (Activity); a follower with
+nothing since their last digest is passed over without a query, so the hourly run costs
+little however many followers are quiet. Every mail of a run goes through one connection.
 """
 
 import datetime
@@ -18,16 +22,17 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 
 from complaints.campaign import follow
 from complaints.models import CampaignUpdate, CarrierStatement, Follower, PlaceStatus
+from complaints.privacy.retention import FOLLOWER_MAX_FAILURES
 from reports import selectors as report_selectors
 
 WEEK = datetime.timedelta(days=7)
-MAX_FAILURES = 5
+MAX_FAILURES = FOLLOWER_MAX_FAILURES  # then skipped, and after a grace period purged
 BREAKER = 10
 TEASER = 300
 logger = logging.getLogger(__name__)
@@ -141,6 +146,7 @@ def due(now: datetime.datetime):
     mail failed before after the others (and not at all after MAX_FAILURES)."""
     return (
         Follower.objects.filter(confirmed_at__isnull=False, digest_failures__lt=MAX_FAILURES)
+        .filter(city__isnull=False)  # the newsletter alone: newsletter.py, no digest
         .filter(Q(digest_sent_at__isnull=True) | Q(digest_sent_at__lte=now - WEEK))
         .order_by("digest_failures", F("digest_sent_at").asc(nulls_first=True), "pk")
     )
@@ -156,12 +162,57 @@ class Result:
     stopped: bool = False  # BREAKER failures in a row
 
 
-def send(follower: Follower, digest: Digest) -> bool:
+@dataclass
+class Activity:
+    """When something last happened that a digest tells, read once per run: a place's
+    latest statement and status (under the place and under its city), the latest news."""
+
+    released_at: datetime.datetime | None
+    news_at: datetime.datetime | None
+    at_place: dict[int, datetime.datetime]
+
+    @classmethod
+    def read(cls, evaluation, now: datetime.datetime) -> "Activity":
+        at_place: dict[int, datetime.datetime] = {}
+        statements = (
+            CarrierStatement.objects.filter(
+                review=CarrierStatement.Review.PUBLISHED,
+                published_at__lte=now,
+                case__carrier__in=list(settings.EINZELFALL_CARRIERS),
+            )
+            .values_list("case__place_id", "case__place__parent_id")
+            .annotate(latest=Max("published_at"))
+        )
+        statuses = (
+            PlaceStatus.objects.filter(recorded_at__lte=now)
+            .values_list("place_id", "place__parent_id")
+            .annotate(latest=Max("recorded_at"))
+        )
+        for place_id, parent_id, latest in [*statements, *statuses]:
+            for pk in (place_id, parent_id):
+                if pk and (pk not in at_place or at_place[pk] < latest):
+                    at_place[pk] = latest
+        news_at = CampaignUpdate.objects.filter(is_published=True, published_at__lte=now).aggregate(
+            latest=Max("published_at")
+        )["latest"]
+        return cls(evaluation.released_at, news_at, at_place)
+
+    def anything_since(self, follower: Follower) -> bool:
+        """False only when nothing a digest tells can be new (True: build() decides)."""
+        since = follower.digest_sent_at or follower.confirmed_at
+        places = (follower.city_id, follower.district_id)
+        return any(
+            at is not None and at > since
+            for at in (self.released_at, self.news_at, *map(self.at_place.get, places))
+        )
+
+
+def send(follower: Follower, digest: Digest, connection=None) -> bool:
     context = {
         "digest": digest,
         "place": follow.place_name(follower),
         "district": follower.district.name if follower.district_id else "",
-        "city": follower.city.name,
+        "city": follow.city_label(follower.city),
         "city_url": follow.city_url(follower),
         "min_count": settings.REPORTS_MIN_COUNT,
     }
@@ -173,6 +224,7 @@ def send(follower: Follower, digest: Digest) -> bool:
         unsubscribe_url=follow.url(
             "complaints:follow-unsubscribe", follow.token(follower, follow.UNSUBSCRIBE)
         ),
+        connection=connection,
     )
 
 
@@ -184,15 +236,22 @@ def _each(pks: list[int]):
         yield from (rows[pk] for pk in chunk if pk in rows)
 
 
-def send_due(*, limit: int, dry_run: bool = False, now: datetime.datetime | None = None) -> Result:
-    """Send up to `limit` digests that are due and have something to say, each once."""
+def send_due(
+    *, limit: int, dry_run: bool = False, now: datetime.datetime | None = None, connection=None
+) -> Result:
+    """Send up to `limit` digests that are due and have something to say, each once
+    (through `connection`, the run's open mail connection, when given)."""
     now = now or timezone.now()
     evaluation = report_selectors.evaluation()
+    activity = Activity.read(evaluation, now)
     result, failures_in_a_row = Result(), 0
     for follower in _each(list(due(now).values_list("pk", flat=True))):
         if result.sent + result.failed >= limit:
             break
         result.due += 1
+        if not activity.anything_since(follower):
+            result.quiet += 1
+            continue
         digest = build(evaluation, follower, now)
         if not digest:
             result.quiet += 1
@@ -206,7 +265,7 @@ def send_due(*, limit: int, dry_run: bool = False, now: datetime.datetime | None
         ):
             result.taken += 1
             continue
-        if send(follower, digest):
+        if send(follower, digest, connection):
             result.sent += 1
             failures_in_a_row = 0
             Follower.objects.filter(pk=follower.pk, digest_failures__gt=0).update(digest_failures=0)

@@ -231,8 +231,21 @@ def mail(
         message.send()
     except Exception as error:  # any transport error; logged by kind, never the address
         logger.error("A follower mail (%s) could not be sent (%s)", template, type(error).__name__)
+        if connection is not None:  # a dropped connection: the next mail gets a fresh one
+            reopen(connection)
         return False
     return True
+
+
+def reopen(connection) -> None:
+    """Close and open a run's connection again; a server that is down fails the next mails
+    (counted by the caller), not the run."""
+    with contextlib.suppress(Exception):
+        connection.close()
+    try:
+        connection.open()
+    except Exception as error:
+        logger.error("The mail connection could not be opened (%s)", type(error).__name__)
 
 
 def send_confirmation(follower: Follower) -> bool:

@@ -84,7 +84,7 @@ def _text(update: CampaignUpdate, language: str) -> dict:
     return {"title": title, "body": body, "url": link, "text_language": shown_language}
 
 
-def _send_one(update: CampaignUpdate, rows: list[Follower]) -> bool:
+def _send_one(update: CampaignUpdate, rows: list[Follower], connection=None) -> bool:
     first = rows[0]  # the most recently confirmed row speaks for the address
     return follow.mail(
         to=first.email,
@@ -94,11 +94,13 @@ def _send_one(update: CampaignUpdate, rows: list[Follower]) -> bool:
         unsubscribe_url=follow.url(
             "complaints:newsletter-unsubscribe", follow.token(rows, follow.NEWSLETTER)
         ),
+        connection=connection,
     )
 
 
-def send_queued(*, limit: int, dry_run: bool = False) -> Result:
-    """Send the queued newsletters, up to `limit` mails in this run."""
+def send_queued(*, limit: int, dry_run: bool = False, connection=None) -> Result:
+    """Send the queued newsletters, up to `limit` mails in this run (through `connection`,
+    the run's open mail connection, when given)."""
     result, failures_in_a_row = Result(), 0
     for update in queued():
         result.updates += 1
@@ -116,9 +118,11 @@ def send_queued(*, limit: int, dry_run: bool = False) -> Result:
             ):
                 result.taken += 1
                 continue
-            if _send_one(update, rows):
+            if _send_one(update, rows, connection):
                 result.sent += 1
                 failures_in_a_row = 0
+                # Failures count in a row (then the address is left out, later purged).
+                Follower.objects.filter(pk__in=pks, digest_failures__gt=0).update(digest_failures=0)
                 continue
             logger.error("The newsletter %s to follower %s could not be sent", update.pk, pks[0])
             result.failed += 1

@@ -13,6 +13,12 @@ BATCH = 2000
 # An unconfirmed follower's confirmation link lives this long (complaints/campaign/follow.py);
 # after that the row, with its address, is deleted (unconfirmed_followers_purge).
 UNCONFIRMED_FOLLOWER_DAYS = 7
+# A follower's mails stop after this many failures in a row (complaints/campaign/digests.py);
+# BOUNCING_FOLLOWER_DAYS after their last mail that arrived (or their confirmation), the row
+# and its address are deleted (bouncing_followers_purge): an address nobody reads is no
+# longer subscribed. The grace period lets a mail server's outage of a few days pass.
+FOLLOWER_MAX_FAILURES = 5
+BOUNCING_FOLLOWER_DAYS = 30
 
 
 def personal_data_purge(
@@ -72,3 +78,16 @@ def unconfirmed_followers_purge(*, now: datetime.datetime, dry_run: bool = False
         created_at__lt=now - datetime.timedelta(days=UNCONFIRMED_FOLLOWER_DAYS),
     )
     return stale.count() if dry_run else stale.delete()[0]
+
+
+def bouncing_followers_purge(*, now: datetime.datetime, dry_run: bool = False) -> int:
+    """Delete the followers whose mails keep failing (FOLLOWER_MAX_FAILURES in a row), once
+    BOUNCING_FOLLOWER_DAYS have passed since their last digest that went out (or since they
+    confirmed, when none did). How many rows went (would go)."""
+    cutoff = now - datetime.timedelta(days=BOUNCING_FOLLOWER_DAYS)
+    bouncing = Follower.objects.filter(digest_failures__gte=FOLLOWER_MAX_FAILURES).filter(
+        Q(digest_sent_at__lt=cutoff)
+        | Q(digest_sent_at__isnull=True, confirmed_at__lt=cutoff)
+        | Q(digest_sent_at__isnull=True, confirmed_at__isnull=True, created_at__lt=cutoff)
+    )
+    return bouncing.count() if dry_run else bouncing.delete()[0]

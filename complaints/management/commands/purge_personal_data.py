@@ -1,7 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from complaints.privacy.retention import personal_data_purge, unconfirmed_followers_purge
+from complaints.privacy.retention import (
+    BOUNCING_FOLLOWER_DAYS,
+    FOLLOWER_MAX_FAILURES,
+    bouncing_followers_purge,
+    personal_data_purge,
+    unconfirmed_followers_purge,
+)
 
 
 class Command(BaseCommand):
@@ -9,8 +15,10 @@ class Command(BaseCommand):
         "Blank the personal data of old complaints: email addresses and original descriptions "
         "after PERSONAL_DATA_RETENTION_DAYS, address hashes after IP_HASH_RETENTION_DAYS. "
         "The redacted description and everything counted stay. Followers who did not confirm "
-        "their address within the confirmation link's lifetime are deleted. Idempotent; safe "
-        "from cron."
+        "their address within the confirmation link's lifetime are deleted, and so are "
+        f"followers whose last {FOLLOWER_MAX_FAILURES} mails failed, "
+        f"{BOUNCING_FOLLOWER_DAYS} days after their last mail that went out. Idempotent; "
+        "safe from cron."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +38,7 @@ class Command(BaseCommand):
         for label, count in blanked:
             self.stdout.write(f"{label}: {verb} {count:,}")
         deleted = unconfirmed_followers_purge(now=timezone.now(), dry_run=dry_run)
-        self.stdout.write(
-            f"unconfirmed followers: {'would delete' if dry_run else 'deleted'} {deleted:,}"
-        )
+        verb = "would delete" if dry_run else "deleted"
+        self.stdout.write(f"unconfirmed followers: {verb} {deleted:,}")
+        bouncing = bouncing_followers_purge(now=timezone.now(), dry_run=dry_run)
+        self.stdout.write(f"followers whose mails keep failing: {verb} {bouncing:,}")

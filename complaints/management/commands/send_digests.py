@@ -1,6 +1,9 @@
+import contextlib
+
+from django.core.mail import get_connection
 from django.core.management.base import BaseCommand, CommandError
 
-from complaints.campaign import digests, newsletter
+from complaints.campaign import digests, follow, newsletter
 
 
 class Command(BaseCommand):
@@ -20,8 +23,16 @@ class Command(BaseCommand):
     def handle(self, *args, limit, dry_run, **options):
         if limit < 1:
             raise CommandError("--limit must be 1 or more.")
-        news = newsletter.send_queued(limit=limit, dry_run=dry_run)
-        result = digests.send_due(limit=limit, dry_run=dry_run)
+        # One connection for the run: not one SMTP/TLS handshake per mail.
+        connection = get_connection()
+        if not dry_run:
+            follow.reopen(connection)
+        try:
+            news = newsletter.send_queued(limit=limit, dry_run=dry_run, connection=connection)
+            result = digests.send_due(limit=limit, dry_run=dry_run, connection=connection)
+        finally:
+            with contextlib.suppress(Exception):  # a connection the server dropped already
+                connection.close()
         if dry_run:
             self.stdout.write(
                 f"newsletters queued: {news.updates:,}, addresses to send them to: "
