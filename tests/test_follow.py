@@ -381,6 +381,10 @@ def test_the_newsletter_alone_double_opt_in_and_one_click_away(client, hamburg, 
     client.force_login(organizer)
     listed = client.get("/admin/complaints/follower/?city__isempty=1")
     assert listed.status_code == 200 and b"hamlet@example.org" in listed.content
+    Follower.objects.filter(pk=row.pk).update(digest_failures=5)  # and those that bounce
+    listed = client.get("/admin/complaints/follower/?digest_failures=5")
+    assert b"hamlet@example.org" in listed.content
+    Follower.objects.filter(pk=row.pk).update(digest_failures=0)
     Follower.objects.filter(pk=row.pk).update(confirmed_at=timezone.now() - datetime.timedelta(30))
     call_command("send_digests", stdout=io.StringIO())
     assert len(mail.outbox) == 1

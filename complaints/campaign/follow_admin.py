@@ -9,9 +9,23 @@ from complaints.models import Follower
 
 @admin.register(Follower)
 class FollowerAdmin(HardenedAdmin, admin.ModelAdmin):
-    list_display = ["email", "city", "district", "language", "newsletter", "confirmed_at"]
-    # "city: empty" lists the rows that are the newsletter alone.
-    list_filter = ["language", "newsletter", ("city", admin.EmptyFieldListFilter)]
+    list_display = [
+        "email",
+        "city",
+        "district",
+        "language",
+        "newsletter",
+        "confirmed_at",
+        "digest_failures",
+    ]
+    # "city: empty" lists the rows that are the newsletter alone; failures, those whose
+    # mails bounce (purged by purge_personal_data, privacy/retention.py).
+    list_filter = [
+        "language",
+        "newsletter",
+        ("city", admin.EmptyFieldListFilter),
+        "digest_failures",
+    ]
     list_select_related = ["city", "district__parent"]
     search_fields = ["city__name", "district__name"]
     date_hierarchy = "created_at"
