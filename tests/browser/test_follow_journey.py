@@ -96,3 +96,50 @@ def test_a_person_follows_hamburg_gets_a_digest_and_unsubscribes(person, setting
     assert not Follower.objects.exists()
     page.goto(page.site + "/admin/complaints/follower/?q=Hamburg")
     expect(page.locator("body")).not_to_contain_text(address)
+
+
+@pytest.mark.parametrize("person", [("phone", "de")], indirect=True)
+def test_a_person_gets_the_newsletter_alone_and_unsubscribes(person, settings):
+    """No place, only the campaign newsletter: the same double opt-in and one click away."""
+    from complaints.campaign import newsletter
+    from complaints.models import CampaignUpdate
+
+    page = person
+    settings.SITE_URL = page.site
+    address = "ophelia@example.org"
+    page.goto(page.site + "/follow/")
+    page.locator("#id_email").fill(address)
+    page.locator("#id_consent").check()
+    with page.expect_navigation():
+        page.get_by_test_id("follow-submit").click()
+    # Neither a place nor the newsletter: said at the field, nothing stored.
+    expect(page.locator("#id_city")).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    assert axe_violations(page) == []
+    assert not Follower.objects.exists() and not mail.outbox
+    page.locator("#id_newsletter").check()
+    page.locator("#id_consent").check()
+    with page.expect_navigation():
+        page.get_by_test_id("follow-submit").click()
+    expect(page.get_by_test_id("follow-sent")).to_be_visible()
+
+    (confirmation,) = mail.outbox
+    with translation.override("de"):
+        assert confirmation.subject == gettext("Please confirm: the campaign newsletter")
+    page.goto(mail_link(confirmation, "confirm"))
+    with page.expect_navigation():
+        page.get_by_test_id("follow-confirm").click()
+    expect(page.get_by_test_id("follow-confirmed")).to_be_visible()
+    follower = Follower.objects.get()
+    assert follower.city is None and follower.newsletter and follower.confirmed_at
+
+    update = CampaignUpdateFactory(title="Übergabe an O2", title_en="Handed over to O2")
+    newsletter.queue(CampaignUpdate.objects.filter(pk=update.pk))
+    call_command("send_digests", verbosity=0)
+    (news,) = mail.outbox[1:]
+    assert news.to == [address] and "Übergabe an O2" in news.subject
+    page.goto(mail_link(news, "newsletter/unsubscribe"))
+    with page.expect_navigation():
+        page.get_by_test_id("unsubscribe").click()
+    expect(page.get_by_test_id("unsubscribed")).to_be_visible()
+    assert not Follower.objects.exists()
