@@ -28,7 +28,7 @@ def counter_today(day) -> str:
     return f"complaints:counter-today:{day:%Y-%m-%d}"
 
 
-def follow_mail(address_digest: str, city_id: int, district_id: int | None) -> str:
+def follow_mail(address_digest: str, city_id: int | None, district_id: int | None) -> str:
     """Set for an hour after a mail about following a place went to an address (a keyed hash
     of it, never the address): the form mails each address and place once an hour."""
     return f"follow:mail:{address_digest}:{city_id}:{district_id}"

@@ -371,7 +371,7 @@ def test_the_newsletter_alone_double_opt_in_and_one_click_away(client, hamburg, 
     (message,) = mail.outbox
     assert message.subject == "Please confirm: the campaign newsletter"
     assert "asked for the campaign newsletter" in message.body
-    page = client.get(link(message, "confirm"))
+    page = client.get(link(message, "confirm"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Get the campaign newsletter?" in html.unescape(page.content.decode())
     page = client.post(link(message, "confirm"))
     assert b'data-testid="follow-confirmed"' in page.content

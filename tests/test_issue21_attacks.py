@@ -11,7 +11,7 @@ against Bremen's none, de against en, one report more before and after its relea
 private links or addresses in a share link, og:url, widget, Mastodon hand-over or log line;
 0 open redirects out of 41 hostile Mastodon notations and 12 hostile pages; 0 framable
 pages besides the two widgets; 0 cookies or CSRF tokens on a widget; card cache bounded (4
-keys after 100 varied requests). Holes on this side: none (three on the mail side:
+keys after 100 varied requests). Holes on this side: none (three on the mail side, fixed since:
 tests/test_issue21_attacks_mail.py).
 Every case asserts the safe behaviour; a hole is a strict xfail named "HOLE: ..."."""
 
