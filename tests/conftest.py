@@ -13,6 +13,30 @@ from .factories import UserFactory
 from .helpers import MIGRATED_DATA, migrated_roles, restore_migrated_data
 
 
+def _empties_the_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Transactional tests (the browser's among them) empty the database when they end, so
+    pytest-django runs them after the others. A test parametrized with a name that is also
+    another plugin's fixture (Playwright's `page`) once undid that order silently, and hundreds
+    of tests after the browser's found no groups and no places: say so at collection."""
+    seen = None
+    for item in items:
+        if _empties_the_database(item):
+            seen = seen or item
+        elif seen is not None and "db" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(
+                f"{item.nodeid} uses the database but would run after {seen.nodeid}, which "
+                "empties it: is a test parametrized with the name of a plugin's fixture?"
+            )
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The real gazetteer, loaded once per test database: place matching is tested against

@@ -270,18 +270,18 @@ def test_look_alike_and_address_notations_are_refused(world):
         assert response.status_code == 400 and "Refresh" not in response, instance
 
 
-@pytest.mark.parametrize("page", [
+@pytest.mark.parametrize("shared", [
     "//evil.example/", "/\\evil.example", "https://evil.example/stats/", "/stats/?next=//evil",
     "/stats/%2F%2Fevil.example", "/admin/", "/follow/", "/stats/nowhere/", "/stats/#frag",
     "/stats/?carrier=<script>",
     "/stats/\r\nX: y", "/" + "a" * 5000,
 ])  # fmt: skip
-def test_mastodon_shares_only_public_pages(world, page):
+def test_mastodon_shares_only_public_pages(world, shared):
     response = hit(
         "mastodon-page",
         Client().get(
             "/share/mastodon/",
-            {"instance": "mastodon.social", "page": page},
+            {"instance": "mastodon.social", "page": shared},
             HTTP_SEC_FETCH_SITE="same-origin",
         ),
     )
