@@ -77,7 +77,9 @@ def slug(name):
 
 
 def words(markup):
-    """What a reader sees of markup: its text and its readable attributes."""
+    """What a reader sees of markup: its text and its readable attributes, without the
+    widget's "as of <date and time>" (whose digits are the clock's, not a count)."""
+    markup = re.sub(r'<p class="muted small">.*?</p>', " ", markup, flags=re.S)
     said = re.findall(r'(?:content|aria-label|alt|title)="([^"]*)"', markup)
     return " ".join([re.sub(r"<[^>]+>", " ", markup), *said])
 
