@@ -142,3 +142,14 @@ def bulk_confirmed(client, data: dict, url: str = "/admin/complaints/complaint/"
     )
     assert "shown_count" in shown, "no confirmation page"
     return {**data, "confirm": "yes", **shown}
+
+
+def published(count: int, city: str, district: str = "", **fields):
+    """`count` published complaints from a city (and district), made by the factory."""
+    from complaints.models import Status
+
+    from .factories import ComplaintFactory
+
+    return ComplaintFactory.create_batch(
+        count, city=city, district=district, status=Status.PUBLISHED, **fields
+    )

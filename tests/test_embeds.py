@@ -22,17 +22,11 @@ from complaints.models import Place, Status
 from reports import embeds
 
 from .factories import ComplaintFactory, UserFactory
-from .helpers import release
+from .helpers import published, release
 
 pytestmark = pytest.mark.django_db
 
 WIDGETS = ["/embed/counter/", "/embed/berlin/"]
-
-
-def published(count, city, district="", **fields):
-    return ComplaintFactory.create_batch(
-        count, city=city, district=district, status=Status.PUBLISHED, **fields
-    )
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from einzelfall import cache_keys
 from reports import cards
 
 from .factories import ComplaintFactory, UserFactory
-from .helpers import release
+from .helpers import published, release
 
 pytestmark = pytest.mark.django_db
 TALLY = collections.Counter()
@@ -50,12 +50,6 @@ def hit(kind, response):
         TALLY[kind + " 500s"] += 1
     assert response.status_code < 500, (kind, response.status_code, response.content[:300])
     return response
-
-
-def published(count, city, district="", **fields):
-    return ComplaintFactory.create_batch(
-        count, city=city, district=district, status=Status.PUBLISHED, **fields
-    )
 
 
 @pytest.fixture

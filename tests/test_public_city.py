@@ -17,22 +17,16 @@ from django.utils import timezone, translation
 
 from complaints import selectors as complaint_selectors
 from complaints.campaign import digests
-from complaints.models import Follower, Place, Status
+from complaints.models import Follower, Place
 from einzelfall import cache_keys
 from reports import cards, selectors
 
 from .factories import ComplaintFactory
-from .helpers import release
+from .helpers import published, release
 
 pytestmark = pytest.mark.django_db
 EN = {"accept-language": "en"}
 CITIES = ["berlin", "hamburg", "koeln", "muenchen"]
-
-
-def published(count, city, district="", **fields):
-    return ComplaintFactory.create_batch(
-        count, city=city, district=district, status=Status.PUBLISHED, **fields
-    )
 
 
 @pytest.fixture

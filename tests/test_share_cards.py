@@ -18,7 +18,7 @@ from einzelfall import cache_keys
 from reports import cards, selectors
 
 from .factories import ComplaintFactory
-from .helpers import release
+from .helpers import published, release
 
 pytestmark = pytest.mark.django_db
 
@@ -65,12 +65,6 @@ def share_tags(client, path: str, language: str) -> dict[str, str]:
     for key, values in parser.tags.items():
         assert len(values) == 1, key
     return {key: values[0] for key, values in parser.tags.items()}
-
-
-def published(count, city, district="", **fields):
-    return ComplaintFactory.create_batch(
-        count, city=city, district=district, status=Status.PUBLISHED, **fields
-    )
 
 
 @pytest.fixture
