@@ -313,6 +313,12 @@ class ComplaintQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for complaint in objs:
+            complaint.fill_observed_at()
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class Complaint(models.Model):
     reference = models.CharField(
@@ -438,6 +444,19 @@ class Complaint(models.Model):
     consent_at = models.DateTimeField(_("consent given at"))
     privacy_policy_version = models.CharField(_("privacy policy version"), max_length=40)
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    # When the person made the report, by the phone's clock (checked at intake: not in the
+    # future, at most OFFLINE_REPORT_MAX_AGE old); the evaluation counts by it. Left empty it
+    # is the arrival (fill_observed_at), as for every report made online or imported.
+    observed_at = models.DateTimeField(_("made at"), blank=True, editable=False)
+    # Made by the browser for each report: a report sent twice (a flaky connection, two tabs,
+    # the offline queue retrying) is stored once.
+    client_id = models.UUIDField(_("client id"), null=True, blank=True, unique=True, editable=False)
+    made_offline = models.BooleanField(
+        _("made offline"),
+        default=False,
+        editable=False,
+        help_text=_("Made on the phone without a connection and sent later."),
+    )
 
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -604,6 +623,15 @@ class Complaint(models.Model):
         # Only the number: the admin keeps this text in its history (LogEntry.object_repr)
         # beyond a purge, and city and district are free text the submitter typed.
         return f"#{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.fill_observed_at()
+        super().save(*args, **kwargs)
+
+    def fill_observed_at(self):
+        """Made when it arrived, unless the phone said otherwise (set before saving)."""
+        if self.observed_at is None:
+            self.observed_at = self.submitted_at
 
     # Deliberately no get_absolute_url(): Django's admin would then redirect any staff user
     # (/admin/r/<type>/<id>/) to the submitter's private link.

@@ -5,6 +5,7 @@ from complaints.campaign import feeds
 from complaints.campaign import views as campaign_views
 from complaints.carrier import public_views as carrier_public_views
 from complaints.intake import views as intake_views
+from complaints.places import nearest_views
 from complaints.places import views as place_views
 
 app_name = "complaints"
@@ -12,7 +13,13 @@ app_name = "complaints"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("report/", intake_views.report, name="report"),
+    path("report/token/", intake_views.report_token, name="report-token"),
     path("places/suggest/", place_views.place_suggest, name="place-suggest"),
+    path("places/nearest/", nearest_views.nearest, name="place-nearest"),
+    path("places/centroids.json", nearest_views.centroids, name="place-centroids"),
+    # The installable app: manifest, service worker (at the root: its scope is the whole
+    # site), icons.
+    path("", include("complaints.pwa.urls")),
     path("updates/", campaign_views.updates, name="updates"),
     path("follow/", include("complaints.campaign.follow_urls")),
     path("share/", include("complaints.campaign.share_urls")),

@@ -89,6 +89,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
+        # The installable app (complaints/pwa): its manifest and service worker, own host only.
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
         "object-src": [NONE],
     }
 }
@@ -225,6 +228,12 @@ FOLLOWUP_AFTER_DAYS = env.int("FOLLOWUP_AFTER_DAYS", default=42)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # How long a shown form stays good to send (it is good for one stored report).
 FORM_STAMP_MAX_AGE = env.int("FORM_STAMP_MAX_AGE", default=24 * 60 * 60)
+# A report made on the phone without a connection (complaints/intake, the offline queue) is
+# accepted this many days after it was made; its form stamp stays good as long.
+OFFLINE_REPORT_MAX_DAYS = env.int("OFFLINE_REPORT_MAX_DAYS", default=7)
+# A phone's clock may run a little ahead: a report "made" up to this many seconds in the
+# future is taken as made now; further ahead it is refused.
+OBSERVED_AT_CLOCK_SKEW = env.int("OBSERVED_AT_CLOCK_SKEW", default=10 * 60)
 # Behind a proxy: the header that carries the client's address (e.g. X-Real-IP). Only set it
 # when the proxy always sets it: the client can send any header it likes.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")

@@ -230,6 +230,13 @@ class ComplaintForm(forms.Form):
         error_messages={"required": _("Please agree so that your report can be counted.")},
     )
 
+    # Filled in by the page's script (static/js/outbox.js), empty without it: the report's
+    # own random id (sent twice, stored once), when it was made, and whether without a
+    # connection (the offline queue).
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    observed_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    offline = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         carriers = list(settings.EINZELFALL_CARRIERS.items())
@@ -243,6 +250,9 @@ class ComplaintForm(forms.Form):
         # lists those (report.html).
         self.helper.template = "complaints/report_form_fields.html"
         self.helper.layout = Layout(
+            "client_id",
+            "observed_at",
+            "offline",
             "carrier",
             "problems",
             Fieldset(

@@ -169,3 +169,8 @@ def delete(request, reference):
 @never_cache
 def deleted(request):
     return render(request, "complaints/deleted.html")
+
+
+def report_token(request):
+    """A fresh CSRF token for the offline queue (issue 22's intake part)."""
+    raise Http404
