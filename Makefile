@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # make run is the local development server: DEBUG on unless the environment says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run serve test coverage imports bench screenshots lint install messages compilemessages clean
+.PHONY: css run serve test coverage imports bench screenshots lint install messages compilemessages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -21,7 +21,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The Bootstrap the pages load: only the parts they use (assets/site.scss), compiled when a
+# Sass source changed. Not committed (.gitignore); tests/conftest.py builds it when missing.
+CSS := static/build/bootstrap.css
+SASS := $(shell find assets -name '*.scss')
+
+$(CSS): $(SASS) bin/build_css.py | $(STAMP)
+	$(PY) bin/build_css.py
+
+css: $(CSS)
+
+run: $(STAMP) $(CSS)
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
 	$(RUN_ENV) $(PY) manage.py load_places --country DE
 	$(RUN_ENV) $(PY) manage.py seed_demo --if-empty --count 3000
@@ -32,7 +42,7 @@ run: $(STAMP)
 # otherwise), settings from .env (or the file ENV_FILE names), gunicorn with the settings of
 # einzelfall/gunicorn_conf.py, static files collected under hashed names and compressed
 # (whitenoise). docs/deploy.md has the rest: nginx with TLS in front, cron, backups.
-serve: $(STAMP)
+serve: $(STAMP) $(CSS)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py check --deploy
@@ -58,7 +68,7 @@ AXE := tests/browser/node_modules/axe-core/axe.min.js
 TEST_DB = $(shell $(PY) -c 'import os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "einzelfall.settings_test"); from django.db import connection; print(connection.vendor)')
 COVERAGE_DATA := $(CURDIR)/.coverage
 
-test: lint imports
+test: lint imports $(CSS)
 	$(PY) manage.py makemigrations --check --dry-run --settings=einzelfall.settings_test
 	@if [ ! -f $(AXE) ] && command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix tests/browser --silent --no-audit --no-fund || \
@@ -83,11 +93,11 @@ coverage: $(STAMP)
 # Redis on 127.0.0.1:6379 is used when it answers), several runs each; rewrites
 # docs/benchmarks.md. About half an hour; not part of make test. BENCH_ARGS="--quick" tries
 # the whole chain in a few minutes, BENCH_ARGS="--only load" runs one.
-bench: $(STAMP)
+bench: $(STAMP) $(CSS)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # The pictures in docs/ (form and stats, phone and desktop), from the browser tests.
-screenshots: $(STAMP)
+screenshots: $(STAMP) $(CSS)
 	SCREENSHOT_DIR=docs $(PY) -m pytest tests/browser -q -k "keyboard or charts or corrects_a_mistake"
 
 # Regenerate the translation catalogues (needs GNU gettext; only for developers who change

@@ -1,4 +1,6 @@
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_places", country="DE", stdout=io.StringIO())
         matching.invalidate()
         matching.get_index()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bootstrap_css():
+    """The Bootstrap subset base.html links is built by make (not committed): pytest run
+    directly builds it when missing, or every page would link a file that is not there."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "static" / "build" / "bootstrap.css").exists():
+        subprocess.run([sys.executable, str(root / "bin" / "build_css.py")], check=True)
 
 
 SMALL_GAZETTEER = Path(__file__).parent / "fixtures" / "gazetteer"
