@@ -78,7 +78,7 @@ def count_by_day() -> list[tuple[datetime.date, int]]:
     tz = timezone.get_default_timezone()
     rows = (
         published()
-        .annotate(day=TruncDate("submitted_at", tzinfo=tz))
+        .annotate(day=TruncDate("observed_at", tzinfo=tz))
         .values_list("day")
         .annotate(n=Count("id"))
         .order_by("day")
@@ -90,7 +90,7 @@ def count_by_hour() -> dict[int, int]:
     tz = timezone.get_default_timezone()
     rows = (
         published()
-        .annotate(hour=ExtractHour("submitted_at", tzinfo=tz))
+        .annotate(hour=ExtractHour("observed_at", tzinfo=tz))
         .values_list("hour")
         .annotate(n=Count("id"))
         .order_by()
@@ -144,7 +144,7 @@ def _by_week(queryset, place: str) -> dict[tuple[int, datetime.date], int]:
     # Weeks start on Monday, in the site's time zone.
     tz = timezone.get_default_timezone()
     rows = (
-        queryset.annotate(week=TruncWeek("submitted_at", tzinfo=tz))
+        queryset.annotate(week=TruncWeek("observed_at", tzinfo=tz))
         .values_list(place, "week")
         .annotate(n=Count("id"))
         .order_by()
@@ -190,7 +190,7 @@ def carrier_counts(carriers) -> dict[str, dict]:
     for carrier, n in _grouped(confirmed, "carrier"):
         _of(found, carrier)["confirmed"] = n
     tz = timezone.get_default_timezone()
-    hours = published().annotate(hour=ExtractHour("submitted_at", tzinfo=tz))
+    hours = published().annotate(hour=ExtractHour("observed_at", tzinfo=tz))
     _split(found, "hours", _grouped(hours, "carrier", "hour"))
     _split(found, "by_city", _grouped(published(), "carrier", "city_place"))
     through = Complaint.problems.through.objects.filter(complaint__in=published())
@@ -198,7 +198,7 @@ def carrier_counts(carriers) -> dict[str, dict]:
     _split(found, "problems", problems)
     with_city = published().filter(city_place__isnull=False)
     _split(found, "technologies", _grouped(with_city, "carrier", "city_place", "technology"))
-    weeks = with_city.annotate(week=TruncWeek("submitted_at", tzinfo=tz))
+    weeks = with_city.annotate(week=TruncWeek("observed_at", tzinfo=tz))
     rows = _grouped(weeks, "carrier", "city_place", "week")
     _split(found, "weeks", [(c, p, timezone.localtime(w, tz).date(), n) for c, p, w, n in rows])
     return found

@@ -15,7 +15,8 @@ be raised.)
 
 Bots are caught by a honeypot field that people never see and by a signed time stamp: a form
 sent back without a valid stamp, or a valid form sent back within MIN_FILL_SECONDS of being
-shown, is a bot's. A stamp is good for FORM_STAMP_MAX_AGE and for one stored report: a bot
+shown, is a bot's. A stamp is good for FORM_STAMP_MAX_AGE (for a report made offline and sent
+later, OFFLINE_REPORT_MAX_DAYS longer: judge) and for one stored report: a bot
 cannot fetch one form and post it a thousand times. A person who has to correct the form
 keeps the stamp of the first showing, so the clock is not reset by a typo; a form left open
 longer than the stamp lives is shown again with a request to send it once more. A bot's
@@ -167,21 +168,61 @@ class Stamp(enum.Enum):
     OK = "ok"
 
 
-def judge(data) -> Stamp:
+def stamp_lifetime() -> int:
+    """The longest a genuine stamp can be good for: an offline report made with the form's
+    last day, sent OFFLINE_REPORT_MAX_DAYS later. A spent stamp is remembered as long."""
+    return settings.OFFLINE_REPORT_MAX_DAYS * 86400 + settings.FORM_STAMP_MAX_AGE
+
+
+def judge(data, observed_at: datetime.datetime | None = None) -> Stamp:
+    """The stamp's verdict. observed_at: when the report was made (already checked against
+    its window, intake/observed.py), for a report made offline and sent later: its stamp
+    stays good if the form was shown before the report was made, for OFFLINE_REPORT_MAX_DAYS
+    longer than a stamp lives."""
     if data.get(HONEYPOT_FIELD, ""):
         return Stamp.BOT
+    signer = signing.TimestampSigner(salt=STAMP_SALT)
+    stamp = data.get(STAMP_FIELD, "")
     try:
-        value = signing.TimestampSigner(salt=STAMP_SALT).unsign(
-            data.get(STAMP_FIELD, ""), max_age=settings.FORM_STAMP_MAX_AGE
-        )
-        shown = int(value.partition(".")[0])
+        value = signer.unsign(stamp, max_age=settings.FORM_STAMP_MAX_AGE)
     except signing.SignatureExpired:
-        return Stamp.EXPIRED
+        value = _made_offline_with(signer, stamp, observed_at)
+        if value is None:
+            return Stamp.EXPIRED
     except (signing.BadSignature, ValueError):
+        return Stamp.BOT
+    try:
+        shown = int(value.partition(".")[0])
+    except ValueError:
         return Stamp.BOT
     if timezone.now().timestamp() - shown < settings.MIN_FILL_SECONDS:
         return Stamp.QUICK
     return Stamp.OK
+
+
+def _made_offline_with(signer, stamp: str, observed_at) -> str | None:
+    """The value of an older genuine stamp that is good for a report made at observed_at
+    (shown no later than that, give or take the phone clock's skew), else None."""
+    if observed_at is None:
+        return None
+    try:
+        value = signer.unsign(stamp, max_age=stamp_lifetime())
+        shown = int(value.partition(".")[0])
+    except (signing.BadSignature, ValueError):
+        return None
+    latest = observed_at.timestamp() + settings.OBSERVED_AT_CLOCK_SKEW
+    return value if shown <= latest else None
+
+
+def seconds_until_checked(data) -> int:
+    """For a form sent too quickly (Stamp.QUICK): the seconds until it may be sent again."""
+    try:
+        value = signing.TimestampSigner(salt=STAMP_SALT).unsign(data.get(STAMP_FIELD, ""))
+        shown = int(value.partition(".")[0])
+    except (signing.BadSignature, ValueError):
+        return settings.MIN_FILL_SECONDS or 1
+    left = shown + settings.MIN_FILL_SECONDS - timezone.now().timestamp()
+    return max(1, int(left + 0.999))
 
 
 # -- one report per stamp -------------------------------------------------------------------
@@ -219,13 +260,13 @@ def claim_stamp(data) -> bool:
     """Claim the form's stamp for the report about to be stored: False when it was claimed
     before. One atomic cache.add, so two app instances cannot both accept it."""
     key = _stamp_key(data)
-    return key is None or cache.add(key, PENDING, settings.FORM_STAMP_MAX_AGE)
+    return key is None or cache.add(key, PENDING, stamp_lifetime())
 
 
 def stamp_stored(data, reference: str) -> None:
     key = _stamp_key(data)
     if key is not None:
-        cache.set(key, f"{reference}:{_digest(data)}", settings.FORM_STAMP_MAX_AGE)
+        cache.set(key, f"{reference}:{_digest(data)}", stamp_lifetime())
 
 
 def release_stamp(data) -> None:

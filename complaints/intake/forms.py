@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import text
 from complaints.fields import ReadableCharField, ReadableEmailField
+from complaints.intake import observed
 from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
     Frequency,
@@ -93,6 +94,14 @@ class PostalCodeField(ReadableCharField):
 
     def to_python(self, value):
         return super().to_python(value).replace(" ", "")
+
+
+class ObservedAtField(forms.Field):
+    """When the report was made, by the phone's clock (intake/observed.py: the notations and
+    the window); None when the page's script did not say (made when it arrives)."""
+
+    def to_python(self, value):
+        return observed.parse(value)
 
 
 def optional(label):
@@ -233,8 +242,12 @@ class ComplaintForm(forms.Form):
     # Filled in by the page's script (static/js/outbox.js), empty without it: the report's
     # own random id (sent twice, stored once), when it was made, and whether without a
     # connection (the offline queue).
-    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    observed_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    client_id = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("This report's id could not be read. Please send it again.")},
+    )
+    observed_at = ObservedAtField(required=False, widget=forms.HiddenInput)
     offline = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -341,6 +354,10 @@ class ComplaintForm(forms.Form):
 
     def clean_technology(self):
         return self.cleaned_data["technology"] or Technology.UNKNOWN
+
+    def clean_observed_at(self):
+        moment = self.cleaned_data["observed_at"]
+        return observed.check(moment) if moment is not None else None
 
     def clean_since(self):
         since = self.cleaned_data["since"]

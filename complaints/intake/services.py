@@ -5,6 +5,7 @@ import dataclasses
 import datetime
 import enum
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import caches, text
-from complaints.intake import abuse, forensics
+from complaints.intake import abuse, forensics, observed
 from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
     REPORT_FIELDS,
@@ -72,9 +73,16 @@ def submit(
     """One report sent: posted is all that was sent (with the stamp and the honeypot),
     cleaned() its valid data or None, called only for a sender who is not a bot (a bot's
     post costs no query)."""
-    stamp = abuse.judge(posted)
+    stamp = abuse.judge(posted, observed.valid(posted.get("observed_at")))
     if stamp is abuse.Stamp.BOT:
         return Outcome(Kind.DROPPED)
+    # A report stored already under its own id (the offline queue retrying, two tabs): its
+    # link, before the stamp and the limits, so that a retry never counts twice.
+    client_id = _client_id(posted)
+    if client_id is not None:
+        earlier = _stored_as(client_id)
+        if earlier is not None:
+            return Outcome(Kind.DUPLICATE, reference=earlier)
     data = cleaned()
     if stamp is abuse.Stamp.EXPIRED:
         message = gettext(
@@ -87,7 +95,24 @@ def submit(
         # A bot, or a browser that filled the form in: to be sent once more with the same
         # stamp (a bot that posts once, at once, stores nothing; a person is never dropped).
         return Outcome(Kind.UNCHECKED)
-    return _sent_before(posted, sender.sent_cookie) or _claimed_and_stored(posted, data, sender)
+    # With its own id a report says itself whether it is the same one: no back-button check.
+    earlier = None if client_id is not None else _sent_before(posted, sender.sent_cookie)
+    return earlier or _claimed_and_stored(posted, data, sender)
+
+
+def _client_id(posted: QueryDict) -> uuid.UUID | None:
+    """The report's own id, whichever way it is spelled (upper case, braces, no hyphens)."""
+    value = posted.get("client_id", "")
+    if not value or len(value) > 64:
+        return None
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        return None
+
+
+def _stored_as(client_id: uuid.UUID) -> str | None:
+    return Complaint.objects.filter(client_id=client_id).values_list("reference", flat=True).first()
 
 
 def _sent_before(posted: QueryDict, cookie: str) -> Outcome | None:
@@ -136,6 +161,13 @@ def _within_limits(data, sender: Sender) -> Outcome:
     except ValidationError as error:
         # The safety net for a rule the model has and the form not: a message, not a 500.
         return Outcome(Kind.REFUSED, errors=tuple(error.messages))
+    except IntegrityError:
+        # Two sendings of one report at once (with different stamps): the unique client_id
+        # let one in; the other is its duplicate.
+        earlier = _stored_as(data["client_id"]) if data.get("client_id") else None
+        if earlier is None:
+            raise
+        return Outcome(Kind.DUPLICATE, reference=earlier)
     return Outcome(Kind.STORED, complaint=complaint)
 
 
@@ -182,6 +214,9 @@ def _store_once(data, sender: Sender) -> Complaint:
         ip_hash=abuse.ip_hash(sender.ip),
         recent_ip_hashes=abuse.recent_ip_hashes(sender.ip),
         network_hash=forensics.network_hash(sender.ip),
+        observed_at=data.get("observed_at"),
+        client_id=data.get("client_id"),
+        made_offline=bool(data.get("offline")),
     )
 
 
@@ -211,9 +246,15 @@ def complaint_submit(
     ip_hash: str = "",
     recent_ip_hashes: Iterable[str] = (),
     network_hash: str = "",
+    observed_at: datetime.datetime | None = None,
+    client_id: uuid.UUID | None = None,
+    made_offline: bool = False,
 ) -> Complaint:
     """Store one complaint from the public form, with consent recorded now, and the keys
     bursts are grouped by (intake/forensics.py; the network's from the caller, like ip_hash).
+
+    observed_at: when the person made it (checked by the caller, intake/observed.py), None:
+    now; client_id: the browser's id of the report (unique: IntegrityError when stored).
 
     Raises ValidationError for anything the model does not accept; nothing is stored then.
     """
@@ -248,6 +289,9 @@ def complaint_submit(
         consent_at=now,
         privacy_policy_version=settings.PRIVACY_POLICY_VERSION,
         submitted_at=now,
+        observed_at=observed_at or now,
+        client_id=client_id,
+        made_offline=made_offline,
     )
     # Field by field, without queries: the places were just checked, the check constraints
     # repeat the fields' rules, unique indexes guard the random reference and pseudonym.

@@ -3,8 +3,11 @@ confirmation and the deletion by the submitter."""
 
 import logging
 
-from django.http import Http404
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -36,7 +39,54 @@ def report(request):
             language=get_language() or "de",
         ),
     )
+    if _wants_json(request):
+        return _json_answer(request, form, outcome)
     return _ANSWERS[outcome.kind](request, form, outcome)
+
+
+def _wants_json(request) -> bool:
+    """The offline queue (static/js) asks for JSON; a browser's form post (text/html, */*)
+    gets the pages."""
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def _json_answer(request, form, outcome):
+    """The outcome as the offline queue reads it (SPEC: the contract of POST /report/)."""
+    kind = outcome.kind
+    if kind is intake.Kind.STORED:
+        confirmation.send(outcome.complaint, request)
+        link = outcome.complaint.private_url()
+        response = _json(request, {"outcome": "stored", "private_url": link}, status=201)
+        abuse.remember_sent(response, request.POST)
+        return response
+    if kind in (intake.Kind.DUPLICATE, intake.Kind.SENT_BEFORE):
+        link = reverse("complaints:thanks", args=[outcome.reference])
+        status = 200 if kind is intake.Kind.DUPLICATE else 409
+        return _json(request, {"outcome": kind.value, "private_url": link}, status=status)
+    if kind is intake.Kind.THROTTLED:
+        response = _json(request, {"outcome": "throttled", "retry_after": outcome.wait}, 429)
+        response["Retry-After"] = str(outcome.wait)
+        return response
+    if kind is intake.Kind.UNCHECKED:
+        wait = abuse.seconds_until_checked(request.POST)
+        return _json(request, {"outcome": "unchecked", "retry_after": wait}, status=202)
+    if kind is intake.Kind.DROPPED:
+        return _json(request, {"outcome": "received"})
+    errors = {field: list(messages) for field, messages in form.errors.items()}
+    if outcome.errors:
+        errors.setdefault(NON_FIELD_ERRORS, []).extend(outcome.errors)
+    stamp = abuse.form_stamp_again() if outcome.new_stamp else None
+    body = {"outcome": "refused", "errors": errors, "form_stamp": stamp}
+    return _json(request, body, status=400)
+
+
+def _json(request, body, status=200):
+    """A JSON answer nobody keeps (it may carry the private link); private_url made absolute."""
+    if "private_url" in body:
+        body["private_url"] = request.build_absolute_uri(body["private_url"])
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    return private(response)
 
 
 def _stored(request, form, outcome):
@@ -171,6 +221,10 @@ def deleted(request):
     return render(request, "complaints/deleted.html")
 
 
+@require_http_methods(["GET", "HEAD"])
 def report_token(request):
-    """A fresh CSRF token for the offline queue (issue 22's intake part)."""
-    raise Http404
+    """A CSRF token (and its cookie) for the offline queue: a report kept on the phone for
+    days is sent once more with it after the server refused its old one (403)."""
+    response = JsonResponse({"csrf_token": get_token(request)})
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,292 @@
+"""The intake of reports made offline (issue 22, part A), through the test client as the
+offline queue and the HTML form send them: observed_at and its window, the form stamp that
+outlives its day for a report made offline, client_id (sent twice, stored once), the JSON
+answers of POST /report/ and GET /report/token/, and the evaluation by the day a report was
+made."""
+
+import datetime
+import json
+import time
+import uuid
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints.intake import abuse
+from complaints.models import Complaint, Status
+from reports import queries
+
+pytestmark = pytest.mark.django_db
+
+URL = "/report/"
+JSON = {"HTTP_ACCEPT": "application/json"}
+ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def stamp_issued(ago: datetime.timedelta) -> str:
+    """A genuine stamp of a form shown `ago` (its signature dated back as well)."""
+    then = timezone.now() - ago
+    with (
+        mock.patch("django.core.signing.time.time", return_value=then.timestamp()),
+        mock.patch("complaints.intake.abuse.timezone.now", return_value=then),
+    ):
+        return abuse.form_stamp()
+
+
+def offline_report(valid_report, *, made_ago, shown_ago=None, **changes) -> dict:
+    """What the offline queue sends: the report with its own id, when it was made (as
+    toISOString writes it) and the stamp of the form it was made in."""
+    made = timezone.now() - made_ago
+    shown = shown_ago if shown_ago is not None else made_ago + datetime.timedelta(hours=1)
+    return {
+        **valid_report,
+        "form_stamp": stamp_issued(shown),
+        "client_id": str(uuid.uuid4()),
+        "observed_at": made.astimezone(datetime.UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
+        "offline": "true",
+        **changes,
+    }
+
+
+def posted_json(client, data, **headers):
+    response = client.post(URL, data, **JSON, **headers)
+    assert response["Content-Type"] == "application/json"
+    assert "no-store" in response["Cache-Control"]
+    return response, json.loads(response.content)
+
+
+def test_a_report_made_offline_three_days_ago_with_a_four_day_old_stamp_is_stored(
+    client, valid_report
+):
+    report = offline_report(
+        valid_report,
+        made_ago=datetime.timedelta(days=3),
+        shown_ago=datetime.timedelta(days=4),
+    )
+    response = client.post(URL, report)
+    complaint = Complaint.objects.get()
+    assert response.status_code == 302 and response.url == complaint.private_url()
+    made = datetime.datetime.fromisoformat(report["observed_at"])
+    assert complaint.observed_at == made
+    assert complaint.made_offline is True
+    assert complaint.client_id == uuid.UUID(report["client_id"])
+    assert complaint.submitted_at - complaint.observed_at > datetime.timedelta(days=2.9)
+
+
+def test_the_queue_gets_json_stored_then_the_same_link_for_the_same_report(client, valid_report):
+    report = offline_report(valid_report, made_ago=datetime.timedelta(days=3))
+    first, body = posted_json(client, report)
+    assert first.status_code == 201 and body["outcome"] == "stored"
+    complaint = Complaint.objects.get()
+    assert body["private_url"] == "http://testserver" + complaint.private_url()
+    assert len(mail.outbox) == 1  # the confirmation mail, as for a form sent online
+    # Sent again (the answer was lost on a flaky connection), even with another stamp.
+    again, body_again = posted_json(client, {**report, "form_stamp": abuse.form_stamp()})
+    assert again.status_code == 200 and body_again == {
+        "outcome": "duplicate",
+        "private_url": body["private_url"],
+    }
+    assert Complaint.objects.count() == 1
+
+
+def test_a_duplicate_answer_does_not_count_against_the_limits(client, valid_report, settings):
+    settings.REPORT_RATE_LIMITS = ["1/h"]
+    report = offline_report(valid_report, made_ago=datetime.timedelta(hours=5))
+    assert posted_json(client, report)[0].status_code == 201
+    for _ in range(3):
+        response, body = posted_json(client, {**report, "form_stamp": abuse.form_stamp()})
+        assert response.status_code == 200 and body["outcome"] == "duplicate"
+    other = offline_report(valid_report, made_ago=datetime.timedelta(hours=4))
+    response, body = posted_json(client, {**other, abuse.ANOTHER_FIELD: "1"})
+    assert response.status_code == 429 and body["outcome"] == "throttled"
+    assert int(response["Retry-After"]) == body["retry_after"] > 0
+    assert Complaint.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("made_ago", "message"),
+    [
+        (-datetime.timedelta(hours=2), "says it was made in the future"),
+        (datetime.timedelta(days=31), "more than 7 days ago"),
+    ],
+)
+def test_a_forged_observed_at_is_refused_with_a_message_and_stores_nothing(
+    client, valid_report, made_ago, message
+):
+    report = offline_report(valid_report, made_ago=made_ago, shown_ago=datetime.timedelta(0))
+    response, body = posted_json(client, report, **ENGLISH)
+    assert response.status_code == 400 and body["outcome"] == "refused"
+    assert any(message in text for text in body["errors"]["observed_at"])
+    page = client.post(URL, report, **ENGLISH)
+    assert page.status_code == 200 and message in page.content.decode()
+    assert not Complaint.objects.exists()
+
+
+def test_the_month_old_report_tells_the_day_it_was_made(client, valid_report):
+    report = offline_report(valid_report, made_ago=datetime.timedelta(days=30))
+    made = timezone.localtime(datetime.datetime.fromisoformat(report["observed_at"]))
+    body = posted_json(client, report, **ENGLISH)[1]
+    assert made.strftime("%m/%d/%Y") in body["errors"]["observed_at"][0]
+
+
+def test_a_clock_a_few_minutes_fast_is_taken_as_now(client, valid_report):
+    report = offline_report(
+        valid_report, made_ago=-datetime.timedelta(minutes=5), shown_ago=datetime.timedelta(0)
+    )
+    before = timezone.now()
+    assert posted_json(client, report)[0].status_code == 201
+    complaint = Complaint.objects.get()
+    assert before <= complaint.observed_at <= complaint.submitted_at
+
+
+def test_a_report_without_observed_at_is_made_when_it_arrives(client, valid_report):
+    response, body = posted_json(client, valid_report)
+    assert response.status_code == 201 and body["outcome"] == "stored"
+    complaint = Complaint.objects.get()
+    assert complaint.observed_at == complaint.submitted_at
+    assert complaint.made_offline is False and complaint.client_id is None
+
+
+def test_an_old_stamp_without_observed_at_is_refused_with_a_fresh_stamp(client, valid_report):
+    report = {**valid_report, "form_stamp": stamp_issued(datetime.timedelta(days=2))}
+    response, body = posted_json(client, report)
+    assert response.status_code == 400 and body["outcome"] == "refused"
+    assert body["errors"]["__all__"]
+    assert abuse.judge({"form_stamp": body["form_stamp"]}) is abuse.Stamp.OK
+    # Sent once more with it, the report is stored.
+    again, body = posted_json(client, {**report, "form_stamp": body["form_stamp"]})
+    assert again.status_code == 201 and Complaint.objects.count() == 1
+
+
+def test_a_stamp_shown_after_the_report_was_made_is_no_offline_stamp(client, valid_report):
+    report = offline_report(
+        valid_report,
+        made_ago=datetime.timedelta(days=3),
+        shown_ago=datetime.timedelta(days=2),
+    )
+    response, body = posted_json(client, report)
+    assert response.status_code == 400 and body["form_stamp"]
+    assert not Complaint.objects.exists()
+
+
+def test_a_stamp_older_than_its_offline_life_is_refused(client, valid_report):
+    report = offline_report(
+        valid_report,
+        made_ago=datetime.timedelta(days=6),
+        shown_ago=datetime.timedelta(days=8, hours=1),
+    )
+    response, body = posted_json(client, report)
+    assert response.status_code == 400 and body["outcome"] == "refused"
+    assert not Complaint.objects.exists()
+
+
+def test_a_bot_is_told_received_and_nothing_is_stored(client, valid_report):
+    for report in (
+        {**valid_report, abuse.HONEYPOT_FIELD: "http://spam.example"},
+        {**valid_report, "form_stamp": "forged:stamp:x"},
+    ):
+        response, body = posted_json(client, {**report, "client_id": str(uuid.uuid4())})
+        assert response.status_code == 200 and body == {"outcome": "received"}
+    assert not Complaint.objects.exists()
+
+
+def test_sent_too_quickly_the_queue_is_told_when_to_send_again(client, valid_report, settings):
+    settings.MIN_FILL_SECONDS = 30
+    report = {**valid_report, "form_stamp": abuse.form_stamp()}
+    response, body = posted_json(client, report)
+    assert response.status_code == 202 and body["outcome"] == "unchecked"
+    assert 25 <= body["retry_after"] <= 30
+    assert not Complaint.objects.exists()
+
+
+def test_without_client_id_another_report_from_the_same_browser_is_sent_before(
+    client, valid_report
+):
+    first, body = posted_json(client, valid_report)
+    assert first.status_code == 201
+    response, again = posted_json(
+        client, {**valid_report, "district": "Ottensen", "form_stamp": abuse.form_stamp()}
+    )
+    assert response.status_code == 409 and again == {
+        "outcome": "sent_before",
+        "private_url": body["private_url"],
+    }
+    # With its own id, a report says itself that it is another one: no question asked.
+    response, third = posted_json(
+        client,
+        {
+            **valid_report,
+            "district": "Ottensen",
+            "form_stamp": abuse.form_stamp(),
+            "client_id": str(uuid.uuid4()),
+        },
+    )
+    assert response.status_code == 201 and third["outcome"] == "stored"
+    assert Complaint.objects.count() == 2
+
+
+def test_a_browser_form_post_still_gets_pages(client, valid_report):
+    response = client.post(
+        URL, valid_report, HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8"
+    )
+    assert response.status_code == 302 and response.url.startswith("/report/thanks/")
+
+
+def test_the_token_for_the_queue_comes_with_its_cookie_and_is_never_kept():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.get(reverse("complaints:report-token"))
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    token = json.loads(response.content)["csrf_token"]
+    assert token and "csrftoken" in response.cookies
+    # The queue's retry after a 403: the token lets the report in.
+    refused = client.post(URL, {}, **JSON)
+    assert refused.status_code == 403
+    assert client.post(URL, {"csrfmiddlewaretoken": token}, **JSON).status_code != 403
+    assert Client().post(reverse("complaints:report-token")).status_code == 405
+
+
+def test_the_evaluation_counts_a_report_on_the_day_it_was_made(client, valid_report):
+    made_ago = datetime.timedelta(days=3)
+    report = offline_report(valid_report, made_ago=made_ago)
+    assert posted_json(client, report)[0].status_code == 201
+    Complaint.objects.update(status=Status.PUBLISHED, moderated_at=timezone.now())
+    complaint = Complaint.objects.get()
+    made_on = timezone.localtime(complaint.observed_at).date()
+    assert made_on != timezone.localdate()
+    assert queries.count_by_day() == [(made_on, 1)]
+    hour = timezone.localtime(complaint.observed_at).hour
+    assert queries.count_by_hour() == {hour: 1}
+    city = complaint.city_place_id
+    assert queries.count_by_city_and_week() == {(city, queries.week_of(made_on)): 1}
+    per_carrier = queries.carrier_counts([complaint.carrier])[complaint.carrier]
+    assert per_carrier["weeks"] == {(city, queries.week_of(made_on)): 1}
+    assert per_carrier["hours"] == {hour: 1}
+
+
+def test_purge_clears_the_report_id_with_the_address_hashes(client, valid_report):
+    from complaints.privacy import retention
+
+    report = offline_report(valid_report, made_ago=datetime.timedelta(hours=2))
+    assert posted_json(client, report)[0].status_code == 201
+    later = timezone.now() + datetime.timedelta(days=8)
+    retention.personal_data_purge(now=later)
+    assert Complaint.objects.get().client_id is None
+
+
+def test_time_is_checked_against_the_clock_not_a_frozen_value(valid_report):
+    # The window moves with the clock: a moment valid now is too old eight days later.
+    from complaints.intake import observed
+
+    moment = timezone.now() - datetime.timedelta(days=1)
+    assert observed.valid(moment.isoformat()) is not None
+    later = time.time() + 8 * 86400
+    with mock.patch(
+        "complaints.intake.observed.timezone.now",
+        return_value=datetime.datetime.fromtimestamp(later, datetime.UTC),
+    ):
+        assert observed.valid(moment.isoformat()) is None
