@@ -97,8 +97,11 @@
   function enable(on) {
     buttons.forEach(function (button) { button.disabled = !on; });
   }
-  form.addEventListener("submit", function () {
-    window.setTimeout(function () { enable(false); }, 0);
+  form.addEventListener("submit", function (event) {
+    window.setTimeout(function () {
+      // Kept in the outbox instead of sent (outbox.js, offline): the form is free again.
+      if (!event.defaultPrevented) enable(false);
+    }, 0);
     // The request may never arrive (a dropped mobile connection): sendable again after a while.
     window.setTimeout(function () { enable(true); }, 8000);
   });
