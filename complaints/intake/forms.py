@@ -104,6 +104,16 @@ class ObservedAtField(forms.Field):
         return observed.parse(value)
 
 
+class ClientIdField(forms.UUIDField):
+    """The report's random id: any spelling of a UUID that Python reads (upper case, braces,
+    no hyphens), ASCII only: uuid.UUID reads other scripts' digits as hex digits."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.isascii():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 def optional(label):
     """A label that says the question may stay empty (a missing star is easily overlooked)."""
     return format_lazy("{} {}", label, _("(optional)"))
@@ -242,7 +252,7 @@ class ComplaintForm(forms.Form):
     # Filled in by the page's script (static/js/outbox.js), empty without it: the report's
     # own random id (sent twice, stored once), when it was made, and whether without a
     # connection (the offline queue).
-    client_id = forms.UUIDField(
+    client_id = ClientIdField(
         required=False,
         widget=forms.HiddenInput,
         error_messages={"invalid": _("This report's id could not be read. Please send it again.")},

@@ -103,7 +103,7 @@ def submit(
 def _client_id(posted: QueryDict) -> uuid.UUID | None:
     """The report's own id, whichever way it is spelled (upper case, braces, no hyphens)."""
     value = posted.get("client_id", "")
-    if not value or len(value) > 64:
+    if not value or len(value) > 64 or not value.isascii():  # as the form's ClientIdField
         return None
     try:
         return uuid.UUID(value.strip())
