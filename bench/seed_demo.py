@@ -31,7 +31,7 @@ INSERT INTO complaints_complaint (
     since, location, description, email, language, consent_at, privacy_policy_version,
     submitted_at, status, moderated_at, moderation_note, city_key, description_redacted,
     imported, ip_hash, followup_answer, followup_comment, followup_consent, followup_failures,
-    description_redacted_by_hand)
+    description_redacted_by_hand, observed_at, made_offline)
 SELECT md5(i::text || 'r') || md5(i::text), md5(i::text || 'p'), 'o2',
        (ARRAY['Berlin','Hamburg','München','Köln'])[1 + i % 4], 'Altona',
        lpad((i % 99999)::text, 5, '0'), '4g', 'daily', DATE '2026-01-01', 'indoor',
@@ -43,7 +43,8 @@ SELECT md5(i::text || 'r') || md5(i::text), md5(i::text || 'p'), 'o2',
        CASE WHEN i % 4 = 1 THEN NULL ELSE now() END, '',
        lower((ARRAY['Berlin','Hamburg','München','Köln'])[1 + i % 4]),
        'Seit Wochen bricht abends die Datenverbindung ständig ab.',
-       false, md5(i::text || 'ip'), '', '', false, 0, false
+       false, md5(i::text || 'ip'), '', '', false, 0, false,
+       now() - (i % 1000) * interval '1 hour', false
 FROM generate_series(1, %(count)s) AS i;
 INSERT INTO complaints_complaint_problems (complaint_id, problemtype_id)
 SELECT c.id, p.id FROM complaints_complaint c

@@ -192,6 +192,11 @@ MESSY_SHARE = 0.12
 TYPOS = ["Bärlin", "Hamburh", "Münchn", "Kölnn", "Dortmud", "Lepzig"]
 TYPO_SHARE = 0.01
 
+# Reports made in a dead spot and sent when the connection was back (the offline form), at
+# most a few days later (the intake accepts up to OFFLINE_REPORT_MAX_DAYS).
+OFFLINE_SHARE = 0.06
+OFFLINE_MAX_DELAY_DAYS = 3
+
 # problem slug -> relative weight (data problems dominated the 2011 campaign)
 PROBLEM_WEIGHTS = {
     "no-data": 30,

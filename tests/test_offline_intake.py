@@ -290,3 +290,37 @@ def test_time_is_checked_against_the_clock_not_a_frozen_value(valid_report):
         return_value=datetime.datetime.fromtimestamp(later, datetime.UTC),
     ):
         assert observed.valid(moment.isoformat()) is None
+
+
+def test_the_back_office_shows_when_a_report_was_made_and_that_it_was_offline(
+    client, organizer_client, valid_report
+):
+    report = offline_report(valid_report, made_ago=datetime.timedelta(days=2))
+    assert posted_json(client, report)[0].status_code == 201
+    complaint = Complaint.objects.get()
+    made = timezone.localtime(complaint.observed_at).strftime("%m/%d/%Y")
+    change = reverse("admin:complaints_complaint_change", args=[complaint.pk])
+    page = organizer_client.get(change, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Made at:" in page and "Made offline:" in page
+    listed = organizer_client.get(
+        reverse("admin:complaints_complaint_changelist") + "?made_offline__exact=1",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert listed.status_code == 200 and change in listed.content.decode()
+    desk = organizer_client.get(
+        reverse("admin:complaints_complaint_desk"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "made offline" in desk and made in desk
+
+
+def test_the_demo_data_has_reports_made_offline_days_before_they_arrived():
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--count", "300", "--seed", "1", verbosity=0)
+    offline = list(Complaint.objects.filter(made_offline=True))
+    assert 5 <= len(offline) <= 40
+    delays = [c.submitted_at - c.observed_at for c in offline]
+    assert all(datetime.timedelta(0) < d <= datetime.timedelta(days=3) for d in delays)
+    assert max(delays) > datetime.timedelta(days=1)
+    online = Complaint.objects.filter(made_offline=False)
+    assert all(c.observed_at == c.submitted_at for c in online)

@@ -45,6 +45,8 @@ CARD_FIELDS = [
     "email_confirmed_at",
     "imported",
     "submitted_at",
+    "observed_at",
+    "made_offline",
     "status",
     "rejection_reason__name_de",
     "rejection_reason__name_en",

@@ -26,7 +26,8 @@ def personal_data_purge(
 ) -> list[tuple[str, int]]:
     """Blank email addresses, original descriptions and follow-up comments older than
     `personal_days` (default PERSONAL_DATA_RETENTION_DAYS), and address hashes (with the
-    network's and the email domain's, intake/forensics.py) older than IP_HASH_RETENTION_DAYS
+    network's and the email domain's, intake/forensics.py, and the browser's report id, which
+    links a phone's offline queue to its report) older than IP_HASH_RETENTION_DAYS
     (or `personal_days`, when shorter), counted back from `now`.
 
     Returns what was blanked, as (what, how many rows); with dry_run, what would be.
@@ -45,8 +46,13 @@ def personal_data_purge(
         (
             "address hashes",
             Q(submitted_at__lt=now - datetime.timedelta(days=hash_days))
-            & (~Q(ip_hash="") | ~Q(network_hash="") | ~Q(email_domain_hash="")),
-            {"ip_hash": "", "network_hash": "", "email_domain_hash": ""},
+            & (
+                ~Q(ip_hash="")
+                | ~Q(network_hash="")
+                | ~Q(email_domain_hash="")
+                | Q(client_id__isnull=False)
+            ),
+            {"ip_hash": "", "network_hash": "", "email_domain_hash": "", "client_id": None},
         ),
     ]
     if dry_run:
@@ -56,7 +62,7 @@ def personal_data_purge(
     return [(label, _blank(condition, blank)) for label, condition, blank in steps]
 
 
-def _blank(condition: Q, blank: dict[str, str]) -> int:
+def _blank(condition: Q, blank: dict[str, str | None]) -> int:
     total = 0
     while True:
         with transaction.atomic():

@@ -99,6 +99,9 @@ class ComplaintStream:
 
     def write(self, instance: Complaint) -> None:
         instance.pk = next(self.ids)
+        # COPY writes the fields as they are: the NOT NULL observed_at is the arrival, as save()
+        # and bulk_create would make it.
+        instance.fill_observed_at()
         self.copy.write_row(self.values(instance))
         self.links.extend((instance.pk, problem_id) for problem_id in instance.problem_ids)
         instance._state.adding = False

@@ -152,6 +152,9 @@ class DemoGenerator:
 
     def __init__(self, rng, problems, *, days: int, moderator, all_published: bool = False):
         self.rng = rng
+        # Its own draws for what came later (made offline), so that a seed still gives the
+        # same complaints as before, and their own order.
+        self.offline_rng = random.Random(repr(rng.getstate()))
         self.all_published = all_published
         self.moderator = moderator
         self.problems = problems
@@ -258,7 +261,17 @@ class DemoGenerator:
             moderated_by=self.moderator if moderated_at else None,
         )
         self._followup(complaint)
+        self._made_offline(complaint)
         return complaint, problem_ids
+
+    def _made_offline(self, complaint: Complaint) -> None:
+        """Some reports made without a connection and sent hours to days later."""
+        rng = self.offline_rng
+        if rng.random() >= demo_data.OFFLINE_SHARE:
+            return
+        hours = rng.uniform(0.5, 24 * demo_data.OFFLINE_MAX_DELAY_DAYS)
+        complaint.made_offline = True
+        complaint.observed_at = complaint.submitted_at - datetime.timedelta(hours=hours)
 
     def _where(self) -> tuple[str, str, str, str]:
         """A city by its weight; maybe a district, a messy spelling and a postal code."""
