@@ -1,0 +1,272 @@
+"""The report form from the dead spot (issue 22), in Chromium on a phone and a desktop, in
+German and English: the form opens from the service worker's cache with no network, a report
+made there waits on the phone, and is sent once when the network is back.
+
+Headless Chromium does not fire Background Sync: these tests take the `online` event and the
+"Send now" button; the worker's sync handler sends through the same outbox code."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone, translation
+from playwright.sync_api import expect
+
+from complaints.models import Complaint
+
+from .conftest import axe_violations
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PEOPLE = [("phone", "de"), ("desktop", "en")]
+SAVED = "Saved on your phone. It will be sent as soon as you have a connection."
+
+
+def words(language, msgid):
+    with translation.override(language):
+        return translation.gettext(msgid)
+
+
+def installed(page, path="/report/"):
+    """The page loaded online once, and the service worker controls it (its cache is full:
+    it activates only after the install cached everything).
+
+    The language goes in the language cookie too: Playwright's extra Accept-Language header
+    reaches the page's requests, not the worker's, which caches the pages (a real browser
+    sends the same header from both)."""
+    language = getattr(page, "language", "de")
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.site}])
+    page.goto(page.site + path)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+
+
+def fill(page, city="Köln"):
+    page.locator("#id_problems_0").check()
+    page.locator("#id_city").fill(city)
+    page.locator("#id_frequency_1").check()
+    page.locator("#id_consent").check()
+
+
+def forget_offline_failures(page, expected=("/places/suggest/",)):
+    """Requests that fail because the test took the network away (the city suggestions; the
+    outbox's posts under "lie-fi"), with their console lines, and nothing else."""
+    lost = "ERR_INTERNET_DISCONNECTED"
+    failed = [p for p in page.watch.problems if p.startswith("failed request") and lost in p]
+    assert all(any(path in p for path in expected) for p in failed), failed
+    console = [p for p in page.watch.problems if p.startswith("console error") and lost in p]
+    assert len(console) <= len(failed), page.watch.problems
+    page.watch.problems = [p for p in page.watch.problems if p not in failed + console]
+
+
+def outbox_item(page):
+    return page.evaluate("() => EinzelfallOutbox.all().then(items => items[0] || null)")
+
+
+@pytest.mark.parametrize("person", PEOPLE, indirect=True)
+def test_a_report_made_offline_waits_on_the_phone_and_is_stored_once_back_online(person):
+    page = person
+    installed(page)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#id_city")).to_be_visible()
+    assert page.locator("html").get_attribute("lang") == page.language
+    started = timezone.now()
+    fill(page)
+    page.locator("#submit-id-submit").click()
+    status = page.get_by_test_id("outbox-status")
+    expect(status).to_have_text(words(page.language, SAVED))
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_count(1)
+    expect(item.get_by_test_id("outbox-state")).to_have_text(
+        words(page.language, "Waiting to be sent.")
+    )
+    expect(item).to_contain_text("Köln")
+    assert "@" not in item.inner_text()
+    # The form is empty again, with a new client_id, ready for the next report.
+    expect(page.locator("#id_city")).to_have_value("")
+    kept = outbox_item(page)
+    assert page.locator("input[name=client_id]").input_value() != kept["client_id"]
+    page.wait_for_timeout(1100)  # made now, arriving later
+    assert not Complaint.objects.exists()
+    forget_offline_failures(page)
+
+    page.context.set_offline(False)
+    link = page.get_by_test_id("outbox-link")
+    expect(link).to_be_visible(timeout=15000)
+    expect(item.get_by_test_id("outbox-state")).to_contain_text(words(page.language, "Sent."))
+    expect(status).to_have_text("")
+    complaint = Complaint.objects.get()
+    assert str(complaint.client_id) == kept["client_id"]
+    assert complaint.made_offline
+    assert started <= complaint.observed_at < complaint.submitted_at - datetime.timedelta(seconds=1)
+    assert complaint.observed_at == datetime.datetime.fromisoformat(kept["observed_at"])
+    assert link.get_attribute("href").endswith(complaint.private_url())
+    # Sent: the phone keeps the link, not the report's fields.
+    assert "fields" not in outbox_item(page)
+    with page.expect_navigation():
+        link.click()
+    assert page.url.endswith(complaint.private_url())
+    # The link stays listed until the person removes it.
+    page.goto(page.site + "/")
+    landing_item = page.get_by_test_id("outbox-item")
+    expect(landing_item.get_by_test_id("outbox-link")).to_be_visible()
+    landing_item.get_by_role("button", name=words(page.language, "Remove from this list")).click()
+    expect(page.get_by_test_id("outbox")).to_be_hidden()
+    page.reload()
+    expect(page.get_by_test_id("outbox")).to_be_hidden()
+
+
+def test_the_same_report_sent_twice_is_stored_once(phone):
+    """Two tabs back online at once, the button pressed twice, and the queue's entry posted
+    once more after it was stored: one complaint."""
+    page = phone
+    installed(page)
+    page.context.set_offline(True)
+    page.reload()
+    fill(page, city="Leipzig")
+    page.locator("#submit-id-submit").click()
+    expect(page.get_by_test_id("outbox-item")).to_have_count(1)
+    kept = outbox_item(page)
+    second = page.context.new_page()
+    second.goto(page.site + "/report/")
+    expect(second.get_by_test_id("outbox-item")).to_have_count(1)
+    forget_offline_failures(page)
+
+    page.context.set_offline(False)
+    # Pressed twice in a row, while both tabs send on the online event.
+    page.get_by_test_id("outbox-send").evaluate("button => { button.click(); button.click(); }")
+    for tab in (page, second):
+        expect(tab.get_by_test_id("outbox-link")).to_be_visible(timeout=15000)
+    answer = page.evaluate("item => EinzelfallOutbox.post(item)", kept)
+    assert answer["status"] == 200
+    assert answer["data"]["outcome"] == "duplicate"
+    complaint = Complaint.objects.get()
+    assert answer["data"]["private_url"].endswith(complaint.private_url())
+    assert str(complaint.client_id) == kept["client_id"]
+    second.close()
+
+
+def test_lie_fi_a_post_that_fails_although_online_is_kept_too(phone):
+    """The browser believes it is online, the POST never arrives: the worker keeps the report
+    and shows the cached form with it waiting; the button sends it once the network works."""
+    page = phone
+    installed(page)
+    failing = {"on": True}
+
+    def drop_posts(route):
+        if route.request.method == "POST" and failing["on"]:
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.context.route(re.compile(r".*/report/$"), drop_posts)
+    page.goto(page.site + "/report/")
+    fill(page, city="Rostock")
+    page.locator("#submit-id-submit").click()
+    page.wait_for_url(re.compile(r"/report/$"))
+    expect(page.get_by_test_id("outbox-status")).to_have_text(words("de", SAVED))
+    expect(page.get_by_test_id("outbox-item")).to_contain_text("Rostock")
+    assert not Complaint.objects.exists()
+    failing["on"] = False
+    page.get_by_test_id("outbox-send").click()
+    expect(page.get_by_test_id("outbox-link")).to_be_visible(timeout=15000)
+    forget_offline_failures(page, expected=("/report/",))
+    complaint = Complaint.objects.get()
+    assert complaint.city == "Rostock" and complaint.made_offline
+
+
+def test_the_landing_page_is_installable(site, playwright, browser_type_launch_args, tmp_path):
+    """In a browser profile of its own: Chromium offers no installation in an incognito
+    context, which Playwright's contexts are."""
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"), **browser_type_launch_args
+    )
+    try:
+        page = context.new_page()
+        problems = []
+        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+        page.goto(site.url + "/")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+        session = context.new_cdp_session(page)
+        errors = session.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        assert errors == []
+        manifest = session.send("Page.getAppManifest")
+        assert manifest["url"].endswith("/manifest.webmanifest")
+        assert not manifest["errors"]
+        assert problems == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("person", PEOPLE, indirect=True)
+def test_a_waiting_report_is_accessible(person):
+    page = person
+    installed(page)
+    page.context.set_offline(True)
+    page.reload()
+    fill(page)
+    page.locator("#submit-id-submit").click()
+    expect(page.get_by_test_id("outbox-item")).to_have_count(1)
+    expect(page.get_by_test_id("outbox-status")).to_be_focused()
+    assert axe_violations(page) == []
+    forget_offline_failures(page)
+
+
+CELLULAR_3G = """
+Object.defineProperty(Navigator.prototype, "connection", {
+  configurable: true, get: () => ({ type: %s, effectiveType: "%s" })
+});
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "effective", "suggested"),
+    [
+        ('"cellular"', "3g", "3g"),
+        ("undefined", "slow-2g", "2g"),
+        ('"cellular"', "4g", "4g"),
+        ('"wifi"', "3g", None),
+        ('"ethernet"', "4g", None),
+    ],
+)
+def test_the_connection_suggests_a_technology_the_person_can_change(
+    browse, kind, effective, suggested
+):
+    page = browse
+    page.add_init_script(CELLULAR_3G % (kind, effective))
+    page.goto(page.site + "/report/")
+    note = page.get_by_test_id("technology-suggestion")
+    checked = page.locator("input[name=technology]:checked")
+    if suggested is None:
+        expect(checked).to_have_value("unknown")
+        expect(note).to_have_count(0)
+        return
+    expect(checked).to_have_value(suggested)
+    expect(note).to_be_visible()
+    expect(note).to_have_text(
+        words(
+            "de",
+            "Suggested from your phone's connection. Change it if your phone shows something else.",
+        )
+    )
+    page.locator("input[name=technology][value='5g']").check()
+    expect(note).to_be_hidden()
+    fill(page, city="Bonn")
+    with page.expect_navigation():
+        page.locator("#submit-id-submit").click()
+    complaint = Complaint.objects.get()
+    assert complaint.technology == "5g" and not complaint.made_offline
+    assert complaint.client_id is not None
+
+
+def test_a_choice_shown_again_is_not_overridden(browse):
+    page = browse
+    page.add_init_script(CELLULAR_3G % ('"cellular"', "3g"))
+    page.goto(page.site + "/report/")
+    page.locator("input[name=technology][value='unknown']").check()
+    page.locator("#id_city").fill("Bonn")
+    with page.expect_navigation():
+        page.locator("#submit-id-submit").click()  # no problem chosen: shown again
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    expect(page.locator("input[name=technology]:checked")).to_have_value("unknown")
+    expect(page.get_by_test_id("technology-suggestion")).to_have_count(0)
