@@ -181,6 +181,7 @@
         }
         item.status = "refused";
         item.errors = messages(data.errors);
+        item.error_fields = Object.keys(data.errors || {});
         if (data.form_stamp) item.fields = setValue(item.fields, "form_stamp", data.form_stamp);
         return put(item);
       }
@@ -441,7 +442,10 @@
       });
     });
     field("client_id").value = item.client_id;
-    form.setAttribute("data-observed-at", item.observed_at);
+    // The moment it was made goes along, unless that moment was what the site refused.
+    if ((item.error_fields || []).indexOf("observed_at") === -1) {
+      form.setAttribute("data-observed-at", item.observed_at);
+    }
     Outbox.remove(item.client_id).then(function () {
       var first = form.querySelector("input:not([type=hidden])");
       form.scrollIntoView();

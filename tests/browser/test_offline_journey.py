@@ -270,3 +270,70 @@ def test_a_choice_shown_again_is_not_overridden(browse):
     expect(page.get_by_test_id("error-summary")).to_be_visible()
     expect(page.locator("input[name=technology]:checked")).to_have_value("unknown")
     expect(page.get_by_test_id("technology-suggestion")).to_have_count(0)
+
+
+def forget_refusal(page):
+    """The one 400 the intake answers on purpose (and its console line), nothing else."""
+    problems = page.watch.problems
+    answer = [p for p in problems if p.startswith("HTTP 400:") and p.endswith("/report/")]
+    console = [p for p in problems if "status of 400" in p]
+    assert len(answer) == 1 and len(console) == 1, problems
+    page.watch.problems = [p for p in problems if p not in answer + console]
+
+
+def make_offline_report(page, city):
+    fill(page, city=city)
+    page.locator("#submit-id-submit").click()
+    expect(page.get_by_test_id("outbox-item").filter(has_text=city)).to_have_count(1)
+
+
+def test_two_reports_from_one_cached_form_are_both_stored(phone):
+    """Both carry the cached form's stamp; the second is refused for a spent stamp, and the
+    outbox sends it once more with the fresh stamp the server gives."""
+    page = phone
+    installed(page)
+    page.context.set_offline(True)
+    page.reload()
+    make_offline_report(page, "Kiel")
+    make_offline_report(page, "Lübeck")
+    stamps = page.evaluate(
+        "() => EinzelfallOutbox.all().then(items => items.map("
+        "i => i.fields.find(f => f[0] === 'form_stamp')[1]))"
+    )
+    assert len(stamps) == 2 and stamps[0] == stamps[1]
+    forget_offline_failures(page)
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("outbox-link")).to_have_count(2, timeout=15000)
+    assert sorted(Complaint.objects.values_list("city", flat=True)) == ["Kiel", "Lübeck"]
+    forget_refusal(page)
+
+
+def test_a_refused_report_says_why_and_opens_in_the_form(phone):
+    page = phone
+    installed(page)
+    page.context.set_offline(True)
+    page.reload()
+    make_offline_report(page, "Erfurt")
+    # A month on the phone: older than the site accepts.
+    page.evaluate(
+        "() => EinzelfallOutbox.all().then(([item]) => {"
+        " item.observed_at = new Date(Date.now() - 30 * 86400000).toISOString();"
+        " return EinzelfallOutbox.put(item); })"
+    )
+    forget_offline_failures(page)
+    page.context.set_offline(False)
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_attribute("data-status", "refused", timeout=15000)
+    expect(item.locator(".outbox-errors li")).not_to_have_count(0)
+    assert not Complaint.objects.exists()
+    forget_refusal(page)
+    item.get_by_role("button", name=words("de", "Open in the form")).click()
+    expect(page.locator("#id_city")).to_have_value("Erfurt")
+    expect(page.locator("#id_consent")).to_be_checked()
+    expect(page.get_by_test_id("outbox")).to_be_hidden()
+    with page.expect_navigation():
+        page.locator("#submit-id-submit").click()
+    page.wait_for_url(re.compile(r"/report/thanks/"))
+    complaint = Complaint.objects.get()
+    assert complaint.city == "Erfurt"
+    assert complaint.observed_at >= timezone.now() - datetime.timedelta(minutes=1)
