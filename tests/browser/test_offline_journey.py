@@ -337,3 +337,24 @@ def test_a_refused_report_says_why_and_opens_in_the_form(phone):
     complaint = Complaint.objects.get()
     assert complaint.city == "Erfurt"
     assert complaint.observed_at >= timezone.now() - datetime.timedelta(minutes=1)
+
+
+def test_a_report_whose_csrf_token_went_stale_is_sent_with_a_fresh_one(phone):
+    """Days on the phone, and the CSRF cookie is gone (cleared, or the browser dropped it):
+    the intake refuses the old token (403), the outbox fetches a fresh one and sends once
+    more."""
+    page = phone
+    installed(page)
+    page.context.set_offline(True)
+    page.reload()
+    make_offline_report(page, "Jena")
+    forget_offline_failures(page)
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("outbox-link")).to_be_visible(timeout=15000)
+    assert Complaint.objects.get().city == "Jena"
+    problems = page.watch.problems
+    refused = [p for p in problems if p.startswith("HTTP 403:") and p.endswith("/report/")]
+    console = [p for p in problems if "status of 403" in p]
+    assert len(refused) == 1 and len(console) == 1, problems
+    page.watch.problems = [p for p in problems if p not in refused + console]
