@@ -32,6 +32,16 @@ _PRIVATE_QUERY = re.compile(
     r"([?&;](?:token|key|api_key|apikey|reference|ref|signature|sig|code)=)[^&#\s\"'<>]+",
     re.IGNORECASE,
 )
+# A position (issue 22): /places/nearest/'s whole query (whatever its parameters are called),
+# and a latitude or longitude in any other query
+# (lat, lon, lng, latitude, longitude, and spellings such as lat[]).
+_NEAREST_QUERY = re.compile(r"(/places/+nearest/*\?)[^\s\"']+", re.IGNORECASE)
+# A query's first parameter counts too where it stands alone (gunicorn's %(q)s).
+_POSITION_QUERY = re.compile(
+    r"((?:^|(?<=[?&;\s\"'(\[]))"
+    r"(?:lat(?:itude)?|lon(?:gitude)?|lng)(?:\[[^\]=&\s]{0,10}\])?=)[^&#\s\"'<>]+",
+    re.IGNORECASE,
+)
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")
 # Candidates only (two colons or more among hex digits, dots for a mapped IPv4 tail, a zone):
 # each is checked by ipaddress, so that times such as 19:07:46 stay as they are.
@@ -81,9 +91,20 @@ def _database_values(text: str) -> str:
     return "\n".join(lines)
 
 
+def _positions(text: str) -> str:
+    if "=" in text:
+        text = _POSITION_QUERY.sub(rf"\1{MASK}", text)
+    if "nearest" in text.lower():
+        text = _NEAREST_QUERY.sub(rf"\1{MASK}", text)
+    return text
+
+
 def mask(text: str) -> str:
-    """text without private tokens (in paths and query strings), IP and email addresses,
-    and the values a database quotes in its details."""
+    """text without private tokens (in paths and query strings), positions, IP and email
+    addresses, and the values a database quotes in its details."""
+    # Positions before the %-escapes are decoded too: "lat=%2053.5" decodes to "lat= 53.5",
+    # whose value the rule (which stops at white space) would no longer see.
+    text = _positions(text)
     if "%" in text:
         # A raw request line or query keeps its %-escapes ("/report%2Fthanks%2F<token>/"),
         # which the server decodes before it resolves the path: mask the decoded form.
@@ -101,6 +122,7 @@ def mask(text: str) -> str:
         text = _PRIVATE_PATH.sub(rf"\1{MASK}", text)
     if "=" in text:
         text = _PRIVATE_QUERY.sub(rf"\1{MASK}", text)
+    text = _positions(text)
     # IPv6 first: an IPv4-mapped address (::ffff:192.0.2.1) is masked whole.
     if text.count(":") >= 2:
         text = _IPV6.sub(_address, text)
