@@ -93,7 +93,9 @@ coverage: $(STAMP)
 # Redis on 127.0.0.1:6379 is used when it answers), several runs each; rewrites
 # docs/benchmarks.md. About half an hour; not part of make test. BENCH_ARGS="--quick" tries
 # the whole chain in a few minutes, BENCH_ARGS="--only load" runs one.
+# The page weight benchmark runs Lighthouse from the npm registry (bench/package.json).
 bench: $(STAMP) $(CSS)
+	@if [ ! -x bench/node_modules/.bin/lighthouse ]; then npm ci --prefix bench --silent --no-audit --no-fund; fi
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # The pictures in docs/ (form and stats, phone and desktop), from the browser tests.
