@@ -43,6 +43,17 @@ def with_position(page, position=POSITION):
     page.context.set_geolocation(position)
 
 
+def forget_offline_failures(page):
+    """Filling the city asks for its districts' suggestions, which fail without a
+    connection: those failures (and their console lines) are expected, nothing else."""
+    lost = "ERR_INTERNET_DISCONNECTED"
+    failed = [p for p in page.watch.problems if p.startswith("failed request") and lost in p]
+    assert all("/places/suggest/" in p for p in failed), failed
+    console = [p for p in page.watch.problems if p.startswith("console error") and lost in p]
+    assert len(console) <= len(failed), page.watch.problems
+    page.watch.problems = [p for p in page.watch.problems if p not in failed + console]
+
+
 def fill_the_rest(page):
     page.locator("#id_problems_0").check()
     page.locator("#id_frequency_0").check()
@@ -144,9 +155,7 @@ def test_offline_the_city_comes_from_the_offline_index(person):
     expect(page.locator("#id_district")).to_have_value("")  # districts only online
     expect(page.get_by_test_id("locate-status")).to_contain_text("Hamburg")
     page.context.set_offline(False)
-    # Filling the city asks for its districts' suggestions, which fail without a connection:
-    # those failures are expected, nothing else.
-    page.watch.problems = [p for p in page.watch.problems if "/places/suggest/" not in p]
+    forget_offline_failures(page)
 
 
 def test_without_javascript_there_is_no_button(site, browser):
@@ -179,3 +188,30 @@ def test_the_button_is_accessible(browse):
     assert axe_violations(page) == []
     box = page.get_by_test_id("locate-button").bounding_box()
     assert box["height"] >= 44  # a touch target
+
+
+@pytest.mark.parametrize("person", PEOPLE, indirect=True)
+def test_opened_offline_the_button_reads_the_index_the_worker_cached(person):
+    """The form opened with no network at all (the service worker's copy): the index comes
+    from the worker's cache, not from the page's memory."""
+    page = person
+    with_position(page)
+    page.context.add_cookies(
+        [{"name": "django_language", "value": page.language, "url": page.site}]
+    )
+    page.goto(page.site + "/report/")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+    has_index = "() => caches.match('/places/centroids.json').then(r => !!r)"
+    for _ in range(50):
+        if page.evaluate(has_index):
+            break
+        page.wait_for_timeout(200)
+    assert page.evaluate(has_index)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#id_city")).to_be_visible()
+    page.get_by_test_id("locate-button").click()
+    expect(page.locator("#id_city")).to_have_value("Hamburg")
+    expect(page.get_by_test_id("locate-status")).to_contain_text("Hamburg")
+    page.context.set_offline(False)
+    forget_offline_failures(page)
