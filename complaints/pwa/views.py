@@ -171,6 +171,7 @@ def precache() -> dict:
         "manifest": reverse("complaints:pwa-manifest"),
         "outbox": static("js/outbox.js"),
         "report": reverse("complaints:report"),
+        "token": reverse("complaints:report-token"),
     }
 
 

@@ -10,6 +10,7 @@ var CACHE = "einzelfall-" + CONFIG.version;
 // nothing) falls back to the cached form before the person gives up.
 var NETWORK_TIMEOUT = 4000;
 importScripts(CONFIG.outbox);
+EinzelfallOutbox.configure({ report: CONFIG.report, token: CONFIG.token });
 
 var PAGES = CONFIG.pages;
 var CACHED = CONFIG.required.concat(CONFIG.optional);
@@ -137,5 +138,11 @@ self.addEventListener("fetch", function (event) {
 // Background Sync, where the browser has it: the outbox is sent when the network is back,
 // even with no page of the site open.
 self.addEventListener("sync", function (event) {
-  if (event.tag === EinzelfallOutbox.SYNC_TAG) event.waitUntil(EinzelfallOutbox.sendAll());
+  if (event.tag !== EinzelfallOutbox.SYNC_TAG) return;
+  // Still waiting (the network failed again): a rejection makes the browser try later.
+  event.waitUntil(EinzelfallOutbox.sendAll().then(EinzelfallOutbox.all).then(function (items) {
+    if (items.some(function (item) { return item.status === "waiting"; })) {
+      throw new Error("reports still waiting");
+    }
+  }));
 });

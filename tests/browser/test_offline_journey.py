@@ -19,6 +19,14 @@ from .conftest import axe_violations
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PEOPLE = [("phone", "de"), ("desktop", "en")]
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    """The service worker is what these tests are about (other modules may block it)."""
+    return {**browser_context_args, "service_workers": "allow"}
+
+
 SAVED = "Saved on your phone. It will be sent as soon as you have a connection."
 
 
@@ -212,7 +220,7 @@ def test_a_waiting_report_is_accessible(person):
     forget_offline_failures(page)
 
 
-CELLULAR_3G = """
+CONNECTION = """
 Object.defineProperty(Navigator.prototype, "connection", {
   configurable: true, get: () => ({ type: %s, effectiveType: "%s" })
 });
@@ -233,8 +241,10 @@ def test_the_connection_suggests_a_technology_the_person_can_change(
     browse, kind, effective, suggested
 ):
     page = browse
-    page.add_init_script(CELLULAR_3G % (kind, effective))
-    page.goto(page.site + "/report/")
+    page.add_init_script(CONNECTION % (kind, effective))
+    # Installed first: the test database is emptied at the end while the worker could still
+    # be fetching the pages it caches (SQLite refuses that).
+    installed(page)
     note = page.get_by_test_id("technology-suggestion")
     checked = page.locator("input[name=technology]:checked")
     if suggested is None:
@@ -261,8 +271,8 @@ def test_the_connection_suggests_a_technology_the_person_can_change(
 
 def test_a_choice_shown_again_is_not_overridden(browse):
     page = browse
-    page.add_init_script(CELLULAR_3G % ('"cellular"', "3g"))
-    page.goto(page.site + "/report/")
+    page.add_init_script(CONNECTION % ('"cellular"', "3g"))
+    installed(page)
     page.locator("input[name=technology][value='unknown']").check()
     page.locator("#id_city").fill("Bonn")
     with page.expect_navigation():
@@ -273,11 +283,13 @@ def test_a_choice_shown_again_is_not_overridden(browse):
 
 
 def forget_refusal(page):
-    """The one 400 the intake answers on purpose (and its console line), nothing else."""
+    """The one 400 the intake answers on purpose (and its console line), nothing else. The
+    page sees it only when the page sent the report: the worker may have been first (its
+    Background Sync fires in some Chromium builds)."""
     problems = page.watch.problems
     answer = [p for p in problems if p.startswith("HTTP 400:") and p.endswith("/report/")]
     console = [p for p in problems if "status of 400" in p]
-    assert len(answer) == 1 and len(console) == 1, problems
+    assert len(answer) <= 1 and len(console) == len(answer), problems
     page.watch.problems = [p for p in problems if p not in answer + console]
 
 
@@ -349,12 +361,21 @@ def test_a_report_whose_csrf_token_went_stale_is_sent_with_a_fresh_one(phone):
     page.reload()
     make_offline_report(page, "Jena")
     forget_offline_failures(page)
+    tokens = []
+
+    def count(route):  # the context's routes see the worker's requests too
+        tokens.append(route.request.method)
+        route.continue_()
+
+    page.context.route(re.compile(r".*/report/token/$"), count)
     page.context.clear_cookies()
     page.context.set_offline(False)
     expect(page.get_by_test_id("outbox-link")).to_be_visible(timeout=15000)
     assert Complaint.objects.get().city == "Jena"
+    assert tokens == ["GET"]
     problems = page.watch.problems
     refused = [p for p in problems if p.startswith("HTTP 403:") and p.endswith("/report/")]
     console = [p for p in problems if "status of 403" in p]
-    assert len(refused) == 1 and len(console) == 1, problems
+    # Seen by the page when the page sent it, not when the worker did (see forget_refusal).
+    assert len(refused) <= 1 and len(console) == len(refused), problems
     page.watch.problems = [p for p in problems if p not in refused + console]
