@@ -22,6 +22,12 @@ COORDINATE_DIGITS = ["53.55", "9.93", "551734", "934917", "5517", "9349"]
 
 
 @pytest.fixture
+def browser_context_args(browser_context_args):
+    """The service worker runs as on a phone: one test reads the index from its cache."""
+    return {**browser_context_args, "service_workers": "allow"}
+
+
+@pytest.fixture
 def server_log():
     """What settings.LOGGING's handlers write while the live server answers (its thread logs
     Django's request warnings through them)."""
