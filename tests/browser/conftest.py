@@ -62,6 +62,14 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Service workers off, but where a module turns them on (the offline journeys): the
+    site's worker fetches pages in the background, which would outlive a test and meet the
+    next one's emptied database."""
+    return {**browser_context_args, "service_workers": "block"}
+
+
 GAZETTEER = ["complaints_place", "complaints_placealias", "complaints_postalcode"]
 
 
