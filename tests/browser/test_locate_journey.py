@@ -49,6 +49,12 @@ def with_position(page, position=POSITION):
     page.context.set_geolocation(position)
 
 
+def worker_settled(page):
+    """The service worker (which sw-register.js installs on every page) has cached what it
+    caches: a test that ended while it still fetched had SQLite refuse the database's flush."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+
+
 def forget_offline_failures(page):
     """Filling the city asks for its districts' suggestions, which fail without a
     connection: those failures (and their console lines) are expected, nothing else."""
@@ -108,6 +114,7 @@ def test_the_button_fills_city_and_district_and_no_coordinate_is_kept(person, se
     for digits in COORDINATE_DIGITS:
         assert not [name for name, text in texts.items() if digits in text], digits
         assert digits not in server_log()
+    worker_settled(page)
 
 
 @pytest.mark.parametrize("person", PEOPLE, indirect=True)
@@ -130,6 +137,7 @@ def test_a_typed_city_is_kept_and_the_button_replaces_only_what_it_filled(person
     expect(page.get_by_test_id("locate-status")).to_contain_text("Berlin, Spandau")
     expect(page.locator("#id_city")).to_have_value("Hamburg")
     expect(page.locator("#id_district")).to_have_value("Spandau")
+    worker_settled(page)
 
 
 @pytest.mark.parametrize("person", PEOPLE, indirect=True)
@@ -143,6 +151,7 @@ def test_a_refused_permission_says_so(person):
     if page.language == "en":  # (the German text comes with the translations)
         expect(status).to_contain_text("Your browser did not allow the position")
     expect(page.locator("#id_city")).to_have_value("")
+    worker_settled(page)
 
 
 @pytest.mark.parametrize("person", PEOPLE, indirect=True)
@@ -162,6 +171,7 @@ def test_offline_the_city_comes_from_the_offline_index(person):
     expect(page.get_by_test_id("locate-status")).to_contain_text("Hamburg")
     page.context.set_offline(False)
     forget_offline_failures(page)
+    worker_settled(page)
 
 
 def test_without_javascript_there_is_no_button(site, browser):
@@ -180,6 +190,7 @@ def test_without_geolocation_there_is_no_button(browse):
     assert page.evaluate("() => 'geolocation' in navigator") is False
     expect(page.locator("#id_city")).to_be_visible()
     assert page.get_by_test_id("locate-button").count() == 0
+    worker_settled(page)
 
 
 def test_the_button_is_accessible(browse):
@@ -194,6 +205,7 @@ def test_the_button_is_accessible(browse):
     assert axe_violations(page) == []
     box = page.get_by_test_id("locate-button").bounding_box()
     assert box["height"] >= 44  # a touch target
+    worker_settled(page)
 
 
 @pytest.mark.parametrize("person", PEOPLE, indirect=True)
