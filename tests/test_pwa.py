@@ -176,3 +176,19 @@ def test_the_pages_link_the_manifest_and_register_the_worker_without_inline_scri
 def test_without_javascript_the_outbox_stays_hidden(client, path):
     html = client.get(path).content.decode()
     assert re.search(r'<section class="outbox" data-outbox hidden', html)
+
+
+@pytest.mark.parametrize("path", ["/sw.js", "/manifest.webmanifest", "/pwa/icon-192.png"])
+def test_head_answers_as_get_without_a_body(client, path):
+    got = client.get(path)
+    head = client.head(path)
+    assert head.status_code == 200, head.status_code
+    assert head.content == b""
+    assert head["Content-Type"] == got["Content-Type"]
+
+
+@pytest.mark.parametrize("path", ["/sw.js", "/manifest.webmanifest", "/pwa/icon-192.png"])
+def test_a_post_is_not_allowed(client, path):
+    response = client.post(path)
+    assert response.status_code == 405
+    assert "GET" in response["Allow"] and "HEAD" in response["Allow"]

@@ -13,7 +13,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from PIL import Image, ImageDraw
 
 from einzelfall.assets import STYLESHEETS
@@ -44,7 +44,7 @@ def _language(request) -> str | None:
     return lang if lang in ("de", "en") else None
 
 
-@require_GET
+@require_safe
 def manifest(request):
     lang = _language(request)
     with translation.override(lang or translation.get_language()):
@@ -112,7 +112,7 @@ def _icon_png(size: int) -> bytes:
     return out.getvalue()
 
 
-@require_GET
+@require_safe
 def icon(request, size):
     if size not in ICON_SIZES:
         raise Http404
@@ -175,7 +175,7 @@ def precache() -> dict:
     }
 
 
-@require_GET
+@require_safe
 def service_worker(request):
     config = precache()
     body = render_to_string(
