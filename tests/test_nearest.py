@@ -196,6 +196,24 @@ def test_centroids_json_is_cacheable_and_revalidated_by_its_etag():
     assert other.status_code == 200 and other.content == first.content
 
 
+def test_centroids_json_is_sent_compressed_to_a_client_that_accepts_gzip():
+    client = Client()
+    plain = client.get("/places/centroids.json")
+    assert "Content-Encoding" not in plain
+    packed = client.get("/places/centroids.json", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert packed.status_code == 200
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    assert len(packed.content) < 75_000  # about 61 KB instead of 168 KB
+    assert gzip.decompress(packed.content) == plain.content
+    # The compressed copy's (weak) ETag revalidates it too.
+    etag = packed["ETag"]
+    again = client.get(
+        "/places/centroids.json", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=etag
+    )
+    assert again.status_code == 304 and again.content == b""
+
+
 def test_the_offline_index_and_the_server_agree_on_cities_without_districts():
     """The offline answer (nearest centroid among cities, as locate.js computes it) is the
     server's city wherever the server's answer has no district."""
