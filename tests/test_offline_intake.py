@@ -214,17 +214,16 @@ def test_without_client_id_another_report_from_the_same_browser_is_sent_before(
         "outcome": "sent_before",
         "private_url": body["private_url"],
     }
-    # With its own id, a report says itself that it is another one: no question asked.
-    response, third = posted_json(
-        client,
-        {
-            **valid_report,
-            "district": "Ottensen",
-            "form_stamp": abuse.form_stamp(),
-            "client_id": str(uuid.uuid4()),
-        },
+    # An id alone is not enough: Back shows the form with a new one (outbox.js makes it at
+    # page load), so a form sent online is asked about all the same.
+    other = {**valid_report, "district": "Ottensen", "client_id": str(uuid.uuid4())}
+    response, third = posted_json(client, {**other, "form_stamp": abuse.form_stamp()})
+    assert response.status_code == 409 and third["outcome"] == "sent_before"
+    # A report from the offline queue says by its own id that it is another one.
+    response, fourth = posted_json(
+        client, {**other, "form_stamp": abuse.form_stamp(), "offline": "on"}
     )
-    assert response.status_code == 201 and third["outcome"] == "stored"
+    assert response.status_code == 201 and fourth["outcome"] == "stored"
     assert Complaint.objects.count() == 2
 
 
@@ -324,3 +323,104 @@ def test_the_demo_data_has_reports_made_offline_days_before_they_arrived():
     assert max(delays) > datetime.timedelta(days=1)
     online = Complaint.objects.filter(made_offline=False)
     assert all(c.observed_at == c.submitted_at for c in online)
+
+
+def js_time(moment: datetime.datetime) -> str:
+    """What new Date().toISOString() writes."""
+    return moment.astimezone(datetime.UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+def from_a_phone(valid_report, *, made_ago, clock_off) -> dict:
+    """What the queue of a phone whose clock is off by clock_off sends: observed_at and
+    sent_at both by that clock."""
+    now = timezone.now()
+    return offline_report(
+        valid_report,
+        made_ago=made_ago,
+        observed_at=js_time(now - made_ago + clock_off),
+        sent_at=js_time(now + clock_off),
+    )
+
+
+@pytest.mark.parametrize(
+    ("made_ago", "clock_off"),
+    [
+        # Two hours fast, made an hour ago: by its clock an hour in the future.
+        (datetime.timedelta(hours=1), datetime.timedelta(hours=2)),
+        # Six days slow, queued a day: by its clock seven days and a bit old.
+        (datetime.timedelta(days=1, minutes=5), -datetime.timedelta(days=6)),
+    ],
+)
+def test_a_phone_clock_that_is_off_is_corrected_by_when_it_sent(
+    client, valid_report, made_ago, clock_off
+):
+    report = from_a_phone(valid_report, made_ago=made_ago, clock_off=clock_off)
+    response, body = posted_json(client, report)
+    assert response.status_code == 201, body
+    made = Complaint.objects.get().observed_at
+    assert abs(made - (timezone.now() - made_ago)) < datetime.timedelta(minutes=1)
+
+
+def test_a_forged_future_observed_at_with_an_honest_sent_at_is_refused(client, valid_report):
+    report = offline_report(
+        valid_report,
+        made_ago=datetime.timedelta(hours=1),
+        observed_at=js_time(timezone.now() + datetime.timedelta(days=2)),
+        sent_at=js_time(timezone.now()),
+    )
+    response, body = posted_json(client, report, **ENGLISH)
+    assert response.status_code == 400
+    assert any("in the future" in text for text in body["errors"]["observed_at"])
+    assert not Complaint.objects.exists()
+
+
+def test_sent_at_alone_changes_nothing_and_a_hostile_one_is_refused(client, valid_report):
+    hostile = ["yesterday", "\uff19" * 20, "0001-01-01T00:00:00+14:00", "x" * 5000, ["", "no"]]
+    for sent_at in hostile:
+        report = offline_report(valid_report, made_ago=datetime.timedelta(hours=1))
+        response, body = posted_json(client, {**report, "sent_at": sent_at}, **ENGLISH)
+        assert response.status_code == 400, sent_at
+        assert body["errors"]["sent_at"] == [
+            "The time this report was sent could not be read. Please send it again."
+        ]
+    # Year 1 against year 9999: beyond what a datetime holds, refused, not a 500.
+    extreme = offline_report(
+        valid_report,
+        made_ago=datetime.timedelta(hours=1),
+        observed_at="9999-12-31T23:59:59Z",
+        sent_at="0001-01-01T00:00:00Z",
+    )
+    assert posted_json(client, extreme)[0].status_code == 400
+    assert not Complaint.objects.exists()
+    # Without observed_at (a report sent online), sent_at is read and otherwise ignored.
+    online = {**valid_report, "sent_at": js_time(timezone.now() - datetime.timedelta(days=30))}
+    assert posted_json(client, online)[0].status_code == 201
+    complaint = Complaint.objects.get()
+    assert complaint.observed_at == complaint.submitted_at
+
+
+def test_the_form_has_a_hidden_sent_at_with_the_other_fields_of_the_page_script(client):
+    page = client.get(URL).content.decode()
+    names = ['name="client_id"', 'name="observed_at"', 'name="sent_at"', 'name="offline"']
+    positions = [page.index(name) for name in names]
+    assert positions == sorted(positions) and positions[-1] < page.index('name="carrier"')
+    assert 'type="hidden" name="sent_at"' in page
+
+
+def test_every_accepted_spelling_of_a_stored_id_finds_it_and_a_longer_one_is_refused(
+    client, valid_report
+):
+    now = datetime.timedelta(0)
+    first, stored = posted_json(client, offline_report(valid_report, made_ago=now))
+    assert first.status_code == 201
+    one = Complaint.objects.get().client_id
+    for spelling in (one.hex.upper(), "{" + str(one) + "}", "urn:uuid:" + str(one), f" {one} "):
+        report = offline_report(valid_report, made_ago=datetime.timedelta(0), client_id=spelling)
+        response, body = posted_json(client, report)
+        assert (response.status_code, body["private_url"]) == (200, stored["private_url"])
+    too_long = offline_report(
+        valid_report, made_ago=datetime.timedelta(0), client_id="-" * 200 + one.hex
+    )
+    response, body = posted_json(client, too_long)
+    assert response.status_code == 400 and "client_id" in body["errors"]
+    assert Complaint.objects.count() == 1

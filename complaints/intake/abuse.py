@@ -45,6 +45,8 @@ from einzelfall import cache_keys
 HONEYPOT_FIELD = "website"
 STAMP_FIELD = "form_stamp"
 STAMP_SALT = "einzelfall.form-stamp"
+# Sent by the form that asked whether this is another report (the back button, below).
+ANOTHER_FIELD = "another"
 
 
 def client_ip(request) -> str:
@@ -246,13 +248,22 @@ def _stamp_key(data) -> str | None:
     return cache_keys.form_stamp(hashlib.sha256(stamp.encode()).hexdigest())
 
 
+# What differs between two sendings of one form: the tokens, and what the page's script
+# writes anew each time (the id made at page load, the phone's clock, the queue's flag).
+_NOT_DIGESTED = {
+    "csrfmiddlewaretoken",
+    STAMP_FIELD,
+    ANOTHER_FIELD,
+    "client_id",
+    "observed_at",
+    "sent_at",
+    "offline",
+}
+
+
 def _digest(data) -> str:
-    """What was sent, minus the tokens that differ between two sendings of one form."""
-    fields = sorted(
-        (key, tuple(data.getlist(key)))
-        for key in data
-        if key not in {"csrfmiddlewaretoken", STAMP_FIELD, ANOTHER_FIELD}
-    )
+    """What was sent, minus what differs between two sendings of one form."""
+    fields = sorted((key, tuple(data.getlist(key))) for key in data if key not in _NOT_DIGESTED)
     return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
@@ -319,9 +330,6 @@ def _stored_report(value: str | None, data) -> tuple[str | None, bool]:
 
 SENT_COOKIE = "einzelfall_sent"
 SENT_COOKIE_SECONDS = 3600
-
-
-ANOTHER_FIELD = "another"
 
 
 def sent_before(data, cookie: str) -> tuple[str | None, bool]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import text
 from complaints.fields import ReadableCharField, ReadableEmailField
-from complaints.intake import observed
+from complaints.intake import client_ids, observed
 from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
     Frequency,
@@ -104,14 +104,22 @@ class ObservedAtField(forms.Field):
         return observed.parse(value)
 
 
-class ClientIdField(forms.UUIDField):
-    """The report's random id: any spelling of a UUID that Python reads (upper case, braces,
-    no hyphens), ASCII only: uuid.UUID reads other scripts' digits as hex digits."""
+class SentAtField(ObservedAtField):
+    """When the offline queue sent the report, by the phone's clock: how far that clock is
+    off, to correct observed_at (ComplaintForm.clean). Read as observed_at is."""
 
     def to_python(self, value):
-        if isinstance(value, str) and not value.isascii():
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise ValidationError(observed.INVALID_SENT, code="invalid") from None
+
+
+class ClientIdField(forms.Field):
+    """The report's random id, read as the intake's lookup reads it (intake/client_ids.py)."""
+
+    def to_python(self, value):
+        return client_ids.parse(value)
 
 
 def optional(label):
@@ -252,12 +260,10 @@ class ComplaintForm(forms.Form):
     # Filled in by the page's script (static/js/outbox.js), empty without it: the report's
     # own random id (sent twice, stored once), when it was made, and whether without a
     # connection (the offline queue).
-    client_id = ClientIdField(
-        required=False,
-        widget=forms.HiddenInput,
-        error_messages={"invalid": _("This report's id could not be read. Please send it again.")},
-    )
+    client_id = ClientIdField(required=False, widget=forms.HiddenInput)
     observed_at = ObservedAtField(required=False, widget=forms.HiddenInput)
+    # The phone's clock when the queue sent it: observed_at is corrected by its error.
+    sent_at = SentAtField(required=False, widget=forms.HiddenInput)
     offline = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -275,6 +281,7 @@ class ComplaintForm(forms.Form):
         self.helper.layout = Layout(
             "client_id",
             "observed_at",
+            "sent_at",
             "offline",
             "carrier",
             "problems",
@@ -313,7 +320,20 @@ class ComplaintForm(forms.Form):
                 ),
             )
         self._clean_place(cleaned)
+        self._clean_observed_at(cleaned)
         return cleaned
+
+    def _clean_observed_at(self, cleaned):
+        """observed_at corrected by the phone clock's error (sent_at), then its window."""
+        moment = cleaned.get("observed_at")
+        if moment is None or "sent_at" in self.errors:
+            return
+        try:
+            cleaned["observed_at"] = observed.check(
+                observed.corrected(moment, cleaned.get("sent_at"))
+            )
+        except ValidationError as error:
+            self.add_error("observed_at", error)
 
     def _clean_place(self, cleaned):
         """The city or the postal code: a known postal code alone places the report, and the
@@ -364,10 +384,6 @@ class ComplaintForm(forms.Form):
 
     def clean_technology(self):
         return self.cleaned_data["technology"] or Technology.UNKNOWN
-
-    def clean_observed_at(self):
-        moment = self.cleaned_data["observed_at"]
-        return observed.check(moment) if moment is not None else None
 
     def clean_since(self):
         since = self.cleaned_data["since"]

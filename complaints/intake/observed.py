@@ -19,6 +19,7 @@ _NOTATION = re.compile(
 )
 
 INVALID = _("The time this report was made could not be read. Please send it again.")
+INVALID_SENT = _("The time this report was sent could not be read. Please send it again.")
 FUTURE = _(
     "This report says it was made in the future. Check your phone's date and time and send it "
     "again."
@@ -74,10 +75,30 @@ def check(moment: datetime.datetime, now: datetime.datetime | None = None) -> da
     return min(moment, now)
 
 
-def valid(value) -> datetime.datetime | None:
-    """The accepted moment of a posted value, or None (absent, unreadable, out of window)."""
+def corrected(
+    moment: datetime.datetime,
+    sent_at: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+) -> datetime.datetime:
+    """observed_at by the server's clock: the phone's clock was off by (sent_at - now) when
+    the queue sent it, and by as much when the report was made. Without sent_at, as sent."""
+    if sent_at is None:
+        return moment
+    now = now or timezone.now()
+    try:
+        return moment + (now - sent_at)
+    except OverflowError:
+        # Year 1 against year 9999: no phone's clock, and beyond what a datetime holds.
+        raise ValidationError(INVALID, code="invalid") from None
+
+
+def valid(value, sent_at=None) -> datetime.datetime | None:
+    """The accepted moment of a posted value (corrected by the posted sent_at), or None
+    (absent, unreadable, out of window)."""
     try:
         moment = parse(value)
-        return check(moment) if moment is not None else None
+        if moment is None:
+            return None
+        return check(corrected(moment, parse(sent_at)))
     except ValidationError:
         return None

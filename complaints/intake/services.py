@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import caches, text
-from complaints.intake import abuse, forensics, observed
+from complaints.intake import abuse, client_ids, forensics, observed
 from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
     REPORT_FIELDS,
@@ -73,12 +73,13 @@ def submit(
     """One report sent: posted is all that was sent (with the stamp and the honeypot),
     cleaned() its valid data or None, called only for a sender who is not a bot (a bot's
     post costs no query)."""
-    stamp = abuse.judge(posted, observed.valid(posted.get("observed_at")))
+    made = observed.valid(posted.get("observed_at"), posted.get("sent_at"))
+    stamp = abuse.judge(posted, made)
     if stamp is abuse.Stamp.BOT:
         return Outcome(Kind.DROPPED)
     # A report stored already under its own id (the offline queue retrying, two tabs): its
     # link, before the stamp and the limits, so that a retry never counts twice.
-    client_id = _client_id(posted)
+    client_id = client_ids.valid(posted.get("client_id"))
     if client_id is not None:
         earlier = _stored_as(client_id)
         if earlier is not None:
@@ -95,20 +96,10 @@ def submit(
         # A bot, or a browser that filled the form in: to be sent once more with the same
         # stamp (a bot that posts once, at once, stores nothing; a person is never dropped).
         return Outcome(Kind.UNCHECKED)
-    # With its own id a report says itself whether it is the same one: no back-button check.
-    earlier = None if client_id is not None else _sent_before(posted, sender.sent_cookie)
+    # A report from the offline queue says by its own id whether it is the same one: no
+    # back-button check. A form sent online is checked: Back shows it with a new id.
+    earlier = None if data.get("offline") else _sent_before(posted, sender.sent_cookie)
     return earlier or _claimed_and_stored(posted, data, sender)
-
-
-def _client_id(posted: QueryDict) -> uuid.UUID | None:
-    """The report's own id, whichever way it is spelled (upper case, braces, no hyphens)."""
-    value = posted.get("client_id", "")
-    if not value or len(value) > 64 or not value.isascii():  # as the form's ClientIdField
-        return None
-    try:
-        return uuid.UUID(value.strip())
-    except ValueError:
-        return None
 
 
 def _stored_as(client_id: uuid.UUID) -> str | None:
