@@ -63,12 +63,6 @@ def test_an_online_report_from_a_slow_clock_is_made_when_it_arrives(browse):
     assert abs(complaint.submitted_at - complaint.observed_at) < datetime.timedelta(minutes=5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: back from the thanks page the form gets a new client_id, and a report with a "
-    "client_id skips the back-button check (services.submit): the very same report sent "
-    "again is stored twice",
-)
 def test_the_same_report_sent_again_after_the_back_button_is_stored_once(browse):
     tab = browse
     tab.goto(tab.site + "/report/")
