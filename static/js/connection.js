@@ -8,7 +8,9 @@
   var connection = navigator.connection;
   var form = document.querySelector("form[data-suggest-url]");
   if (!connection || !form || !navigator.onLine) return;
-  if (connection.type !== undefined && connection.type !== "cellular") return;
+  // Only a phone on its mobile network: desktop Chrome gives no type, and a desktop on
+  // Wi-Fi reports an effectiveType of "4g" too.
+  if (connection.type !== "cellular") return;
   // A form shown again after a mistake holds the person's own answers, "I don't know" too.
   if (document.querySelector("[data-error-summary], [data-testid=confirm-step], [data-testid=sent-before]")) return;
   var suggestion = TECHNOLOGY[connection.effectiveType];
