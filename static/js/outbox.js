@@ -10,7 +10,10 @@
   var SYNC_TAG = "einzelfall-outbox";
   var LOCK = "einzelfall-outbox";
   // Set by the server or by the queue itself at sending time, not kept with the fields.
-  var OWN = { client_id: true, observed_at: true, offline: true };
+  var OWN = { client_id: true, observed_at: true, offline: true, sent_at: true };
+  // A sent entry (with its private link) leaves the list by itself after this long: a shared
+  // phone does not show it to the next person for ever (the link is in the mail too).
+  var SHOWN_FOR = 24 * 60 * 60 * 1000;
   var config = { report: "/report/", token: "/report/token/" };
   var channel = typeof BroadcastChannel !== "undefined" ? new BroadcastChannel(STORE) : null;
   var listeners = [];
@@ -93,11 +96,12 @@
     return rest;
   }
 
-  // A report kept for sending: its fields as the form had them, the moment it was made, and
-  // what the list shows (what, where; never the email address).
-  function keep(fields, labels) {
+  // A report kept for sending: its fields as the form had them, the moment it was made (the
+  // phone's clock, corrected by the server with sent_at), and what the list shows (what,
+  // where; never the email address). `at`: when it was made, if not in the fields.
+  function keep(fields, labels, at) {
     var id = value(fields, "client_id") || uuid();
-    var observed = value(fields, "observed_at") || new Date().toISOString();
+    var observed = value(fields, "observed_at") || at || new Date().toISOString();
     return get(id).then(function (existing) {
       if (existing) return existing; // the same report twice (a double press): kept once
       var item = {
@@ -125,6 +129,8 @@
     body.set("client_id", item.client_id);
     body.set("observed_at", item.observed_at);
     body.set("offline", "on");
+    // The phone's clock now: the server corrects observed_at by how far this is off.
+    body.set("sent_at", new Date().toISOString());
     return fetch(config.report, {
       method: "POST",
       body: body,
@@ -214,6 +220,22 @@
 
   // Everything waiting (whose wait after "throttled" is over, unless forced), one by one;
   // under a lock shared by the tabs and the worker, so each is posted by one of them.
+  // Sent entries shown longer than SHOWN_FOR are removed (with their private links).
+  function forgetOld() {
+    return all().then(function (items) {
+      var old = items.filter(function (item) {
+        var at = Date.parse(item.sent_at);
+        return item.status === "sent" && (isNaN(at) || Date.now() - at >= SHOWN_FOR);
+      });
+      if (!old.length) return items;
+      return run("readwrite", function (store) {
+        old.forEach(function (item) { store.delete(item.client_id); });
+      }).then(changed).then(function () {
+        return items.filter(function (item) { return old.indexOf(item) === -1; });
+      });
+    });
+  }
+
   function sendAll(options) {
     var force = options && options.force;
     return locked(function () {
@@ -245,6 +267,8 @@
     uuid: uuid,
     keep: keep,
     all: all,
+    forgetOld: forgetOld,
+    SHOWN_FOR: SHOWN_FOR,
     get: get,
     put: put,
     remove: remove,
@@ -308,10 +332,17 @@
 
   if (form) {
     form.addEventListener("submit", function (event) {
+      // observed_at only for a report made earlier on the phone (kept offline, or a refused
+      // one opened again), with sent_at, the phone's clock now, for the server to correct
+      // it; a report sent online is made when it arrives, whatever the phone's clock says.
       var observed = field("observed_at");
-      if (observed) observed.value = form.getAttribute("data-observed-at") || new Date().toISOString();
+      var sentAt = field("sent_at");
+      var earlier = form.getAttribute("data-observed-at");
+      if (observed) observed.value = earlier || "";
+      if (sentAt) sentAt.value = earlier ? new Date().toISOString() : "";
       if (navigator.onLine) return; // sent as ever; the worker keeps it if the network fails
       event.preventDefault();
+      if (observed && !earlier) observed.value = new Date().toISOString();
       var offline = field("offline");
       if (offline) offline.value = "on";
       var fields = [];
@@ -380,7 +411,7 @@
     li.appendChild(state);
     var actions = element("div", "d-flex flex-wrap gap-2");
     if (item.status === "sent") {
-      state.textContent = texts.sent;
+      state.textContent = texts.sent + " " + texts.shown;
       if (item.private_url) {
         var link = element("a", "outbox-link", texts.link);
         link.href = item.private_url;
@@ -454,7 +485,7 @@
   }
 
   function draw() {
-    return Outbox.all().then(function (items) {
+    return Outbox.forgetOld().then(function (items) {
       list.textContent = "";
       items.forEach(function (item) { list.appendChild(entry(item)); });
       var waiting = items.filter(function (item) { return item.status === "waiting"; });

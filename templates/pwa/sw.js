@@ -96,13 +96,15 @@ function cacheFirst(event, path) {
 // kept in the outbox, and the person sent to the cached form, which lists it as waiting.
 function postReport(event) {
   var copy = event.request.clone();
+  // When the person sent it: its observed_at if the form had none (sent online).
+  var at = new Date().toISOString();
   return fetch(event.request).catch(function () {
     return copy.formData().then(function (data) {
       var fields = [];
       data.forEach(function (value, name) {
         if (typeof value === "string") fields.push([name, value]);
       });
-      return EinzelfallOutbox.keep(fields);
+      return EinzelfallOutbox.keep(fields, null, at);
     }).then(function () {
       EinzelfallOutbox.askForSync(self.registration);
       return Response.redirect(new URL(CONFIG.report, self.location.origin).href, 303);

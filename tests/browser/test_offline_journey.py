@@ -107,17 +107,22 @@ def test_a_report_made_offline_waits_on_the_phone_and_is_stored_once_back_online
     assert str(complaint.client_id) == kept["client_id"]
     assert complaint.made_offline
     assert started <= complaint.observed_at < complaint.submitted_at - datetime.timedelta(seconds=1)
-    assert complaint.observed_at == datetime.datetime.fromisoformat(kept["observed_at"])
+    # The phone's moment, corrected by its clock's error at sending (sent_at): milliseconds.
+    made = datetime.datetime.fromisoformat(kept["observed_at"])
+    assert abs(complaint.observed_at - made) < datetime.timedelta(seconds=1)
     assert link.get_attribute("href").endswith(complaint.private_url())
     # Sent: the phone keeps the link, not the report's fields.
     assert "fields" not in outbox_item(page)
     with page.expect_navigation():
         link.click()
     assert page.url.endswith(complaint.private_url())
-    # The link stays listed until the person removes it.
+    # The link stays listed (for 24 hours, it says) until the person removes it.
     page.goto(page.site + "/")
     landing_item = page.get_by_test_id("outbox-item")
     expect(landing_item.get_by_test_id("outbox-link")).to_be_visible()
+    expect(landing_item.get_by_test_id("outbox-state")).to_contain_text(
+        words(page.language, "Shown here for 24 hours after sending.")
+    )
     landing_item.get_by_role("button", name=words(page.language, "Remove from this list")).click()
     expect(page.get_by_test_id("outbox")).to_be_hidden()
     page.reload()
@@ -170,11 +175,15 @@ def test_lie_fi_a_post_that_fails_although_online_is_kept_too(phone):
     page.context.route(re.compile(r".*/report/$"), drop_posts)
     page.goto(page.site + "/report/")
     fill(page, city="Rostock")
+    started = timezone.now()
     page.locator("#submit-id-submit").click()
     page.wait_for_url(re.compile(r"/report/$"))
     expect(page.get_by_test_id("outbox-status")).to_have_text(words("de", SAVED))
     expect(page.get_by_test_id("outbox-item")).to_contain_text("Rostock")
     assert not Complaint.objects.exists()
+    # The form sent online carried no observed_at: the worker kept the moment of the POST.
+    observed = datetime.datetime.fromisoformat(outbox_item(page)["observed_at"])
+    assert started - datetime.timedelta(seconds=1) <= observed <= timezone.now()
     failing["on"] = False
     page.get_by_test_id("outbox-send").click()
     expect(page.get_by_test_id("outbox-link")).to_be_visible(timeout=15000)
@@ -231,7 +240,9 @@ Object.defineProperty(Navigator.prototype, "connection", {
     ("kind", "effective", "suggested"),
     [
         ('"cellular"', "3g", "3g"),
-        ("undefined", "slow-2g", "2g"),
+        ('"cellular"', "slow-2g", "2g"),
+        # Desktop Chrome: no type, and "4g" on any fast line (Wi-Fi, cable): no guess.
+        ("undefined", "4g", None),
         ('"cellular"', "4g", "4g"),
         ('"wifi"', "3g", None),
         ('"ethernet"', "4g", None),
@@ -379,3 +390,67 @@ def test_a_report_whose_csrf_token_went_stale_is_sent_with_a_fresh_one(phone):
     # Seen by the page when the page sent it, not when the worker did (see forget_refusal).
     assert len(refused) <= 1 and len(console) == len(refused), problems
     page.watch.problems = [p for p in problems if p not in refused + console]
+
+
+def sent_entry(client_id, hours_ago):
+    """A sent report in the outbox as the queue leaves it, sent `hours_ago` hours ago."""
+    short = client_id[:4]
+    return (
+        f"() => EinzelfallOutbox.put({{client_id: '{client_id}', status: 'sent',"
+        f" created: Date.now(), observed_at: new Date().toISOString(),"
+        f" private_url: '/report/thanks/x{short}/',"
+        f" sent_at: new Date(Date.now() - {hours_ago} * 3600000).toISOString(),"
+        f" summary: {{problems: ['no_signal'], city: 'Halle {short}'}}}})"
+    )
+
+
+def test_a_sent_report_leaves_the_list_24_hours_after_it_was_sent(phone):
+    """A shared phone: the next person does not find the private links for ever."""
+    page = phone
+    installed(page, "/")
+    fresh, old = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
+    page.evaluate(sent_entry(fresh, 23))
+    page.evaluate(sent_entry(old, 25))
+    page.reload()
+    items = page.get_by_test_id("outbox-item")
+    expect(items).to_have_count(1)
+    expect(items).to_contain_text("Halle 1111")
+    ids = page.evaluate("() => EinzelfallOutbox.all().then(all => all.map(i => i.client_id))")
+    assert ids == [fresh]  # the old entry is gone from the phone, not only from the list
+    # Two hours on, the other one is gone too.
+    page.clock.install(time=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=2))
+    page.reload()
+    expect(page.get_by_test_id("outbox")).to_be_hidden()
+    assert page.evaluate("() => EinzelfallOutbox.all().then(all => all.length)") == 0
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_offline_report_from_a_wrong_clock_is_made_when_it_was_made(phone, fast):
+    """The phone's clock an hour fast or six days slow: the queue sends its clock as sent_at
+    and the server corrects observed_at by the difference.
+
+    Playwright fakes the page's clock only, not the worker's: the worker is unregistered
+    first, so that the page (with the faked clock) is what keeps and sends the report."""
+    page = phone
+    shift = datetime.timedelta(hours=1) if fast else -datetime.timedelta(days=6)
+    page.clock.install(time=timezone.now() + shift)
+    installed(page)
+    page.evaluate(
+        "() => navigator.serviceWorker.getRegistrations()"
+        ".then(all => Promise.all(all.map(r => r.unregister())))"
+    )
+    page.context.set_offline(True)
+    made = timezone.now()
+    make_offline_report(page, "Gera")
+    kept = datetime.datetime.fromisoformat(outbox_item(page)["observed_at"])
+    assert abs(kept - (made + shift)) < datetime.timedelta(minutes=1)  # the phone's clock
+    forget_offline_failures(page)
+    page.wait_for_timeout(1500)
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("outbox-link")).to_be_visible(timeout=15000)
+    complaint = Complaint.objects.get()
+    assert complaint.city == "Gera" and complaint.made_offline
+    assert abs(complaint.observed_at - made) < datetime.timedelta(seconds=30), (
+        complaint.observed_at,
+        made,
+    )
