@@ -1,5 +1,8 @@
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.contrib.staticfiles import finders
+from django.core.checks import Error, Warning, register
+
+from einzelfall.assets import STYLESHEETS
 
 
 @register(deploy=True)
@@ -31,6 +34,23 @@ def site_url_check(app_configs, **kwargs):
                 hint="Set SITE_URL to the public address of the site (https://...): the links "
                 "in the follow-up mails point there.",
                 id="einzelfall.W002",
+            )
+        ]
+    return []
+
+
+@register(deploy=True)
+def built_stylesheet_check(app_configs, **kwargs):
+    """The Bootstrap subset is built, not committed: without it every page fails under the
+    hashed static files (a missing manifest entry), the error page included."""
+    missing = [name for name in STYLESHEETS if not finders.find(name)]
+    if missing:
+        return [
+            Error(
+                f"The stylesheet {', '.join(missing)} is missing.",
+                hint="Run `.venv/bin/python bin/build_css.py` (make run and make serve do), "
+                "then collectstatic.",
+                id="einzelfall.E001",
             )
         ]
     return []
