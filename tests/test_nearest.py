@@ -14,6 +14,7 @@ import time
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from complaints.models import Place
 from complaints.places import matching, nearest
@@ -90,7 +91,12 @@ def test_in_spandau_the_district_wins_over_a_nearer_neighbouring_town():
 def test_positions_far_from_germany_are_not_found(lat, lon):
     response = ask(lat, lon)
     assert response.status_code == 404
-    assert "No place in Germany is near" in response.json()["error"]
+    # In the language the site answers in (German by default), as the button shows it.
+    with translation.override(response["Content-Language"]):
+        expected = translation.gettext(
+            "No place in Germany is near this position. Please type the city."
+        )
+    assert response.json()["error"] == expected
     assert "no-store" in response["Cache-Control"]
 
 

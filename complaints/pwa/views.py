@@ -25,7 +25,7 @@ ICON_SIZES = (192, 512)
 ICON_MAX_AGE = 7 * 24 * 60 * 60
 
 # What the report and landing pages load besides STYLESHEETS (tests/test_pwa.py checks that
-# nothing they load is missing here). locate.js is part C's and may not exist yet.
+# nothing they load is missing here).
 PAGE_SCRIPTS = (
     "js/sw-register.js",
     "js/report-form.js",
@@ -34,7 +34,10 @@ PAGE_SCRIPTS = (
     "js/locate.js",
 )
 PAGE_IMAGES = ("img/favicon.svg",)
-# Fetched by locate.js; it may 404 until part C lands, and the worker installs without it.
+# A report POST unanswered this long ("lie-fi") is kept in the outbox by the worker.
+POST_TIMEOUT_MS = 15_000
+# Read by locate.js offline (about 60 KB gzipped): not cached at install, which keeps the first
+# visit small, but at the worker's first navigation or when locate.js prefetches it.
 OPTIONAL_URLS = ("complaints:place-centroids",)
 PAGES = ("complaints:landing", "complaints:report")
 
@@ -122,8 +125,8 @@ def icon(request, size):
 
 
 def _static_paths() -> list[str]:
-    """The static files to cache that exist (locate.js comes with part C; a stylesheet not
-    yet built would make static() fail under the manifest storage)."""
+    """The static files to cache that exist (a stylesheet not yet built would make static()
+    fail under the manifest storage)."""
     found = []
     for path in (*STYLESHEETS, *PAGE_SCRIPTS, *PAGE_IMAGES):
         try:
@@ -152,8 +155,8 @@ def _content_digest(static_path: str) -> str:
 
 
 def precache() -> dict:
-    """What the worker caches on install: the two pages, their static files, the manifest
-    and icons; `optional` may be missing without failing the install."""
+    """What the worker caches on install (`required`): the two pages, their static files,
+    the manifest and icons; `optional` is cached later (see templates/pwa/sw.js)."""
     statics = _static_paths()
     required = [reverse(name) for name in PAGES]
     required += [static(path) for path in statics]
@@ -172,6 +175,7 @@ def precache() -> dict:
         "outbox": static("js/outbox.js"),
         "report": reverse("complaints:report"),
         "token": reverse("complaints:report-token"),
+        "post_timeout": POST_TIMEOUT_MS,
     }
 
 

@@ -9,15 +9,13 @@
   var district = form.querySelector("#id_district");
   if (!city) return;
 
-  // The form may include the button itself; otherwise it comes from the page head's template.
-  var box = form.querySelector("[data-locate]");
-  if (!box) {
-    var template = document.getElementById("locate-template");
-    var row = (district || city).closest(".row");
-    if (!template || !template.content || !row) return;
-    box = template.content.querySelector("[data-locate]").cloneNode(true);
-    row.parentNode.insertBefore(box, row.nextSibling);
-  }
+  // The button comes from the template in the page head (complaints/_locate_head.html): put
+  // after the city and district row only here, so a browser without it never shows it.
+  var template = document.getElementById("locate-template");
+  var row = (district || city).closest(".row");
+  if (!template || !template.content || !row) return;
+  var box = template.content.querySelector("[data-locate]").cloneNode(true);
+  row.parentNode.insertBefore(box, row.nextSibling);
   var button = box.querySelector("[data-locate-button]");
   var status = box.querySelector("[data-locate-status]");
   var nearestUrl = box.getAttribute("data-nearest-url");

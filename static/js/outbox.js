@@ -14,6 +14,7 @@
   // A sent entry (with its private link) leaves the list by itself after this long: a shared
   // phone does not show it to the next person for ever (the link is in the mail too).
   var SHOWN_FOR = 24 * 60 * 60 * 1000;
+  var POST_TIMEOUT = 15000;
   var config = { report: "/report/", token: "/report/token/" };
   var channel = typeof BroadcastChannel !== "undefined" ? new BroadcastChannel(STORE) : null;
   var listeners = [];
@@ -103,7 +104,9 @@
     var id = value(fields, "client_id") || uuid();
     var observed = value(fields, "observed_at") || at || new Date().toISOString();
     return get(id).then(function (existing) {
-      if (existing) return existing; // the same report twice (a double press): kept once
+      // The same report twice (a double press): kept once; a refused one corrected in the
+      // form replaces what was refused.
+      if (existing && existing.status !== "refused") return existing;
       var item = {
         client_id: id,
         observed_at: observed,
@@ -131,11 +134,14 @@
     body.set("offline", "on");
     // The phone's clock now: the server corrects observed_at by how far this is off.
     body.set("sent_at", new Date().toISOString());
+    // Lie-fi that never answers must not hold the queue (and its lock) for ever: the report
+    // keeps waiting, and its client_id makes a late arrival harmless.
     return fetch(config.report, {
       method: "POST",
       body: body,
       credentials: "same-origin",
       headers: { Accept: "application/json" },
+      signal: AbortSignal.timeout ? AbortSignal.timeout(POST_TIMEOUT) : undefined,
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         return { status: response.status, data: data || {} };
@@ -170,7 +176,9 @@
     return post(item).then(function (answer) {
       var data = answer.data;
       var outcome = data.outcome;
-      if (outcome === "stored" || outcome === "duplicate" || outcome === "sent_before") {
+      if (outcome === "stored" || outcome === "duplicate") {
+        // Opened in the form and stored from there: it has its own thanks page.
+        if (item.reopened) return remove(item.client_id);
         return sent(item, data.private_url || null);
       }
       if (outcome === "received") return sent(item, null);
@@ -178,9 +186,20 @@
         item.retry_at = Date.now() + 1000 * (Number(data.retry_after) || 60);
         return put(item);
       }
+      // sent_before (the intake's answer to a post without the offline flag) is not a
+      // report stored for this client_id: kept, and shown as refused, to be opened again.
+      if (outcome === "sent_before") {
+        // The page words it (data-text="sent_before"): the worker has no texts.
+        item.status = "refused";
+        item.errors = [];
+        item.error_fields = [];
+        item.refusal = "sent_before";
+        return put(item);
+      }
       if (outcome === "refused") {
         var general = Object.keys(data.errors || {}).every(function (f) { return f === "__all__"; });
-        if (data.form_stamp && general && !retried.stamp) {
+        // Not for a report opened in the form: its stored fields are the uncorrected ones.
+        if (data.form_stamp && general && !retried.stamp && !item.reopened) {
           item.fields = setValue(item.fields, "form_stamp", data.form_stamp);
           retried.stamp = true;
           return put(item).then(function () { return sendOne(item, retried); });
@@ -240,14 +259,17 @@
     var force = options && options.force;
     return locked(function () {
       return all().then(function (items) {
+        // A refused report opened in the form is asked about again with its client_id: a
+        // duplicate means the form stored it, and it leaves the list.
         var due = items.filter(function (item) {
+          if (item.status === "refused") return !!item.reopened;
           return item.status === "waiting" && (force || !item.retry_at || item.retry_at <= Date.now());
         });
         return due.reduce(function (chain, item) {
           return chain.then(function () {
             // Another tab or the worker may have sent it since the list was read.
             return get(item.client_id).then(function (current) {
-              if (current && current.status === "waiting") return sendOne(current);
+              if (current && (current.status === "waiting" || current.reopened)) return sendOne(current);
             });
           });
         }, Promise.resolve());
@@ -352,6 +374,7 @@
       Outbox.keep(fields, problemLabels()).then(function () {
         form.reset();
         form.removeAttribute("data-observed-at");
+        editing = null;
         newClientId();
         if (navigator.serviceWorker) navigator.serviceWorker.ready.then(Outbox.askForSync);
         return draw();
@@ -425,7 +448,8 @@
     } else if (item.status === "refused") {
       state.textContent = texts.refused;
       var reasons = element("ul", "outbox-errors mb-2");
-      (item.errors || []).forEach(function (message) { reasons.appendChild(element("li", "", message)); });
+      var why = (item.errors || []).concat(item.refusal === "sent_before" ? [texts.sent_before] : []);
+      why.forEach(function (message) { reasons.appendChild(element("li", "", message)); });
       li.appendChild(reasons);
       actions.appendChild(openButton(item));
       actions.appendChild(button(texts.discard, "btn-outline-danger", function () {
@@ -451,7 +475,9 @@
   }
 
   // A refused report back in the form, to be corrected and sent as any report; its
-  // client_id and the moment it was made go along.
+  // client_id, the moment it was made and the offline flag go along. It stays in the outbox
+  // (hidden on this page) until it is stored: leaving the page does not lose it.
+  var editing = null;
   function openInForm(item) {
     form.reset();
     var choices = {};
@@ -473,11 +499,14 @@
       });
     });
     field("client_id").value = item.client_id;
+    if (field("offline")) field("offline").value = "on";
     // The moment it was made goes along, unless that moment was what the site refused.
     if ((item.error_fields || []).indexOf("observed_at") === -1) {
       form.setAttribute("data-observed-at", item.observed_at);
     }
-    Outbox.remove(item.client_id).then(function () {
+    editing = item.client_id;
+    item.reopened = true;
+    Outbox.put(item).then(function () {
       var first = form.querySelector("input:not([type=hidden])");
       form.scrollIntoView();
       if (first) first.focus({ preventScroll: true });
@@ -486,6 +515,7 @@
 
   function draw() {
     return Outbox.forgetOld().then(function (items) {
+      items = items.filter(function (item) { return item.client_id !== editing; });
       list.textContent = "";
       items.forEach(function (item) { list.appendChild(entry(item)); });
       var waiting = items.filter(function (item) { return item.status === "waiting"; });

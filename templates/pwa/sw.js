@@ -17,20 +17,18 @@ var CACHED = CONFIG.required.concat(CONFIG.optional);
 // Pages carry a fresh CSRF token and form stamp, the manifest the language, the centroids
 // may change: network first. The rest are static files and icons: cache first.
 var NETWORK_FIRST = PAGES.concat(CONFIG.optional, CONFIG.manifest ? [CONFIG.manifest] : []);
+// A report POST that has had no answer for this long ("lie-fi") is kept in the outbox; if it
+// arrives after all, its client_id makes the outbox's second sending harmless.
+var POST_TIMEOUT = CONFIG.post_timeout || 15000;
 
 function noop() {}
 
+// Only what the form needs to open: the first visit stays small. The centroids (for "use my
+// location" offline, about 60 KB) come later, see cacheLater.
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(CACHE).then(function (cache) {
-      return cache.addAll(CONFIG.required).then(function () {
-        // Missing until its part lands: the install must not fail on it.
-        return Promise.all(CONFIG.optional.map(function (url) {
-          return fetch(url, { credentials: "same-origin" }).then(function (response) {
-            if (response.ok) return cache.put(url, response);
-          }).catch(noop);
-        }));
-      });
+      return cache.addAll(CONFIG.required);
     }).then(function () { return self.skipWaiting(); })
   );
 });
@@ -83,6 +81,23 @@ function networkFirst(event, path, keep) {
   });
 }
 
+// Cached after the install, not during it: when the worker first controls a navigation (the
+// next page the person opens) if not cached yet; locate.js also fetches them on the
+// button's focus, which the fetch handler stores.
+function cacheLater() {
+  if (!self.navigator.onLine) return Promise.resolve();
+  return caches.open(CACHE).then(function (cache) {
+    return Promise.all(CONFIG.optional.map(function (url) {
+      return cache.match(url, { ignoreVary: true }).then(function (hit) {
+        if (hit) return null;
+        return fetch(url, { credentials: "same-origin" }).then(function (response) {
+          return store(url, response);
+        });
+      });
+    }));
+  }).catch(noop);
+}
+
 function cacheFirst(event, path) {
   return cached(path).then(function (hit) {
     return hit || fetch(event.request).then(function (response) {
@@ -98,7 +113,12 @@ function postReport(event) {
   var copy = event.request.clone();
   // When the person sent it: its observed_at if the form had none (sent online).
   var at = new Date().toISOString();
-  return fetch(event.request).catch(function () {
+  var network = fetch(event.request);
+  network.catch(noop);
+  var timeout = new Promise(function (resolve, reject) {
+    setTimeout(function () { reject(new Error("no answer")); }, POST_TIMEOUT);
+  });
+  return Promise.race([network, timeout]).catch(function () {
     return copy.formData().then(function (data) {
       var fields = [];
       data.forEach(function (value, name) {
@@ -128,6 +148,7 @@ self.addEventListener("fetch", function (event) {
   if (request.mode === "navigate" && self.navigator.onLine) {
     event.waitUntil(EinzelfallOutbox.sendAll().catch(noop));
   }
+  if (request.mode === "navigate") event.waitUntil(cacheLater());
   var path = url.pathname;
   if (CACHED.indexOf(path) === -1) return; // never cache anything else
   if (NETWORK_FIRST.indexOf(path) !== -1) {

@@ -192,6 +192,33 @@ def test_lie_fi_a_post_that_fails_although_online_is_kept_too(phone):
     assert complaint.city == "Rostock" and complaint.made_offline
 
 
+def test_lie_fi_a_post_that_never_answers_is_kept_too(phone, monkeypatch):
+    """The POST goes out and nothing ever comes back: after the worker's timeout (15 s,
+    2 s here) the report is in the outbox and the cached form shows it waiting."""
+    monkeypatch.setattr("complaints.pwa.views.POST_TIMEOUT_MS", 2000)
+    page = phone
+    installed(page)
+    held = []
+
+    def hold_posts(route):
+        if route.request.method == "POST":
+            held.append(route)  # never answered
+        else:
+            route.continue_()
+
+    page.context.route(re.compile(r".*/report/$"), hold_posts)
+    page.goto(page.site + "/report/")
+    fill(page, city="Greifswald")
+    page.locator("#submit-id-submit").click()
+    page.wait_for_url(re.compile(r"/report/$"), timeout=15000)
+    expect(page.get_by_test_id("outbox-status")).to_have_text(words("de", SAVED))
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_contain_text("Greifswald")
+    expect(item.get_by_test_id("outbox-state")).to_have_text(words("de", "Waiting to be sent."))
+    assert held and not Complaint.objects.exists()
+    forget_offline_failures(page, expected=("/report/",))
+
+
 def test_the_landing_page_is_installable(site, playwright, browser_type_launch_args, tmp_path):
     """In a browser profile of its own: Chromium offers no installation in an incognito
     context, which Playwright's contexts are."""
@@ -258,20 +285,26 @@ def test_the_connection_suggests_a_technology_the_person_can_change(
     installed(page)
     note = page.get_by_test_id("technology-suggestion")
     checked = page.locator("input[name=technology]:checked")
+    # A speed class, not the radio: nothing is chosen for the person.
+    expect(checked).to_have_value("unknown")
     if suggested is None:
-        expect(checked).to_have_value("unknown")
         expect(note).to_have_count(0)
         return
-    expect(checked).to_have_value(suggested)
     expect(note).to_be_visible()
-    expect(note).to_have_text(
-        words(
-            "de",
-            "Suggested from your phone's connection. Change it if your phone shows something else.",
-        )
+    radio = page.locator(f"input[name=technology][value='{suggested}']").get_attribute("id")
+    name = page.locator(f"label[for={radio}]").inner_text().strip()
+    hint = words(
+        "de",
+        "Your connection's speed suggests {technology}; the speed is only a hint, so check "
+        "what your phone shows.",
     )
-    page.locator("input[name=technology][value='5g']").check()
+    expect(note).to_contain_text(hint.replace("{technology}", name))
+    choose = note.get_by_test_id("technology-choose")
+    expect(choose).to_have_text(words("de", "Choose {technology}").replace("{technology}", name))
+    choose.click()
+    expect(checked).to_have_value(suggested)
     expect(note).to_be_hidden()
+    page.locator("input[name=technology][value='5g']").check()  # still the person's to change
     fill(page, city="Bonn")
     with page.expect_navigation():
         page.locator("#submit-id-submit").click()
@@ -350,16 +383,76 @@ def test_a_refused_report_says_why_and_opens_in_the_form(phone):
     expect(item.locator(".outbox-errors li")).not_to_have_count(0)
     assert not Complaint.objects.exists()
     forget_refusal(page)
+    kept = outbox_item(page)
     item.get_by_role("button", name=words("de", "Open in the form")).click()
     expect(page.locator("#id_city")).to_have_value("Erfurt")
     expect(page.locator("#id_consent")).to_be_checked()
     expect(page.get_by_test_id("outbox")).to_be_hidden()
+    assert page.locator("input[name=offline]").input_value() == "on"
+    # Still on the phone while the form holds it: leaving the page does not lose it.
+    assert outbox_item(page)["client_id"] == kept["client_id"]
+    page.reload()
+    expect(page.get_by_test_id("outbox-item")).to_have_attribute("data-status", "refused")
+    forget_refusal(page)  # the reloaded page asks about it again: still refused
+    page.get_by_test_id("outbox-item").get_by_role(
+        "button", name=words("de", "Open in the form")
+    ).click()
+    expect(page.locator("#id_city")).to_have_value("Erfurt")
     with page.expect_navigation():
         page.locator("#submit-id-submit").click()
     page.wait_for_url(re.compile(r"/report/thanks/"))
     complaint = Complaint.objects.get()
-    assert complaint.city == "Erfurt"
+    assert complaint.city == "Erfurt" and complaint.made_offline
+    assert str(complaint.client_id) == kept["client_id"]
     assert complaint.observed_at >= timezone.now() - datetime.timedelta(minutes=1)
+    # Stored from the form: it leaves the outbox.
+    page.goto(page.site + "/report/")
+    page.wait_for_function(
+        "() => EinzelfallOutbox.all().then(items => items.length === 0)", timeout=15000
+    )
+    expect(page.get_by_test_id("outbox")).to_be_hidden()
+
+
+def test_a_report_answered_sent_before_stays_on_the_phone(phone):
+    """409 sent_before is no stored report: the entry stays, says why, and opens in the form."""
+    page = phone
+    installed(page)
+    page.context.set_offline(True)
+    page.reload()
+    make_offline_report(page, "Jena")
+    forget_offline_failures(page)
+
+    def answer_sent_before(route):
+        if route.request.method == "POST":
+            route.fulfill(
+                status=409,
+                content_type="application/json",
+                body='{"outcome": "sent_before", "private_url": "/report/thanks/x/"}',
+            )
+        else:
+            route.continue_()
+
+    page.context.route(re.compile(r".*/report/$"), answer_sent_before)
+    page.context.set_offline(False)
+    item = page.get_by_test_id("outbox-item")
+    expect(item).to_have_attribute("data-status", "refused", timeout=15000)
+    expect(item.locator(".outbox-errors li")).to_have_text(
+        words(
+            "de",
+            "A report was sent from this browser already. Open this one in the form to check it "
+            "and send it.",
+        )
+    )
+    expect(item.get_by_test_id("outbox-link")).to_have_count(0)
+    assert dict(outbox_item(page)["fields"])["city"] == "Jena"
+    page.context.unroute(re.compile(r".*/report/$"))
+    item.get_by_role("button", name=words("de", "Open in the form")).click()
+    expect(page.locator("#id_city")).to_have_value("Jena")
+    # The one 409 answered on purpose, and its console line, nothing else.
+    problems = page.watch.problems
+    expected = [p for p in problems if p.startswith("HTTP 409:") or "status of 409" in p]
+    assert expected, problems
+    page.watch.problems = [p for p in problems if p not in expected]
 
 
 def test_a_report_whose_csrf_token_went_stale_is_sent_with_a_fresh_one(phone):
