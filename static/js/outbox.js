@@ -259,17 +259,16 @@
     var force = options && options.force;
     return locked(function () {
       return all().then(function (items) {
-        // A refused report opened in the form is asked about again with its client_id: a
-        // duplicate means the form stored it, and it leaves the list.
+        // A refused report waits for the person (opened in the form, it leaves the outbox when
+        // the form sends it): sent again as it was, it would be refused again.
         var due = items.filter(function (item) {
-          if (item.status === "refused") return !!item.reopened;
           return item.status === "waiting" && (force || !item.retry_at || item.retry_at <= Date.now());
         });
         return due.reduce(function (chain, item) {
           return chain.then(function () {
             // Another tab or the worker may have sent it since the list was read.
             return get(item.client_id).then(function (current) {
-              if (current && (current.status === "waiting" || current.reopened)) return sendOne(current);
+              if (current && current.status === "waiting") return sendOne(current);
             });
           });
         }, Promise.resolve());
@@ -362,6 +361,18 @@
       var earlier = form.getAttribute("data-observed-at");
       if (observed) observed.value = earlier || "";
       if (sentAt) sentAt.value = earlier ? new Date().toISOString() : "";
+      if (navigator.onLine && editing) {
+        // A refused report opened here is now sent by the form: out of the outbox first
+        // (the form shown again keeps its fields and client_id if the site refuses it
+        // again; the worker keeps it again if the network fails).
+        event.preventDefault();
+        var reopened = editing;
+        editing = null;
+        // (The form's button is named "submit": it shadows form.submit.)
+        var submit = function () { HTMLFormElement.prototype.submit.call(form); };
+        Outbox.remove(reopened).then(submit, submit);
+        return;
+      }
       if (navigator.onLine) return; // sent as ever; the worker keeps it if the network fails
       event.preventDefault();
       if (observed && !earlier) observed.value = new Date().toISOString();

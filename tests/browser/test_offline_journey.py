@@ -393,7 +393,7 @@ def test_a_refused_report_says_why_and_opens_in_the_form(phone):
     assert outbox_item(page)["client_id"] == kept["client_id"]
     page.reload()
     expect(page.get_by_test_id("outbox-item")).to_have_attribute("data-status", "refused")
-    forget_refusal(page)  # the reloaded page asks about it again: still refused
+    # Refused, it waits for the person: the reloaded page does not send it again as it was.
     page.get_by_test_id("outbox-item").get_by_role(
         "button", name=words("de", "Open in the form")
     ).click()
