@@ -326,13 +326,13 @@ def test_a_choice_shown_again_is_not_overridden(browse):
     expect(page.get_by_test_id("technology-suggestion")).to_have_count(0)
 
 
-def forget_refusal(page):
-    """The one 400 the intake answers on purpose (and its console line), nothing else. The
-    page sees it only when the page sent the report: the worker may have been first (its
-    Background Sync fires in some Chromium builds)."""
+def forget_refusal(page, status=400):
+    """The one refusal (400; 403 for a stale CSRF token) the intake answers on purpose, and
+    its console line, nothing else. The page sees it only when the page sent the report: the
+    worker may have been first (its Background Sync fires in some Chromium builds)."""
     problems = page.watch.problems
-    answer = [p for p in problems if p.startswith("HTTP 400:") and p.endswith("/report/")]
-    console = [p for p in problems if "status of 400" in p]
+    answer = [p for p in problems if p.startswith(f"HTTP {status}:") and p.endswith("/report/")]
+    console = [p for p in problems if f"status of {status}" in p]
     assert len(answer) <= 1 and len(console) == len(answer), problems
     page.watch.problems = [p for p in problems if p not in answer + console]
 
@@ -477,12 +477,7 @@ def test_a_report_whose_csrf_token_went_stale_is_sent_with_a_fresh_one(phone):
     expect(page.get_by_test_id("outbox-link")).to_be_visible(timeout=15000)
     assert Complaint.objects.get().city == "Jena"
     assert tokens == ["GET"]
-    problems = page.watch.problems
-    refused = [p for p in problems if p.startswith("HTTP 403:") and p.endswith("/report/")]
-    console = [p for p in problems if "status of 403" in p]
-    # Seen by the page when the page sent it, not when the worker did (see forget_refusal).
-    assert len(refused) <= 1 and len(console) == len(refused), problems
-    page.watch.problems = [p for p in problems if p not in refused + console]
+    forget_refusal(page, status=403)
 
 
 def sent_entry(client_id, hours_ago):
