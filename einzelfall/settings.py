@@ -146,6 +146,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://einzelfall")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "einzelfall.cache.RedisCache"  # einzelfall/cache.py: why
+    # Without these, a Redis host that drops packets holds a request for the system's connect
+    # timeout (minutes); with them, a dead Redis costs at most this once per few seconds per
+    # process (einzelfall/cache.py marks it down and tries again after RETRY_SECONDS).
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault(
+        "socket_connect_timeout", env.float("CACHE_CONNECT_TIMEOUT", default=0.5)
+    )
+    CACHES["default"]["OPTIONS"].setdefault(
+        "socket_timeout", env.float("CACHE_SOCKET_TIMEOUT", default=2.0)
+    )
 
 EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
