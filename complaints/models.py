@@ -329,6 +329,11 @@ class Complaint(models.Model):
     )
     carrier = models.CharField(_("carrier"), max_length=40)
     problems = models.ManyToManyField(ProblemType, verbose_name=_("problems"), related_name="+")
+    # The linked problems' ids, ";"-joined in ascending order: kept by database triggers on the
+    # links (migration 0026) so the export reads no join. Saving never changes it (a trigger).
+    problem_id_list = models.TextField(
+        db_column="problem_ids", blank=True, default="", db_default="", editable=False
+    )
     # City and district exactly as typed (trimmed). Normalized places are separate fields, so
     # matching can be added and re-run without ever losing what the submitter wrote.
     city = models.CharField(_("city"), max_length=100)
