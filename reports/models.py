@@ -58,3 +58,107 @@ class ReleasedComplaint(models.Model):
 
     def __str__(self):
         return f"{self.complaint_id} ({self.release_id})"
+
+
+# -- rollups: the evaluation's counts, kept by database triggers (reports/rollups.py) ----------
+# One row per key, never one per report: n is the number of published reports with that key,
+# released says whether they are in a release (the public evaluation counts released ones).
+# Places are ids with 0 for none, so that the keys are unique without NULLs.
+
+
+class _Rollup(models.Model):
+    released = models.BooleanField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{type(self).__name__} {self.pk}: {self.n}"
+
+
+class RollupDay(_Rollup):
+    day = models.DateField()
+    carrier = models.CharField(max_length=40)
+    confirmed = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["released", "day", "carrier"], name="rollup_day_key")
+        ]
+
+
+class RollupHour(_Rollup):
+    hour = models.SmallIntegerField()
+    carrier = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["released", "hour", "carrier"], name="rollup_hour_key")
+        ]
+
+
+class RollupCityWeek(_Rollup):
+    week = models.DateField()
+    city = models.BigIntegerField()
+    carrier = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["released", "week", "city", "carrier"], name="rollup_city_week_key"
+            )
+        ]
+
+
+class RollupDistrictWeek(_Rollup):
+    city = models.BigIntegerField()
+    district = models.BigIntegerField()
+    week = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["released", "city", "district", "week"], name="rollup_district_week_key"
+            )
+        ]
+
+
+class RollupTechnology(_Rollup):
+    city = models.BigIntegerField()
+    technology = models.CharField(max_length=10)
+    carrier = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["released", "city", "technology", "carrier"],
+                name="rollup_technology_key",
+            )
+        ]
+
+
+class RollupProblem(_Rollup):
+    city = models.BigIntegerField()
+    problem = models.BigIntegerField()
+    carrier = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["released", "city", "problem", "carrier"], name="rollup_problem_key"
+            )
+        ]
+
+
+class RollupFollowup(_Rollup):
+    city = models.BigIntegerField()
+    district = models.BigIntegerField()
+    answer = models.CharField(max_length=10)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["released", "city", "district", "answer"], name="rollup_followup_key"
+            )
+        ]
