@@ -189,15 +189,63 @@ def _section(bench: Bench, result: tuple, quick: bool) -> tuple[list[str], list[
     return lines, summary
 
 
-def render(results: dict, quick: bool, pg: str, minutes: float) -> str:
-    lines, summary = [], []
-    for bench in BENCHES:
+def sections(text: str) -> list[tuple[str, str]]:
+    """A document's "## " sections in order: (title, the section's text, heading included);
+    the text before the first heading has the title ""."""
+    found, title, lines = [], "", []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## "):
+            found.append((title, "".join(lines)))
+            title, lines = line[3:].strip(), []
+        lines.append(line)
+    found.append((title, "".join(lines)))
+    return found
+
+
+GENERATED = ("The machine", "Targets")
+
+
+def kept_sections(previous: str, rendered: set[str]) -> list[tuple[str | None, str]]:
+    """The sections of the previous document that this run does not write (written by hand,
+    or of a benchmark with no figures this time and none stored), each with the title of the
+    nearest section before it that this run writes (None: none), so that it stays there."""
+    kept, anchor = [], None
+    for title, text in sections(previous):
+        if title in rendered:
+            anchor = title
+        elif title and title not in GENERATED:
+            kept.append((anchor, text.rstrip("\n") + "\n"))
+    return kept
+
+
+def render(
+    results: dict,
+    quick: bool,
+    pg: str,
+    minutes: float,
+    previous: str = "",
+    heading: str = "",
+    benches: list | None = None,
+) -> str:
+    """The document. previous: the document it replaces, whose sections this run does not
+    write are kept (issue 20's section, written by hand, was lost by a run of other
+    benchmarks). heading: a line under the title (the ten-million run says its size).
+    benches: the catalogue's entries (the ten-million run has its own)."""
+    lines, summary, rendered = [], [], {}
+    for bench in BENCHES if benches is None else benches:
         if bench.name in results:
             section, verdicts = _section(bench, results[bench.name], quick)
-            lines += section
+            rendered[bench.title] = section
             summary += verdicts
+    kept = kept_sections(previous, set(rendered))
+    for title in [None, *rendered]:
+        lines += rendered.get(title, [])
+        lines += [text for anchor, text in kept if anchor == title]
     missed = [f"{figure} ({title})" for title, figure, verdict in summary if verdict != "met"]
     targets = f"{len(summary) - len(missed)} of {len(summary)} targets met."
     if missed:
         targets += " Missed: " + "; ".join(missed) + "."
-    return "\n".join([*_head(quick, pg, minutes), "## Targets", "", targets, "", *lines])
+    head = _head(quick, pg, minutes)
+    if heading:
+        head[2:2] = [heading, ""]
+    return "\n".join([*head, "## Targets", "", targets, "", *lines])

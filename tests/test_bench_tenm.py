@@ -1,0 +1,175 @@
+"""make bench's own machinery: the document keeps what a run does not write (issue 20's
+section was lost by a run of other benchmarks), the ten-million catalogue, and the SQL that
+copies seeded complaints (bench/_db.py) on PostgreSQL."""
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from complaints.models import Complaint, Status
+
+from .factories import ComplaintFactory
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@pytest.fixture
+def bench(monkeypatch):
+    """bench/'s modules, imported as bench/run.py imports them (its folder on the path)."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    modules = {name: importlib.import_module(name) for name in ("_db", "catalogue", "document")}
+    yield modules
+    for name in ("_db", "catalogue", "document", "catalogue_pageweight", "catalogue_plans"):
+        sys.modules.pop(name, None)
+
+
+def _results(catalogue, *names):
+    """Figures for the named benchmarks, as bench/run.py hands them to render()."""
+    samples = {
+        "seed_demo": {"count": 100, "baseline_s": 1.0, "seed_s": 2.0, "ratio": 2.0},
+        "redaction": {"rules": {"recall": 0.99}},
+    }
+    return {name: ([samples[name]], [], "2026-12-06") for name in names}
+
+
+PREVIOUS = """# Benchmarks
+
+Written by `make bench`.
+
+## The machine
+
+- old machine
+
+## Targets
+
+1 of 1 targets met.
+
+## Demo data: `manage.py seed_demo` (issue 2)
+
+old table
+
+## A section written by hand
+
+Its own table and words.
+
+## The filtered export with stale statistics (issue 20)
+
+Measured by hand, once.
+
+| figure | one run | |
+|---|---:|---|
+| whole export | 34.42 s | |
+"""
+
+
+def test_a_run_keeps_the_sections_it_does_not_write_where_they_were(bench):
+    document, catalogue = bench["document"], bench["catalogue"]
+    results = _results(catalogue, "seed_demo", "redaction")
+
+    text = document.render(results, False, "postgres://nowhere", 1.0, PREVIOUS)
+
+    titles = [line[3:] for line in text.splitlines() if line.startswith("## ")]
+    assert titles == [
+        "The machine",
+        "Targets",
+        "Demo data: `manage.py seed_demo` (issue 2)",
+        "A section written by hand",
+        "The filtered export with stale statistics (issue 20)",
+        "Redaction of personal data in descriptions (issue 16)",
+    ]
+    assert "Its own table and words." in text
+    assert "| whole export | 34.42 s | |" in text
+    # The benchmark that ran is written anew, not kept from before.
+    assert "old table" not in text
+    assert "- old machine" not in text
+
+
+def test_rendering_again_from_its_own_output_changes_nothing_kept(bench):
+    document, catalogue = bench["document"], bench["catalogue"]
+    results = _results(catalogue, "seed_demo")
+    once = document.render(results, False, "postgres://nowhere", 1.0, PREVIOUS)
+
+    twice = document.render(results, False, "postgres://nowhere", 1.0, once)
+
+    assert twice == once
+    assert twice.count("## A section written by hand") == 1
+
+
+def test_without_a_previous_document_only_the_runs_are_written(bench):
+    document, catalogue = bench["document"], bench["catalogue"]
+
+    text = document.render(_results(catalogue, "seed_demo"), False, "postgres://nowhere", 1.0)
+
+    assert "## Demo data" in text
+    assert "by hand" not in text
+
+
+def test_the_ten_million_run_has_its_own_sizes_and_the_memory_check(bench):
+    catalogue = bench["catalogue"]
+    benches = {b.name: b for b in catalogue.ten_million()}
+
+    assert sorted(benches) == ["desk", "exports", "load", "stats"]
+    assert benches["stats"].args[:2] == ["--count", "10000000"]
+    assert "10000000" in benches["exports"].args and "1000000" in benches["exports"].args
+    figures = catalogue.derived(
+        "exports",
+        {
+            "1000000": {"export_rss_mb": 80.0},
+            "10000000": {"export_rss_mb": 84.0},
+        },
+    )
+    assert figures["rss_ratio"] == pytest.approx(1.05)
+    check = next(f for f in benches["exports"].figures if f.key == "rss_ratio").check
+    assert check(1.05) and not check(1.2)
+
+
+def test_benchmarks_of_one_size_share_the_database_named_for_it(bench, monkeypatch):
+    db = bench["_db"]
+    monkeypatch.setenv("BENCH_SHARED_DB", "10000000=einzelfall_bench_10m")
+
+    assert db.shared_name("einzelfall_bench_stats", 10_000_000) == "einzelfall_bench_10m"
+    assert db.shared_name("einzelfall_bench_1000000", 1_000_000) == "einzelfall_bench_1000000"
+
+
+@pytest.mark.django_db
+def test_a_copy_has_fresh_unique_keys_and_everything_else_of_its_original(bench):
+    if connection.vendor != "postgresql":
+        pytest.skip("the bench seeds PostgreSQL only (md5, uuid casts)")
+    db = bench["_db"]
+    originals = ComplaintFactory.create_batch(3, status=Status.PUBLISHED)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'complaints_complaint' ORDER BY ordinal_position"
+        )
+        columns = [row[0] for row in cursor.fetchall()]
+        # One of them sent by the offline form (a client id, which is unique too).
+        cursor.execute(
+            "UPDATE complaints_complaint SET client_id = gen_random_uuid() WHERE id = %s",
+            [originals[0].pk],
+        )
+        complaints, links = db.copy_statements(columns)
+        ids = sorted(c.pk for c in originals)
+        shift = ids[-1]
+        params = {"k": 1, "shift": shift, "top": ids[1]}  # the first two originals
+        cursor.execute(complaints, params)
+        assert cursor.rowcount == 2
+        cursor.execute(links, params)
+
+    for original in Complaint.objects.filter(pk__in=ids[:2]):
+        copy = Complaint.objects.get(pk=original.pk + shift)
+        assert copy.reference != original.reference
+        assert len(copy.reference) == 64
+        assert copy.pseudonym != original.pseudonym and copy.pseudonym.startswith("f")
+        assert copy.client_id != original.client_id or original.client_id is None
+        assert (copy.client_id is None) == (original.client_id is None)
+        for same in ("observed_at", "description_fingerprint", "city_place_id", "status"):
+            assert getattr(copy, same) == getattr(original, same)
+        assert set(copy.problems.values_list("pk", flat=True)) == set(
+            original.problems.values_list("pk", flat=True)
+        )
+        assert copy.problems.exists()
+    assert not Complaint.objects.filter(pk=ids[2] + shift).exists()
