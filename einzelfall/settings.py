@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, before the HTTPS redirect and the host check (einzelfall/health.py).
+    "einzelfall.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files from the app itself (no CDN, no second server): compressed, and with hashed
     # names cached for a year (STORAGES below).

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-from . import crawlers
+from . import crawlers, health
 
 admin.autodiscover()  # here, not at start-up (settings: SimpleAdminConfig)
 admin.site.site_header = "Einzelfall"
@@ -31,6 +31,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", FaviconRedirect.as_view(permanent=True)),
+    # Answered by einzelfall.health.HealthMiddleware first; here for reverse() and any stack
+    # without it.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("robots.txt", crawlers.robots_txt, name="robots"),
     path("sitemap.xml", crawlers.sitemap_xml, name="sitemap"),
     path("privacy/", flatpage_views.flatpage, {"url": "/privacy/"}, name="privacy"),

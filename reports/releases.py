@@ -35,6 +35,7 @@ from django.utils.translation import ngettext
 
 from complaints.models import Complaint, Status
 from einzelfall import cache_keys
+from einzelfall.cache import CACHE_UNREACHABLE
 
 from .assembly import released_evaluation
 from .evaluation import Evaluation
@@ -299,8 +300,11 @@ def release_if_due() -> Release | None:
     """The schedule: at most once per EVALUATION_RELEASE_CHECK_SECONDS across processes (the
     cache says when it last ran), release when the batch is big enough. Never fails a page."""
     seconds = settings.EVALUATION_RELEASE_CHECK_SECONDS
-    if seconds <= 0 or not cache.add(cache_keys.RELEASE_CHECKED, 1, seconds):
-        return None
+    try:
+        if seconds <= 0 or not cache.add(cache_keys.RELEASE_CHECKED, 1, seconds):
+            return None
+    except CACHE_UNREACHABLE:
+        return None  # without Redis no process knows when it last ran: the schedule waits
     try:
         return release_evaluation()
     except ValidationError:

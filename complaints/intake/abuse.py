@@ -37,10 +37,12 @@ import types
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 
 from einzelfall import cache_keys
+from einzelfall.cache import CACHE_UNREACHABLE, cache_down
 
 HONEYPOT_FIELD = "website"
 STAMP_FIELD = "form_stamp"
@@ -125,7 +127,10 @@ def over_limit(ip: str) -> int:
     Counted are reports about to be stored (valid forms), not typos: someone who corrects
     their form five times is not throttled. The count is one atomic increment in the cache
     per limit, so two app instances never both let the sixth report through."""
-    return count_client(ip, settings.REPORT_RATE_LIMITS, cache_keys.report_rate)
+    try:
+        return count_client(ip, settings.REPORT_RATE_LIMITS, cache_keys.report_rate)
+    except CACHE_UNREACHABLE:
+        return over_limit_in_database(ip)
 
 
 def count_client(ip: str, rates, group_of) -> int:
@@ -271,12 +276,17 @@ def claim_stamp(data) -> bool:
     """Claim the form's stamp for the report about to be stored: False when it was claimed
     before. One atomic cache.add, so two app instances cannot both accept it."""
     key = _stamp_key(data)
-    return key is None or cache.add(key, PENDING, stamp_lifetime())
+    try:
+        return key is None or cache.add(key, PENDING, stamp_lifetime())
+    except CACHE_UNREACHABLE:
+        return claim_stamp_here(key)
 
 
 def stamp_stored(data, reference: str) -> None:
     key = _stamp_key(data)
     if key is not None:
+        if cache_down():
+            _stamps_here.set(key, f"{reference}:{_digest(data)}", stamp_lifetime())
         cache.set(key, f"{reference}:{_digest(data)}", stamp_lifetime())
 
 
@@ -284,12 +294,16 @@ def release_stamp(data) -> None:
     """Storing failed: the same form may be sent again."""
     key = _stamp_key(data)
     if key is not None:
+        if cache_down():
+            # Not for Redis once it answers again: nothing of this stamp is there.
+            _stamps_here.delete(key)
+            return
         cache.delete(key)
 
 
 def stamp_spent(data) -> bool:
     key = _stamp_key(data)
-    return key is not None and cache.get(key) is not None
+    return key is not None and _stamp_entry(key) is not None
 
 
 def earlier_reference(data, wait: float = 2.0) -> str | None:
@@ -306,10 +320,10 @@ def earlier_reference(data, wait: float = 2.0) -> str | None:
 def _settled(key: str, wait: float) -> str | None:
     """The stamp's entry once it is no longer PENDING, or after wait seconds."""
     deadline = time.monotonic() + wait
-    value = cache.get(key)
+    value = _stamp_entry(key)
     while value == PENDING and time.monotonic() <= deadline:
         time.sleep(0.05)
-        value = cache.get(key)
+        value = _stamp_entry(key)
     return value
 
 
@@ -343,7 +357,7 @@ def sent_before(data, cookie: str) -> tuple[str | None, bool]:
     earlier[STAMP_FIELD] = cookie
     earlier.pop(ANOTHER_FIELD, None)
     key = _stamp_key(earlier)
-    return _stored_report(cache.get(key) if key else None, earlier)
+    return _stored_report(_stamp_entry(key) if key else None, earlier)
 
 
 def remember_sent(response, data) -> None:
@@ -356,3 +370,73 @@ def remember_sent(response, data) -> None:
         httponly=True,
         samesite="Lax",
     )
+
+
+# -- without the cache ----------------------------------------------------------------------
+#
+# Redis is optional for staying up (einzelfall/cache.py): while it cannot be reached, a form
+# stamp is checked by its signature alone and claimed in this process only (one report per
+# stamp and process, FORM_STAMP_MAX_AGE and MIN_FILL_SECONDS as always), and the report limits
+# are counted in the database from the stored reports' address hashes (Complaint.ip_hash).
+# What still limits the replay of one stamp: those limits per client, the duplicate check,
+# and the stamp's age; a stamp can store one report in each app process. A one-round-trip
+# path (a pipeline or script on Redis) falls back to claim_and_count_without_cache on
+# CACHE_UNREACHABLE or while cache_down().
+
+# Stamps claimed while Redis could not be reached, per process (bounded: the oldest go first).
+_stamps_here = LocMemCache("einzelfall-stamps-without-redis", {"MAX_ENTRIES": 100_000})
+
+
+def claim_stamp_here(key: str | None) -> bool:
+    return key is None or _stamps_here.add(key, PENDING, stamp_lifetime())
+
+
+def _stamp_entry(key: str):
+    """The stamp's entry: in the cache, or while Redis is down in this process."""
+    value = cache.get(key)
+    if value is None and cache_down():
+        value = _stamps_here.get(key)
+    return value
+
+
+def claim_and_count_without_cache(data, ip: str) -> int | None:
+    """claim_stamp and over_limit without Redis: None when this process stored a report with
+    the stamp already, else the seconds to wait (0: go)."""
+    if not claim_stamp_here(_stamp_key(data)):
+        return None
+    return over_limit_in_database(ip)
+
+
+def over_limit_in_database(ip: str) -> int:
+    """REPORT_RATE_LIMITS counted from the reports stored in the last period from this client
+    (its address hashes of the days the period spans): 0 when every limit allows one more,
+    else the seconds until the oldest of them leaves the period. Without a shared count in
+    Redis, two reports sent at the same moment may both pass the last free place."""
+    from complaints.models import Complaint
+
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return 0
+    now = timezone.now()
+    today = timezone.localdate()
+    wait = 0
+    for rate in settings.REPORT_RATE_LIMITS:
+        limit, period = _split_rate(rate)
+        days = period // 86400 + 2  # the hash changes at midnight: every day the period touches
+        hashes = [ip_hash(ip, today - datetime.timedelta(days=day)) for day in range(days)]
+        since = now - datetime.timedelta(seconds=period)
+        latest = list(
+            Complaint.objects.filter(ip_hash__in=hashes, submitted_at__gte=since)
+            .order_by("-submitted_at")
+            .values_list("submitted_at", flat=True)[:limit]
+        )
+        if len(latest) >= limit:
+            free_at = latest[-1] + datetime.timedelta(seconds=period)
+            wait = max(wait, int((free_at - now).total_seconds() + 0.999), 1)
+    return wait
+
+
+def _split_rate(rate: str) -> tuple[int, int]:
+    """(count, seconds) of a rate as django-ratelimit reads it ("5/10m": 5 in 600 s)."""
+    from django_ratelimit.core import _split_rate as split
+
+    return split(rate)

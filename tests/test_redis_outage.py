@@ -1,0 +1,205 @@
+"""Redis is optional for staying up (issue 23): with the cache unreachable (a real Redis
+client pointed at a closed port) the form stores valid reports, the limits are counted in the
+database, pages render, the failure is logged once, and Redis is used again once it answers."""
+
+import logging
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from django.core.cache import cache, caches
+from django.test import Client, override_settings
+
+from complaints.intake import abuse
+from complaints.models import Complaint
+from einzelfall import cache as redis_cache
+
+from .helpers import freshly_shown
+
+pytestmark = pytest.mark.django_db
+
+CLOSED = "redis://127.0.0.1:1/0"
+
+
+def redis_caches(url: str) -> dict:
+    return {
+        "default": {
+            "BACKEND": "einzelfall.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"outage-test-{time.monotonic_ns()}",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
+
+
+@pytest.fixture
+def redis_down():
+    # Its own override, undone before conftest's _isolate clears the (then local) cache.
+    with override_settings(CACHES=redis_caches(CLOSED)):
+        yield caches["default"]
+
+
+def outage_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "cannot be reached" in r.getMessage()]
+
+
+def test_reads_miss_writes_are_dropped_and_add_says_the_cache_is_down(redis_down, caplog):
+    assert cache.get("anything", "default") == "default"
+    assert cache.get_or_set("computed", lambda: 42, 30) == 42
+    cache.set("kept", 1, 30)
+    cache.delete_many(["kept", "other"])
+    assert cache.get("kept") is None
+    with pytest.raises(redis_cache.CACHE_UNREACHABLE):
+        cache.add("lock", 1, 30)
+    with pytest.raises(redis_cache.CACHE_UNREACHABLE):
+        cache.incr("count")
+    assert redis_cache.cache_down()
+
+
+def test_a_down_redis_is_not_tried_again_for_a_few_seconds_and_logged_once(
+    redis_down, caplog, monkeypatch
+):
+    tried = []
+    real = redis_cache.ReusingRedisCacheClient.get
+
+    def counting(self, *args, **kwargs):
+        tried.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis_cache.ReusingRedisCacheClient, "get", counting)
+    with caplog.at_level(logging.ERROR, logger="einzelfall.cache"):
+        for _ in range(200):
+            cache.get("counter")
+    assert len(tried) == 1
+    assert len(outage_lines(caplog)) == 1
+    # After RETRY_SECONDS it tries once more, and logs again only after LOG_SECONDS.
+    redis_down._down_until = 0
+    with caplog.at_level(logging.ERROR, logger="einzelfall.cache"):
+        cache.get("counter")
+    assert len(tried) == 2
+    assert len(outage_lines(caplog)) == 1
+    assert "127.0.0.1" not in caplog.text
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, to stop and start (never the machine's)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir"]
+
+    class Server:
+        process = None
+
+        def start(self):
+            self.process = subprocess.Popen(
+                [*command, str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                    return
+                except OSError:
+                    time.sleep(0.05)
+            raise AssertionError("redis-server did not start")
+
+        def stop(self):
+            self.process.terminate()
+            self.process.wait(10)
+
+    server = Server()
+    server.url = f"redis://127.0.0.1:{port}/0"
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+def test_redis_is_used_again_once_it_answers_and_missed_deletes_are_repeated(own_redis, caplog):
+    with override_settings(CACHES=redis_caches(own_redis.url)):
+        backend = caches["default"]
+        cache.set("counter", 100, 300)
+        own_redis.stop()
+        assert cache.get("counter") is None  # down: a miss, not an error
+        cache.delete("counter")  # an invalidation Redis did not get
+        own_redis.start()
+        assert cache.get("counter") is None  # marked down: not tried yet
+        backend._down_until = 0  # RETRY_SECONDS later
+        cache.set("other", 1, 300)
+        assert cache.get("other") == 1
+        assert cache.get("counter") is None  # the stale value was deleted when Redis answered
+        assert not backend.is_down()
+    assert "answers again" in caplog.text
+
+
+def test_the_form_stores_a_valid_report_and_pages_render(redis_down, valid_report):
+    sender = Client(REMOTE_ADDR="203.0.113.50")
+    response = sender.post("/report/", freshly_shown(valid_report))
+    assert response.status_code == 302
+    assert "/report/thanks/" in response["Location"]
+    assert Complaint.objects.count() == 1
+    thanks = sender.get(response["Location"])
+    assert thanks.status_code == 200
+    for path in ("/", "/report/", "/stats/"):
+        assert Client().get(path).status_code == 200, path
+
+
+def test_the_counter_comes_from_the_database(redis_down, valid_report):
+    from complaints import selectors
+
+    Client(REMOTE_ADDR="203.0.113.51").post("/report/", freshly_shown(valid_report))
+    assert selectors.public_counter() == Complaint.objects.counted().count() == 1
+
+
+def test_the_limits_are_counted_in_the_database(redis_down, valid_report):
+    one = Client(REMOTE_ADDR="203.0.113.52")
+    statuses = [one.post("/report/", freshly_shown(valid_report)).status_code for _ in range(7)]
+    assert statuses == [302] * 5 + [429] * 2
+    limited = one.post("/report/", freshly_shown(valid_report))
+    assert 1 <= int(limited["Retry-After"]) <= 600
+    assert Complaint.objects.count() == 5
+    other = Client(REMOTE_ADDR="198.51.100.52")
+    assert other.post("/report/", freshly_shown(valid_report)).status_code == 302
+
+
+def test_one_stamp_replayed_stores_one_report_per_process(redis_down, valid_report):
+    """The attack: a bot fetches one form and posts it again and again, with other texts so
+    that it is not the same form, from other addresses so that no limit applies."""
+    data = freshly_shown(valid_report)
+    for n in range(20):
+        replay = {**data, "description": f"Kein Netz, Nummer {n}."}
+        Client(REMOTE_ADDR=f"203.0.113.{100 + n}").post("/report/", replay)
+    assert Complaint.objects.count() == 1
+
+
+def test_a_double_click_while_redis_is_down_leads_to_the_same_report(redis_down, valid_report):
+    sender = Client(REMOTE_ADDR="203.0.113.53")
+    data = freshly_shown(valid_report)
+    first = sender.post("/report/", data)
+    second = sender.post("/report/", data)
+    assert first["Location"] == second["Location"]
+    assert Complaint.objects.count() == 1
+
+
+def test_the_database_limit_counts_yesterdays_hash_across_midnight(redis_down, valid_report):
+    """The address hash changes at midnight; reports of the last hours before it still count."""
+    import datetime
+
+    from django.utils import timezone
+
+    ip = "203.0.113.54"
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    for _ in range(5):
+        Client(REMOTE_ADDR=ip).post("/report/", freshly_shown(valid_report))
+    Complaint.objects.update(ip_hash=abuse.ip_hash(ip, yesterday))
+    assert abuse.over_limit_in_database(ip) > 0
