@@ -39,10 +39,11 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.utils import timezone
+from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import get_usage
 
 from einzelfall import cache_keys
-from einzelfall.cache import CACHE_UNREACHABLE, cache_down
+from einzelfall.cache import CACHE_UNREACHABLE, cache_down, call_redis
 
 HONEYPOT_FIELD = "website"
 STAMP_FIELD = "form_stamp"
@@ -370,6 +371,114 @@ def remember_sent(response, data) -> None:
         httponly=True,
         samesite="Lax",
     )
+
+
+# -- one round trip to Redis per report -----------------------------------------------------
+#
+# The stamp's claim and every report limit in one Lua script on Redis, with the very keys and
+# values claim_stamp and over_limit (django-ratelimit) use: either path reads what the other
+# wrote. On any other cache (the memory cache of the tests and development) those functions.
+
+_CLAIM_AND_COUNT = """
+local first = 1
+if ARGV[1] == '1' then
+  if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3]) then return {0} end
+  first = 2
+end
+local result = {1}
+for i = first, #KEYS do
+  local count = redis.call('INCR', KEYS[i])
+  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[3 + i - first + 1]) end
+  result[#result + 1] = count
+end
+return result
+"""
+_scripts: dict = {}
+
+
+def _redis():
+    """The cache's Redis client (shared, einzelfall/cache.py), or None on any other cache."""
+    from django.core.cache import caches
+
+    from einzelfall.cache import RedisCache
+
+    if not isinstance(caches["default"], RedisCache):
+        return None
+    return cache._cache.get_client(None, write=True)
+
+
+def claim_and_count(data, ip: str) -> int | None:
+    """claim_stamp, then (if claimed) over_limit, in one round trip on Redis: None when the
+    stamp was claimed before (nothing counted), else over_limit's seconds to wait (0: go)."""
+    client = _redis()
+    if client is None:
+        if not claim_stamp(data):
+            return None
+        try:
+            return over_limit(ip)
+        except BaseException:
+            release_stamp(data)  # not counted: the form may be sent again
+            raise
+    stamp = _stamp_key(data)
+    keys, args = [], ["1" if stamp else "0", cache._cache._serializer.dumps(PENDING)]
+    args.append(stamp_lifetime())
+    if stamp:
+        keys.append(cache.make_and_validate_key(stamp))
+    limits = _limit_keys(ip, settings.REPORT_RATE_LIMITS, cache_keys.report_rate)
+    for key, _limit, period, _window in limits:
+        keys.append(cache.make_and_validate_key(key))
+        args.append(period + ratelimit_core.EXPIRATION_FUDGE)
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_CLAIM_AND_COUNT)
+    try:
+        claimed, *counts = call_redis(script, keys=keys, args=args)
+    except CACHE_UNREACHABLE:
+        return claim_and_count_without_cache(data, ip)
+    if not claimed:
+        return None
+    now = int(time.time())
+    wait = 0
+    for (_key, limit, _period, window), count in zip(limits, counts, strict=True):
+        if int(count) > limit:
+            wait = max(wait, window - now, 1)
+    return wait
+
+
+def _limit_keys(ip: str, rates, group_of) -> list[tuple[str, int, int, int]]:
+    """(cache key, limit, period, window end) of each rate, as django-ratelimit's get_usage
+    makes them for count_client; none when the limits are off (RATELIMIT_ENABLE)."""
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return []
+    client = ip_hash(ip)
+    limits = []
+    for rate in rates:
+        limit, period = ratelimit_core._split_rate(rate)
+        window = ratelimit_core._get_window(client, period)
+        key = ratelimit_core._make_cache_key(group_of(rate), window, rate, client, "POST")
+        limits.append((key, limit, period, window))
+    return limits
+
+
+def stored_and_counted(data, reference: str, invalidate: tuple[str, ...]) -> None:
+    """After the store: the stamp leads to the report (stamp_stored) and the cache keys in
+    invalidate are deleted (the public counter), in one round trip on Redis."""
+    client = _redis()
+    if client is None:
+        stamp_stored(data, reference)
+        cache.delete_many(invalidate)
+        return
+    pipe = client.pipeline(transaction=False)
+    key = _stamp_key(data)
+    if key is not None:
+        value = cache._cache._serializer.dumps(f"{reference}:{_digest(data)}")
+        pipe.set(cache.make_and_validate_key(key), value, ex=stamp_lifetime())
+    pipe.delete(*(cache.make_and_validate_key(k) for k in invalidate))
+    try:
+        call_redis(pipe.execute)
+    except CACHE_UNREACHABLE:
+        stamp_stored(data, reference)  # in this process (the section "without the cache")
+        cache.delete_many(invalidate)  # repeated once Redis answers
 
 
 # -- without the cache ----------------------------------------------------------------------

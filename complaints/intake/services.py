@@ -12,19 +12,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import caches, text
-from complaints.intake import abuse, client_ids, forensics, observed
+from complaints.intake import abuse, client_ids, forensics, inserting, observed
 from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
     REPORT_FIELDS,
     Complaint,
-    Place,
     ProblemType,
 )
 from complaints.places import matching
@@ -117,11 +115,12 @@ def _sent_before(posted: QueryDict, cookie: str) -> Outcome | None:
 def _claimed_and_stored(posted: QueryDict, data, sender: Sender) -> Outcome:
     """The stamp first (a form sent again is not counted against the limits), claimed in one
     atomic step, and given back unless the report is stored: the form may be sent again."""
-    if not abuse.claim_stamp(posted):
+    wait = abuse.claim_and_count(posted, sender.ip)  # one round trip to Redis
+    if wait is None:
         return _stamp_spent(posted)
     stored = False
     try:
-        outcome = _within_limits(data, sender)
+        outcome = _within_limits(data, sender, wait)
         stored = outcome.kind is Kind.STORED
     finally:
         if not stored:
@@ -143,8 +142,7 @@ def _stamp_spent(posted: QueryDict) -> Outcome:
     return Outcome(Kind.REFUSED, errors=(message,), new_stamp=True, another=True)
 
 
-def _within_limits(data, sender: Sender) -> Outcome:
-    wait = abuse.over_limit(sender.ip)
+def _within_limits(data, sender: Sender, wait: int) -> Outcome:
     if wait:
         return Outcome(Kind.THROTTLED, wait=wait)
     try:
@@ -164,7 +162,8 @@ def _within_limits(data, sender: Sender) -> Outcome:
 
 def _stamp_stored(posted: QueryDict, complaint: Complaint) -> None:
     try:
-        abuse.stamp_stored(posted, complaint.reference)
+        # The stamp leads to the report, the counter counts it: one more round trip.
+        abuse.stored_and_counted(posted, complaint.reference, caches._counter_keys())
     except Exception as error:
         # The report is stored: a cache failing now must not answer "nothing was stored" (the
         # 503 page) and have it sent again. The stamp stays claimed.
@@ -208,6 +207,7 @@ def _store_once(data, sender: Sender) -> Complaint:
         observed_at=data.get("observed_at"),
         client_id=data.get("client_id"),
         made_offline=bool(data.get("offline")),
+        invalidate_counter=False,  # _stamp_stored, with the stamp
     )
 
 
@@ -218,7 +218,6 @@ def email_confirm(*, complaint: Complaint) -> None:
         complaint.save(update_fields=["email_confirmed_at"])
 
 
-@transaction.atomic
 def complaint_submit(
     *,
     problems: Iterable[ProblemType],
@@ -240,6 +239,7 @@ def complaint_submit(
     observed_at: datetime.datetime | None = None,
     client_id: uuid.UUID | None = None,
     made_offline: bool = False,
+    invalidate_counter: bool = True,
 ) -> Complaint:
     """Store one complaint from the public form, with consent recorded now, and the keys
     bursts are grouped by (intake/forensics.py; the network's from the caller, like ip_hash).
@@ -248,11 +248,13 @@ def complaint_submit(
     now; client_id: the browser's id of the report (unique: IntegrityError when stored).
 
     Raises ValidationError for anything the model does not accept; nothing is stored then.
+    invalidate_counter=False: the caller deletes the public counter's cache entries (the form
+    does, in the same round trip to Redis as its stamp).
     """
     problems = list(problems)
     _check(carrier=carrier, city=city, problems=problems)
     now = timezone.now()
-    place = _live_match(matching.match(city, district, postal_code))
+    place = matching.match(city, district, postal_code)  # checked live by the INSERT
     redacted = text.capped(
         redact(text.multi_line(description), email.strip()), DESCRIPTION_REDACTED_MAX_LENGTH
     )
@@ -260,7 +262,7 @@ def complaint_submit(
         carrier=carrier or next(iter(settings.EINZELFALL_CARRIERS)),
         city_key=name_key(city)[:200],
         city_place_id=place.city_id,
-        district_place_id=place.district_id,
+        district_place_id=place.district_id if place.city_id is not None else None,
         city=text.single_line(city),
         district=text.single_line(district),
         postal_code=postal_code.strip(),
@@ -291,14 +293,17 @@ def complaint_submit(
         validate_unique=False,
         validate_constraints=False,
     )
-    complaint.duplicate_of = _earlier_duplicate(complaint, problems, recent_ip_hashes or [ip_hash])
-    complaint.save()
-    through = Complaint.problems.through
-    through.objects.bulk_create(
-        [through(complaint_id=complaint.pk, problemtype_id=p.pk) for p in {*problems}]
-    )
-    # After the commit, robust: a cache failing then must not cost the stored report.
-    caches.after_commit(caches.counter_invalidate)
+    inserting.insert(complaint, {p.pk for p in problems}, recent_ip_hashes or [ip_hash])
+    if (complaint.city_place_id, complaint.district_place_id) != (
+        place.city_id,
+        place.district_id,
+    ):
+        # A place of this process's index was deleted in another (load_places): the report
+        # is stored with the places that still exist, and the index rebuilt.
+        caches.after_commit(matching.invalidate)
+    if invalidate_counter:
+        # After the commit, robust: a cache failing then must not cost the stored report.
+        caches.after_commit(caches.counter_invalidate)
     return complaint
 
 
@@ -322,64 +327,3 @@ def _check(*, carrier: str, city: str, problems: list[ProblemType]) -> None:
         raise ValidationError(
             {"problems": ValidationError(_("Choose at least one problem."), code="required")}
         )
-
-
-def _earlier_duplicate(complaint, problems, ip_hashes) -> Complaint | None:
-    """The latest complaint of the last 24 hours from the same email, or from the same
-    address (today's or yesterday's hash) with the same city and the same problems."""
-    since = complaint.submitted_at - datetime.timedelta(hours=24)
-    recent = Complaint.objects.filter(submitted_at__gte=since).order_by("-submitted_at")
-    by_email = _same_email(recent, complaint.email)
-    found = _locked(by_email) if by_email else None
-    if found is None:  # (also when it was deleted a moment ago)
-        by_address = _same_address(recent, complaint.city_key, problems, ip_hashes)
-        found = _locked(by_address) if by_address else None
-    return found
-
-
-def _same_email(recent, email: str) -> Complaint | None:
-    if not email:
-        return None
-    # The index's own condition (email <> '') stated: PostgreSQL does not infer it, and
-    # without it read every report of the last 24 hours.
-    return (
-        recent.exclude(email="")
-        .annotate(email_lower=Lower("email"))
-        .filter(email_lower=email.lower())
-        .first()
-    )
-
-
-def _same_address(recent, city_key: str, problems, ip_hashes) -> Complaint | None:
-    ip_hashes = [h for h in ip_hashes if h]
-    if not ip_hashes:
-        return None
-    wanted = sorted(p.pk for p in problems)
-    candidates = recent.filter(ip_hash__in=ip_hashes, city_key=city_key).prefetch_related(
-        "problems"
-    )[:20]
-    return next((c for c in candidates if sorted(p.pk for p in c.problems.all()) == wanted), None)
-
-
-def _locked(complaint: Complaint) -> Complaint | None:
-    """The earlier report, locked until the new one is stored (None if it was deleted in
-    the meantime): a deletion waits instead of leaving the new report pointing at nothing."""
-    return Complaint.objects.select_for_update().filter(pk=complaint.pk).first()
-
-
-def _live_match(found: matching.Match) -> matching.Match:
-    """The match, if its places still exist. A place deleted in another process can linger in
-    this process's index for a few seconds; the report is then stored unmatched, never refused."""
-    ids = [pk for pk in (found.city_id, found.district_id) if pk is not None]
-    if not ids:
-        return found
-    live = set(
-        Place.objects.filter(pk__in=ids, merged_into__isnull=True).values_list("pk", flat=True)
-    )
-    if found.city_id not in live:
-        caches.after_commit(matching.invalidate)
-        return matching.Match()
-    if found.district_id is not None and found.district_id not in live:
-        caches.after_commit(matching.invalidate)
-        return matching.Match(found.city_id)
-    return found

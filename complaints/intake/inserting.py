@@ -1,0 +1,141 @@
+"""A new complaint stored in one statement: its places checked, its possible duplicate found
+and locked, the row and its problem links written (PostgreSQL; SQLite: the links apart).
+
+The rules are those of the form (README: duplicates): the latest complaint of the last 24
+hours from the same email (case-insensitive), else the latest of the same address (today's or
+yesterday's hash) and city with the very same problems, among its 20 latest reports of the
+city. The earlier report is locked until the new one is stored (FOR UPDATE): a deletion waits
+instead of leaving the new report pointing at nothing. A place that no longer exists (deleted
+or merged in another process a moment ago) is stored as none: a city gone takes its district.
+"""
+
+# ruff: noqa: S608 -- the SQL is built from the models' table and column names only; every value
+# is a parameter.
+
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import NOT_PROVIDED
+
+from complaints.models import Complaint, Place
+
+CANDIDATES = 20  # reports of one address and city looked at for the same problems
+
+
+def insert(complaint: Complaint, problem_ids: set[int], ip_hashes) -> None:
+    """Store complaint (unsaved, cleaned) with its problems; sets its id, its duplicate_of_id
+    and the places that exist. May raise IntegrityError (client_id stored already; a place
+    or the duplicate deleted at the commit: a foreign key)."""
+    params: list = []
+    sql = _statement(complaint, sorted(problem_ids), [h for h in ip_hashes if h], params)
+    if connection.vendor == "postgresql":
+        # One statement in autocommit: atomic by itself, no BEGIN and COMMIT to wait for.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            through = Complaint.problems.through
+            through.objects.bulk_create(
+                [through(complaint_id=row[0], problemtype_id=pk) for pk in sorted(problem_ids)]
+            )
+    complaint.pk, complaint.city_place_id, complaint.district_place_id = row[:3]
+    complaint.duplicate_of_id = row[3]
+    complaint._state.adding = False
+    complaint._state.db = connection.alias
+
+
+def _statement(complaint: Complaint, problem_ids: list[int], ip_hashes: list[str], params):
+    meta = Complaint._meta
+    table = connection.ops.quote_name(meta.db_table)
+    places = {"city_place", "district_place", "duplicate_of"}
+    fields = [
+        f
+        for f in meta.concrete_fields
+        # The database's own defaults (kept by triggers) left to it.
+        if not f.primary_key and f.name not in places and f.db_default is NOT_PROVIDED
+    ]
+    columns = [connection.ops.quote_name(f.column) for f in fields]
+    values = []
+    for f in fields:
+        values.append("%s")
+        params.append(f.get_db_prep_save(f.pre_save(complaint, add=True), connection))
+    place_table = connection.ops.quote_name(Place._meta.db_table)
+    merged = connection.ops.quote_name(Place._meta.get_field("merged_into").column)
+    columns += [_column("city_place"), _column("district_place"), _column("duplicate_of")]
+    values += [
+        "city.id",
+        "CASE WHEN city.id IS NOT NULL THEN district.id END",
+        _duplicate(complaint, problem_ids, ip_hashes, params),
+    ]
+    params += [complaint.city_place_id, complaint.district_place_id]
+    returning = f"id, {_column('city_place')}, {_column('district_place')}, " + _column(
+        "duplicate_of"
+    )
+    insert = (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "
+        f"FROM (SELECT 1 AS one) one "
+        f"LEFT JOIN {place_table} city ON city.id = %s AND city.{merged} IS NULL "
+        f"LEFT JOIN {place_table} district ON district.id = %s AND district.{merged} IS NULL "
+        f"RETURNING {returning}"
+    )
+    if connection.vendor != "postgresql":
+        return insert
+    through = Complaint.problems.through._meta
+    links = connection.ops.quote_name(through.db_table)
+    rows = ", ".join(["(%s)"] * len(problem_ids))
+    params += problem_ids
+    return (
+        f"WITH new AS ({insert}), linked AS ("
+        f"INSERT INTO {links} (complaint_id, problemtype_id) "
+        f"SELECT new.id, p.id FROM new, (VALUES {rows}) p(id)) "
+        f"SELECT {returning} FROM new"
+    )
+
+
+def _column(name: str) -> str:
+    return connection.ops.quote_name(Complaint._meta.get_field(name).column)
+
+
+def _duplicate(complaint: Complaint, problem_ids, ip_hashes, params) -> str:
+    """The expression for duplicate_of_id: by email, else by address (each locked)."""
+    table = connection.ops.quote_name(Complaint._meta.db_table)
+    since = _prep("submitted_at", complaint.submitted_at - datetime.timedelta(hours=24))
+    email, ip_hash, city_key, submitted = (
+        _column(n) for n in ("email", "ip_hash", "city_key", "submitted_at")
+    )
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found = []
+    if complaint.email:
+        # The index's own condition (email <> '') stated: PostgreSQL does not infer it, and
+        # without it read every report of the last 24 hours.
+        found.append(
+            f"(SELECT x.id FROM {table} x WHERE x.id = (SELECT d.id FROM {table} d "
+            f"WHERE d.{submitted} >= %s AND d.{email} <> '' AND LOWER(d.{email}) = %s "
+            f"ORDER BY d.{submitted} DESC LIMIT 1){lock})"
+        )
+        params += [since, complaint.email.lower()]
+    if ip_hashes and problem_ids:
+        through = Complaint.problems.through._meta
+        links = connection.ops.quote_name(through.db_table)
+        wanted = ", ".join(["%s"] * len(problem_ids))
+        # The same set of problems: each link one of the wanted (1), none other (1000).
+        found.append(
+            f"(SELECT x.id FROM {table} x WHERE x.id = (SELECT c.id FROM ("
+            f"SELECT d.id, d.{submitted} AS submitted FROM {table} d "
+            f"WHERE d.{submitted} >= %s AND d.{ip_hash} IN ({', '.join(['%s'] * len(ip_hashes))}) "
+            f"AND d.{city_key} = %s ORDER BY d.{submitted} DESC LIMIT {CANDIDATES}) c "
+            f"WHERE (SELECT SUM(CASE WHEN l.problemtype_id IN ({wanted}) THEN 1 ELSE 1000 END) "
+            f"FROM {links} l WHERE l.complaint_id = c.id) = %s "
+            f"ORDER BY c.submitted DESC LIMIT 1){lock})"
+        )
+        params += [since, *ip_hashes, complaint.city_key, *problem_ids, len(problem_ids)]
+    if not found:
+        return "NULL"
+    return found[0] if len(found) == 1 else f"COALESCE({', '.join(found)})"
+
+
+def _prep(name: str, value):
+    return Complaint._meta.get_field(name).get_db_prep_value(value, connection)
