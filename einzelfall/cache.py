@@ -61,34 +61,55 @@ class ReusingRedisCacheClient(RedisCacheClient):
 _MISSING = object()
 
 
+class _Outage:
+    """Whether Redis is down, for every cache object of one server in this process (Django
+    makes one per thread): one marker, one log line a minute, one list of missed deletes."""
+
+    def __init__(self, name: str):
+        self.down_until = 0.0
+        self.down_since = None
+        self.logged_at = None
+        self.pending_deletes: dict[str, None] = {}  # ordered: the oldest first
+        self.lock = threading.Lock()
+        # Values read while Redis is down, shared by the threads (LocMemCache keeps its data
+        # per name, in the process).
+        self.local = LocMemCache(f"einzelfall-redis-down:{name}", {"MAX_ENTRIES": 1000})
+
+
+_outages: dict[str, _Outage] = {}
+_outages_lock = threading.Lock()
+
+
+def _outage_of(name: str) -> _Outage:
+    with _outages_lock:
+        if name not in _outages:
+            _outages[name] = _Outage(name)
+        return _outages[name]
+
+
 class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
-        self._down_until = 0.0
-        self._logged_at = None
-        self._down_since = None
-        self._pending_deletes: dict[str, None] = {}  # ordered: the oldest first
-        self._lock = threading.Lock()
-        self._local = LocMemCache(f"einzelfall-redis-down-{id(self)}", {"MAX_ENTRIES": 1000})
+        self._outage = _outage_of(repr((self._servers, self.key_prefix)))
+        self._local = self._outage.local
 
     # -- the state ------------------------------------------------------------------------
 
     def is_down(self) -> bool:
         """True while a failure keeps this process from trying Redis."""
-        return time.monotonic() < self._down_until
+        return time.monotonic() < self._outage.down_until
 
     def _failed(self, error: Exception) -> None:
         now = time.monotonic()
-        with self._lock:
-            self._down_until = now + RETRY_SECONDS
-            if self._down_since is None:
-                self._down_since = now
-            if self._logged_at is None or now - self._logged_at >= LOG_SECONDS:
-                self._logged_at = now
-                log = True
-            else:
-                log = False
+        outage = self._outage
+        with outage.lock:
+            outage.down_until = now + RETRY_SECONDS
+            if outage.down_since is None:
+                outage.down_since = now
+            log = outage.logged_at is None or now - outage.logged_at >= LOG_SECONDS
+            if log:
+                outage.logged_at = now
         if log:
             # The error's type only: its text can carry the server's address.
             logger.error(
@@ -100,16 +121,17 @@ class RedisCache(DjangoRedisCache):
 
     def _answered(self) -> None:
         """Redis answered: forget the outage, repeat the deletes that were dropped."""
-        if self._down_since is None:
+        outage = self._outage
+        if outage.down_since is None:
             return
-        with self._lock:
-            if self._down_since is None:
+        with outage.lock:
+            if outage.down_since is None:
                 return
-            seconds = time.monotonic() - self._down_since
-            self._down_since = None
-            self._logged_at = None
-            keys = list(self._pending_deletes)
-            self._pending_deletes.clear()
+            seconds = time.monotonic() - outage.down_since
+            outage.down_since = None
+            outage.logged_at = None
+            keys = list(outage.pending_deletes)
+            outage.pending_deletes.clear()
         self._local.clear()
         logger.warning("The cache (Redis) answers again after %.0f s", seconds)
         if keys:
@@ -120,11 +142,12 @@ class RedisCache(DjangoRedisCache):
                 self._remember_deletes(keys)
 
     def _remember_deletes(self, keys) -> None:
-        with self._lock:
+        outage = self._outage
+        with outage.lock:
             for key in keys:
-                self._pending_deletes[key] = None
-            while len(self._pending_deletes) > MAX_PENDING_DELETES:
-                del self._pending_deletes[next(iter(self._pending_deletes))]
+                outage.pending_deletes[key] = None
+            while len(outage.pending_deletes) > MAX_PENDING_DELETES:
+                del outage.pending_deletes[next(iter(outage.pending_deletes))]
 
     def _call(self, operation, *args, **kwargs):
         """operation(*args) against Redis; CacheDown at once while marked down."""

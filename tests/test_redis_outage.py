@@ -75,12 +75,25 @@ def test_a_down_redis_is_not_tried_again_for_a_few_seconds_and_logged_once(
     assert len(tried) == 1
     assert len(outage_lines(caplog)) == 1
     # After RETRY_SECONDS it tries once more, and logs again only after LOG_SECONDS.
-    redis_down._down_until = 0
+    redis_down._outage.down_until = 0
     with caplog.at_level(logging.ERROR, logger="einzelfall.cache"):
         cache.get("counter")
     assert len(tried) == 2
     assert len(outage_lines(caplog)) == 1
     assert "127.0.0.1" not in caplog.text
+
+
+def test_the_threads_of_a_process_share_one_outage(redis_down, caplog):
+    """Django makes a cache object per thread; the marker and the log line are per process."""
+    import threading
+
+    cache.get("counter")
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(caches["default"].is_down()))
+    thread.start()
+    thread.join()
+    assert seen == [True]
+    assert len(outage_lines(caplog)) == 1
 
 
 def free_port() -> int:
@@ -134,7 +147,7 @@ def test_redis_is_used_again_once_it_answers_and_missed_deletes_are_repeated(own
         cache.delete("counter")  # an invalidation Redis did not get
         own_redis.start()
         assert cache.get("counter") is None  # marked down: not tried yet
-        backend._down_until = 0  # RETRY_SECONDS later
+        backend._outage.down_until = 0  # RETRY_SECONDS later
         cache.set("other", 1, 300)
         assert cache.get("other") == 1
         assert cache.get("counter") is None  # the stale value was deleted when Redis answered
