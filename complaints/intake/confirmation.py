@@ -50,6 +50,17 @@ def complaint_for(value: str) -> Complaint | None:
     return complaint
 
 
+def send_after(response, complaint: Complaint, request) -> None:
+    """send(), once the response has gone out: the WSGI server closes the response after
+    sending it, and Django then calls its closers. The answer never waits for the mail
+    server; the links are made now, from the request."""
+    if not complaint.email:
+        return
+    context = _context(complaint, request)
+    # HttpResponseBase.close() calls each closer (and swallows what one raises: _mail logs).
+    response._resource_closers.append(lambda: _mail(complaint, context))
+
+
 def send(complaint: Complaint, request) -> bool:
     """Mail the confirmation link (and the private link), in the language of the form.
 
@@ -57,13 +68,20 @@ def send(complaint: Complaint, request) -> bool:
     stays (unconfirmed), and the submitter still has the private link on the thanks page."""
     if not complaint.email:
         return False
-    context = {
+    return _mail(complaint, _context(complaint, request))
+
+
+def _context(complaint: Complaint, request) -> dict:
+    return {
         "complaint": complaint,
         "confirm_url": request.build_absolute_uri(
             reverse("complaints:confirm", args=[token(complaint)])
         ),
         "private_link": request.build_absolute_uri(complaint.private_url()),
     }
+
+
+def _mail(complaint: Complaint, context: dict) -> bool:
     with translation.override(complaint.language or settings.LANGUAGE_CODE):
         subject = render_to_string("complaints/email/confirm_subject.txt", context).strip()
         body = render_to_string("complaints/email/confirm_body.txt", context)

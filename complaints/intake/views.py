@@ -54,10 +54,10 @@ def _json_answer(request, form, outcome):
     """The outcome as the offline queue reads it (SPEC: the contract of POST /report/)."""
     kind = outcome.kind
     if kind is intake.Kind.STORED:
-        confirmation.send(outcome.complaint, request)
         link = outcome.complaint.private_url()
         response = _json(request, {"outcome": "stored", "private_url": link}, status=201)
         abuse.remember_sent(response, request.POST)
+        confirmation.send_after(response, outcome.complaint, request)
         return response
     if kind in (intake.Kind.DUPLICATE, intake.Kind.SENT_BEFORE):
         link = reverse("complaints:thanks", args=[outcome.reference])
@@ -92,9 +92,9 @@ def _json(request, body, status=200):
 
 
 def _stored(request, form, outcome):
-    confirmation.send(outcome.complaint, request)
     response = redirect(outcome.complaint.private_url())
     abuse.remember_sent(response, request.POST)
+    confirmation.send_after(response, outcome.complaint, request)
     return response
 
 

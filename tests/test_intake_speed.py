@@ -1,0 +1,164 @@
+"""The form's own cost per accepted report (issue 23): statements against the database and
+round trips to Redis counted, so that neither can grow again unnoticed; the confirmation
+mail sent after the response, never inside it."""
+
+import time
+import uuid
+
+import pytest
+import redis
+from django.core import mail
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
+from django.test import RequestFactory, override_settings
+from django.test.client import ClientHandler
+from django.test.utils import CaptureQueriesContext
+
+from complaints.intake import abuse
+from complaints.models import Complaint
+
+from .helpers import freshly_shown
+
+pytestmark = pytest.mark.django_db
+
+REDIS_URL = "redis://127.0.0.1:6379/12"
+
+
+def statements(client, report) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/report/", report)
+    assert response.status_code == 302 and "/report/thanks/" in response["Location"]
+    # Not the savepoints of the test's own transaction (SQLite's transaction of the INSERT
+    # and its links: BEGIN and COMMIT outside a test, which Django does not log).
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_an_accepted_report_costs_two_statements_on_postgresql_three_on_sqlite(
+    client, valid_report
+):
+    """The problem types the form checks, then one INSERT that checks the places, finds the
+    duplicate by email or address and stores the links (SQLite: the links apart)."""
+    first = statements(client, valid_report)
+    # The same address, city and problems again: found as a duplicate by the same statement.
+    again = statements(client, freshly_shown(valid_report, email=""))
+    expected = 2 if connection.vendor == "postgresql" else 3
+    assert len(first) == expected, first
+    assert len(again) == expected, again
+    earlier, later = Complaint.objects.order_by("pk")
+    assert later.duplicate_of_id == earlier.pk
+    assert sorted(later.problems.values_list("slug", flat=True)) == ["dropped-calls", "no-data"]
+    assert later.city_place_id is not None and later.city_place_id == earlier.city_place_id
+
+
+def test_a_report_with_its_own_id_costs_one_statement_more(client, valid_report):
+    """The offline queue's id is looked up first (a retry never counts against the limits)."""
+    report = {**valid_report, "client_id": str(uuid.uuid4())}
+    expected = 3 if connection.vendor == "postgresql" else 4
+    assert len(statements(client, report)) == expected
+
+
+class RoundTrips:
+    """Counts what this process sends to Redis: one packed send is one round trip."""
+
+    def __init__(self, monkeypatch):
+        self.sent = 0
+        send = redis.connection.Connection.send_packed_command
+
+        def counting(connection, command, check_health=True):
+            self.sent += 1
+            return send(connection, command, check_health)
+
+        monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+
+
+@pytest.fixture
+def redis_cache():
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    client.flushdb()
+    backend = {"BACKEND": "einzelfall.cache.RedisCache", "LOCATION": REDIS_URL}
+    with override_settings(CACHES={"default": backend}):
+        yield client
+    client.flushdb()
+
+
+def test_an_accepted_report_costs_two_round_trips_to_redis(
+    client, valid_report, redis_cache, monkeypatch
+):
+    """One script claims the stamp and counts every limit; one pipeline after the store
+    leads the stamp to the report and drops the counter (it counts one more)."""
+    client.post("/report/", valid_report)  # the script loaded once per process
+    trips = RoundTrips(monkeypatch)
+    response = client.post("/report/", freshly_shown(valid_report, email="b@example.org"))
+    assert "/report/thanks/" in response["Location"]
+    assert trips.sent == 2
+
+
+@override_settings(REPORT_RATE_LIMITS=["2/10m"])
+def test_the_script_keeps_the_limits_the_stamp_and_the_double_click(
+    client, valid_report, redis_cache
+):
+    """The same rules as django-ratelimit's counting on any other cache: the third report of
+    the 10 minutes is throttled (429, Retry-After), a double click leads to the stored
+    report and is not counted, a form sent again after a refusal keeps its stamp."""
+    first = freshly_shown(valid_report, email="")
+    stored = client.post("/report/", first)
+    assert client.post("/report/", first)["Location"] == stored["Location"]  # double click
+    client.post("/report/", freshly_shown(valid_report, email="", city="Bremen"))
+    throttled = client.post("/report/", freshly_shown(valid_report, email="", city="Kiel"))
+    assert throttled.status_code == 429
+    assert 0 < int(throttled["Retry-After"]) <= 600
+    assert Complaint.objects.count() == 2
+    # The throttled form's stamp was given back: once the limit passes, it stores.
+    assert not abuse.stamp_spent(freshly_shown(valid_report))
+
+
+class SlowMail:
+    """A mail server that takes its time."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        time.sleep(1.5)
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+def test_the_answer_does_not_wait_for_the_mail(settings, valid_report):
+    """The response is complete without the mail; the mail goes when the server closes it
+    (after sending it), and it still arrives."""
+    settings.EMAIL_BACKEND = f"{__name__}.SlowMail"
+    handler = ClientHandler()
+    handler.load_middleware()
+    request = RequestFactory().post("/report/", valid_report)
+    request._dont_enforce_csrf_checks = True
+    started = time.monotonic()
+    response = handler.get_response(request)
+    answered = time.monotonic() - started
+    assert response.status_code == 302 and "/report/thanks/" in response["Location"]
+    assert mail.outbox == [] and answered < 1.0
+    # What the WSGI server does once the response is sent (the database connection kept, as
+    # the test client keeps it: the test's transaction is still open).
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+    (message,) = mail.outbox
+    assert message.to == ["hamlet@example.org"]
+    assert Complaint.objects.get().reference in message.body
+
+
+def test_a_failing_mail_after_the_answer_is_logged_without_the_address(
+    client, settings, valid_report, caplog
+):
+    settings.EMAIL_BACKEND = "tests.helpers.RefusingEmailBackend"
+    response = client.post("/report/", valid_report)
+    assert "/report/thanks/" in response["Location"]
+    complaint = Complaint.objects.get()
+    assert f"complaint {complaint.pk} could not be sent" in caplog.text
+    assert "hamlet@example.org" not in caplog.text
