@@ -216,3 +216,17 @@ def test_the_database_limit_counts_yesterdays_hash_across_midnight(redis_down, v
         Client(REMOTE_ADDR=ip).post("/report/", freshly_shown(valid_report))
     Complaint.objects.update(ip_hash=abuse.ip_hash(ip, yesterday))
     assert abuse.over_limit_in_database(ip) > 0
+
+
+def test_the_back_office_login_fails_closed_while_redis_is_down(redis_down):
+    """The login lock counts wrong passwords in Redis: without it guessing would be unlimited,
+    so no login succeeds meanwhile, not even with the right password, and nothing fails."""
+    from .factories import UserFactory
+
+    UserFactory(username="iris", is_staff=True, password="correct horse battery staple")
+    client = Client(REMOTE_ADDR="198.51.100.70")
+    for password in ("guess", "correct horse battery staple"):
+        response = client.post(
+            "/admin/login/", {"username": "iris", "password": password, "next": "/admin/"}
+        )
+        assert response.status_code == 200  # the form again, as for a wrong password

@@ -26,6 +26,7 @@ from django.dispatch import receiver
 
 from complaints.intake import abuse
 from einzelfall import cache_keys
+from einzelfall.cache import cache_down
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ def _limits() -> list[int]:
 def locked(request, username) -> bool:
     keys = _keys(request, username)
     counts = cache.get_many(keys)
+    if cache_down():
+        # Without Redis the count is not known: guessing would be unlimited (fail closed).
+        return True
     return any(counts.get(key, 0) >= limit for key, limit in zip(keys, _limits(), strict=True))
 
 
@@ -71,6 +75,8 @@ def _incr(key) -> int:
 
 @receiver(user_login_failed)
 def _count_failure(sender, credentials, request=None, **kwargs):
+    if cache_down():
+        return  # nothing to count in: every login is refused meanwhile (locked)
     username = str(credentials.get("username") or "").strip().lower()
     for key in _keys(request, username):
         _incr(key)
