@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Aggregate, CharField, OuterRef, Subquery
+from django.db.models import CharField
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -191,43 +191,18 @@ def coordinate(value: float | None) -> float | None:
     return float(rounded) + 0.0  # + 0.0: no "-0.0"
 
 
-class _IdList(Aggregate):
-    """The values of a group as text, ";"-separated, in no particular order."""
-
-    function = "GROUP_CONCAT"
-    template = "%(function)s(%(expressions)s, ';')"
-    output_field = CharField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler,
-            connection,
-            function="STRING_AGG",
-            template="%(function)s((%(expressions)s)::text, ';')",
-            **extra,
-        )
-
-
 def anonymized_query(filters: Filters):
-    """The rows of anonymized_rows: each complaint's problem ids by a subquery per complaint
-    (the links' index), never a join of all complaints' lists, whose plan can degenerate into
-    a nested loop over every pair when the statistics are stale (pg_csv.PLANNER_SETTINGS)."""
-    ids = (
-        Complaint.problems.through.objects.filter(complaint_id=OuterRef("pk"))
-        .order_by()
-        .values("complaint_id")
-        .annotate(ids=_IdList("problemtype_id"))
-        .values("ids")
-    )
+    """The rows of anonymized_rows, from the complaint table alone: each complaint keeps its
+    problem ids (migration 0026), Python maps them and the place ids to names."""
     return (
         published(filters)
-        .annotate(since_text=Cast("since", CharField()), problem_ids=Subquery(ids))
+        .annotate(since_text=Cast("since", CharField()))
         .order_by("submitted_at", "id")
         .values_list(
             "pseudonym",
             "submitted_on",
             "carrier",
-            "problem_ids",
+            "problem_id_list",
             "city_place_id",
             "district_place_id",
             "postal_code",

@@ -12,7 +12,7 @@ from django.db.models import Case, F, Q, When
 
 from complaints.carrier import sanitize
 from complaints.carrier.formats import CHUNK, DELIMITERS, check_dialect, csv_header
-from complaints.models import Complaint, ProblemType
+from complaints.models import ProblemType
 
 # The field a column comes from when it is not the one of its name.
 SOURCES = {
@@ -25,9 +25,12 @@ SOURCES = {
     "latitude": "place_latitude",
     "longitude": "place_longitude",
 }
-# The column made by the join of each complaint's problem slugs (one pass for all rows:
-# much faster than a subquery per row).
+# The column made by a join: each complaint's problem slugs, from the problem ids kept on the
+# complaint (migration 0026). The slugs of each distinct list of ids are made once, so the
+# complaints are read alone (no join of the problem links).
 JOINED = "problems"
+# The complaint's problem ids, read as this internal column and joined on.
+IDS = "problem_ids"
 # Free text and names an organizer may edit are guarded and quoted; the other columns are
 # codes, dates and digits that the model's checks keep free of anything to quote.
 # The AGS is digits (the admin validates it), guarded anyway: nothing else checks it in the
@@ -46,11 +49,10 @@ ORDER = ["submitted_at", "id"]
 # For the export's query only (SET LOCAL: until its transaction ends):
 # - no JIT: the planner would compile this long expression to machine code at a cost of
 #   seconds, for a query that runs in about as long as COPY does;
-# - no nested loop: the rows meet their problem slugs by a hash join (one pass over each
-#   side). A planner whose statistics are stale (a bulk write before autovacuum came by)
-#   believes both sides tiny and loops over every pair: 241 s instead of 0.6 s for 13,286
-#   rows (issue 20; tests/test_export_plans.py). A subquery per row has no such plan but
-#   made the whole export at a million rows a fifth slower.
+# - no nested loop: the rows meet the slugs of their problem ids by a hash join (one pass over
+#   each side). A planner whose statistics are stale (a bulk write before autovacuum came by)
+#   believes both sides tiny and may loop over every pair: 241 s instead of 0.6 s for 13,286
+#   rows with the join of issue 20 (tests/test_export_plans.py).
 PLANNER_SETTINGS = ["SET LOCAL jit = off", "SET LOCAL enable_nestloop = off"]
 
 _QUOTED = (
@@ -103,8 +105,9 @@ def _select(queryset, columns: list[str], delimiter: str) -> tuple[str, list]:
     formulas, quoted. OFFSET 0 keeps each layer apart, so each value is computed once."""
     if delimiter not in DELIMITERS.values():  # it is written into the SQL
         raise ValueError(f"unknown delimiter {delimiter!r}")
-    names = {name: connection.ops.quote_name(name) for name in [*columns, *ORDER]}
+    names = {name: connection.ops.quote_name(name) for name in [*columns, *ORDER, IDS]}
     export, export_params = _export(queryset, columns, names)
+    slugs, slugs_params = _slugs(queryset, names)
     free = [names[name] for name in columns if name in FREE_TEXT]
     dirty, dirty_params = sanitize.sql_has_control(free)
     clean, clean_params = _layer(columns, names, lambda name: _cleaned(name, names[name]))
@@ -116,11 +119,10 @@ def _select(queryset, columns: list[str], delimiter: str) -> tuple[str, list]:
         f" FROM (SELECT {safe}, {order}"
         f" FROM (SELECT {clean}, {order}"
         f" FROM (SELECT export.*, joined.{names[JOINED]}, {dirty} AS dirty FROM {export}"
-        f" LEFT JOIN ({_problems(names[JOINED])}) AS joined"
-        f" ON joined.complaint_id = export.{names['id']}"
+        f" LEFT JOIN ({slugs}) AS joined ON joined.{names[IDS]} = export.{names[IDS]}"
         f" OFFSET 0) AS checked OFFSET 0) AS clean OFFSET 0) AS safe ORDER BY {order}"
     )
-    return sql, [*safe_params, *clean_params, *dirty_params, *export_params]
+    return sql, [*safe_params, *clean_params, *dirty_params, *export_params, *slugs_params]
 
 
 def centroid() -> dict:
@@ -141,10 +143,11 @@ def _export(queryset, columns: list[str], names: dict[str, str]) -> tuple[str, l
     inner, params = (
         queryset.annotate(**centroid())
         .order_by()
-        .values_list(*(SOURCES.get(name, name) for name in read), *ORDER)
+        .values_list(*(SOURCES.get(name, name) for name in read), *ORDER, "problem_id_list")
         .query.sql_with_params()
     )
-    return f"({inner}) AS export({', '.join(names[name] for name in [*read, *ORDER])})", params
+    as_named = ", ".join(names[name] for name in [*read, *ORDER, IDS])
+    return f"({inner}) AS export({as_named})", params
 
 
 def _cells(columns: list[str], names: dict[str, str], delimiter: str) -> str:
@@ -179,14 +182,20 @@ def _layer(columns, names, expression) -> tuple[str, list]:
     return ", ".join(parts), params
 
 
-def _problems(column: str) -> str:
-    """Each complaint's problem slugs, in code-point order (COLLATE "C", as Python sorts them)
-    whatever the database's collation."""
-    quote = connection.ops.quote_name
-    through, problem = Complaint.problems.through._meta.db_table, ProblemType._meta.db_table
-    return (
-        "SELECT cp.complaint_id,"  # noqa: S608
-        f" string_agg(pt.slug, ';' ORDER BY pt.position, pt.slug COLLATE \"C\") AS {column}"
-        f" FROM {quote(through)} cp JOIN {quote(problem)} pt ON pt.id = cp.problemtype_id"
-        " GROUP BY cp.complaint_id"
+def _slugs(queryset, names: dict[str, str]) -> tuple[str, list]:
+    """The problem slugs of each distinct list of problem ids among the exported complaints,
+    in the order of exports.anonymized_rows: position, then slug in code-point order
+    (COLLATE "C", as Python sorts them) whatever the database's collation. A few dozen
+    lists, each made once; the same statement as the rows, so the same snapshot."""
+    distinct, params = (
+        queryset.order_by().values_list("problem_id_list").distinct().query.sql_with_params()
     )
+    problem = connection.ops.quote_name(ProblemType._meta.db_table)
+    ids = names[IDS]
+    sql = (
+        f"SELECT listed.{ids}, (SELECT string_agg(pt.slug, ';'"  # noqa: S608
+        ' ORDER BY pt.position, pt.slug COLLATE "C")'
+        f" FROM {problem} pt WHERE pt.id = ANY(string_to_array(listed.{ids}, ';')::bigint[]))"
+        f" AS {names[JOINED]} FROM ({distinct}) AS listed({ids})"
+    )
+    return sql, params
