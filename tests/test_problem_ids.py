@@ -131,7 +131,8 @@ def test_raw_inserts_and_deletes_of_links(small_gazetteer):
                     copy.write_row(row)
         else:
             cursor.executemany(
-                f"INSERT INTO {table} (complaint_id, problemtype_id) VALUES (%s, %s)", links
+                f"INSERT INTO {table} (complaint_id, problemtype_id) VALUES (%s, %s)",  # noqa: S608
+                links,
             )
     assert {stored(c) for c in complaints} == {ids_of("sms", "no-data")}
     with connection.cursor() as cursor:
