@@ -1,6 +1,8 @@
 """Benchmark: submissions under load, a viral spike, and a database outage (issue 9).
 
-Usage: .venv/bin/python bench/load.py [--quick] [--json FILE]
+Usage: .venv/bin/python bench/load.py [--quick] [--json FILE] [--phases LIST]
+
+--phases: a comma-separated choice of throughput, spike, outage, redis-outage (default: all).
 
 Everything runs on this machine, in one run:
 
@@ -9,8 +11,10 @@ Everything runs on this machine, in one run:
 - gunicorn as `make serve` starts it (einzelfall/gunicorn_conf.py, DEBUG off; only without
   max_requests, so that no worker is replaced during the spike whose memory is watched), with
   the settings of bench/load_settings.py: the site's, plus the floor view /bench/floor/;
-- Redis db 13 of the machine's Redis (127.0.0.1:6379) as the cache when it answers (as in
-  production: rate limits and form stamps shared by the workers), else the memory cache;
+- a Redis of its own (redis-server on a free port, no persistence) as the cache (as in
+  production: rate limits and form stamps shared by the workers); without redis-server, db 13
+  of the machine's Redis (127.0.0.1:6379) when it answers (no Redis outage then: the machine's
+  Redis is never stopped), else the memory cache;
 - a load generator (asyncio + aiohttp) in this process. Each virtual visitor loads the form
   once (CSRF cookie and token from the page) and then posts reports with it. Every report
   carries the form's hidden stamp, made with the server's SECRET_KEY as the form page makes it,
@@ -29,6 +33,10 @@ Measured:
    stops (fast shutdown) for 10 s, then starts again. Every answer while it is down must be
    the site's 503 page within a few seconds; after it is back, the time to the first stored
    report; no partial rows (every stored report has its problems; rows = accepted answers).
+4. The Redis outage: the same load; after 10 s the benchmark's own Redis stops for 10 s, then
+   starts again (empty, as after a crash without persistence). No report may be refused while
+   it is down (form stamps by their signature, limits from the database: einzelfall/cache.py,
+   complaints/intake/abuse.py), pages answer 200; rows = accepted answers.
 """
 
 import argparse
@@ -36,9 +44,13 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import signal
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,6 +58,62 @@ from load_client import Load, Result, closed_loop, open_loop, percentile
 from load_server import ROOT, Server, TempPostgres, free_port, manage, redis_answers, server_env
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
+PHASES = ("throughput", "spike", "outage", "redis-outage")
+
+
+class OwnRedis:
+    """A redis-server of the benchmark's own on a free port, to stop and start again (the
+    machine's Redis is never stopped). No persistence: it comes back empty."""
+
+    def __init__(self):
+        self.binary = shutil.which("redis-server")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.dir = tempfile.mkdtemp(prefix="bench-redis-")
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self.answers():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the benchmark's redis-server did not start")
+            time.sleep(0.05)
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 FRIENDLY_503 = "Gleich wieder da"  # the 503 page's heading (templates/503.html, German)
 
 
@@ -209,6 +277,44 @@ def outage(load: Load, pg: TempPostgres) -> dict:
     }
 
 
+def redis_outage(load: Load, pg: TempPostgres, redis: OwnRedis) -> dict:
+    """30 reports and 5 page views per second for 40 s; Redis down from 10 s to 20 s."""
+    load.reset()
+    moments = {}
+
+    def stop():
+        redis.stop()
+        moments["stopped"] = time.perf_counter()
+
+    def start():
+        moments["start"] = time.perf_counter()
+        redis.start()
+        moments["started"] = time.perf_counter()
+
+    asyncio.run(open_loop(load, 30, 40, views_rate=5, events=[(10, stop), (20, start)]))
+    down, up = moments["stopped"], moments["started"]
+    during = [r for r in load.results if down <= r.scheduled < up]
+    posts = [r for r in during if r.kind == "post"]
+    views = [r for r in during if r.kind == "view"]
+    after = [r for r in load.results if r.scheduled >= up]
+    statuses = {}
+    for r in posts:
+        statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
+    return {
+        "down_seconds": up - down,
+        "reports_while_down": len(posts),
+        "accepted_while_down": sum(1 for r in posts if r.accepted),
+        "refused_while_down": sum(1 for r in posts if not r.accepted),
+        "report_statuses_while_down": dict(sorted(statuses.items())),
+        "p99_ms_while_down": percentile([r.seconds * 1000 for r in posts if r.accepted], 99),
+        "pages_while_down": len(views),
+        "pages_200_while_down": sum(1 for r in views if r.status == 200),
+        "refused_after_start": sum(1 for r in after if r.kind == "post" and not r.accepted),
+        "accepted": len(load.markers),
+        **stored(pg, load),
+    }
+
+
 def database(pg: TempPostgres, figures: dict) -> None:
     """A database of the benchmark's own in the cluster; pg.url then names it."""
     import psycopg
@@ -227,7 +333,7 @@ def prepare(env: dict, cache_url: str):
     manage(env, "migrate", "-v0")
     manage(env, "load_places")
     manage(env, "collectstatic", "--no-input", "-v0")
-    if cache_url == REDIS_URL:
+    if cache_url == REDIS_URL:  # the machine's (a Redis of the benchmark's own is new)
         import redis
 
         redis.Redis.from_url(REDIS_URL).flushdb()
@@ -244,16 +350,26 @@ def prepare(env: dict, cache_url: str):
     return stamp
 
 
-def measure(load: Load, server: Server, pg: TempPostgres, args, figures: dict) -> None:
+def measure(load: Load, server: Server, pg: TempPostgres, redis, args, figures: dict) -> None:
     phase = 5 if args.quick else 20
     spike_seconds = 15 if args.quick else 60
+    phases = args.phases.split(",")
     asyncio.run(closed_loop(load, "/report/", 3, args.in_flight))  # warm-up
     figures["workers"] = len(server.workers())
-    figures["throughput"] = throughput(load, phase, args.in_flight)
-    figures["spike"] = spike(load, server, pg, spike_seconds)
-    print(json.dumps(figures["spike"], indent=1), file=sys.stderr)
-    figures["outage"] = outage(load, pg)
-    print(json.dumps(figures["outage"], indent=1), file=sys.stderr)
+    if "throughput" in phases:
+        figures["throughput"] = throughput(load, phase, args.in_flight)
+    if "spike" in phases:
+        figures["spike"] = spike(load, server, pg, spike_seconds)
+        print(json.dumps(figures["spike"], indent=1), file=sys.stderr)
+    if "outage" in phases:
+        figures["outage"] = outage(load, pg)
+        print(json.dumps(figures["outage"], indent=1), file=sys.stderr)
+    if "redis-outage" in phases:
+        if redis is None:
+            figures["redis_outage"] = "skipped: no redis-server of the benchmark's own"
+        else:
+            figures["redis_outage"] = redis_outage(load, pg, redis)
+        print(json.dumps(figures["redis_outage"], indent=1), file=sys.stderr)
 
 
 def main():
@@ -261,17 +377,30 @@ def main():
     parser.add_argument("--quick", action="store_true", help="short phases (a trial run)")
     parser.add_argument("--json", help="write the figures to this file as JSON")
     parser.add_argument("--in-flight", type=int, default=16)
+    parser.add_argument(
+        "--phases", default=",".join(PHASES), help=f"comma-separated, of: {', '.join(PHASES)}"
+    )
     args = parser.parse_args()
+    unknown = set(args.phases.split(",")) - set(PHASES)
+    if unknown:
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
     # A stop (Ctrl-C, SIGTERM) still stops gunicorn and removes the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     sys.path.insert(0, str(ROOT))
-    cache_url = REDIS_URL if redis_answers() else "locmemcache://bench"
-    pg = server = None
+    pg = server = redis = None
+    if shutil.which("redis-server"):
+        redis = OwnRedis()
+        redis.start()
+        cache_url, cache = redis.url, "Redis (the benchmark's own)"
+    elif redis_answers():
+        cache_url, cache = REDIS_URL, "Redis (the machine's, db 13)"
+    else:
+        cache_url, cache = "locmemcache://bench", "memory (Redis did not answer)"
     figures = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
-        "cache": "Redis" if cache_url == REDIS_URL else "memory (Redis did not answer)",
+        "cache": cache,
     }
     try:
         pg = TempPostgres()
@@ -282,12 +411,14 @@ def main():
         stamp = prepare(env, cache_url)
         server = Server(env, port)
         server.wait()
-        measure(Load(server.base, stamp), server, pg, args, figures)
+        measure(Load(server.base, stamp), server, pg, redis, args, figures)
     finally:
         if server:
             server.stop()
         if pg:
             pg.remove()
+        if redis:
+            redis.remove()
     print(json.dumps(figures, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1))
