@@ -202,7 +202,9 @@ def _pg_sql() -> list[str]:
         f"SELECT {_row('o', '-1')} FROM {pairs} AND o.{published}"
         f" UNION ALL SELECT {_row('n', '1')} FROM {pairs} AND n.{published}"
     )
-    guard = f"  PERFORM 1 FROM {pairs} LIMIT 1;\n  IF NOT FOUND THEN RETURN NULL; END IF;\n"
+    # Counted, not LIMIT 1: for a first row the planner nests loops over the two transition
+    # tables (5,000 rows each: 25 million comparisons, 14 s; a million rows: days).
+    guard = f"  IF (SELECT count(*) FROM {pairs}) = 0 THEN RETURN NULL; END IF;\n"
     link_in = _link_rows("l", "1").replace("{links}", "new_rows l")
     link_out = _link_rows("l", "-1").replace("{links}", "old_rows l")
     rel_in = _released_rows("r2", "1").replace("{rels}", "new_rows r2")
