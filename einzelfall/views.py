@@ -13,7 +13,9 @@ RETRY_AFTER_SECONDS = 30
 
 def server_error(request):
     """The 500 page; a 503 "back in a moment" page when the database or the cache (Redis)
-    cannot be reached (it restarts, or is briefly overloaded): trying again helps."""
+    cannot be reached (it restarts, or is briefly overloaded): trying again helps. Most pages
+    and the form do without Redis (einzelfall/cache.py); what needs its shared counts or locks
+    (following a place by mail, the release lock) still ends here while it is away."""
     error = sys.exc_info()[1]
     if isinstance(error, (OperationalError, InterfaceError, *CACHE_UNREACHABLE)):
         # A form sent (POST) is told that nothing was stored; the report form makes sure
