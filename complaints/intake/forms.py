@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints import text
 from complaints.fields import ReadableCharField, ReadableEmailField
 from complaints.intake import client_ids, observed
+from complaints.intake.problem_types import ProblemTypesField
 from complaints.models import (
     DESCRIPTION_MAX_LENGTH,
     Frequency,
@@ -164,7 +165,7 @@ class ComplaintForm(forms.Form):
     # Declared in the order shown: the required questions, then the optional ones, then the
     # consent; the error summary lists errors in this order too.
     carrier = forms.ChoiceField(label=_("Carrier"), required=False)
-    problems = forms.ModelMultipleChoiceField(
+    problems = ProblemTypesField(  # the active types kept in the process (problem_types.py)
         label=_("What goes wrong?"),
         queryset=ProblemType.objects.filter(is_active=True),
         to_field_name="slug",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import caches, text
-from complaints.intake import abuse, client_ids, forensics, inserting, observed
+from complaints.intake import abuse, client_ids, forensics, inserting, observed, problem_types
 from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
     REPORT_FIELDS,
@@ -175,15 +175,19 @@ def _stamp_stored(posted: QueryDict, complaint: Complaint) -> None:
 def _store(data, sender: Sender) -> Complaint:
     """Stored; once more when the database refused the commit for a foreign key: a place the
     report was matched to was deleted that moment (load_places with a newer data set), and
-    the places are checked again (_live_match)."""
+    the places are checked again (by the INSERT, intake/inserting.py)."""
     committing = not transaction.get_connection().in_atomic_block
     try:
         return _store_once(data, sender)
     except IntegrityError as error:
         if not (committing and foreign_key_refused(error)):
             raise
-        logger.warning("A report was refused at its commit (a place gone); stored again")
-        return _store_once(data, sender)
+        logger.warning("A report was refused at its commit (a place or type gone); stored again")
+        # Or a problem type gone that this process still knew (problem_types.py): the report
+        # keeps the types that exist (none left: refused, "choose at least one problem").
+        problem_types.invalidate()
+        kept = ProblemType.objects.filter(pk__in=[p.pk for p in data["problems"]], is_active=True)
+        return _store_once({**data, "problems": list(kept)}, sender)
 
 
 FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE

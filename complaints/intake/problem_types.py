@@ -1,0 +1,62 @@
+"""The active problem types, kept in the process for the form's check of a report: a query
+less per report. They change seldom (the admin): a change saved in this process is seen at
+once (signals), one saved in another process within SECONDS; a type deleted meanwhile is
+caught by the store (services._store: the report is checked once more against the database).
+
+Only committed state is cached: inside a transaction (a test's, a command's) the database is
+asked, as what the transaction sees may never be committed."""
+
+import time
+
+from django import forms
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
+
+from complaints.models import ProblemType
+
+SECONDS = 60
+
+_cached: dict = {}  # "at": when read, "by_slug": {slug: ProblemType}
+
+
+def invalidate(**_kwargs) -> None:
+    _cached.clear()
+
+
+post_save.connect(invalidate, sender=ProblemType, dispatch_uid="intake-problem-types")
+post_delete.connect(invalidate, sender=ProblemType, dispatch_uid="intake-problem-types")
+
+
+def active_by_slug(queryset) -> dict[str, ProblemType] | None:
+    """{slug: type} of queryset (the form's active types), or None inside a transaction."""
+    if connection.in_atomic_block:
+        return None
+    if time.monotonic() - _cached.get("at", float("-inf")) > SECONDS:
+        by_slug = {p.slug: p for p in queryset}
+        _cached.update(at=time.monotonic(), by_slug=by_slug)
+    return _cached["by_slug"]
+
+
+class ProblemTypesField(forms.ModelMultipleChoiceField):
+    """The form's problems, checked against the types kept in the process; the same errors
+    and the same types (in the order of the queryset) as ModelMultipleChoiceField."""
+
+    def _check_values(self, value):
+        known = active_by_slug(self.queryset) if self.to_field_name == "slug" else None
+        if known is None:
+            return super()._check_values(value)
+        try:
+            value = frozenset(value)
+        except TypeError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        for slug in value:
+            self.validate_no_null_characters(slug)
+            if str(slug) not in known:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": slug},
+                )
+        return [p for p in known.values() if p.slug in value]
