@@ -1,4 +1,4 @@
-"""Benchmark: the anonymized carrier export against PostgreSQL's COPY of the same columns.
+"""Benchmark: the anonymized carrier export against PostgreSQL's COPY of the complaint table.
 
 Usage: .venv/bin/python bench/exports.py [--sizes 100000 1000000] [--pg postgres://postgres@127.0.0.1:5432]
 
@@ -6,9 +6,14 @@ For each size, a PostgreSQL database einzelfall_bench_<size> is created (kept wi
 reused when it exists), the gazetteer loaded and <size> published complaints seeded. Then,
 each in its own process so that peak memory is its own:
 
-- baseline: COPY (SELECT the export's columns, joined and formatted in SQL) TO STDOUT, read
-  by a psycopg client and written to /dev/null;
+- baseline "COPY": COPY (SELECT * FROM complaints_complaint WHERE status = 'published') TO
+  STDOUT WITH (FORMAT csv, HEADER): the table's own speed (every column, no join, no order),
+  read by a psycopg client and written to /dev/null;
+- "COPY joined": the same client with COPY of the export's columns joined to the problem
+  links, problem types and places and formatted in SQL (the export's old shape, issue 23);
 - manage.py export_anonymized --format csv --out /dev/null.
+
+Ratios are to the plain COPY (issue 23's target: within 2x).
 
 Wall time is the median of --repeat runs; peak RSS (ru_maxrss) is the largest over them.
 """
@@ -26,6 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _db import ROOT, drop_database, seeded_database, write_figures
 
 COPY_SQL = """
+COPY (SELECT * FROM complaints_complaint WHERE status = 'published')
+  TO STDOUT WITH (FORMAT csv, HEADER)
+"""
+
+JOINED_SQL = """
 COPY (
   WITH problems AS (
     SELECT cp.complaint_id, string_agg(p.slug, ';' ORDER BY p.position) AS slugs
@@ -89,13 +99,10 @@ def main():
     for size in args.sizes:
         db = f"einzelfall_bench_{size}"
         db_env = seeded_database(args.pg, db, size, env, args.keep)
-        copy_client = [
-            sys.executable,
-            "-c",
-            "import os\n" + COPY_CLIENT,
-            f"{args.pg}/{db}",
-            COPY_SQL,
-        ]
+        copy_client, joined_client = (
+            [sys.executable, "-c", "import os\n" + COPY_CLIENT, f"{args.pg}/{db}", sql]
+            for sql in (COPY_SQL, JOINED_SQL)
+        )
         export = [
             sys.executable,
             str(ROOT / "manage.py"),
@@ -106,9 +113,10 @@ def main():
             os.devnull,
             "-v0",
         ]
-        results = {"COPY": [], "export_anonymized": []}
+        results = {"COPY": [], "COPY joined": [], "export_anonymized": []}
         for _ in range(args.repeat):
             results["COPY"].append(run(copy_client, db_env))
+            results["COPY joined"].append(run(joined_client, db_env))
             results["export_anonymized"].append(run(export, db_env))
         baseline = statistics.median(t for t, _ in results["COPY"])
         for name, runs in results.items():
@@ -121,6 +129,7 @@ def main():
             )
         figures[str(size)] = {
             "copy_s": [t for t, _ in results["COPY"]],
+            "copy_joined_s": [t for t, _ in results["COPY joined"]],
             "export_s": [t for t, _ in results["export_anonymized"]],
             "ratio": statistics.median(t for t, _ in results["export_anonymized"]) / baseline,
             "copy_rss_mb": max(rss for _, rss in results["COPY"]),
