@@ -13,6 +13,7 @@ or merged in another process a moment ago) is stored as none: a city gone takes 
 # is a parameter.
 
 import datetime
+import functools
 
 from django.db import connection, transaction
 from django.db.models import NOT_PROVIDED
@@ -48,29 +49,53 @@ def insert(complaint: Complaint, problem_ids: set[int], ip_hashes) -> None:
 
 
 def _statement(complaint: Complaint, problem_ids: list[int], ip_hashes: list[str], params):
-    meta = Complaint._meta
-    table = connection.ops.quote_name(meta.db_table)
+    """The statement (made once per shape: with an email or not, how many hashes and
+    problems) and its parameters, in the order of its placeholders."""
+    if not problem_ids:
+        ip_hashes = []
+    shape = (connection.vendor, bool(complaint.email), len(ip_hashes), len(problem_ids))
+    sql = _made.get(shape)
+    if sql is None:
+        sql = _made[shape] = _sql(*shape[1:])
+    for f in _fields():
+        params.append(f.get_db_prep_save(f.pre_save(complaint, add=True), connection))
+    since = _prep("submitted_at", complaint.submitted_at - datetime.timedelta(hours=24))
+    if complaint.email:
+        params += [since, complaint.email.lower()]
+    if ip_hashes:
+        params += [since, *ip_hashes, complaint.city_key, *problem_ids, len(problem_ids)]
+    params += [complaint.city_place_id, complaint.district_place_id]
+    if connection.vendor == "postgresql":
+        params += problem_ids
+    return sql
+
+
+_made: dict[tuple, str] = {}
+
+
+@functools.cache
+def _fields() -> list:
     places = {"city_place", "district_place", "duplicate_of"}
-    fields = [
+    return [
         f
-        for f in meta.concrete_fields
+        for f in Complaint._meta.concrete_fields
         # The database's own defaults (kept by triggers) left to it.
         if not f.primary_key and f.name not in places and f.db_default is NOT_PROVIDED
     ]
-    columns = [connection.ops.quote_name(f.column) for f in fields]
-    values = []
-    for f in fields:
-        values.append("%s")
-        params.append(f.get_db_prep_save(f.pre_save(complaint, add=True), connection))
+
+
+def _sql(email: bool, hashes: int, problems: int) -> str:
+    table = connection.ops.quote_name(Complaint._meta.db_table)
+    columns = [connection.ops.quote_name(f.column) for f in _fields()]
+    values = ["%s"] * len(columns)
     place_table = connection.ops.quote_name(Place._meta.db_table)
     merged = connection.ops.quote_name(Place._meta.get_field("merged_into").column)
     columns += [_column("city_place"), _column("district_place"), _column("duplicate_of")]
     values += [
         "city.id",
         "CASE WHEN city.id IS NOT NULL THEN district.id END",
-        _duplicate(complaint, problem_ids, ip_hashes, params),
+        _duplicate(email, hashes, problems),
     ]
-    params += [complaint.city_place_id, complaint.district_place_id]
     returning = f"id, {_column('city_place')}, {_column('district_place')}, " + _column(
         "duplicate_of"
     )
@@ -85,8 +110,7 @@ def _statement(complaint: Complaint, problem_ids: list[int], ip_hashes: list[str
         return insert
     through = Complaint.problems.through._meta
     links = connection.ops.quote_name(through.db_table)
-    rows = ", ".join(["(%s)"] * len(problem_ids))
-    params += problem_ids
+    rows = ", ".join(["(%s)"] * problems)
     return (
         f"WITH new AS ({insert}), linked AS ("
         f"INSERT INTO {links} (complaint_id, problemtype_id) "
@@ -99,39 +123,36 @@ def _column(name: str) -> str:
     return connection.ops.quote_name(Complaint._meta.get_field(name).column)
 
 
-def _duplicate(complaint: Complaint, problem_ids, ip_hashes, params) -> str:
+def _duplicate(email: bool, hashes: int, problems: int) -> str:
     """The expression for duplicate_of_id: by email, else by address (each locked)."""
     table = connection.ops.quote_name(Complaint._meta.db_table)
-    since = _prep("submitted_at", complaint.submitted_at - datetime.timedelta(hours=24))
-    email, ip_hash, city_key, submitted = (
+    email_, ip_hash, city_key, submitted = (
         _column(n) for n in ("email", "ip_hash", "city_key", "submitted_at")
     )
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     found = []
-    if complaint.email:
+    if email:
         # The index's own condition (email <> '') stated: PostgreSQL does not infer it, and
         # without it read every report of the last 24 hours.
         found.append(
             f"(SELECT x.id FROM {table} x WHERE x.id = (SELECT d.id FROM {table} d "
-            f"WHERE d.{submitted} >= %s AND d.{email} <> '' AND LOWER(d.{email}) = %s "
+            f"WHERE d.{submitted} >= %s AND d.{email_} <> '' AND LOWER(d.{email_}) = %s "
             f"ORDER BY d.{submitted} DESC LIMIT 1){lock})"
         )
-        params += [since, complaint.email.lower()]
-    if ip_hashes and problem_ids:
+    if hashes:
         through = Complaint.problems.through._meta
         links = connection.ops.quote_name(through.db_table)
-        wanted = ", ".join(["%s"] * len(problem_ids))
+        wanted = ", ".join(["%s"] * problems)
         # The same set of problems: each link one of the wanted (1), none other (1000).
         found.append(
             f"(SELECT x.id FROM {table} x WHERE x.id = (SELECT c.id FROM ("
             f"SELECT d.id, d.{submitted} AS submitted FROM {table} d "
-            f"WHERE d.{submitted} >= %s AND d.{ip_hash} IN ({', '.join(['%s'] * len(ip_hashes))}) "
+            f"WHERE d.{submitted} >= %s AND d.{ip_hash} IN ({', '.join(['%s'] * hashes)}) "
             f"AND d.{city_key} = %s ORDER BY d.{submitted} DESC LIMIT {CANDIDATES}) c "
             f"WHERE (SELECT SUM(CASE WHEN l.problemtype_id IN ({wanted}) THEN 1 ELSE 1000 END) "
             f"FROM {links} l WHERE l.complaint_id = c.id) = %s "
             f"ORDER BY c.submitted DESC LIMIT 1){lock})"
         )
-        params += [since, *ip_hashes, complaint.city_key, *problem_ids, len(problem_ids)]
     if not found:
         return "NULL"
     return found[0] if len(found) == 1 else f"COALESCE({', '.join(found)})"
