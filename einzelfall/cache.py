@@ -77,6 +77,9 @@ class _Outage:
 
 
 _outages: dict[str, _Outage] = {}
+# Called once Redis answers again after an outage (on_recovery): what a module kept in the
+# process meanwhile, handed to Redis (the form stamps spent meanwhile: intake/abuse.py).
+_recovery_hooks: list = []
 _outages_lock = threading.Lock()
 
 
@@ -140,6 +143,14 @@ class RedisCache(DjangoRedisCache):
             except CACHE_UNREACHABLE as error:
                 self._failed(error)
                 self._remember_deletes(keys)
+                return
+        for hook in list(_recovery_hooks):
+            try:
+                hook()
+            except CACHE_UNREACHABLE:
+                return  # failed again (and marked): the hook keeps its data for next time
+            except Exception:
+                logger.exception("A hook for the cache's recovery failed")
 
     def _remember_deletes(self, keys) -> None:
         outage = self._outage
@@ -269,3 +280,9 @@ def call_redis(operation, *args, **kwargs):
     from django.core.cache import caches
 
     return caches["default"]._call(operation, *args, **kwargs)
+
+
+def on_recovery(hook) -> None:
+    """hook() is called once Redis answers again after an outage, in the process that saw it."""
+    if hook not in _recovery_hooks:
+        _recovery_hooks.append(hook)

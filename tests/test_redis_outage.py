@@ -230,3 +230,24 @@ def test_the_back_office_login_fails_closed_while_redis_is_down(redis_down):
             "/admin/login/", {"username": "iris", "password": password, "next": "/admin/"}
         )
         assert response.status_code == 200  # the form again, as for a wrong password
+
+
+def test_a_stamp_spent_while_redis_was_down_stays_spent_after_it(own_redis, valid_report):
+    with override_settings(CACHES=redis_caches(own_redis.url)):
+        backend = caches["default"]
+        own_redis.stop()
+        data = freshly_shown(valid_report)
+        first = Client(REMOTE_ADDR="203.0.113.80").post("/report/", data)
+        assert "/report/thanks/" in first["Location"]
+        own_redis.start()
+        backend._outage.down_until = 0  # RETRY_SECONDS later
+        assert cache.get("anything") is None  # Redis answers: the spent stamps go there
+        again = Client(REMOTE_ADDR="203.0.113.81").post("/report/", data)
+        assert again["Location"] == first["Location"]  # the same form: the same report
+        changed = {**data, "description": "Ein anderer Text, derselbe Stempel."}
+        refused = Client(REMOTE_ADDR="203.0.113.82").post("/report/", changed)
+        assert refused.status_code == 200
+        assert "already been sent" in refused.content.decode() or "bereits gesendet" in (
+            refused.content.decode()
+        )
+        assert Complaint.objects.count() == 1

@@ -43,7 +43,7 @@ from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import get_usage
 
 from einzelfall import cache_keys
-from einzelfall.cache import CACHE_UNREACHABLE, cache_down, call_redis
+from einzelfall.cache import CACHE_UNREACHABLE, cache_down, call_redis, on_recovery
 
 HONEYPOT_FIELD = "website"
 STAMP_FIELD = "form_stamp"
@@ -288,6 +288,7 @@ def stamp_stored(data, reference: str) -> None:
     if key is not None:
         if cache_down():
             _stamps_here.set(key, f"{reference}:{_digest(data)}", stamp_lifetime())
+            _spent_here[key] = time.time() + stamp_lifetime()
         cache.set(key, f"{reference}:{_digest(data)}", stamp_lifetime())
 
 
@@ -298,6 +299,7 @@ def release_stamp(data) -> None:
         if cache_down():
             # Not for Redis once it answers again: nothing of this stamp is there.
             _stamps_here.delete(key)
+            _spent_here.pop(key, None)
             return
         cache.delete(key)
 
@@ -496,8 +498,34 @@ def stored_and_counted(data, reference: str, invalidate: tuple[str, ...]) -> Non
 _stamps_here = LocMemCache("einzelfall-stamps-without-redis", {"MAX_ENTRIES": 100_000})
 
 
+# The stamps claimed here meanwhile (key: when its entry expires), handed to Redis once it
+# answers again, so that a stamp spent during the outage stays spent after it.
+_spent_here: dict[str, float] = {}
+
+
 def claim_stamp_here(key: str | None) -> bool:
-    return key is None or _stamps_here.add(key, PENDING, stamp_lifetime())
+    if key is None:
+        return True
+    if not _stamps_here.add(key, PENDING, stamp_lifetime()):
+        return False
+    _spent_here[key] = time.time() + stamp_lifetime()
+    while len(_spent_here) > 100_000:
+        del _spent_here[next(iter(_spent_here))]
+    return True
+
+
+def _spent_here_to_redis() -> None:
+    """Redis answers again: the stamps spent here meanwhile are spent there too (cache.add:
+    an entry Redis has already is kept)."""
+    now = time.time()
+    for key, expires in list(_spent_here.items()):
+        value = _stamps_here.get(key)
+        if value is not None and expires > now:
+            cache.add(key, value, int(expires - now) + 1)
+        del _spent_here[key]
+
+
+on_recovery(_spent_here_to_redis)
 
 
 def _stamp_entry(key: str):
