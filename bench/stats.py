@@ -6,9 +6,16 @@ Creates (and afterwards drops) the PostgreSQL database einzelfall_bench_stats, l
 and seeds --count published complaints with the demo seeder, which releases them
 (reports/releases.py). Then, in one process:
 
-- baseline: the exact SQL of the evaluation's GROUP BY queries, run directly on a cursor;
-- build_evaluation(): the same queries through the ORM plus suppression: the work of a release
-  (released_evaluation() runs them over the released reports, here every seeded one);
+- baseline: the exact SQL of the evaluation's GROUP BY queries (the recount), run directly
+  on a cursor;
+- the recount: build_evaluation() counted by those GROUP BYs (queries.recounted()), as every
+  evaluation was before the rollups;
+- build_evaluation(): the evaluation read from the rollups (reports/rollups.py) plus
+  suppression: the work of a release (released_evaluation() reads the released reports' rows,
+  here every seeded one);
+- a moderation decision (reject a released published report, publish it again; the real
+  service) with the rollups' triggers and with them disabled: the decision's extra cost;
+- manage.py check_rollups: the rollups recounted and compared;
 - GET /stats/ with the cache cleared before each request (median of 3): no build, the page
   reads the latest release: the schedule's count of reports not yet released, the release's
   number, the places' statuses and the counter; the released evaluation itself stays in the
@@ -72,20 +79,29 @@ def main():
 
     django.setup()
     from django.core.cache import cache
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from reports import selectors
+    from reports import queries, selectors
 
-    selectors.build_evaluation()  # warm the database's buffers and the place data
-    with CaptureQueriesContext(connection) as queries:
-        selectors.build_evaluation()
+    def recount():
+        with queries.recounted():
+            return selectors.build_evaluation()
+
+    recount()  # warm the database's buffers and the place data
+    selectors.build_evaluation()
+    with CaptureQueriesContext(connection) as captured:
+        recount()
     statements = [
         q["sql"]
-        for q in queries.captured_queries
+        for q in captured.captured_queries
         if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
     ]
+    with CaptureQueriesContext(connection) as captured:
+        selectors.build_evaluation()
+    rollup_statements = len(captured.captured_queries)
 
     def raw_sql():
         with connection.cursor() as cursor:
@@ -94,7 +110,12 @@ def main():
                 cursor.fetchall()
 
     raw = statistics.median(timed(raw_sql, 3))
-    orm = statistics.median(timed(selectors.build_evaluation, 3))
+    recounted = statistics.median(timed(recount, 3))
+    orm = statistics.median(timed(selectors.build_evaluation, 5))
+    decision, undecided = decision_cost(connection)
+    started = time.perf_counter()
+    call_command("check_rollups", stdout=sys.stderr)  # raises (exit 1) on a difference
+    check = time.perf_counter() - started
     client = Client()
 
     def uncached_page():
@@ -117,9 +138,20 @@ def main():
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    print(f"published complaints: {args.count:,}; queries per evaluation: {len(statements)}")
+    print(
+        f"published complaints: {args.count:,}; queries per evaluation: {rollup_statements}"
+        f" (recount: {len(statements)})"
+    )
     print(f"baseline, raw SQL of the GROUP BYs:  {raw * 1000:8.1f} ms")
-    print(f"build_evaluation (ORM+suppression): {orm * 1000:8.1f} ms ({orm / raw:.2f}x)")
+    print(
+        f"recount (GROUP BYs+suppression):    {recounted * 1000:8.1f} ms ({recounted / raw:.2f}x)"
+    )
+    print(f"build_evaluation from the rollups:  {orm * 1000:8.1f} ms ({orm / raw:.3f}x)")
+    print(
+        f"decision with the rollups' triggers: {decision * 1000:7.2f} ms, without"
+        f" {undecided * 1000:.2f} ms (+{(decision - undecided) * 1000:.2f} ms)"
+    )
+    print(f"check_rollups:                      {check * 1000:8.1f} ms")
     print(f"GET /stats/ uncached:               {uncached * 1000:8.1f} ms ({uncached / raw:.2f}x)")
     print(f"GET /stats/ cached, median of 50:   {cached * 1000:8.1f} ms")
     print(f"GET /stats/cities.json cached:      {open_data * 1000:8.1f} ms")
@@ -130,12 +162,66 @@ def main():
             "queries": len(statements),
             "raw_ms": raw * 1000,
             "build_ms": orm * 1000,
+            "recount_ms": recounted * 1000,
+            "rollup_queries": rollup_statements,
+            "decision_ms": decision * 1000,
+            "decision_untriggered_ms": undecided * 1000,
+            "decision_extra_ms": (decision - undecided) * 1000,
+            "check_rollups_ms": check * 1000,
             "uncached_ms": uncached * 1000,
             "uncached_ratio": uncached / raw,
             "cached_ms": cached * 1000,
             "cities_json_ms": open_data * 1000,
         },
     )
+
+
+TRIGGERS = ("rollup_complaint_insert", "rollup_complaint_update", "rollup_complaint_delete")
+
+
+def decision_cost(connection, pairs: int = 15) -> tuple[float, float]:
+    """The median time of one decision (complaints_moderate of one released published report:
+    rejected, then published again, each a decision), with the rollups' triggers on the
+    complaints and with them disabled. Each pair ends where it started, so the rollups stay
+    right (check_rollups runs after)."""
+    from complaints.models import Complaint, RejectionReason, Status
+    from complaints.services import complaints_moderate
+    from reports.models import ReleasedComplaint
+
+    reason = RejectionReason.objects.filter(is_active=True).first()
+    pk = (
+        Complaint.objects.filter(
+            status=Status.PUBLISHED, pk__in=ReleasedComplaint.objects.values("complaint_id")
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    one = Complaint.objects.filter(pk=pk)
+
+    def decide(status, why):
+        complaints_moderate(complaints=one, status=status, reason=why, rule="bench")
+
+    def pair():
+        return timed(lambda: decide(Status.REJECTED, reason)) + timed(
+            lambda: decide(Status.PUBLISHED, None)
+        )
+
+    def run() -> float:
+        pair()  # warm
+        return statistics.median([t for _ in range(pairs) for t in pair()])
+
+    with_triggers = run()
+    with connection.cursor() as cursor:
+        for name in TRIGGERS:
+            cursor.execute(f"ALTER TABLE complaints_complaint DISABLE TRIGGER {name}")
+    try:
+        without = run()
+    finally:
+        with connection.cursor() as cursor:
+            for name in TRIGGERS:
+                cursor.execute(f"ALTER TABLE complaints_complaint ENABLE TRIGGER {name}")
+    return with_triggers, without
 
 
 if __name__ == "__main__":
