@@ -185,6 +185,10 @@ def _changed(o: str, n: str) -> str:
     return " OR ".join(columns)
 
 
+def _any(rows: str, condition: str) -> str:
+    return f"  IF NOT EXISTS (SELECT 1 FROM {rows} WHERE {condition}) THEN RETURN NULL; END IF;\n"
+
+
 def _pg_function(name: str, body: list[str], guard: str = "") -> str:
     statements = "".join(f"  {s};\n" for s in body)
     return (
@@ -210,10 +214,17 @@ def _pg_sql() -> list[str]:
     rel_in = _released_rows("r2", "1").replace("{rels}", "new_rows r2")
     rel_out = _released_rows("r2", "-1").replace("{rels}", "old_rows r2")
     functions = {
-        "rollup_complaint_insert": (_upserts("postgresql", inserted, _links(inserted)), ""),
+        # A new report is pending (the form): nothing to count, no statement run.
+        "rollup_complaint_insert": (
+            _upserts("postgresql", inserted, _links(inserted)),
+            _any("new_rows", published),
+        ),
         "rollup_complaint_update": (_upserts("postgresql", updated, _links(updated)), guard),
         # A deleted report's links still there (Django deletes them first, raw SQL may not).
-        "rollup_complaint_delete": (_upserts("postgresql", deleted, _links(deleted)), ""),
+        "rollup_complaint_delete": (
+            _upserts("postgresql", deleted, _links(deleted)),
+            _any("old_rows", published),
+        ),
         "rollup_link_insert": (_upserts_problems_only("postgresql", link_in), ""),
         "rollup_link_delete": (_upserts_problems_only("postgresql", link_out), ""),
         "rollup_released_insert": (_upserts("postgresql", rel_in, _links(rel_in)), ""),
@@ -271,7 +282,7 @@ def _sqlite_sql() -> list[str]:
             "rollup_complaint_insert",
             COMPLAINTS,
             "INSERT",
-            "",
+            f" WHEN NEW.{published}",
             _upserts("sqlite", inserted, _links(inserted)),
         ),
         (
@@ -285,7 +296,7 @@ def _sqlite_sql() -> list[str]:
             "rollup_complaint_delete",
             COMPLAINTS,
             "DELETE",
-            "",
+            f" WHEN OLD.{published}",
             _upserts("sqlite", deleted, _links(deleted)),
         ),
         ("rollup_link_insert", LINKS, "INSERT", "", _upserts_problems_only("sqlite", link_in)),
@@ -353,10 +364,10 @@ def uninstall(schema_editor=None) -> None:
 
 
 def refill() -> None:
-    """Recount the tables from the complaints (check_rollups --repair)."""
-    with connection.cursor() as cursor:
-        for statement in _fill_sql(connection.vendor):
-            cursor.execute(statement)
+    """Recreate the triggers (with the site's time zone as it is now) and recount the tables
+    from the complaints (check_rollups --repair)."""
+    with transaction.atomic():
+        install()
 
 
 # -- the recount -------------------------------------------------------------------------------
