@@ -251,3 +251,27 @@ def test_a_stamp_spent_while_redis_was_down_stays_spent_after_it(own_redis, vali
             refused.content.decode()
         )
         assert Complaint.objects.count() == 1
+
+
+def test_a_redis_that_never_answers_costs_one_timeout_not_one_per_request():
+    """A host that takes the connection and never answers (overloaded, a hung Redis): the
+    first request waits for the socket timeout, the next ones do not wait at all."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)  # the kernel completes the handshakes; nobody ever reads or writes
+        port = silent.getsockname()[1]
+        caches_setting = redis_caches(f"redis://127.0.0.1:{port}/0")
+        caches_setting["default"]["OPTIONS"] = {
+            "socket_connect_timeout": 0.5,
+            "socket_timeout": 0.5,
+        }
+        with override_settings(CACHES=caches_setting):
+            started = time.monotonic()
+            assert cache.get("counter") is None
+            first = time.monotonic() - started
+            started = time.monotonic()
+            for _ in range(50):
+                assert cache.get("counter") is None
+            rest = time.monotonic() - started
+    assert 0.4 <= first < 3
+    assert rest < 0.2
