@@ -100,7 +100,8 @@ def main():
         db = f"einzelfall_bench_{size}"
         db_env = seeded_database(args.pg, db, size, env, args.keep)
         copy_client, joined_client = (
-            [sys.executable, "-c", "import os\n" + COPY_CLIENT, f"{args.pg}/{db}", sql]
+            # db_env's database: the shared one when BENCH_SHARED_DB names it.
+            [sys.executable, "-c", "import os\n" + COPY_CLIENT, db_env["DATABASE_URL"], sql]
             for sql in (COPY_SQL, JOINED_SQL)
         )
         export = [
