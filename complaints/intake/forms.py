@@ -1,4 +1,5 @@
 import datetime
+import functools
 import re
 
 from crispy_forms.helper import FormHelper
@@ -274,12 +275,16 @@ class ComplaintForm(forms.Form):
         self.fields["carrier"].initial = carriers[0][0]
         if len(carriers) == 1:
             self.fields["carrier"].widget = forms.HiddenInput()
-        self.helper = FormHelper()
-        self.helper.form_tag = False
+
+    @functools.cached_property
+    def helper(self):
+        """crispy's layout, made when the form is shown: a form only sent needs none."""
+        helper = FormHelper()
+        helper.form_tag = False
         # The fields without crispy's box of non-field errors: the page's error summary
         # lists those (report.html).
-        self.helper.template = "complaints/report_form_fields.html"
-        self.helper.layout = Layout(
+        helper.template = "complaints/report_form_fields.html"
+        helper.layout = Layout(
             "client_id",
             "observed_at",
             "sent_at",
@@ -309,6 +314,7 @@ class ComplaintForm(forms.Form):
             "consent",
             Submit("submit", _("Send report"), css_class="btn-lg w-100 mt-2"),
         )
+        return helper
 
     def clean(self):
         cleaned = super().clean()
