@@ -16,11 +16,12 @@ from complaints.models import ProblemType
 
 SECONDS = 60
 
-_cached: dict = {}  # "at": when read, "by_slug": {slug: ProblemType}
+# "entry": (when read, {slug: ProblemType}), replaced whole: threads of one process share it.
+_cached: dict = {}
 
 
 def invalidate(**_kwargs) -> None:
-    _cached.clear()
+    _cached.pop("entry", None)
 
 
 post_save.connect(invalidate, sender=ProblemType, dispatch_uid="intake-problem-types")
@@ -31,10 +32,10 @@ def active_by_slug(queryset) -> dict[str, ProblemType] | None:
     """{slug: type} of queryset (the form's active types), or None inside a transaction."""
     if connection.in_atomic_block:
         return None
-    if time.monotonic() - _cached.get("at", float("-inf")) > SECONDS:
-        by_slug = {p.slug: p for p in queryset}
-        _cached.update(at=time.monotonic(), by_slug=by_slug)
-    return _cached["by_slug"]
+    entry = _cached.get("entry")
+    if entry is None or time.monotonic() - entry[0] > SECONDS:
+        entry = _cached["entry"] = (time.monotonic(), {p.slug: p for p in queryset})
+    return entry[1]
 
 
 class ProblemTypesField(forms.ModelMultipleChoiceField):
