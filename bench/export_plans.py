@@ -156,7 +156,7 @@ def main():
     )
     db = f"einzelfall_bench_plans_{args.size}"
     db_env = seeded_database(args.pg, db, args.size, env, args.keep)
-    url = f"{args.pg}/{db}"
+    url = db_env["DATABASE_URL"]  # the shared database when BENCH_SHARED_DB names one
     since, until, rows = week(url)
     print(f"{args.size:,} complaints; the week {since} to {until}: {rows:,} rows")
     figures = {"size": args.size, "rows": rows, "timeout_s": args.timeout}
