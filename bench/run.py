@@ -49,9 +49,7 @@ def _command(bench: Bench, quick: bool, pg: str, path: str) -> list[str]:
     return [sys.executable, str(BENCH / bench.script), *args, "--json", path]
 
 
-def run_bench(
-    bench: Bench, runs: int, quick: bool, pg: str, shared: bool = False
-) -> tuple[list, list]:
+def run_bench(bench: Bench, runs: int, quick: bool, pg: str) -> tuple[list, list]:
     samples, failures = [], []
     count = 1 if quick else min(runs, bench.runs)
     for n in range(count):
@@ -67,14 +65,10 @@ def run_bench(
             continue
         samples.append(derived(bench.name, json.loads(Path(path).read_text())))
         os.unlink(path)
-    # The runs share one seeded database (--keep); dropped after the last (the ten-million
-    # databases: at the end of make bench, as several benchmarks use them).
+    # The runs share one seeded database (--keep); dropped after the last. (The ten-million
+    # databases have other names: dropped at the end of make bench, several benchmarks use them.)
     kept = {"stats": "einzelfall_bench_stats", "desk": "einzelfall_bench_desk"}
-    if (
-        not shared
-        and bench.name in kept
-        and "--keep" in (bench.quick_args if quick else bench.args)
-    ):
+    if bench.name in kept and "--keep" in (bench.quick_args if quick else bench.args):
         subprocess.run(
             [
                 sys.executable,
@@ -127,9 +121,7 @@ def run(args, stored: dict, benches: list) -> tuple[dict, dict]:
                 old = stored[bench.name]
                 results[bench.name] = (old["samples"], old["failures"], old["date"])
             continue
-        samples, failures = run_bench(
-            bench, args.runs, args.quick, args.pg, shared=args.size == "10m"
-        )
+        samples, failures = run_bench(bench, args.runs, args.quick, args.pg)
         ran[bench.name] = results[bench.name] = (
             samples,
             failures,
