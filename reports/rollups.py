@@ -251,6 +251,30 @@ def _pg_sql() -> list[str]:
             f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing}"
             f" FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
         )
+    return sql + _pg_truncate_sql()
+
+
+TRUNCATED = {
+    # No report left: nothing counted. No link left: no problem counted. No release left: every
+    # published report counts as unreleased, so recounted (a TRUNCATE of releases is rare).
+    "rollup_complaint_truncate": (COMPLAINTS, [f"DELETE FROM {table}" for table in TABLES]),
+    "rollup_link_truncate": (LINKS, ["DELETE FROM reports_rollupproblem"]),
+    "rollup_released_truncate": (RELEASED, None),
+}
+
+
+def _pg_truncate_sql() -> list[str]:
+    """A TRUNCATE fires no row or transition trigger, only its own statement trigger."""
+    sql = []
+    for name, (table, body) in TRUNCATED.items():
+        if body is None:
+            body = _fill_sql("postgresql")
+        sql.append(_pg_function(name, body))
+        sql.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        sql.append(
+            f"CREATE TRIGGER {name} AFTER TRUNCATE ON {table}"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        )
     return sql
 
 
@@ -355,6 +379,7 @@ def uninstall(schema_editor=None) -> None:
             ("rollup_link_delete", LINKS),
             ("rollup_released_insert", RELEASED),
             ("rollup_released_delete", RELEASED),
+            *((name, table) for name, (table, _) in TRUNCATED.items()),
         ):
             if conn.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
