@@ -175,12 +175,6 @@ def test_a_copy_has_fresh_unique_keys_and_everything_else_of_its_original(bench)
     assert not Complaint.objects.filter(pk=ids[2] + shift).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (part tenm's report): the rollups' update trigger joins its transition tables "
-    "with a plan cached for the session's first, small statement (1 row estimated), a nested "
-    "loop; a bulk UPDATE after a single-row one is quadratic",
-)
 @pytest.mark.django_db(transaction=True)
 def test_a_bulk_update_of_thousands_of_reports_is_not_quadratic_in_the_rollups_trigger(bench):
     """The rollups' update trigger compares the old and new rows of a statement (id = id).
