@@ -573,3 +573,21 @@ def test_the_database_made_csv_takes_its_columns_by_name(reports):
     rows = (row[::-1] for row in exports.anonymized_rows(filters))
     assert from_sql == b"".join(exports.stream(columns, rows, "csv"))
     assert read_csv(from_sql)[0] == columns
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the SQL path is PostgreSQL's")
+@pytest.mark.parametrize(
+    "latitude, longitude",
+    [(10.0, -0.000001), (52.123455, 9.999995), (53.5511, None), (-33.868820000001, 151.2)],
+)
+def test_both_paths_write_the_same_coordinates(latitude, longitude):
+    # The database rounds each coordinate once (pg_csv.centroid), Python in coordinate().
+    from complaints.carrier import pg_csv
+
+    complaint = ComplaintFactory(status=Status.PUBLISHED, city="Hamburg", district="")
+    Place.objects.filter(pk=complaint.city_place_id).update(latitude=latitude, longitude=longitude)
+    columns, filters = exports.ANONYMIZED_COLUMNS, exports.Filters()
+    from_sql = b"".join(pg_csv.csv_file(exports.published(filters), columns, "rfc4180"))
+    assert from_sql == b"".join(exports.stream(columns, exports.anonymized_rows(filters), "csv"))
+    row = read_csv(from_sql)[1]
+    assert row[-2] == str(exports.coordinate(latitude))
