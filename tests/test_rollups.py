@@ -181,3 +181,16 @@ def test_a_truncate_leaves_the_rollups_right():
     assert queries.count_total() == 0
     assert queries.count_by_problem() == {}
     assert rollups.differences() == []
+
+
+def test_a_bulk_update_of_more_than_a_few_rows_is_counted():
+    # Over rollups.SMALL rows, PostgreSQL's update trigger plans its statements anew.
+    complaints = published(rollups.SMALL + 5)
+    release()
+    complaints[0].technology = Technology.G3
+    complaints[0].save()  # a one-row statement first, whose plans the session keeps
+    Complaint.objects.update(technology=Technology.G2, status=Status.PUBLISHED)
+    assert queries.count_by_technology() == {"2g": rollups.SMALL + 5}
+    Complaint.objects.filter(pk__gt=complaints[4].pk).update(status=Status.SPAM)
+    assert queries.count_total() == 5
+    assert rollups.differences() == []
