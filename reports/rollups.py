@@ -485,3 +485,21 @@ def _snapshot():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         yield
+
+
+# -- reads for the releases --------------------------------------------------------------------
+
+
+def by_city_carrier() -> dict[tuple[bool, int | None, str], int]:
+    """Published reports per (released, city (None: of no city), carrier), from the
+    technology rollup (every published report in exactly one of its rows, and its smallest
+    table keyed by city and carrier): the same at a million reports as at ten."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT released, city, carrier, SUM(n) FROM reports_rolluptechnology"
+            " GROUP BY released, city, carrier HAVING SUM(n) <> 0"
+        )
+        return {
+            (bool(released), city or None, carrier): int(n)
+            for released, city, carrier, n in cursor.fetchall()
+        }
