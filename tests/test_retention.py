@@ -86,6 +86,37 @@ def test_the_privacy_page_says_what_is_kept_and_for_how_long(client, settings):
     assert "sieben Tagen" in html and settings.IP_HASH_RETENTION_DAYS == 7
     assert "endgültig" in html  # deleting through the private link
     assert "einzige Nachfrage" in html and "Kommentare zur Nachfrage" in html
+    # Following a place and the newsletter (issue 21), the phone's outbox and the location
+    # (issue 22): what is kept, and when the address goes.
+    assert "einem Ort folgen" in html and "Newsletter der Kampagne" in html
+    assert "nicht mehr folgen" in html and "sofort" in html
+    assert "nur auf Ihrem\nTelefon" in html and "zufällige Kennung" in html
+    assert "speichern\noder protokollieren die Position nicht" in html
+
+
+def test_the_privacy_text_migration_replaces_only_the_default_text():
+    """An organizer's own privacy text stays as written; the previous default is brought up
+    to date (following, the newsletter, the phone's outbox, the location)."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.flatpages.models import FlatPage
+
+    migration = importlib.import_module("complaints.migrations.0027_privacy_text_following_offline")
+    page = FlatPage.objects.get(url="/privacy/")
+    page.content = "<p>Unser eigener Text.</p>"
+    page.save()
+    migration.update(apps, None)
+    page.refresh_from_db()
+    assert page.content == "<p>Unser eigener Text.</p>"
+    page.content = migration.previous.privacy_text()
+    page.save()
+    migration.update(apps, None)
+    page.refresh_from_db()
+    assert page.content == migration.privacy_text() and "einem Ort folgen" in page.content
+    migration.restore(apps, None)
+    page.refresh_from_db()
+    assert page.content == migration.previous.privacy_text()
 
 
 def test_followers_whose_mails_keep_failing_are_deleted_after_the_grace_period():
