@@ -3,7 +3,9 @@ read instead of recounted, and check_rollups, which recounts them and names ever
 difference."""
 
 import datetime
+import importlib
 import io
+import re
 import zoneinfo
 
 import pytest
@@ -194,3 +196,33 @@ def test_a_bulk_update_of_more_than_a_few_rows_is_counted():
     Complaint.objects.filter(pk__gt=complaints[4].pk).update(status=Status.SPAM)
     assert queries.count_total() == 5
     assert rollups.differences() == []
+
+
+def _created_triggers(statements) -> set[str]:
+    return {m for s in statements for m in re.findall(r"CREATE TRIGGER (\w+)", s)}
+
+
+def test_every_trigger_the_rollups_and_problem_ids_install_exists_after_the_migrations():
+    """On SQLite a later migration that alters complaints_complaint rebuilds the table and
+    silently drops its triggers: the rollups and the problem ids would go stale unnoticed."""
+    problem_ids = importlib.import_module("complaints.migrations.0026_problem_ids")
+    if connection.vendor == "postgresql":
+        ours, theirs = rollups._pg_sql(), [problem_ids.PG_INSTALL]
+        query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    else:
+        ours, theirs = rollups._sqlite_sql(), problem_ids.SQLITE_INSTALL
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        present = {name for (name,) in cursor.fetchall()}
+    expected_rollups, expected_ids = _created_triggers(ours), _created_triggers(theirs)
+    assert len(expected_rollups) >= 7 and len(expected_ids) == 5
+    missing = sorted((expected_rollups | expected_ids) - present)
+    assert not missing, (
+        f"Triggers missing after the migrations: {missing}. A migration that alters "
+        "complaints_complaint (on SQLite a table rebuild) dropped them: recreate them in that "
+        "migration, after its change (RunPython: reports.rollups.install() for the rollups' "
+        "ones, as manage.py check_rollups --repair does; for the problem_ids ones nothing "
+        "recreates them but the statements of complaints/migrations/0026_problem_ids.py: "
+        "run its SQLITE_INSTALL trigger statements / PG_INSTALL again)."
+    )
