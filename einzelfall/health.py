@@ -23,18 +23,22 @@ READYZ = "/readyz"
 
 def _no_store(response):
     response["Cache-Control"] = "no-store"
+    # Answered before the security middleware: the same refusals as every other page.
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
+    response["X-Frame-Options"] = "DENY"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
 def healthz(request):
     if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
+        return _no_store(HttpResponseNotAllowed(["GET", "HEAD"]))
     return _no_store(HttpResponse("ok\n", content_type="text/plain"))
 
 
 def readyz(request):
     if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
+        return _no_store(HttpResponseNotAllowed(["GET", "HEAD"]))
     database = _database_ok()
     report = {
         "status": "ready" if database else "not ready",
