@@ -7,7 +7,7 @@ import time
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from complaints import services
@@ -109,33 +109,29 @@ def test_the_admin_history_keeps_no_place_and_goes_with_the_report(client, organ
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
 # (migrated_data, and no matched place: see test_followups.py's transactional test)
 @pytest.mark.django_db(transaction=True)
-def test_a_deletion_racing_a_duplicate_leaves_no_dangling_link(monkeypatch, migrated_data):
+def test_a_deletion_racing_a_duplicate_leaves_no_dangling_link(migrated_data):
     """A report is found as the earlier duplicate of a new one while its submitter deletes
     it: the deletion waits for the new report, which then points at nothing (not at a
     deleted row: that would fail at commit, a 500)."""
     earlier = ComplaintFactory(email="anna@example.org", city="Atlantis", district="")
     found = threading.Event()
-    real_locked = intake._locked
-
-    def locked_then_slow(complaint):
-        match = real_locked(complaint)
-        found.set()
-        time.sleep(0.5)  # the deletion starts meanwhile and must wait
-        return match
-
-    monkeypatch.setattr(intake, "_locked", locked_then_slow)
     stored = []
 
     def submit():
+        # The report is stored in one statement that finds and locks the earlier one; its
+        # transaction is held open here so that the deletion starts meanwhile and must wait.
         try:
-            stored.append(
-                intake.complaint_submit(
-                    problems=ProblemType.objects.filter(slug="no-data"),
-                    city="Atlantis",
-                    frequency="daily",
-                    email="anna@example.org",
+            with transaction.atomic():
+                stored.append(
+                    intake.complaint_submit(
+                        problems=ProblemType.objects.filter(slug="no-data"),
+                        city="Atlantis",
+                        frequency="daily",
+                        email="anna@example.org",
+                    )
                 )
-            )
+                found.set()
+                time.sleep(0.5)
         finally:
             connection.close()
 
@@ -144,6 +140,7 @@ def test_a_deletion_racing_a_duplicate_leaves_no_dangling_link(monkeypatch, migr
     assert found.wait(5)
     services.complaint_delete(complaint=earlier)
     thread.join(10)
+    assert stored and stored[0].duplicate_of_id == earlier.pk  # found (and locked) it
     assert not Complaint.objects.filter(pk=earlier.pk).exists()
     assert stored and Complaint.objects.get(pk=stored[0].pk).duplicate_of is None
 
