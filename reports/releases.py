@@ -334,13 +334,18 @@ def _mark(release: Release, cities: list[int | None], carrier: str | None) -> in
     if carrier is not None:
         of_carrier = f" AND c.{quote(Complaint._meta.get_field('carrier').column)} = %s"
         params.append(carrier)
+    # The reports listed are locked until the release commits: a decision on one of them
+    # waits, then its rollup triggers see it released (without the lock the first of them
+    # counted it as unreleased, and the rollups no longer added up). One made meanwhile is a
+    # serialization failure, and the release is tried again.
+    lock = " FOR SHARE OF c" if connection.vendor == "postgresql" else ""
     # Only the tables' and columns' own names are put in the text; the values are parameters.
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {released} (complaint_id, release_id) "  # noqa: S608
             f"SELECT c.id, %s FROM {complaints} c WHERE c.status = %s AND ({' OR '.join(where)})"
             f"{of_carrier}"
-            f" AND NOT EXISTS (SELECT 1 FROM {released} r WHERE r.complaint_id = c.id)",
+            f" AND NOT EXISTS (SELECT 1 FROM {released} r WHERE r.complaint_id = c.id){lock}",
             params,
         )
         return cursor.rowcount

@@ -3,6 +3,7 @@ released reports per city (and carrier) from the rollup tables, not from every r
 says exactly what the recount from the reports says; a release that meets a moderation
 decision committed meanwhile (a serialization failure) is tried again."""
 
+import io
 import random
 import threading
 
@@ -132,3 +133,50 @@ def test_a_decision_committed_during_a_release_makes_it_try_again(
     # The second attempt's snapshot has the decided report too.
     assert release.new_count == 4 and ReleasedComplaint.objects.count() == 4
     assert releases.batch(3).new == 0 == releases.recounted_batch(3).new
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_rejection_during_a_release_leaves_the_rollups_right(
+    migrated_data, settings, monkeypatch
+):
+    """A moderator rejects a report while the release that lists it has not committed yet:
+    the rejection waits for the release (its reports are locked) and then takes the report out
+    of the released counts. Without the lock its first rollup saw the report unreleased and
+    subtracted it there for good: the tables no longer added up."""
+    from django.core.management import call_command
+
+    settings.EINZELFALL_CARRIERS = {"o2": "O2"}
+    reports = ComplaintFactory.create_batch(
+        4, city="Berlin", district="Mitte", status=Status.PUBLISHED
+    )
+    mark, rejected, started = releases._mark_released, [], threading.Event()
+
+    def reject():
+        try:
+            started.set()
+            with transaction.atomic():
+                report = Complaint.objects.get(pk=reports[0].pk)
+                report.status, report.moderated_at = Status.REJECTED, timezone.now()
+                report.save()
+            rejected.append(True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=reject)
+
+    def marking(release, groups):
+        n = mark(release, groups)
+        thread.start()  # the rejection starts while the release's transaction is open
+        started.wait(5)
+        threading.Event().wait(0.5)
+        return n
+
+    monkeypatch.setattr(releases, "_mark_released", marking)
+    releases.release_evaluation(minimum=3)
+    thread.join(30)
+    assert rejected
+    assert Complaint.objects.get(pk=reports[0].pk).status == Status.REJECTED
+    out = io.StringIO()
+    call_command("check_rollups", stdout=out)  # exits 1 (SystemExit) on a difference
+    assert "match" in out.getvalue()
