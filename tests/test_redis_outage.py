@@ -275,3 +275,22 @@ def test_a_redis_that_never_answers_costs_one_timeout_not_one_per_request():
             rest = time.monotonic() - started
     assert 0.4 <= first < 3
     assert rest < 0.2
+
+
+def test_a_stamp_given_back_while_handed_to_redis_does_not_stop_the_others(monkeypatch):
+    """Redis answers again and the stamps spent meanwhile are handed to it; a stamp another
+    thread gives back meanwhile (release_stamp) must not stop the others with a KeyError."""
+    monkeypatch.setattr(abuse, "_spent_here", {})
+    for key in ("stamp-a", "stamp-b", "stamp-c"):
+        assert abuse.claim_stamp_here(key)
+    real_get = abuse._stamps_here.get
+
+    def get_while_another_thread_gives_back(key, *args, **kwargs):
+        if key == "stamp-a":
+            abuse._spent_here.pop("stamp-a", None)  # release_stamp in another thread
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(abuse._stamps_here, "get", get_while_another_thread_gives_back)
+    abuse._spent_here_to_redis()
+    assert abuse._spent_here == {}
+    assert cache.get("stamp-b") is not None and cache.get("stamp-c") is not None

@@ -430,11 +430,13 @@ def claim_and_count(data, ip: str) -> int | None:
     for key, _limit, period, _window in limits:
         keys.append(cache.make_and_validate_key(key))
         args.append(period + ratelimit_core.EXPIRATION_FUDGE)
-    script = _scripts.get(id(client))
+    # One script object per process, called with this thread's client: one kept per client
+    # held every thread's client and pool alive (a new thread per connection in runserver).
+    script = _scripts.get("claim_and_count")
     if script is None:
-        script = _scripts[id(client)] = client.register_script(_CLAIM_AND_COUNT)
+        script = _scripts["claim_and_count"] = client.register_script(_CLAIM_AND_COUNT)
     try:
-        claimed, *counts = call_redis(script, keys=keys, args=args)
+        claimed, *counts = call_redis(script, keys=keys, args=args, client=client)
     except CACHE_UNREACHABLE:
         return claim_and_count_without_cache(data, ip)
     if not claimed:
@@ -510,7 +512,7 @@ def claim_stamp_here(key: str | None) -> bool:
         return False
     _spent_here[key] = time.time() + stamp_lifetime()
     while len(_spent_here) > 100_000:
-        del _spent_here[next(iter(_spent_here))]
+        _spent_here.pop(next(iter(_spent_here), None), None)
     return True
 
 
@@ -522,7 +524,8 @@ def _spent_here_to_redis() -> None:
         value = _stamps_here.get(key)
         if value is not None and expires > now:
             cache.add(key, value, int(expires - now) + 1)
-        del _spent_here[key]
+        # pop: another thread may have given the stamp back meanwhile (release_stamp).
+        _spent_here.pop(key, None)
 
 
 on_recovery(_spent_here_to_redis)
