@@ -206,3 +206,23 @@ def test_a_problem_type_changed_is_seen_by_the_form(client, valid_report, migrat
     assert response.status_code == 302 and "/report/thanks/" in response["Location"]
     latest = Complaint.objects.latest("pk")
     assert list(latest.problems.values_list("slug", flat=True)) == ["no-data"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_problem_type_added_in_another_process_is_accepted_at_once(
+    client, valid_report, migrated_data
+):
+    """A type added in another process (no signal here) is on every form at once, since the
+    choices are read from the database: the form's check asks the database for a slug it
+    does not know, instead of refusing it for up to a minute."""
+    from complaints.models import ProblemType
+
+    client.post("/report/", valid_report)  # the types now kept in the process
+    ProblemType.objects.bulk_create(  # bulk_create sends no post_save: as another process
+        [ProblemType(slug="roaming", name_de="Roaming", name_en="Roaming", position=99)]
+    )
+    report = freshly_shown(valid_report, email="e@example.org", problems=["roaming"])
+    response = client.post("/report/", report)
+    assert response.status_code == 302, response.content.decode()[:500]
+    latest = Complaint.objects.latest("pk")
+    assert list(latest.problems.values_list("slug", flat=True)) == ["roaming"]

@@ -1,6 +1,7 @@
 """The active problem types, kept in the process for the form's check of a report: a query
 less per report. They change seldom (the admin): a change saved in this process is seen at
-once (signals), one saved in another process within SECONDS; a type deleted meanwhile is
+once (signals); in another process a type added is seen at once (an unknown slug asks the
+database), one turned off within SECONDS; a type deleted meanwhile is
 caught by the store (services._store: the report is checked once more against the database).
 
 Only committed state is cached: inside a transaction (a test's, a command's) the database is
@@ -54,10 +55,9 @@ class ProblemTypesField(forms.ModelMultipleChoiceField):
             ) from None
         for slug in value:
             self.validate_no_null_characters(slug)
-            if str(slug) not in known:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": slug},
-                )
+        if any(str(slug) not in known for slug in value):
+            # Added in another process since (the form shows the database's types): the
+            # database decides, and the types are read again for the next report.
+            invalidate()
+            return super()._check_values(value)
         return [p for p in known.values() if p.slug in value]
