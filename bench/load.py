@@ -292,26 +292,35 @@ def redis_outage(load: Load, pg: TempPostgres, redis: OwnRedis) -> dict:
         moments["started"] = time.perf_counter()
 
     asyncio.run(open_loop(load, 30, 40, views_rate=5, events=[(10, stop), (20, start)]))
-    down, up = moments["stopped"], moments["started"]
+    return _redis_outage_figures(load, pg, moments["stopped"], moments["started"])
+
+
+def _redis_outage_figures(load: Load, pg: TempPostgres, down: float, up: float) -> dict:
+    """What the reports and page views scheduled while Redis was down got, and the rows."""
     during = [r for r in load.results if down <= r.scheduled < up]
-    posts = [r for r in during if r.kind == "post"]
     views = [r for r in during if r.kind == "view"]
-    after = [r for r in load.results if r.scheduled >= up]
+    after = [r for r in load.results if r.scheduled >= up and r.kind == "post"]
+    return {
+        "down_seconds": up - down,
+        **_reports_while_down([r for r in during if r.kind == "post"]),
+        "pages_while_down": len(views),
+        "pages_200_while_down": sum(1 for r in views if r.status == 200),
+        "refused_after_start": sum(1 for r in after if not r.accepted),
+        "accepted": len(load.markers),
+        **stored(pg, load),
+    }
+
+
+def _reports_while_down(posts: list) -> dict:
     statuses = {}
     for r in posts:
         statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
     return {
-        "down_seconds": up - down,
         "reports_while_down": len(posts),
         "accepted_while_down": sum(1 for r in posts if r.accepted),
         "refused_while_down": sum(1 for r in posts if not r.accepted),
         "report_statuses_while_down": dict(sorted(statuses.items())),
         "p99_ms_while_down": percentile([r.seconds * 1000 for r in posts if r.accepted], 99),
-        "pages_while_down": len(views),
-        "pages_200_while_down": sum(1 for r in views if r.status == 200),
-        "refused_after_start": sum(1 for r in after if r.kind == "post" and not r.accepted),
-        "accepted": len(load.markers),
-        **stored(pg, load),
     }
 
 

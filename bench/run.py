@@ -29,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from catalogue import BENCHES, DESK_10M, SHARED_10M, TEN_MILLION, Bench, derived, ten_million
+from catalogue import BENCHES, Bench, derived
+from catalogue_tenm import DESK_10M, SHARED_10M, TEN_MILLION, ten_million
 from document import render
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,9 +15,6 @@ same from the complaints with GROUP BYs (queries.recounted()), check() compares 
 (manage.py check_rollups).
 """
 
-import contextlib
-import datetime
-
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -413,91 +410,11 @@ def uninstall(schema_editor=None) -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
-def forget_if_empty(**kwargs) -> None:
-    """Empty the rollups when no report is left (post_migrate, which Django sends after
-    `flush` too): SQLite's flush deletes the tables in no fixed order, and the complaints'
-    delete triggers then count -1 into rollup tables that were emptied before them."""
-    from complaints.models import Complaint
-
-    if Complaint.objects.exists():
-        return
-    with connection.cursor() as cursor:
-        for table in TABLES:
-            cursor.execute(f"DELETE FROM {table}")
-
-
 def refill() -> None:
     """Recreate the triggers (with the site's time zone as it is now) and recount the tables
     from the complaints (check_rollups --repair)."""
     with transaction.atomic():
         install()
-
-
-# -- the recount -------------------------------------------------------------------------------
-
-
-def _value(value):
-    """One form of a key's value on both databases (SQLite gives dates as text, 0/1 for
-    booleans)."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
-
-
-def _split_rows(table: str, rows) -> dict[tuple, tuple]:
-    size = len(TABLES[table][0])
-    found = {}
-    for row in rows:
-        counts = tuple(row[size:])
-        if any(counts):
-            found[tuple(_value(v) for v in row[:size])] = counts
-    return found
-
-
-def stored() -> dict[str, dict[tuple, tuple]]:
-    """The rollups as kept: {table: {key: counts}}, rows at 0 left out."""
-    found = {}
-    with connection.cursor() as cursor:
-        for table, (key, counted) in TABLES.items():
-            cursor.execute(f"SELECT {', '.join(key + counted)} FROM {table}")
-            found[table] = _split_rows(table, cursor.fetchall())
-    return found
-
-
-def recount() -> dict[str, dict[tuple, tuple]]:
-    """The rollups as the complaints say they should be, counted with GROUP BYs."""
-    everything = f"SELECT {_row('c', '1')} FROM {COMPLAINTS} c WHERE c.status = 'published'"
-    found = {}
-    with connection.cursor() as cursor:
-        for table, select in _selects(connection.vendor, everything, _links(everything)):
-            cursor.execute(select)
-            found[table] = _split_rows(table, cursor.fetchall())
-    return found
-
-
-def differences() -> list[tuple[str, tuple, tuple | None, tuple | None]]:
-    """Every (table, key, stored, recounted) that differ, read in one snapshot."""
-    with _snapshot():
-        kept, counted = stored(), recount()
-    found = []
-    for table in TABLES:
-        for key in sorted(set(kept[table]) | set(counted[table]), key=repr):
-            if kept[table].get(key) != counted[table].get(key):
-                found.append((table, key, kept[table].get(key), counted[table].get(key)))
-    return found
-
-
-@contextlib.contextmanager
-def _snapshot():
-
-    outer = connection.in_atomic_block
-    with transaction.atomic():
-        if connection.vendor == "postgresql" and not outer:
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield
 
 
 # -- reads for the releases --------------------------------------------------------------------
@@ -516,3 +433,7 @@ def by_city_carrier() -> dict[tuple[bool, int | None, str], int]:
             (bool(released), city or None, carrier): int(n)
             for released, city, carrier, n in cursor.fetchall()
         }
+
+
+# The recount and the clean-up after a flush (rollup_check.py), read through this module.
+from .rollup_check import differences, forget_if_empty, recount, stored  # noqa: E402, F401

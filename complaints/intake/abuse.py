@@ -39,11 +39,12 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.utils import timezone
-from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import get_usage
 
 from einzelfall import cache_keys
-from einzelfall.cache import CACHE_UNREACHABLE, cache_down, call_redis, on_recovery
+from einzelfall.cache import CACHE_UNREACHABLE, cache_down, on_recovery
+
+from .db_limits import over_limit_in_database
 
 HONEYPOT_FIELD = "website"
 STAMP_FIELD = "form_stamp"
@@ -375,116 +376,6 @@ def remember_sent(response, data) -> None:
     )
 
 
-# -- one round trip to Redis per report -----------------------------------------------------
-#
-# The stamp's claim and every report limit in one Lua script on Redis, with the very keys and
-# values claim_stamp and over_limit (django-ratelimit) use: either path reads what the other
-# wrote. On any other cache (the memory cache of the tests and development) those functions.
-
-_CLAIM_AND_COUNT = """
-local first = 1
-if ARGV[1] == '1' then
-  if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3]) then return {0} end
-  first = 2
-end
-local result = {1}
-for i = first, #KEYS do
-  local count = redis.call('INCR', KEYS[i])
-  if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[3 + i - first + 1]) end
-  result[#result + 1] = count
-end
-return result
-"""
-_scripts: dict = {}
-
-
-def _redis():
-    """The cache's Redis client (shared, einzelfall/cache.py), or None on any other cache."""
-    from django.core.cache import caches
-
-    from einzelfall.cache import RedisCache
-
-    if not isinstance(caches["default"], RedisCache):
-        return None
-    return cache._cache.get_client(None, write=True)
-
-
-def claim_and_count(data, ip: str) -> int | None:
-    """claim_stamp, then (if claimed) over_limit, in one round trip on Redis: None when the
-    stamp was claimed before (nothing counted), else over_limit's seconds to wait (0: go)."""
-    client = _redis()
-    if client is None:
-        if not claim_stamp(data):
-            return None
-        try:
-            return over_limit(ip)
-        except BaseException:
-            release_stamp(data)  # not counted: the form may be sent again
-            raise
-    stamp = _stamp_key(data)
-    keys, args = [], ["1" if stamp else "0", cache._cache._serializer.dumps(PENDING)]
-    args.append(stamp_lifetime())
-    if stamp:
-        keys.append(cache.make_and_validate_key(stamp))
-    limits = _limit_keys(ip, settings.REPORT_RATE_LIMITS, cache_keys.report_rate)
-    for key, _limit, period, _window in limits:
-        keys.append(cache.make_and_validate_key(key))
-        args.append(period + ratelimit_core.EXPIRATION_FUDGE)
-    # One script object per process, called with this thread's client: one kept per client
-    # held every thread's client and pool alive (a new thread per connection in runserver).
-    script = _scripts.get("claim_and_count")
-    if script is None:
-        script = _scripts["claim_and_count"] = client.register_script(_CLAIM_AND_COUNT)
-    try:
-        claimed, *counts = call_redis(script, keys=keys, args=args, client=client)
-    except CACHE_UNREACHABLE:
-        return claim_and_count_without_cache(data, ip)
-    if not claimed:
-        return None
-    now = int(time.time())
-    wait = 0
-    for (_key, limit, _period, window), count in zip(limits, counts, strict=True):
-        if int(count) > limit:
-            wait = max(wait, window - now, 1)
-    return wait
-
-
-def _limit_keys(ip: str, rates, group_of) -> list[tuple[str, int, int, int]]:
-    """(cache key, limit, period, window end) of each rate, as django-ratelimit's get_usage
-    makes them for count_client; none when the limits are off (RATELIMIT_ENABLE)."""
-    if not getattr(settings, "RATELIMIT_ENABLE", True):
-        return []
-    client = ip_hash(ip)
-    limits = []
-    for rate in rates:
-        limit, period = ratelimit_core._split_rate(rate)
-        window = ratelimit_core._get_window(client, period)
-        key = ratelimit_core._make_cache_key(group_of(rate), window, rate, client, "POST")
-        limits.append((key, limit, period, window))
-    return limits
-
-
-def stored_and_counted(data, reference: str, invalidate: tuple[str, ...]) -> None:
-    """After the store: the stamp leads to the report (stamp_stored) and the cache keys in
-    invalidate are deleted (the public counter), in one round trip on Redis."""
-    client = _redis()
-    if client is None:
-        stamp_stored(data, reference)
-        cache.delete_many(invalidate)
-        return
-    pipe = client.pipeline(transaction=False)
-    key = _stamp_key(data)
-    if key is not None:
-        value = cache._cache._serializer.dumps(f"{reference}:{_digest(data)}")
-        pipe.set(cache.make_and_validate_key(key), value, ex=stamp_lifetime())
-    pipe.delete(*(cache.make_and_validate_key(k) for k in invalidate))
-    try:
-        call_redis(pipe.execute)
-    except CACHE_UNREACHABLE:
-        stamp_stored(data, reference)  # in this process (the section "without the cache")
-        cache.delete_many(invalidate)  # repeated once Redis answers
-
-
 # -- without the cache ----------------------------------------------------------------------
 #
 # Redis is optional for staying up (einzelfall/cache.py): while it cannot be reached, a form
@@ -545,38 +436,3 @@ def claim_and_count_without_cache(data, ip: str) -> int | None:
     if not claim_stamp_here(_stamp_key(data)):
         return None
     return over_limit_in_database(ip)
-
-
-def over_limit_in_database(ip: str) -> int:
-    """REPORT_RATE_LIMITS counted from the reports stored in the last period from this client
-    (its address hashes of the days the period spans): 0 when every limit allows one more,
-    else the seconds until the oldest of them leaves the period. Without a shared count in
-    Redis, two reports sent at the same moment may both pass the last free place."""
-    from complaints.models import Complaint
-
-    if not getattr(settings, "RATELIMIT_ENABLE", True):
-        return 0
-    now = timezone.now()
-    today = timezone.localdate()
-    wait = 0
-    for rate in settings.REPORT_RATE_LIMITS:
-        limit, period = _split_rate(rate)
-        days = period // 86400 + 2  # the hash changes at midnight: every day the period touches
-        hashes = [ip_hash(ip, today - datetime.timedelta(days=day)) for day in range(days)]
-        since = now - datetime.timedelta(seconds=period)
-        latest = list(
-            Complaint.objects.filter(ip_hash__in=hashes, submitted_at__gte=since)
-            .order_by("-submitted_at")
-            .values_list("submitted_at", flat=True)[:limit]
-        )
-        if len(latest) >= limit:
-            free_at = latest[-1] + datetime.timedelta(seconds=period)
-            wait = max(wait, int((free_at - now).total_seconds() + 0.999), 1)
-    return wait
-
-
-def _split_rate(rate: str) -> tuple[int, int]:
-    """(count, seconds) of a rate as django-ratelimit reads it ("5/10m": 5 in 600 s)."""
-    from django_ratelimit.core import _split_rate as split
-
-    return split(rate)

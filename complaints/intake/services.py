@@ -18,7 +18,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints import caches, text
-from complaints.intake import abuse, client_ids, forensics, inserting, observed, problem_types
+from complaints.intake import (
+    abuse,
+    client_ids,
+    forensics,
+    inserting,
+    observed,
+    problem_types,
+    redis_trip,
+)
 from complaints.models import (
     DESCRIPTION_REDACTED_MAX_LENGTH,
     REPORT_FIELDS,
@@ -115,7 +123,7 @@ def _sent_before(posted: QueryDict, cookie: str) -> Outcome | None:
 def _claimed_and_stored(posted: QueryDict, data, sender: Sender) -> Outcome:
     """The stamp first (a form sent again is not counted against the limits), claimed in one
     atomic step, and given back unless the report is stored: the form may be sent again."""
-    wait = abuse.claim_and_count(posted, sender.ip)  # one round trip to Redis
+    wait = redis_trip.claim_and_count(posted, sender.ip)  # one round trip to Redis
     if wait is None:
         return _stamp_spent(posted)
     stored = False
@@ -163,7 +171,7 @@ def _within_limits(data, sender: Sender, wait: int) -> Outcome:
 def _stamp_stored(posted: QueryDict, complaint: Complaint) -> None:
     try:
         # The stamp leads to the report, the counter counts it: one more round trip.
-        abuse.stored_and_counted(posted, complaint.reference, caches._counter_keys())
+        redis_trip.stored_and_counted(posted, complaint.reference, caches._counter_keys())
     except Exception as error:
         # The report is stored: a cache failing now must not answer "nothing was stored" (the
         # 503 page) and have it sent again. The stamp stays claimed.
