@@ -226,3 +226,11 @@ def test_a_problem_type_added_in_another_process_is_accepted_at_once(
     assert response.status_code == 302, response.content.decode()[:500]
     latest = Complaint.objects.latest("pk")
     assert list(latest.problems.values_list("slug", flat=True)) == ["roaming"]
+
+    from complaints.intake import problem_types
+
+    client.post("/report/", valid_report)  # kept again
+    kept = problem_types._cached["entry"]
+    made_up = freshly_shown(valid_report, email="f@example.org", problems=["no-such-problem"])
+    assert client.post("/report/", made_up).status_code == 200  # refused, shown again
+    assert problem_types._cached.get("entry") is kept  # a made-up slug drops nothing

@@ -57,7 +57,9 @@ class ProblemTypesField(forms.ModelMultipleChoiceField):
             self.validate_no_null_characters(slug)
         if any(str(slug) not in known for slug in value):
             # Added in another process since (the form shows the database's types): the
-            # database decides, and the types are read again for the next report.
+            # database decides; only a slug it knows makes the types be read again, so that
+            # made-up slugs cannot empty the process's copy on every post.
+            found = super()._check_values(value)
             invalidate()
-            return super()._check_values(value)
+            return found
         return [p for p in known.values() if p.slug in value]
