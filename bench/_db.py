@@ -59,17 +59,23 @@ def seeded_database(pg: str, name: str, count: int, env: dict, keep: bool) -> di
         ).fetchone()
         # A copied database is reused only when its seeding finished (it takes a while).
         reuse = keep and row is not None and (row[0] == ready or (not fast and row[0] is None))
+        template = None if reuse or not fast else seeded_base(conn, pg)
         if not reuse:
             conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
+            conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     env = {**env, "DATABASE_URL": f"{pg}/{name}"}
     if reuse:
         _log(f"reusing {name}")
         return env
     started = time.monotonic()
-    _manage(env, "migrate", "-v0")
-    _manage(env, "load_places")
-    seed(pg, name, count, env, all_published=True)
+    if template:
+        # The million seed_demo would draw again (same seed), copied file by file.
+        _log(f"{name}: a copy of {template}")
+        grow(pg, name, count, env)
+    else:
+        _manage(env, "migrate", "-v0")
+        _manage(env, "load_places")
+        seed(pg, name, count, env, all_published=True)
     with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
         conn.execute(f"COMMENT ON DATABASE {name} IS '{ready}'")
     _log(f"{name}: {count:,} complaints ready in {time.monotonic() - started:.0f} s")
@@ -80,9 +86,26 @@ def base() -> int:
     return int(os.environ.get("BENCH_SEED_BASE", BASE))
 
 
-def seed(pg: str, name: str, count: int, env: dict, *, all_published: bool) -> dict:
+def seeded_base(conn, pg: str) -> str | None:
+    """The finished database of BASE published complaints (the 1M export's), if there is
+    one and nobody is connected to it (a template must be unused); else None."""
+    name = f"einzelfall_bench_{base()}"
+    ready = READY.format(count=base(), published="all")
+    row = conn.execute(
+        "SELECT shobj_description(oid, 'pg_database'), "
+        "(SELECT count(*) FROM pg_stat_activity WHERE datname = %s) "
+        "FROM pg_database WHERE datname = %s",
+        [name, name],
+    ).fetchone()
+    return name if row is not None and row[0] == ready and row[1] == 0 else None
+
+
+def seed(
+    pg: str, name: str, count: int, env: dict, *, all_published: bool, before_copies=None
+) -> dict:
     """`count` demo complaints in the migrated database `name`: seed_demo, copied in SQL
-    above BASE, then released, VACUUM ANALYZE and the roll-ups checked. Seconds per step."""
+    above BASE (before_copies(connection) first, if given), then released, VACUUM ANALYZE and
+    the roll-ups checked. Seconds per step."""
     import psycopg
 
     steps = {}
@@ -92,8 +115,22 @@ def seed(pg: str, name: str, count: int, env: dict, *, all_published: bool) -> d
     _manage(env, "seed_demo", "--count", str(drawn), "--seed", "1", *published)
     steps["seed_demo_s"] = time.monotonic() - started
     _log(f"seed_demo --count {drawn:,}: {steps['seed_demo_s']:.0f} s")
-    if count > drawn:
-        steps.update(multiply(pg, name, count))
+    if count > drawn and before_copies is not None:
+        with psycopg.connect(f"{pg}/{name}", autocommit=True) as conn:
+            before_copies(conn)
+    return {**steps, **grow(pg, name, count, env)}
+
+
+def grow(pg: str, name: str, count: int, env: dict) -> dict:
+    """The seeded complaints copied in SQL up to `count` (none when there are as many),
+    released, VACUUM ANALYZE and the roll-ups checked. Seconds per step."""
+    import psycopg
+
+    steps = {}
+    with psycopg.connect(f"{pg}/{name}", autocommit=True) as conn:
+        have = conn.execute("SELECT count(*) FROM complaints_complaint").fetchone()[0]
+    if count > have:
+        steps.update(multiply(pg, name, count, env))
         started = time.monotonic()
         # The copies are published but in no release: released as the schedule would.
         _manage(env, "shell", "-c", RELEASE)
@@ -167,14 +204,21 @@ def copy_statements(columns: list[str]) -> tuple[str, str]:
     return complaints, links
 
 
-def multiply(pg: str, name: str, count: int) -> dict:
+def multiply(pg: str, name: str, count: int, env: dict) -> dict:
     """Copies of the seeded complaints and their problem links until there are `count`: copy
     k has the ids of the originals plus k times the largest, fresh references, pseudonyms and
-    client ids, everything else (places, times, states, texts) as the original. One
-    transaction per copy; the identity sequence moved past the last id."""
+    client ids, everything else (places, times, states, texts, problem ids) as the original.
+
+    Loaded as pg_restore loads a dump: the two tables' secondary indexes dropped and built
+    again at the end, their triggers off (session_replication_role) while copying, and the
+    rollups refilled from one recount afterwards (rollups.refill). Through every trigger and
+    index, one copy of a million took about ten minutes here: 1.5 to 2 hours for ten million.
+    The copies are consistent by construction (links of copied complaints, problem ids of
+    their originals), which the foreign keys and check_rollups then see."""
     import psycopg
 
     started = time.monotonic()
+    steps = {}
     with psycopg.connect(f"{pg}/{name}", autocommit=True) as conn:
         columns = [
             row[0]
@@ -189,6 +233,8 @@ def multiply(pg: str, name: str, count: int) -> dict:
         if have == 0:
             raise SystemExit("nothing to copy: seed_demo stored no complaints")
         complaints, links = copy_statements(columns)
+        dropped = drop_indexes(conn, BULK_TABLES)
+        conn.execute("SET session_replication_role = replica")  # no trigger fires
         originals, k = have, 0
         while have < count:
             k += 1
@@ -198,22 +244,69 @@ def multiply(pg: str, name: str, count: int) -> dict:
             params = {"k": k, "shift": k * high, "top": low + rows - 1}
             step = time.monotonic()
             with conn.transaction():
-                # The links first (their foreign key is checked at the commit): a complaint
-                # then takes its problem_ids from them as it is inserted, instead of a second
-                # write of every copied row by the links' trigger.
                 conn.execute(links, params)
                 added = conn.execute(complaints, params).rowcount
             if added == 0:
                 raise SystemExit("copying added no complaints")
             have += added
             _log(f"copy {k}: {added:,} complaints in {time.monotonic() - step:.0f} s ({have:,})")
+        conn.execute("RESET session_replication_role")
+        step = time.monotonic()
+        restore_indexes(conn, dropped)
+        steps["indexes_s"] = time.monotonic() - step
+        _log(f"{len(dropped)} indexes built in {steps['indexes_s']:.0f} s")
         conn.execute(
             "SELECT setval(pg_get_serial_sequence('complaints_complaint', 'id'), "
             "(SELECT max(id) FROM complaints_complaint))"
         )
+        conn.execute("ANALYZE complaints_complaint")
+        conn.execute("ANALYZE complaints_complaint_problems")
+    step = time.monotonic()
+    _manage(env, "shell", "-c", "from reports import rollups; rollups.refill()")
+    steps["refill_s"] = time.monotonic() - step
+    _log(f"rollups refilled in {steps['refill_s']:.0f} s")
     elapsed = time.monotonic() - started
     _log(f"multiply to {count:,}: {elapsed:.0f} s")
-    return {"multiply_s": elapsed, "copies": k}
+    return {"multiply_s": elapsed, "copies": k, **steps}
+
+
+# The tables a bulk copy writes: their secondary indexes are built once, after it.
+BULK_TABLES = ("complaints_complaint", "complaints_complaint_problems")
+
+
+def drop_indexes(conn, tables) -> list[tuple[str, str, str]]:
+    """Drop every index of the tables but the primary keys; (table, name, definition) of each
+    to build it again: a unique constraint's as a constraint, any other as an index."""
+    found = conn.execute(
+        """
+        SELECT t.relname, i.relname, c.conname IS NOT NULL,
+               coalesce(pg_get_constraintdef(c.oid), pg_get_indexdef(i.oid))
+          FROM pg_index x
+          JOIN pg_class i ON i.oid = x.indexrelid
+          JOIN pg_class t ON t.oid = x.indrelid
+          LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.contype = 'u'
+         WHERE t.relname = ANY(%s) AND NOT x.indisprimary
+        """,
+        [list(tables)],
+    ).fetchall()
+    dropped = []
+    for table, index, constraint, definition in found:
+        if constraint:
+            conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{index}"')
+            dropped.append(
+                (table, index, f'ALTER TABLE {table} ADD CONSTRAINT "{index}" {definition}')
+            )
+        else:
+            conn.execute(f'DROP INDEX "{index}"')
+            dropped.append((table, index, definition))
+    return dropped
+
+
+def restore_indexes(conn, dropped: list[tuple[str, str, str]]) -> None:
+    conn.execute("SET maintenance_work_mem = '1GB'")
+    for _table, _index, definition in dropped:
+        conn.execute(definition)
+    conn.execute("RESET maintenance_work_mem")
 
 
 def drop_database(pg: str, name: str) -> None:

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _db import ROOT, base, seed
+from _db import ROOT, base, grow, seed, seeded_base
 from load_server import Server, free_port, redis_answers, served_env
 
 DB = "einzelfall_bench_desk"
@@ -72,40 +72,73 @@ def database(pg: str, db: str, count: int, pending: int, env: dict, keep: bool) 
             [db],
         ).fetchone()
         reuse = keep and row is not None and row[0] == ready
+        template = None if reuse or count <= base() else seeded_base(conn, pg)
         if not reuse:
             conn.execute(f"DROP DATABASE IF EXISTS {db}")
-            conn.execute(f"CREATE DATABASE {db}")
+            conn.execute(f"CREATE DATABASE {db}" + (f" TEMPLATE {template}" if template else ""))
     env = {**env, "DATABASE_URL": f"{pg}/{db}"}
     if reuse:
         print(f"reusing {db} ({ready})", file=sys.stderr)
         return env
     started = time.monotonic()
-    _manage(env, "migrate", "-v0")
-    _manage(env, "load_places")
-    if count > base():
-        # Ten million (make bench SIZE=10m): a seeded million copied in SQL, in minutes.
-        seed(pg, db, count, env, all_published=False)
+    if template:
+        # Ten million: the export's seeded million (all published) copied as a template, its
+        # newest reports made the backlog, then copied in SQL (the copies keep both).
+        print(f"{db}: a copy of {template}", file=sys.stderr)
+        with _connect(pg, db, autocommit=True) as conn:
+            reopen(conn, pending)
+            backlog(conn, pending)
+        grow(pg, db, count, env)
+    elif count > base():
+        _manage(env, "migrate", "-v0")
+        _manage(env, "load_places")
+        # A seeded million given its backlog and forensics keys, then copied in SQL.
+        seed(pg, db, count, env, all_published=False, before_copies=lambda c: backlog(c, pending))
     else:
+        _manage(env, "migrate", "-v0")
+        _manage(env, "load_places")
         _manage(env, "seed_demo", "--count", str(count), "--seed", "1")
-    print(f"seeded in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        print(f"seeded in {time.monotonic() - started:.0f} s", file=sys.stderr)
     with _connect(pg, db, autocommit=True) as conn:
-        with conn.transaction():
-            conn.execute(
-                """
-                UPDATE complaints_complaint SET status = 'published',
-                  moderated_at = LEAST(submitted_at + interval '3 hours', now()),
-                  moderated_by_id = (SELECT id FROM auth_user WHERE username = 'demo-moderator')
-                WHERE status = 'pending' AND id NOT IN (
-                  SELECT id FROM complaints_complaint WHERE status = 'pending'
-                  ORDER BY submitted_at DESC, id DESC LIMIT %s)
-                """,
-                [pending],
-            )
-            conn.execute(FORENSICS_SQL)
+        # The backlog (the copies' published, when copied) and, unless drawn before, the keys.
+        backlog(conn, pending, forensics=count <= base())
         conn.execute("VACUUM ANALYZE")
         conn.execute(f"COMMENT ON DATABASE {db} IS '{ready}'")
     print(f"set up in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return env
+
+
+def reopen(conn, pending: int) -> None:
+    """The newest `pending` reports of an all-published database made pending again (the
+    ten-million desk copied from the export's million): the desk's backlog."""
+    with conn.transaction():
+        conn.execute(
+            """
+            UPDATE complaints_complaint SET status = 'pending', moderated_at = NULL,
+              moderated_by_id = NULL, moderated_by_rule = ''
+            WHERE id IN (SELECT id FROM complaints_complaint
+                         ORDER BY submitted_at DESC, id DESC LIMIT %s)
+            """,
+            [pending],
+        )
+
+
+def backlog(conn, pending: int, *, forensics: bool = True) -> None:
+    """Every pending report published but the newest `pending`; the forensics keys drawn."""
+    with conn.transaction():
+        conn.execute(
+            """
+            UPDATE complaints_complaint SET status = 'published',
+              moderated_at = LEAST(submitted_at + interval '3 hours', now()),
+              moderated_by_id = (SELECT id FROM auth_user WHERE username = 'demo-moderator')
+            WHERE status = 'pending' AND id NOT IN (
+              SELECT id FROM complaints_complaint WHERE status = 'pending'
+              ORDER BY submitted_at DESC, id DESC LIMIT %s)
+            """,
+            [pending],
+        )
+        if forensics:
+            conn.execute(FORENSICS_SQL)
 
 
 def moderator(env: dict) -> None:

@@ -215,3 +215,50 @@ def test_a_bulk_update_of_thousands_of_reports_is_not_quadratic_in_the_rollups_t
         cursor.execute("UPDATE complaints_complaint SET moderation_note = 'seen'")
         elapsed = time.perf_counter() - started
     assert elapsed < 2.5, f"a 3,000-row UPDATE took {elapsed:.1f} s"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_copy_keeps_the_indexes_the_rollups_and_the_problem_ids(bench):
+    """The ten-million seeding copies with the indexes dropped and the triggers off (as
+    pg_restore loads a dump), then builds the indexes and refills the rollups: afterwards the
+    tables have every index they had, the rollups match a recount and each copy lists the
+    problems of its links."""
+    import os
+
+    from reports import rollups
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the bench seeds PostgreSQL only")
+    db = bench["_db"]
+    ComplaintFactory.create_batch(4, status=Status.PUBLISHED)
+    ComplaintFactory.create_batch(2, status=Status.PENDING)
+
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+                [list(db.BULK_TABLES)],
+            )
+            return sorted(cursor.fetchall())
+
+    before = indexes()
+    settings = connection.settings_dict
+    pg = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT'] or 5432}"
+    env = {**os.environ, "ENV_FILE": os.devnull, "DEBUG": "false", "SECRET_KEY": "bench-test"}
+    env["DATABASE_URL"] = f"{pg}/{settings['NAME']}"
+    figures = db.multiply(pg, settings["NAME"], 15, env)
+
+    assert figures["copies"] == 2
+    assert Complaint.objects.count() == 15
+    assert indexes() == before
+    assert rollups.differences() == []
+    with connection.cursor() as cursor:
+        # Every complaint's problem ids are those of its links (the triggers were off).
+        cursor.execute(
+            "SELECT count(*) FROM complaints_complaint c WHERE c.problem_ids IS DISTINCT FROM "
+            "(SELECT coalesce(string_agg(l.problemtype_id::text, ';' ORDER BY "
+            "l.problemtype_id), '') FROM complaints_complaint_problems l "
+            "WHERE l.complaint_id = c.id)"
+        )
+        assert cursor.fetchone()[0] == 0
+    assert Complaint.objects.filter(status=Status.PUBLISHED).count() == 4 + 4 + 3
