@@ -3,6 +3,9 @@
 Usage: .venv/bin/python bench/load.py [--quick] [--json FILE] [--phases LIST]
 
 --phases: a comma-separated choice of throughput, spike, outage, redis-outage (default: all).
+--database-url: run against this existing database (migrated, places loaded: the ten-million
+one of `make bench SIZE=10m`) instead of a cluster of its own; throughput and spike only (the
+outages stop the cluster). The rows it adds are pending reports, found again by their time.
 
 Everything runs on this machine, in one run:
 
@@ -55,7 +58,17 @@ import time
 from pathlib import Path
 
 from load_client import Load, Result, closed_loop, open_loop, percentile
-from load_server import ROOT, Server, TempPostgres, free_port, manage, redis_answers, server_env
+from load_server import (
+    ROOT,
+    ExistingPostgres,
+    Server,
+    TempPostgres,
+    free_port,
+    manage,
+    redis_answers,
+    server_env,
+    stored,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 PHASES = ("throughput", "spike", "outage", "redis-outage")
@@ -115,27 +128,6 @@ class OwnRedis:
 
 
 FRIENDLY_503 = "Gleich wieder da"  # the 503 page's heading (templates/503.html, German)
-
-
-def stored(pg: TempPostgres, load: Load) -> dict:
-    """What the database holds of the reports this phase sent, by their tokens."""
-    import psycopg
-
-    with psycopg.connect(pg.url) as conn:
-        rows = conn.execute(
-            "SELECT substring(description from '\\[([0-9a-f]{32})\\]'), "
-            "(SELECT count(*) FROM complaints_complaint_problems p WHERE p.complaint_id = c.id) "
-            "FROM complaints_complaint c WHERE description ~ '\\[[0-9a-f]{32}\\]'"
-        ).fetchall()
-    rows = [(token, problems) for token, problems in rows if token in load.sent]
-    tokens = [token for token, _ in rows]
-    return {
-        "rows": len(rows),
-        "distinct": len(set(tokens)),
-        "without_problems": sum(1 for _, problems in rows if problems == 0),
-        "accepted_not_stored": len(load.markers - set(tokens)),
-        "stored_not_accepted": len(set(tokens) - load.markers),
-    }
 
 
 def throughput(load: Load, phase: float, in_flight: int) -> dict:
@@ -335,12 +327,13 @@ def database(pg: TempPostgres, figures: dict) -> None:
     pg.url = pg.url.rsplit("/", 1)[0] + "/" + db
 
 
-def prepare(env: dict, cache_url: str):
+def prepare(env: dict, cache_url: str, existing: bool = False):
     """The site set up as `make serve` does; this process configured as the server is, so
     that it makes form stamps as the form page does. Returns the stamp maker."""
     print("setting up: migrate, load_places, collectstatic", file=sys.stderr)
     manage(env, "migrate", "-v0")
-    manage(env, "load_places")
+    if not existing:
+        manage(env, "load_places")
     manage(env, "collectstatic", "--no-input", "-v0")
     if cache_url == REDIS_URL:  # the machine's (a Redis of the benchmark's own is new)
         import redis
@@ -389,10 +382,13 @@ def main():
     parser.add_argument(
         "--phases", default=",".join(PHASES), help=f"comma-separated, of: {', '.join(PHASES)}"
     )
+    parser.add_argument("--database-url", help="an existing database instead of a cluster")
     args = parser.parse_args()
     unknown = set(args.phases.split(",")) - set(PHASES)
     if unknown:
         parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    if args.database_url and {"outage", "redis-outage"} & set(args.phases.split(",")):
+        parser.error("--database-url: throughput and spike only (an outage stops the cluster)")
     # A stop (Ctrl-C, SIGTERM) still stops gunicorn and removes the cluster.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
@@ -412,12 +408,16 @@ def main():
         "cache": cache,
     }
     try:
-        pg = TempPostgres()
-        pg.start()
-        database(pg, figures)
+        if args.database_url:
+            pg = ExistingPostgres(args.database_url)
+            figures["database"] = args.database_url.rsplit("/", 1)[1]
+        else:
+            pg = TempPostgres()
+            pg.start()
+            database(pg, figures)
         port = free_port()
         env = server_env(pg, port, cache_url)
-        stamp = prepare(env, cache_url)
+        stamp = prepare(env, cache_url, existing=bool(args.database_url))
         server = Server(env, port)
         server.wait()
         measure(Load(server.base, stamp), server, pg, redis, args, figures)

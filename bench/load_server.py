@@ -2,6 +2,7 @@
 runs it, with bench/load_settings.py (the site's settings plus the floor view)."""
 
 import contextlib
+import datetime
 import os
 import re
 import shutil
@@ -72,6 +73,47 @@ class TempPostgres:
         with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# Reports are looked up among those submitted since (a minute's margin for the clocks).
+STARTED = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)
+
+
+class ExistingPostgres:
+    """A database that exists already (--database-url): used, never stopped or removed."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def start(self):
+        pass
+
+    def remove(self):
+        pass
+
+
+def stored(pg, load) -> dict:
+    """What the database holds of the reports this phase sent, by their tokens."""
+    import psycopg
+
+    with psycopg.connect(pg.url) as conn:
+        # Only the reports submitted since the benchmark began (by index: ten million rows).
+        rows = conn.execute(
+            "SELECT substring(description from '\\[([0-9a-f]{32})\\]'), "
+            "(SELECT count(*) FROM complaints_complaint_problems p WHERE p.complaint_id = c.id) "
+            "FROM complaints_complaint c WHERE c.submitted_at >= %s "
+            "AND description ~ '\\[[0-9a-f]{32}\\]'",
+            [STARTED],
+        ).fetchall()
+    rows = [(token, problems) for token, problems in rows if token in load.sent]
+    tokens = [token for token, _ in rows]
+    return {
+        "rows": len(rows),
+        "distinct": len(set(tokens)),
+        "without_problems": sum(1 for _, problems in rows if problems == 0),
+        "accepted_not_stored": len(load.markers - set(tokens)),
+        "stored_not_accepted": len(set(tokens) - load.markers),
+    }
 
 
 def redis_answers() -> bool:
