@@ -27,6 +27,7 @@ through. A second post of a form already stored (a double click) gets the same p
 
 import datetime
 import enum
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -98,10 +99,14 @@ def daily_key(label: str, day: datetime.date | None = None) -> bytes:
     """The day's key for one kind of hash (the client's address: "ip"; its network, its email
     domain: intake/forensics.py): hashes of different days or kinds cannot be linked."""
     day = day or timezone.localdate()
+    return _daily_key(settings.SECRET_KEY, label, day)
+
+
+@functools.lru_cache(maxsize=32)
+def _daily_key(secret: str, label: str, day: datetime.date) -> bytes:
+    # Made once per day and kind, not for each hash (a report needs several).
     return hmac.new(
-        settings.SECRET_KEY.encode(),
-        f"einzelfall-{label}:{day.isoformat()}".encode(),
-        hashlib.sha256,
+        secret.encode(), f"einzelfall-{label}:{day.isoformat()}".encode(), hashlib.sha256
     ).digest()
 
 

@@ -316,6 +316,20 @@ class ComplaintForm(forms.Form):
         )
         return helper
 
+    def _clean_fields(self):
+        """Django's, without a BoundField per field: the data needs only the widget, and a
+        BoundField renders the label and help text (the consent's with a link), which a form
+        sent and not shown never needs. (The form has no file or disabled fields.)"""
+        for name, field in self.fields.items():
+            value = self._widget_data_value(field.widget, self.add_prefix(name))
+            try:
+                self.cleaned_data[name] = field.clean(value)
+                clean_field = getattr(self, f"clean_{name}", None)
+                if clean_field is not None:
+                    self.cleaned_data[name] = clean_field()
+            except ValidationError as error:
+                self.add_error(name, error)
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("followup") and not cleaned.get("email") and "email" not in self.errors:

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django_ratelimit import core as ratelimit_core
 
 from einzelfall import cache_keys
-from einzelfall.cache import CACHE_UNREACHABLE, call_redis
+from einzelfall.cache import CACHE_UNREACHABLE
 
 from . import abuse  # through the module: tests replace its functions
 
@@ -32,22 +32,30 @@ _scripts: dict = {}
 
 
 def _redis():
-    """The cache's Redis client (shared, einzelfall/cache.py), or None on any other cache."""
+    """The cache (a RedisCache, einzelfall/cache.py) and its Redis client, or None on any
+    other cache."""
     from django.core.cache import caches
 
     from einzelfall.cache import RedisCache
 
-    if not isinstance(caches["default"], RedisCache):
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
         return None
-    return cache._cache.get_client(None, write=True)
+    return backend, backend._cache.get_client(None, write=True)
+
+
+def _cache_key(backend, key: str) -> str:
+    # The cache's own key (prefix, version): these keys are hex digests and fixed names,
+    # nothing to validate for memcached's rules.
+    return backend.make_key(key)
 
 
 def claim_and_count(data, ip: str) -> int | None:
     """abuse.claim_stamp, then (if claimed) abuse.over_limit, in one round trip on Redis: None
     when the stamp was claimed before (nothing counted), else over_limit's seconds to wait
     (0: go)."""
-    client = _redis()
-    if client is None:
+    found = _redis()
+    if found is None:
         if not abuse.claim_stamp(data):
             return None
         try:
@@ -55,14 +63,15 @@ def claim_and_count(data, ip: str) -> int | None:
         except BaseException:
             abuse.release_stamp(data)  # not counted: the form may be sent again
             raise
+    backend, client = found
     stamp = abuse._stamp_key(data)
-    keys, args = [], ["1" if stamp else "0", cache._cache._serializer.dumps(abuse.PENDING)]
-    args.append(abuse.stamp_lifetime())
+    pending = backend._cache._serializer.dumps(abuse.PENDING)
+    keys, args = [], ["1" if stamp else "0", pending, abuse.stamp_lifetime()]
     if stamp:
-        keys.append(cache.make_and_validate_key(stamp))
+        keys.append(_cache_key(backend, stamp))
     limits = _limit_keys(ip, settings.REPORT_RATE_LIMITS, cache_keys.report_rate)
     for key, _limit, period, _window in limits:
-        keys.append(cache.make_and_validate_key(key))
+        keys.append(_cache_key(backend, key))
         args.append(period + ratelimit_core.EXPIRATION_FUDGE)
     # One script object per process, called with this thread's client: one kept per client
     # held every thread's client and pool alive (a new thread per connection in runserver).
@@ -70,7 +79,7 @@ def claim_and_count(data, ip: str) -> int | None:
     if script is None:
         script = _scripts["claim_and_count"] = client.register_script(_CLAIM_AND_COUNT)
     try:
-        claimed, *counts = call_redis(script, keys=keys, args=args, client=client)
+        claimed, *counts = backend._call(script, keys=keys, args=args, client=client)
     except CACHE_UNREACHABLE:
         return abuse.claim_and_count_without_cache(data, ip)
     if not claimed:
@@ -101,19 +110,20 @@ def _limit_keys(ip: str, rates, group_of) -> list[tuple[str, int, int, int]]:
 def stored_and_counted(data, reference: str, invalidate: tuple[str, ...]) -> None:
     """After the store: the stamp leads to the report (abuse.stamp_stored) and the cache keys in
     invalidate are deleted (the public counter), in one round trip on Redis."""
-    client = _redis()
-    if client is None:
+    found = _redis()
+    if found is None:
         abuse.stamp_stored(data, reference)
         cache.delete_many(invalidate)
         return
+    backend, client = found
     pipe = client.pipeline(transaction=False)
     key = abuse._stamp_key(data)
     if key is not None:
-        value = cache._cache._serializer.dumps(f"{reference}:{abuse._digest(data)}")
-        pipe.set(cache.make_and_validate_key(key), value, ex=abuse.stamp_lifetime())
-    pipe.delete(*(cache.make_and_validate_key(k) for k in invalidate))
+        value = backend._cache._serializer.dumps(f"{reference}:{abuse._digest(data)}")
+        pipe.set(_cache_key(backend, key), value, ex=abuse.stamp_lifetime())
+    pipe.delete(*(_cache_key(backend, k) for k in invalidate))
     try:
-        call_redis(pipe.execute)
+        backend._call(pipe.execute)
     except CACHE_UNREACHABLE:
         abuse.stamp_stored(data, reference)  # in this process (the section "without the cache")
         cache.delete_many(invalidate)  # repeated once Redis answers

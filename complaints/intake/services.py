@@ -209,12 +209,13 @@ def foreign_key_refused(error: IntegrityError) -> bool:
 
 
 def _store_once(data, sender: Sender) -> Complaint:
+    recent = abuse.recent_ip_hashes(sender.ip)  # today's first: the report's own
     return complaint_submit(
         **{name: data[name] for name in REPORT_FIELDS},
         followup=data.get("followup", False),
         language=sender.language,
-        ip_hash=abuse.ip_hash(sender.ip),
-        recent_ip_hashes=abuse.recent_ip_hashes(sender.ip),
+        ip_hash=recent[0],
+        recent_ip_hashes=recent,
         network_hash=forensics.network_hash(sender.ip),
         observed_at=data.get("observed_at"),
         client_id=data.get("client_id"),
