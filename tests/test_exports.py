@@ -591,3 +591,16 @@ def test_both_paths_write_the_same_coordinates(latitude, longitude):
     assert from_sql == b"".join(exports.stream(columns, exports.anonymized_rows(filters), "csv"))
     row = read_csv(from_sql)[1]
     assert row[-2] == str(exports.coordinate(latitude))
+
+
+def test_the_copy_framing_comes_off_even_when_a_line_holds_the_frame_character():
+    """pg_csv reads the lines by COPY, each framed in a control character the cleaned cells
+    never hold; should one hold it anyway (doubled by COPY), that block is unframed row by
+    row instead of by the two replaces, and the line comes out as written."""
+    from complaints.carrier import pg_csv
+
+    plain = [b"\x1fa,b\r\n\x1f\n", b'\x1f"x\ny",2\r\n\x1f\n']
+    assert pg_csv._unframed(plain) == b'a,b\r\n"x\ny",2\r\n'
+    holding = [b"\x1fa,b\r\n\x1f\n", b"\x1fc\x1f\x1fd\r\n\x1f\n"]
+    assert pg_csv._unframed(holding) == b"a,b\r\nc\x1fd\r\n"
+    assert pg_csv._unframed([]) == b""

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Case, DecimalField, F, Func, Q, When
 
 from complaints.carrier import sanitize
-from complaints.carrier.formats import CHUNK, DELIMITERS, check_dialect, csv_header
+from complaints.carrier.formats import DELIMITERS, check_dialect, csv_header
 from complaints.models import ProblemType
 
 # The field a column comes from when it is not the one of its name.
@@ -26,8 +26,8 @@ SOURCES = {
     "longitude": "place_longitude",
 }
 # The column made by a join: each complaint's problem slugs, from the problem ids kept on the
-# complaint (migration 0026). The slugs of each distinct list of ids are made once, so the
-# complaints are read alone (no join of the problem links).
+# complaint (migration 0026). The slugs of each distinct list of ids are made once (_slugs), so
+# the complaints are read once and alone (no join of the problem links).
 JOINED = "problems"
 # The complaint's problem ids, read as this internal column and joined on.
 IDS = "problem_ids"
@@ -68,33 +68,49 @@ def csv_file(
     """The complaints of the queryset (with submitted_on) as CSV of these columns, in chunks."""
     check_dialect(dialect)
     yield csv_header(columns, dialect)
-    lines = []
     count = 0
-    for line in _lines(queryset, columns, DELIMITERS[dialect]):
-        lines.append(line)
-        if len(lines) == 1000:
-            count += len(lines)
-            yield "".join(lines).encode()
-            lines = []
-            if progress and count % 10_000 == 0:
-                progress(count)
-    count += len(lines)
-    yield "".join(lines).encode()
+    for rows, block in _blocks(queryset, columns, DELIMITERS[dialect]):
+        count += rows
+        yield block
+        if progress and count // 10_000 > (count - rows) // 10_000:
+            progress(count)
     if progress:
         progress(count)
 
 
-def _lines(queryset, columns: list[str], delimiter: str) -> Iterator[str]:
+# The lines come by COPY, which hands the bytes over as PostgreSQL wrote them (a cursor would
+# make each a Python string, to be encoded again). COPY's CSV format frames each line in this
+# quote character (FORCE_QUOTE, one message per line): a control character the cleaned cells
+# never hold, so a block's framing is taken off with two replaces.
+FRAME = b"\x1f"
+ROWS_PER_BLOCK = 1000
+
+
+def _blocks(queryset, columns: list[str], delimiter: str) -> Iterator[tuple[int, bytes]]:
+    """(lines, their bytes) in blocks of ROWS_PER_BLOCK lines."""
     sql, params = _select(queryset, columns, delimiter)
+    copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x1f', FORCE_QUOTE *)"
     with transaction.atomic():
         with connection.cursor() as cursor:
             for statement in PLANNER_SETTINGS:
                 cursor.execute(statement)
-        with connection.connection.cursor(name="einzelfall_export") as cursor:
-            cursor.itersize = CHUNK
-            cursor.execute(sql, params)
-            for (line,) in cursor:
-                yield line
+        with connection.connection.cursor() as cursor, cursor.copy(copy_sql, params) as copy:
+            rows: list[bytes] = []
+            for row in copy:
+                rows.append(row)
+                if len(rows) == ROWS_PER_BLOCK:
+                    yield len(rows), _unframed(rows)
+                    rows = []
+            yield len(rows), _unframed(rows)
+
+
+def _unframed(rows: list[bytes]) -> bytes:
+    """The lines without COPY's framing: each row is FRAME, the line, FRAME and a newline."""
+    block = b"".join(rows)
+    if block.count(FRAME) == 2 * len(rows):
+        return block.replace(FRAME + b"\n", b"").replace(FRAME, b"")
+    # A frame character inside a line (doubled by COPY): each row taken apart on its own.
+    return b"".join(bytes(row)[1:-2].replace(FRAME + FRAME, FRAME) for row in rows)
 
 
 def _select(queryset, columns: list[str], delimiter: str) -> tuple[str, list]:
@@ -105,7 +121,7 @@ def _select(queryset, columns: list[str], delimiter: str) -> tuple[str, list]:
         raise ValueError(f"unknown delimiter {delimiter!r}")
     names = {name: connection.ops.quote_name(name) for name in [*columns, *ORDER, IDS]}
     export, export_params = _export(queryset, columns, names)
-    slugs, slugs_params = _slugs(queryset, names)
+    slugs = _slugs(names)
     free = [names[name] for name in columns if name in FREE_TEXT]
     dirty, dirty_params = sanitize.sql_has_control(free)
     clean, clean_params = _layer(columns, names, lambda name: _cleaned(name, names[name]))
@@ -117,10 +133,10 @@ def _select(queryset, columns: list[str], delimiter: str) -> tuple[str, list]:
         f" FROM (SELECT {safe}, {order}"
         f" FROM (SELECT {clean}, {order}"
         f" FROM (SELECT export.*, joined.{names[JOINED]}, {dirty} AS dirty FROM {export}"
-        f" LEFT JOIN ({slugs}) AS joined ON joined.{names[IDS]} = export.{names[IDS]}"
+        f" LEFT JOIN LATERAL ({slugs}) AS joined ON true"
         f" OFFSET 0) AS checked OFFSET 0) AS clean OFFSET 0) AS safe ORDER BY {order}"
     )
-    return sql, [*safe_params, *clean_params, *dirty_params, *export_params, *slugs_params]
+    return sql, [*safe_params, *clean_params, *dirty_params, *export_params]
 
 
 def centroid() -> dict:
@@ -188,20 +204,15 @@ def _layer(columns, names, expression) -> tuple[str, list]:
     return ", ".join(parts), params
 
 
-def _slugs(queryset, names: dict[str, str]) -> tuple[str, list]:
-    """The problem slugs of each distinct list of problem ids among the exported complaints,
-    in the order of exports.anonymized_rows: position, then slug in code-point order
-    (COLLATE "C", as Python sorts them) whatever the database's collation. A few dozen
-    lists, each made once; the same statement as the rows, so the same snapshot."""
-    distinct, params = (
-        queryset.order_by().values_list("problem_id_list").distinct().query.sql_with_params()
-    )
+def _slugs(names: dict[str, str]) -> str:
+    """The problem slugs of a complaint's problem ids (export.problem_ids), in the order of
+    exports.anonymized_rows: position, then slug in code-point order (COLLATE "C", as Python
+    sorts them) whatever the database's collation. A lateral subquery: PostgreSQL keeps the
+    answer for each distinct list of ids (Memoize), a few dozen, so each is made once,
+    without a second pass over the complaints to find them."""
     problem = connection.ops.quote_name(ProblemType._meta.db_table)
-    ids = names[IDS]
-    sql = (
-        f"SELECT listed.{ids}, (SELECT string_agg(pt.slug, ';'"  # noqa: S608
-        ' ORDER BY pt.position, pt.slug COLLATE "C")'
-        f" FROM {problem} pt WHERE pt.id = ANY(string_to_array(listed.{ids}, ';')::bigint[]))"
-        f" AS {names[JOINED]} FROM ({distinct}) AS listed({ids})"
+    return (
+        f"SELECT string_agg(pt.slug, ';' ORDER BY pt.position, pt.slug COLLATE \"C\")"  # noqa: S608
+        f" AS {names[JOINED]} FROM {problem} pt"
+        f" WHERE pt.id = ANY(string_to_array(export.{names[IDS]}, ';')::bigint[])"
     )
-    return sql, params
