@@ -26,8 +26,8 @@ SOURCES = {
     "longitude": "place_longitude",
 }
 # The column made by a join: each complaint's problem slugs, from the problem ids kept on the
-# complaint (migration 0026). The slugs of each distinct list of ids are made once (_slugs), so
-# the complaints are read once and alone (no join of the problem links).
+# complaint (migration 0026). The slugs of each distinct list of ids are made once, so the
+# complaints are read alone (no join of the problem links).
 JOINED = "problems"
 # The complaint's problem ids, read as this internal column and joined on.
 IDS = "problem_ids"
@@ -121,7 +121,7 @@ def _select(queryset, columns: list[str], delimiter: str) -> tuple[str, list]:
         raise ValueError(f"unknown delimiter {delimiter!r}")
     names = {name: connection.ops.quote_name(name) for name in [*columns, *ORDER, IDS]}
     export, export_params = _export(queryset, columns, names)
-    slugs = _slugs(names)
+    slugs, slugs_params = _slugs(queryset, names)
     free = [names[name] for name in columns if name in FREE_TEXT]
     dirty, dirty_params = sanitize.sql_has_control(free)
     clean, clean_params = _layer(columns, names, lambda name: _cleaned(name, names[name]))
@@ -133,10 +133,10 @@ def _select(queryset, columns: list[str], delimiter: str) -> tuple[str, list]:
         f" FROM (SELECT {safe}, {order}"
         f" FROM (SELECT {clean}, {order}"
         f" FROM (SELECT export.*, joined.{names[JOINED]}, {dirty} AS dirty FROM {export}"
-        f" LEFT JOIN LATERAL ({slugs}) AS joined ON true"
+        f" LEFT JOIN ({slugs}) AS joined ON joined.{names[IDS]} = export.{names[IDS]}"
         f" OFFSET 0) AS checked OFFSET 0) AS clean OFFSET 0) AS safe ORDER BY {order}"
     )
-    return sql, [*safe_params, *clean_params, *dirty_params, *export_params]
+    return sql, [*safe_params, *clean_params, *dirty_params, *export_params, *slugs_params]
 
 
 def centroid() -> dict:
@@ -204,15 +204,20 @@ def _layer(columns, names, expression) -> tuple[str, list]:
     return ", ".join(parts), params
 
 
-def _slugs(names: dict[str, str]) -> str:
-    """The problem slugs of a complaint's problem ids (export.problem_ids), in the order of
-    exports.anonymized_rows: position, then slug in code-point order (COLLATE "C", as Python
-    sorts them) whatever the database's collation. A lateral subquery: PostgreSQL keeps the
-    answer for each distinct list of ids (Memoize), a few dozen, so each is made once,
-    without a second pass over the complaints to find them."""
-    problem = connection.ops.quote_name(ProblemType._meta.db_table)
-    return (
-        f"SELECT string_agg(pt.slug, ';' ORDER BY pt.position, pt.slug COLLATE \"C\")"  # noqa: S608
-        f" AS {names[JOINED]} FROM {problem} pt"
-        f" WHERE pt.id = ANY(string_to_array(export.{names[IDS]}, ';')::bigint[])"
+def _slugs(queryset, names: dict[str, str]) -> tuple[str, list]:
+    """The problem slugs of each distinct list of problem ids among the exported complaints,
+    in the order of exports.anonymized_rows: position, then slug in code-point order
+    (COLLATE "C", as Python sorts them) whatever the database's collation. A few dozen
+    lists, each made once; the same statement as the rows, so the same snapshot."""
+    distinct, params = (
+        queryset.order_by().values_list("problem_id_list").distinct().query.sql_with_params()
     )
+    problem = connection.ops.quote_name(ProblemType._meta.db_table)
+    ids = names[IDS]
+    sql = (
+        f"SELECT listed.{ids}, (SELECT string_agg(pt.slug, ';'"  # noqa: S608
+        ' ORDER BY pt.position, pt.slug COLLATE "C")'
+        f" FROM {problem} pt WHERE pt.id = ANY(string_to_array(listed.{ids}, ';')::bigint[]))"
+        f" AS {names[JOINED]} FROM ({distinct}) AS listed({ids})"
+    )
+    return sql, params
