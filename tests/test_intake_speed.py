@@ -56,6 +56,29 @@ def test_an_accepted_report_costs_two_statements_on_postgresql_three_on_sqlite(
     assert later.city_place_id is not None and later.city_place_id == earlier.city_place_id
 
 
+def test_an_accepted_report_is_written_once_on_postgresql(client, valid_report):
+    """The row is inserted with the ids of the links written by the same statement: the
+    triggers of its problem ids find them right and update nothing (before migration 0028,
+    the row was written a second time by the links' trigger)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes the links apart, and its triggers then fill the ids")
+
+    def updated() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = %s",
+                [Complaint._meta.db_table],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else 0
+
+    before = updated()
+    assert statements(client, valid_report)
+    complaint = Complaint.objects.get()
+    assert complaint.problem_id_list.count(";") == 1  # two problems, their ids kept
+    assert updated() == before
+
+
 def test_a_report_with_its_own_id_costs_one_statement_more(client, valid_report):
     """The offline queue's id is looked up first (a retry never counts against the limits)."""
     matching.match("Hamburg", "Altona", "22765")  # the place index, once per process

@@ -69,6 +69,8 @@ def _statement(complaint: Complaint, problem_ids: list[int], ip_hashes: list[str
         params += [since, complaint.email.lower()]
     if ip_hashes:
         params += [since, *ip_hashes, complaint.city_key, *problem_ids, len(problem_ids)]
+    if connection.vendor == "postgresql":
+        params.append(";".join(str(pk) for pk in problem_ids))  # sorted, as the links' trigger
     params += [complaint.city_place_id, complaint.district_place_id]
     if connection.vendor == "postgresql":
         params += problem_ids
@@ -101,6 +103,11 @@ def _sql(email: bool, hashes: int, problems: int, nulls: tuple[bool, ...]) -> st
         "CASE WHEN city.id IS NOT NULL THEN district.id END",
         _duplicate(email, hashes, problems),
     ]
+    if connection.vendor == "postgresql":
+        # The ids of the links written by the same statement: the triggers (migration 0028)
+        # then find them right and write the row no second time.
+        columns.append(_column("problem_id_list"))
+        values.append("%s")
     returning = f"id, {_column('city_place')}, {_column('district_place')}, " + _column(
         "duplicate_of"
     )
