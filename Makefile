@@ -95,7 +95,7 @@ coverage: $(STAMP)
 # the whole chain in a few minutes, BENCH_ARGS="--only load" runs one.
 # The page weight benchmark runs Lighthouse from the npm registry (bench/package.json).
 # SIZE=10m: the evaluation, the export, the desk and the form at 10,000,000 complaints
-# (docs/benchmarks-10m.md; about two hours and 40 GB of free disk, the databases dropped after).
+# (docs/benchmarks-10m.md; about 1.5 hours and 40 GB of free disk, the databases dropped after).
 bench: $(STAMP) $(CSS)
 	@if [ ! -x bench/node_modules/.bin/lighthouse ]; then npm ci --prefix bench --silent --no-audit --no-fund; fi
 	$(PY) bench/run.py $(if $(SIZE),--size $(SIZE)) $(BENCH_ARGS)
