@@ -4,9 +4,10 @@ import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
-from complaints.models import Complaint
+from complaints.models import Complaint, Status
 from einzelfall import cache_keys
 
 
@@ -17,11 +18,22 @@ def public_counter() -> int:
     large table on every view would be its most expensive part. Submissions and moderation
     drop the cached value, so the count a submitter sees includes their own report.
     """
-    return cache.get_or_set(
-        cache_keys.COUNTER,
-        lambda: Complaint.objects.counted().count(),
-        settings.COUNTER_CACHE_SECONDS,
-    )
+    return cache.get_or_set(cache_keys.COUNTER, _counted, settings.COUNTER_CACHE_SECONDS)
+
+
+def _counted() -> int:
+    """Complaint.objects.counted().count() without reading every report: the published ones
+    from the rollups, the pending ones by their index, in one statement (one snapshot). A
+    spike drops the cached value with every report, and a COUNT over ten million took 3 s."""
+    from reports import rollups
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ({rollups.PUBLISHED_TOTAL}) + (SELECT COUNT(*) FROM {Complaint._meta.db_table}"  # noqa: S608
+            " WHERE status = %s)",
+            [Status.PENDING],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def counted_today() -> int:

@@ -420,6 +420,11 @@ def refill() -> None:
 # -- reads for the releases --------------------------------------------------------------------
 
 
+# Every published report, released or not, from the technology rollup (each in exactly one
+# of its rows): a subquery for a caller's own statement (complaints.selectors.public_counter).
+PUBLISHED_TOTAL = "SELECT COALESCE(SUM(n), 0) FROM reports_rolluptechnology"
+
+
 def by_city_carrier() -> dict[tuple[bool, int | None, str], int]:
     """Published reports per (released, city (None: of no city), carrier), from the
     technology rollup (every published report in exactly one of its rows, and its smallest
