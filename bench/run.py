@@ -13,7 +13,7 @@ hour.
 
 --size 10m (`make bench SIZE=10m`): the evaluation, the export (and its 1M run, for the
 memory), the desk and the form at 10,000,000 complaints, written to docs/benchmarks-10m.md.
-The 10M databases (bench/_db.py copies a seeded million in SQL; about 12 GB each) are
+The 10M databases (bench/_db.py copies a seeded million in SQL; about 10 GB each) are
 dropped at the end unless --keep-databases. Sections of the document that a run does not
 write (written by hand, or of benchmarks not run and not stored) are kept where they were.
 """
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 DOC = ROOT / "docs" / "benchmarks.md"
 DOC_10M = ROOT / "docs" / "benchmarks-10m.md"
-# Free disk asked for before the ten-million run: two databases of about 12 GB and the
+# Free disk asked for before the ten-million run: two databases of about 10 GB and the
 # export's 1M database, with room for VACUUM and the WAL.
 FREE_GB_10M = 40
 

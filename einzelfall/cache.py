@@ -273,15 +273,6 @@ def cache_down(alias: str = "default") -> bool:
     return isinstance(backend, RedisCache) and backend.is_down()
 
 
-def call_redis(operation, *args, **kwargs):
-    """operation(*args) on the cache's own Redis client (a pipeline, a script), with the
-    cache's outage handling: CacheDown at once while Redis is marked down; a failure marks it
-    down and is logged once a minute. For the default cache, which must be a RedisCache."""
-    from django.core.cache import caches
-
-    return caches["default"]._call(operation, *args, **kwargs)
-
-
 def on_recovery(hook) -> None:
     """hook() is called once Redis answers again after an outage, in the process that saw it."""
     if hook not in _recovery_hooks:
