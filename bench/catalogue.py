@@ -321,8 +321,8 @@ def derived(name: str, figures: dict) -> dict:
         desk, old = figures["desk"], figures["baseline"]
         figures["server_ratio"] = old["server_ms_median"] / desk["gunicorn_ms_median"]
         figures["browser_ratio"] = old["browser_ms_median"] / desk["browser_ms_median"]
-    if name == "load":
-        spike, outage = figures["spike"], figures["outage"]
+    if name == "load" and "spike" in figures:
+        spike = figures["spike"]
         spike["errors"] = sum(
             n for status, n in spike["statuses"].items() if int(status) == 0 or int(status) >= 500
         )
@@ -333,11 +333,13 @@ def derived(name: str, figures: dict) -> dict:
         redis = figures.get("redis_outage")
         if isinstance(redis, dict):  # a string says why it was skipped
             redis["pages_not_200"] = redis["pages_while_down"] - redis["pages_200_while_down"]
-        outage["partial"] = (
-            outage["without_problems"]
-            + outage["accepted_not_stored"]
-            + outage["stored_not_accepted"]
-            + outage["rows"]
-            - outage["distinct"]
-        )
+        outage = figures.get("outage")  # not run against an existing database (10M)
+        if outage:
+            outage["partial"] = (
+                outage["without_problems"]
+                + outage["accepted_not_stored"]
+                + outage["stored_not_accepted"]
+                + outage["rows"]
+                - outage["distinct"]
+            )
     return figures

@@ -262,3 +262,16 @@ def test_a_bulk_copy_keeps_the_indexes_the_rollups_and_the_problem_ids(bench):
         )
         assert cursor.fetchone()[0] == 0
     assert Complaint.objects.filter(status=Status.PUBLISHED).count() == 4 + 4 + 3
+
+
+def test_the_ten_million_form_run_has_no_outage_and_is_still_read(bench):
+    """The form against the floor at ten million runs throughput and spike only (an outage
+    would stop the machine's PostgreSQL): the runner read its figures as if it had every
+    phase, and the run's whole document was lost to a KeyError."""
+    figures = {
+        "throughput": {"ratio": 0.5, "floor_per_s": [200.0], "form_per_s": [100.0]},
+        "spike": {"statuses": {"302": 10, "503": 1}, "rows": 10, "distinct": 10, "rss_mb": {}},
+    }
+    derived = bench["catalogue"].derived("load", figures)
+    assert derived["spike"]["errors"] == 1 and derived["spike"]["duplicates"] == 0
+    assert "outage" not in derived
