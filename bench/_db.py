@@ -71,7 +71,7 @@ def seeded_database(pg: str, name: str, count: int, env: dict, keep: bool) -> di
     if template:
         # The million seed_demo would draw again (same seed), copied file by file.
         _log(f"{name}: a copy of {template}")
-        grow(pg, name, count, env)
+        from_template(pg, name, count, env)
     else:
         _manage(env, "migrate", "-v0")
         _manage(env, "load_places")
@@ -98,6 +98,18 @@ def seeded_base(conn, pg: str) -> str | None:
         [name, name],
     ).fetchone()
     return name if row is not None and row[0] == ready and row[1] == 0 else None
+
+
+def from_template(pg: str, name: str, count: int, env: dict, before_copies=None) -> dict:
+    """A copy of the seeded base grown to `count`: migrated first (the base may have been
+    seeded before the newest migrations, and a copy is never migrated by seed_demo)."""
+    _manage(env, "migrate", "-v0")
+    if before_copies is not None:
+        import psycopg
+
+        with psycopg.connect(f"{pg}/{name}", autocommit=True) as conn:
+            before_copies(conn)
+    return grow(pg, name, count, env)
 
 
 def seed(

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _db import ROOT, base, grow, seed, seeded_base
+from _db import ROOT, base, from_template, seed, seeded_base
 from load_server import Server, free_port, redis_answers, served_env
 
 DB = "einzelfall_bench_desk"
@@ -85,10 +85,7 @@ def database(pg: str, db: str, count: int, pending: int, env: dict, keep: bool) 
         # Ten million: the export's seeded million (all published) copied as a template, its
         # newest reports made the backlog, then copied in SQL (the copies keep both).
         print(f"{db}: a copy of {template}", file=sys.stderr)
-        with _connect(pg, db, autocommit=True) as conn:
-            reopen(conn, pending)
-            backlog(conn, pending)
-        grow(pg, db, count, env)
+        from_template(pg, db, count, env, before_copies=lambda c: reopen(c, pending))
     elif count > base():
         _manage(env, "migrate", "-v0")
         _manage(env, "load_places")
@@ -110,7 +107,8 @@ def database(pg: str, db: str, count: int, pending: int, env: dict, keep: bool) 
 
 def reopen(conn, pending: int) -> None:
     """The newest `pending` reports of an all-published database made pending again (the
-    ten-million desk copied from the export's million): the desk's backlog."""
+    ten-million desk copied from the export's million): the desk's backlog, with the
+    forensics keys drawn."""
     with conn.transaction():
         conn.execute(
             """
@@ -121,6 +119,7 @@ def reopen(conn, pending: int) -> None:
             """,
             [pending],
         )
+        conn.execute(FORENSICS_SQL)
 
 
 def backlog(conn, pending: int, *, forensics: bool = True) -> None:

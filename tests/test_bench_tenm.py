@@ -275,3 +275,15 @@ def test_the_ten_million_form_run_has_no_outage_and_is_still_read(bench):
     derived = bench["catalogue"].derived("load", figures)
     assert derived["spike"]["errors"] == 1 and derived["spike"]["duplicates"] == 0
     assert "outage" not in derived
+
+
+def test_a_copy_of_the_seeded_million_is_migrated_before_it_grows(bench, monkeypatch):
+    """The ten-million databases are copies of the 1M export's database, which may have been
+    seeded before the newest migration: the copy was grown and benchmarked unmigrated (this
+    run's 10M databases lacked migration 0028 until migrated by hand)."""
+    db = bench["_db"]
+    done = []
+    monkeypatch.setattr(db, "_manage", lambda env, *command: done.append(command[0]))
+    monkeypatch.setattr(db, "grow", lambda pg, name, count, env: done.append("grow") or {})
+    db.from_template("postgres://x", "einzelfall_bench_10m", 10_000_000, {})
+    assert done == ["migrate", "grow"]
