@@ -85,9 +85,6 @@ class ExistingPostgres:
     def __init__(self, url: str):
         self.url = url
 
-    def start(self):
-        pass
-
     def remove(self):
         pass
 
