@@ -581,7 +581,7 @@ def test_the_database_made_csv_takes_its_columns_by_name(reports):
     [(10.0, -0.000001), (52.123455, 9.999995), (53.5511, None), (-33.868820000001, 151.2)],
 )
 def test_both_paths_write_the_same_coordinates(latitude, longitude):
-    # The database rounds each coordinate once (pg_csv.centroid), Python in coordinate().
+    # The database rounds each coordinate once (pg_csv._places), Python in coordinate().
     from complaints.carrier import pg_csv
 
     complaint = ComplaintFactory(status=Status.PUBLISHED, city="Hamburg", district="")
@@ -593,14 +593,48 @@ def test_both_paths_write_the_same_coordinates(latitude, longitude):
     assert row[-2] == str(exports.coordinate(latitude))
 
 
-def test_the_copy_framing_comes_off_even_when_a_line_holds_the_frame_character():
-    """pg_csv reads the lines by COPY, each framed in a control character the cleaned cells
-    never hold; should one hold it anyway (doubled by COPY), that block is unframed row by
-    row instead of by the two replaces, and the line comes out as written."""
+def test_the_copy_lines_end_as_csv_writer_ends_them_even_around_a_line_break_in_a_cell():
+    """pg_csv reads COPY's lines, each ended by "\\n"; csv.writer ends them by "\\r\\n". A block
+    whose only line breaks are the lines' own is changed by one replace; a block with a
+    line break inside a quoted cell row by row, the cell left as it is."""
     from complaints.carrier import pg_csv
 
-    plain = [b"\x1fa,b\r\n\x1f\n", b'\x1f"x\ny",2\r\n\x1f\n']
-    assert pg_csv._unframed(plain) == b'a,b\r\n"x\ny",2\r\n'
-    holding = [b"\x1fa,b\r\n\x1f\n", b"\x1fc\x1f\x1fd\r\n\x1f\n"]
-    assert pg_csv._unframed(holding) == b"a,b\r\nc\x1fd\r\n"
-    assert pg_csv._unframed([]) == b""
+    assert pg_csv._crlf([b"a,b\n", b"c,d\n"]) == b"a,b\r\nc,d\r\n"
+    inside = [b"a,b\n", b'"x\ny",2\n', b'"x\r\ny",3\n']
+    assert pg_csv._crlf(inside) == b'a,b\r\n"x\ny",2\r\n"x\r\ny",3\r\n'
+    assert pg_csv._crlf([]) == b""
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the SQL path is PostgreSQL's")
+@pytest.mark.parametrize("dialect", ["rfc4180", "excel-de"])
+def test_the_database_quotes_each_cell_as_csv_writer_does(dialect):
+    """COPY quotes the cells itself: a delimiter, a quote or a line break in a cell, empty
+    cells (NULL, not an empty string COPY would quote), names with both delimiters."""
+    from complaints.carrier import pg_csv
+
+    texts = [
+        "Kein Netz, gar keins",
+        "Kein Netz; nirgends",
+        'Das "Netz" fällt aus',
+        "Zeile eins\nZeile zwei",
+        "Zeile eins\r\nZeile zwei\rdrei",
+        "",
+        "\\.",
+        " Leerzeichen am Rand ",
+    ]
+    for n, text in enumerate(texts):
+        ComplaintFactory(
+            status=Status.PUBLISHED,
+            city="Hamburg",
+            district="",
+            description_redacted=text,
+            location=["", "indoor"][n % 2],
+            postal_code=["", "20095"][n % 2],
+        )
+    Place.objects.filter(name="Hamburg").update(name='Ham, "burg"; an der Elbe')
+    columns, filters = exports.ANONYMIZED_COLUMNS, exports.Filters()
+    from_sql = b"".join(pg_csv.csv_file(exports.published(filters), columns, dialect))
+    rows = exports.anonymized_rows(filters)
+    assert from_sql == b"".join(exports.stream(columns, rows, "csv", dialect))
+    descriptions = [row[columns.index("description")] for row in read_csv(from_sql, dialect)[1:]]
+    assert sorted(descriptions) == sorted(texts)

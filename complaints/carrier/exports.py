@@ -53,7 +53,7 @@ ANONYMIZED_COLUMNS = [
 AGGREGATE_COLUMNS = ["city", "district", "problem", "complaints", "level", "suppressed", "ags"]
 LEVELS = ["city", "district", "no_district", "problem"]
 # Coordinates leave with 5 decimals (about 1 m): a centroid needs no more, and both export
-# paths round the same way (pg_csv.centroid).
+# paths round the same way (pg_csv._places).
 COORDINATE_QUANTUM = decimal.Decimal("0.00001")
 
 
@@ -183,7 +183,7 @@ def published(filters: Filters):
 
 
 def coordinate(value: float | None) -> float | None:
-    """A coordinate rounded to 5 decimals as PostgreSQL rounds it in pg_csv.centroid: its float
+    """A coordinate rounded to 5 decimals as PostgreSQL rounds it in pg_csv._places: its float
     to numeric conversion keeps 15 significant digits, then rounds half away from zero."""
     if value is None:
         return None

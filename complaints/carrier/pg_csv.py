@@ -1,48 +1,42 @@
-"""The anonymized CSV written by PostgreSQL itself, as finished lines: Python only passes them on.
+"""The anonymized CSV written by PostgreSQL itself: Python only passes the lines on.
 
 The SQL is built by name from the export's column list, and each free-text cell is guarded
 by sanitize's SQL form of the one rule, so these bytes equal the Python path's
-(tests/test_formula_injection.py compares them).
+(tests/test_formula_injection.py compares them). COPY quotes the cells as csv.writer does.
 """
 
 from collections.abc import Callable, Iterator
 
 from django.db import connection, transaction
-from django.db.models import Case, DecimalField, F, Func, Q, When
 
 from complaints.carrier import sanitize
 from complaints.carrier.formats import DELIMITERS, check_dialect, csv_header
-from complaints.models import ProblemType
+from complaints.models import Place, ProblemType
 
-# The field a column comes from when it is not the one of its name.
-SOURCES = {
-    "city": "city_place__name",
-    "district": "district_place__name",
-    "state": "city_place__state",
-    "description": "description_redacted",
-    "ags": "city_place__ags",
-    # Annotated by centroid(): the district's centroid, else the city's.
-    "latitude": "place_latitude",
-    "longitude": "place_longitude",
-}
+# The columns that come from the places joined, made once per place (a few thousand) rather
+# than once per complaint: names cleaned and guarded, coordinates as text. The coordinates are
+# the matched district's where it has both, else the city's.
+FROM_CITY = {"city": "name", "state": "state", "ags": "ags"}
+FROM_PLACES = {*FROM_CITY, "district", "latitude", "longitude"}
 # The column made by a join: each complaint's problem slugs, from the problem ids kept on the
 # complaint (migration 0026). The slugs of each distinct list of ids are made once, so the
 # complaints are read alone (no join of the problem links).
 JOINED = "problems"
 # The complaint's problem ids, read as this internal column and joined on.
 IDS = "problem_ids"
-# Free text and names an organizer may edit are guarded and quoted; the other columns are
-# codes, dates and digits that the model's checks keep free of anything to quote.
-# The AGS is digits (the admin validates it), guarded anyway: nothing else checks it in the
-# database.
+# Free text and names an organizer may edit are guarded; the other columns are codes, dates
+# and digits that the model's checks keep free of formulas. The AGS is digits (the admin
+# validates it), guarded anyway: nothing else checks it in the database.
 FREE_TEXT = frozenset({"carrier", "problems", "city", "district", "state", "description", "ags"})
-# A coordinate (rounded to 5 decimals by centroid()) as Python's csv writes
-# exports.coordinate()'s float: shortest form, and a whole number with ".0".
+# The columns read from the complaint itself, where not by their own name.
+SOURCES = {"description": "description_redacted"}
+# A coordinate (rounded to 5 decimals, as exports.coordinate() rounds: float to numeric keeps
+# 15 significant digits, then half away from zero) as Python's csv writes the float: shortest
+# form, and a whole number with ".0".
+_ROUNDED = "round(({0})::numeric, 5)"
 _COORDINATE = (
     "(CASE WHEN {0} = trunc({0}) THEN trunc({0})::text || '.0' ELSE {0}::float8::text END)"
 )
-# How a column becomes text, when not by a cast.
-AS_TEXT = {"since": "to_char({0}, 'YYYY-MM')", "latitude": _COORDINATE, "longitude": _COORDINATE}
 ORDER = ["submitted_at", "id"]
 # For the export's query only (SET LOCAL: until its transaction ends):
 # - no JIT: the planner would compile this long expression to machine code at a cost of
@@ -52,11 +46,6 @@ ORDER = ["submitted_at", "id"]
 #   believes both sides tiny and may loop over every pair: 241 s instead of 0.6 s for 13,286
 #   rows with the join of issue 20 (tests/test_export_plans.py).
 PLANNER_SETTINGS = ["SET LOCAL jit = off", "SET LOCAL enable_nestloop = off"]
-
-_QUOTED = (
-    "(CASE WHEN strpos({s}, '{d}') > 0 OR strpos({s}, '\"') > 0 OR strpos({s}, chr(13)) > 0"
-    " OR strpos({s}, chr(10)) > 0 THEN '\"' || replace({s}, '\"', '\"\"') || '\"' ELSE {s} END)"
-)
 
 
 def csv_file(
@@ -79,17 +68,17 @@ def csv_file(
 
 
 # The lines come by COPY, which hands the bytes over as PostgreSQL wrote them (a cursor would
-# make each a Python string, to be encoded again). COPY's CSV format frames each line in this
-# quote character (FORCE_QUOTE, one message per line): a control character the cleaned cells
-# never hold, so a block's framing is taken off with two replaces.
-FRAME = b"\x1f"
+# make each a Python string, to be encoded again), one message per line, quoted as
+# csv.writer quotes (a cell holding the delimiter, a quote or a line break; an empty cell is
+# NULL, as COPY would quote an empty string). Only the line break differs: "\n" becomes the
+# "\r\n" of csv.writer.
 ROWS_PER_BLOCK = 1000
 
 
 def _blocks(queryset, columns: list[str], delimiter: str) -> Iterator[tuple[int, bytes]]:
     """(lines, their bytes) in blocks of ROWS_PER_BLOCK lines."""
     sql, params = _select(queryset, columns, delimiter)
-    copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x1f', FORCE_QUOTE *)"
+    copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, DELIMITER '{delimiter}')"
     with transaction.atomic():
         with connection.cursor() as cursor:
             for statement in PLANNER_SETTINGS:
@@ -99,90 +88,134 @@ def _blocks(queryset, columns: list[str], delimiter: str) -> Iterator[tuple[int,
             for row in copy:
                 rows.append(row)
                 if len(rows) == ROWS_PER_BLOCK:
-                    yield len(rows), _unframed(rows)
+                    yield len(rows), _crlf(rows)
                     rows = []
-            yield len(rows), _unframed(rows)
+            yield len(rows), _crlf(rows)
 
 
-def _unframed(rows: list[bytes]) -> bytes:
-    """The lines without COPY's framing: each row is FRAME, the line, FRAME and a newline."""
+def _crlf(rows: list[bytes]) -> bytes:
+    """The lines ended by "\r\n": each row is a line and its "\n"."""
     block = b"".join(rows)
-    if block.count(FRAME) == 2 * len(rows):
-        return block.replace(FRAME + b"\n", b"").replace(FRAME, b"")
-    # A frame character inside a line (doubled by COPY): each row taken apart on its own.
-    return b"".join(bytes(row)[1:-2].replace(FRAME + FRAME, FRAME) for row in rows)
+    if block.count(b"\n") == len(rows):
+        return block.replace(b"\n", b"\r\n")
+    # A line break inside a quoted cell stays as it is: each row on its own.
+    return b"".join(bytes(row)[:-1] + b"\r\n" for row in rows)
 
 
 def _select(queryset, columns: list[str], delimiter: str) -> tuple[str, list]:
-    """One line of CSV per complaint, in layers: read and joined (with a flag for the rare
-    rows holding a control character), as text without control characters, guarded against
-    formulas, quoted. OFFSET 0 keeps each layer apart, so each value is computed once."""
-    if delimiter not in DELIMITERS.values():  # it is written into the SQL
+    """One row of cells per complaint, in layers: read and joined to the finished place and
+    problem cells (with a flag for the rare rows holding a control character), without
+    control characters, guarded against formulas. OFFSET 0 keeps each layer apart, so each
+    value is computed once; an empty cell is NULL."""
+    if delimiter not in DELIMITERS.values():  # it is written into the COPY statement
         raise ValueError(f"unknown delimiter {delimiter!r}")
     names = {name: connection.ops.quote_name(name) for name in [*columns, *ORDER, IDS]}
-    export, export_params = _export(queryset, columns, names)
+    own = [name for name in columns if name != JOINED and name not in FROM_PLACES]
+    export, export_params = _export(queryset, own, names)
+    places, places_params = _places()
     slugs, slugs_params = _slugs(queryset, names)
-    free = [names[name] for name in columns if name in FREE_TEXT]
-    dirty, dirty_params = sanitize.sql_has_control(free)
-    clean, clean_params = _layer(columns, names, lambda name: _cleaned(name, names[name]))
-    safe, safe_params = _layer(columns, names, lambda name: _guarded(name, names[name]))
+    free = [names[name] for name in own if name in FREE_TEXT]
+    dirty, dirty_params = sanitize.sql_has_control(free) if free else ("FALSE", [])
+    clean, clean_params = _layer(own, names, lambda name: _cleaned(name, names[name]))
+    safe, safe_params = _layer(own, names, lambda name: _guarded(name, names[name]))
+    joined = [f"{_joined(name)} AS {names[name]}" for name in columns if name not in own]
+    passed = ", ".join(
+        [*(names[name] for name in columns if name not in own), *map(names.get, ORDER)]
+    )
     order = ", ".join(names[name] for name in ORDER)
     sql = (
-        f"SELECT concat_ws('{delimiter}', {_cells(columns, names, delimiter)})"  # noqa: S608
-        " || chr(13) || chr(10)"
-        f" FROM (SELECT {safe}, {order}"
-        f" FROM (SELECT {clean}, {order}"
-        f" FROM (SELECT export.*, joined.{names[JOINED]}, {dirty} AS dirty FROM {export}"
+        f"SELECT {', '.join(names[name] for name in columns)}"  # noqa: S608
+        f" FROM (SELECT {_listed(safe)}{passed}"
+        f" FROM (SELECT {_listed(clean)}{passed}"
+        f" FROM (SELECT export.*, {_listed(', '.join(joined))}{dirty} AS dirty FROM {export}"
+        f" LEFT JOIN ({places}) AS city ON city.id = export.city_place_id"
+        f" LEFT JOIN ({places}) AS district ON district.id = export.district_place_id"
         f" LEFT JOIN ({slugs}) AS joined ON joined.{names[IDS]} = export.{names[IDS]}"
         f" OFFSET 0) AS checked OFFSET 0) AS clean OFFSET 0) AS safe ORDER BY {order}"
     )
-    return sql, [*safe_params, *clean_params, *dirty_params, *export_params, *slugs_params]
+    params = [
+        *safe_params,
+        *clean_params,
+        *dirty_params,
+        *export_params,
+        *places_params,
+        *places_params,
+        *slugs_params,
+    ]
+    return sql, params
 
 
-def centroid() -> dict:
-    """The matched district's coordinates where it has both, else the city's: the SQL of
-    exports.anonymized_rows' choice, rounded to 5 decimals as exports.coordinate() rounds
-    (float to numeric keeps 15 significant digits, then half away from zero). Rounded here,
-    once per row: _COORDINATE reads the value three times (5 s of 12 at a million rows when
-    each read converted the float again)."""
-    district = Q(district_place__latitude__isnull=False, district_place__longitude__isnull=False)
-    return {
-        f"place_{axis}": Func(
-            Case(
-                When(district, then=F(f"district_place__{axis}")),
-                default=F(f"city_place__{axis}"),
-            ),
-            template="round((%(expressions)s)::numeric, 5)",
-            output_field=DecimalField(),
-        )
-        for axis in ("latitude", "longitude")
-    }
+def _listed(select: str) -> str:
+    return f"{select}, " if select else ""
 
 
-def _export(queryset, columns: list[str], names: dict[str, str]) -> tuple[str, list]:
-    """The ORM's query of the columns read from the tables, named as the export names them."""
-    read = [name for name in columns if name != JOINED]
+def _joined(name: str) -> str:
+    """A column's finished cell from the joined places or problem lists."""
+    if name in FROM_CITY:
+        return f"city.{FROM_CITY[name]}"
+    if name == "district":
+        return "district.name"
+    if name == JOINED:
+        return f"joined.{connection.ops.quote_name(JOINED)}"
+    # The matched district's coordinates where it has both, else the city's.
+    return f"CASE WHEN district.located THEN district.{name} ELSE city.{name} END"
+
+
+def _export(queryset, own: list[str], names: dict[str, str]) -> tuple[str, list]:
+    """The ORM's query of the complaints' own columns, named as the export names them, with
+    the keys the places and problem lists are joined on."""
     inner, params = (
-        queryset.annotate(**centroid())
-        .order_by()
-        .values_list(*(SOURCES.get(name, name) for name in read), *ORDER, "problem_id_list")
+        queryset.order_by()
+        .values_list(
+            *(SOURCES.get(name, name) for name in own),
+            *ORDER,
+            "problem_id_list",
+            "city_place_id",
+            "district_place_id",
+        )
         .query.sql_with_params()
     )
-    as_named = ", ".join(names[name] for name in [*read, *ORDER, IDS])
+    as_named = ", ".join(
+        [*(names[name] for name in [*own, *ORDER, IDS]), "city_place_id", "district_place_id"]
+    )
     return f"({inner}) AS export({as_named})", params
 
 
-def _cells(columns: list[str], names: dict[str, str], delimiter: str) -> str:
-    """The cells of a line: free text quoted as csv.writer does (RFC 4180, minimal)."""
-    return ", ".join(
-        _QUOTED.format(s=names[name], d=delimiter) if name in FREE_TEXT else names[name]
-        for name in columns
+def _places() -> tuple[str, list]:
+    """Every place's finished cells (name, state, AGS cleaned and guarded; the coordinates as
+    text) and whether it has both coordinates: a few thousand rows, each made once."""
+    table = connection.ops.quote_name(Place._meta.db_table)
+    texts = ["name", "state", "ags"]
+    cleaned, clean_params = [], []
+    for column in texts:
+        sql, values = _without_control(f"coalesce(p.{column}::text, '')")
+        cleaned.append(f"{sql} AS {column}")
+        clean_params.extend(values)
+    guarded, guard_params = [], []
+    for column in texts:
+        sql, values = sanitize.sql_guarded(column)
+        guarded.append(f"nullif({sql}, '') AS {column}")
+        guard_params.extend(values)
+    coordinates = ", ".join(
+        f"{_COORDINATE.format(_ROUNDED.format(f'p.{axis}'))} AS {axis}"
+        for axis in ("latitude", "longitude")
     )
+    sql = (
+        f"SELECT id, located, latitude, longitude, {', '.join(guarded)}"  # noqa: S608
+        f" FROM (SELECT p.id, (p.latitude IS NOT NULL AND p.longitude IS NOT NULL) AS located,"
+        f" {coordinates}, {', '.join(cleaned)} FROM {table} p OFFSET 0) AS p"
+    )
+    return sql, [*guard_params, *clean_params]
+
+
+def _without_control(value: str) -> tuple[str, list]:
+    """Step 1 of the rule for a few rows: searched in every one."""
+    return f"regexp_replace({value}, %s, '', 'g')", [sanitize.CONTROL_PATTERN]
 
 
 def _cleaned(name: str, column: str) -> tuple[str, list]:
-    text = AS_TEXT.get(name, "{}::text").format(column)
-    value = f"coalesce({text}, '')"
+    text = "to_char({0}, 'YYYY-MM')" if name == "since" else "{0}::text"
+    value = text.format(column)
     if name in FREE_TEXT:
         return sanitize.sql_without_control(value, "dirty")
     return value, []
@@ -190,8 +223,9 @@ def _cleaned(name: str, column: str) -> tuple[str, list]:
 
 def _guarded(name: str, column: str) -> tuple[str, list]:
     if name in FREE_TEXT:
-        return sanitize.sql_guarded(column)
-    return column, []
+        sql, params = sanitize.sql_guarded(column)
+        return f"nullif({sql}, '')", params
+    return f"nullif({column}, '')", []
 
 
 def _layer(columns, names, expression) -> tuple[str, list]:
