@@ -31,15 +31,30 @@ PASSWORD = "correct horse battery staple"  # UserFactory's
 
 def pytest_collection_modifyitems(config, items):
     """Without Chromium the browser tests are skipped, and said so; in CI
-    (EINZELFALL_REQUIRE_BROWSER) they fail instead: a skip would hide a broken setup."""
+    (EINZELFALL_REQUIRE_BROWSER) they fail instead: a skip would hide a broken setup.
+
+    EINZELFALL_BROWSER_SHARD="i/n" keeps every n-th browser test from the i-th: CI runs the
+    suite on both databases at once on two cores, and each takes half of the journeys (the
+    variants of one journey alternate), so that every journey runs once within CI's time."""
+    here = Path(__file__).parent
+    browser_tests = [item for item in items if here in Path(item.fspath).parents]
+    shard = os.environ.get("EINZELFALL_BROWSER_SHARD", "")
+    if shard:
+        index, _, count = shard.partition("/")
+        index, count = int(index), int(count)
+        if not 0 <= index < count:
+            raise pytest.UsageError(f"EINZELFALL_BROWSER_SHARD={shard}: i/n with 0 <= i < n")
+        elsewhere = [item for n, item in enumerate(browser_tests) if n % count != index]
+        config.hook.pytest_deselected(items=elsewhere)
+        dropped = set(elsewhere)
+        items[:] = [item for item in items if item not in dropped]
+        browser_tests = [item for item in browser_tests if item not in dropped]
     if CHROMIUM:
         return
     message = (
         "Chromium not found: the browser tests cannot run. Install it (Debian: apt install "
         "chromium) or set CHROMIUM_PATH."
     )
-    here = Path(__file__).parent
-    browser_tests = [item for item in items if here in Path(item.fspath).parents]
     if browser_tests and os.environ.get("EINZELFALL_REQUIRE_BROWSER"):
         raise pytest.UsageError(message)
     for item in browser_tests:
