@@ -638,3 +638,27 @@ def test_the_database_quotes_each_cell_as_csv_writer_does(dialect):
     assert from_sql == b"".join(exports.stream(columns, rows, "csv", dialect))
     descriptions = [row[columns.index("description")] for row in read_csv(from_sql, dialect)[1:]]
     assert sorted(descriptions) == sorted(texts)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the SQL path is PostgreSQL's")
+def test_the_database_guards_place_names_and_problem_slugs_as_python_does():
+    """The place and problem cells are made once per place and per problem list (pg_csv):
+    guarded there, without control characters, as the rows' own free text is."""
+    from complaints.carrier import pg_csv
+    from complaints.models import ProblemType
+
+    complaint = ComplaintFactory(status=Status.PUBLISHED, city="Hamburg", district="Altona")
+    hostile = ProblemType.objects.create(
+        slug="=cmd|' /C calc'!A0", name_de="x", name_en="x", position=0
+    )
+    spaced = ProblemType.objects.create(slug="\x07-2+3", name_de="y", name_en="y", position=1)
+    complaint.problems.set([hostile, spaced])  # the links' triggers keep its problem ids
+    Place.objects.filter(slug="hamburg").update(name="=1+1", state="+49 Hamburg", ags="-1")
+    Place.objects.filter(slug="hamburg-altona").update(name="\x01@SUM(A1)")
+    columns, filters = exports.ANONYMIZED_COLUMNS, exports.Filters()
+    from_sql = b"".join(pg_csv.csv_file(exports.published(filters), columns, "rfc4180"))
+    assert from_sql == b"".join(exports.stream(columns, exports.anonymized_rows(filters), "csv"))
+    row = dict(zip(columns, read_csv(from_sql)[1], strict=True))
+    cells = [row[name] for name in ("problems", "city", "district", "state", "ags")]
+    assert all(cell.startswith("'") for cell in cells), cells
+    assert "\x01" not in row["district"] and "\x07" not in row["problems"]

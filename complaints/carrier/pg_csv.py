@@ -182,35 +182,36 @@ def _export(queryset, own: list[str], names: dict[str, str]) -> tuple[str, list]
 
 
 def _places() -> tuple[str, list]:
-    """Every place's finished cells (name, state, AGS cleaned and guarded; the coordinates as
-    text) and whether it has both coordinates: a few thousand rows, each made once."""
+    """Every place's finished cells (name, state, AGS; the coordinates as text) and whether it
+    has both coordinates: a few thousand rows, each made once."""
     table = connection.ops.quote_name(Place._meta.db_table)
-    texts = ["name", "state", "ags"]
-    cleaned, clean_params = [], []
-    for column in texts:
-        sql, values = _without_control(f"coalesce(p.{column}::text, '')")
-        cleaned.append(f"{sql} AS {column}")
-        clean_params.extend(values)
+    coordinates = ", ".join(
+        f"{_COORDINATE.format(_ROUNDED.format(f'p.{axis}'))} AS {axis}"
+        for axis in ("latitude", "longitude")
+    )
+    select = (
+        "SELECT p.id, (p.latitude IS NOT NULL AND p.longitude IS NOT NULL) AS located,"  # noqa: S608
+        f" {coordinates}, p.name, p.state, p.ags FROM {table} p"
+    )
+    return _finished(
+        select, [], ["id", "located", "latitude", "longitude"], ["name", "state", "ags"]
+    )
+
+
+def _finished(select: str, params: list, kept: list[str], texts: list[str]) -> tuple[str, list]:
+    """The rows of select (a few: places, problem lists) with their text columns made safe as
+    the rows' free text is: without control characters, guarded, and NULL when empty."""
+    cleaned = [f"regexp_replace(coalesce({c}::text, ''), %s, '', 'g') AS {c}" for c in texts]
     guarded, guard_params = [], []
     for column in texts:
         sql, values = sanitize.sql_guarded(column)
         guarded.append(f"nullif({sql}, '') AS {column}")
         guard_params.extend(values)
-    coordinates = ", ".join(
-        f"{_COORDINATE.format(_ROUNDED.format(f'p.{axis}'))} AS {axis}"
-        for axis in ("latitude", "longitude")
-    )
     sql = (
-        f"SELECT id, located, latitude, longitude, {', '.join(guarded)}"  # noqa: S608
-        f" FROM (SELECT p.id, (p.latitude IS NOT NULL AND p.longitude IS NOT NULL) AS located,"
-        f" {coordinates}, {', '.join(cleaned)} FROM {table} p OFFSET 0) AS p"
+        f"SELECT {', '.join([*kept, *guarded])} FROM (SELECT {', '.join([*kept, *cleaned])}"  # noqa: S608
+        f" FROM ({select}) AS raw OFFSET 0) AS cleaned"
     )
-    return sql, [*guard_params, *clean_params]
-
-
-def _without_control(value: str) -> tuple[str, list]:
-    """Step 1 of the rule for a few rows: searched in every one."""
-    return f"regexp_replace({value}, %s, '', 'g')", [sanitize.CONTROL_PATTERN]
+    return sql, [*guard_params, *[sanitize.CONTROL_PATTERN] * len(texts), *params]
 
 
 def _cleaned(name: str, column: str) -> tuple[str, list]:
@@ -248,10 +249,10 @@ def _slugs(queryset, names: dict[str, str]) -> tuple[str, list]:
     )
     problem = connection.ops.quote_name(ProblemType._meta.db_table)
     ids = names[IDS]
-    sql = (
+    select = (
         f"SELECT listed.{ids}, (SELECT string_agg(pt.slug, ';'"  # noqa: S608
         ' ORDER BY pt.position, pt.slug COLLATE "C")'
         f" FROM {problem} pt WHERE pt.id = ANY(string_to_array(listed.{ids}, ';')::bigint[]))"
         f" AS {names[JOINED]} FROM ({distinct}) AS listed({ids})"
     )
-    return sql, params
+    return _finished(select, params, [ids], [names[JOINED]])
