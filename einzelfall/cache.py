@@ -25,13 +25,21 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError as RedisOutOfMemoryError
+from redis.exceptions import ReadOnlyError as RedisReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
-# What the cache raises when Redis cannot be reached (restarting, overloaded): the pages
-# answer "back in a moment" (einzelfall.views.server_error) or do without the cache.
-CACHE_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+# What the cache raises when Redis cannot be reached (restarting, overloaded) or refuses
+# every write (full with noeviction: OOM; a read-only replica after a failover: READONLY):
+# the pages answer "back in a moment" (einzelfall.views.server_error) or do without it.
+CACHE_UNREACHABLE = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    RedisOutOfMemoryError,
+    RedisReadOnlyError,
+)
 
 # Seconds a failure keeps this process from trying Redis again.
 RETRY_SECONDS = 5.0

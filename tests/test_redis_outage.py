@@ -138,6 +138,69 @@ def own_redis(tmp_path):
         server.stop()
 
 
+REFUSING = {
+    # A replica of a master that is not there: every write answers READONLY.
+    "read-only": ["--replicaof", "127.0.0.1", "1", "--replica-read-only", "yes"],
+    # Full, and told to evict nothing: every write answers OOM.
+    "out-of-memory": ["--maxmemory", "1", "--maxmemory-policy", "noeviction"],
+}
+
+
+@pytest.fixture(params=sorted(REFUSING))
+def refusing_redis(request, tmp_path):
+    """A redis-server of this test's own that answers, but refuses every write."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(tmp_path),
+            *REFUSING[request.param],
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        with override_settings(CACHES=redis_caches(f"redis://127.0.0.1:{port}/0")):
+            yield caches["default"]
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_a_redis_that_refuses_writes_is_an_outage_not_an_error(
+    refusing_redis, valid_report, caplog
+):
+    """A full Redis (OOM) or a read-only replica (READONLY) after a failover answers every
+    write with an error: the form still stores, the pages answer, and it is logged once."""
+    sender = Client(REMOTE_ADDR="203.0.113.51")
+    with caplog.at_level(logging.ERROR, logger="einzelfall.cache"):
+        response = sender.post("/report/", freshly_shown(valid_report))
+        assert response.status_code == 302, response.status_code
+        assert Complaint.objects.count() == 1
+        assert sender.get(response["Location"]).status_code == 200
+        for path in ("/", "/report/", "/stats/"):
+            assert Client().get(path).status_code == 200, path
+        with pytest.raises(redis_cache.CACHE_UNREACHABLE):
+            cache.add("lock", 1, 30)
+    assert len(outage_lines(caplog)) == 1
+
+
 def test_redis_is_used_again_once_it_answers_and_missed_deletes_are_repeated(own_redis, caplog):
     with override_settings(CACHES=redis_caches(own_redis.url)):
         backend = caches["default"]
