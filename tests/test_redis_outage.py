@@ -102,21 +102,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def own_redis(tmp_path):
-    """A redis-server of this test's own, to stop and start (never the machine's)."""
+def redis_server(tmp_path, *options: str):
+    """A redis-server of this test's own (never the machine's), started, to stop and start."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed")
     port = free_port()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir"]
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *options]
 
     class Server:
         process = None
+        url = f"redis://127.0.0.1:{port}/0"
 
         def start(self):
             self.process = subprocess.Popen(
-                [*command, str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                [*command, "--dir", str(tmp_path)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             for _ in range(100):
                 try:
@@ -131,8 +133,13 @@ def own_redis(tmp_path):
             self.process.wait(10)
 
     server = Server()
-    server.url = f"redis://127.0.0.1:{port}/0"
     server.start()
+    return server
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = redis_server(tmp_path)
     yield server
     if server.process.poll() is None:
         server.stop()
@@ -149,38 +156,12 @@ REFUSING = {
 @pytest.fixture(params=sorted(REFUSING))
 def refusing_redis(request, tmp_path):
     """A redis-server of this test's own that answers, but refuses every write."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-            str(tmp_path),
-            *REFUSING[request.param],
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = redis_server(tmp_path, *REFUSING[request.param])
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        with override_settings(CACHES=redis_caches(f"redis://127.0.0.1:{port}/0")):
+        with override_settings(CACHES=redis_caches(server.url)):
             yield caches["default"]
     finally:
-        process.terminate()
-        process.wait(10)
+        server.stop()
 
 
 def test_a_redis_that_refuses_writes_is_an_outage_not_an_error(
